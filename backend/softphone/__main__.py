@@ -1,0 +1,188 @@
+"""Command line entry point: `softphone` / `python -m softphone`."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import multiprocessing
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+from softphone import __version__
+from softphone.app import AppOptions, AppPaths, ScriptedAccount, SoftphoneApp
+from softphone.domain.account import AccountConfig, Transport
+from softphone.domain.errors import SoftphoneError
+from softphone.engine.config import EngineConfig
+
+log = logging.getLogger("softphone")
+
+_DIAL_SCHEMES = ("tel:", "sip:", "sips:", "callto:")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="softphone",
+        description="Desktop SIP softphone. Opens a window; with --browser (or no display) it "
+        "serves the UI on 127.0.0.1 and prints the URL to open.",
+    )
+    parser.add_argument(
+        "uri", nargs="?", help="a tel:, sip: or callto: link to dial (handed to the running app)"
+    )
+    parser.add_argument("--version", action="version", version=f"softphone {__version__}")
+    parser.add_argument(
+        "--browser",
+        action="store_true",
+        help="no window: serve the UI and print 'Open http://127.0.0.1:PORT/#token=...'",
+    )
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        help="keep settings, data and logs in this directory (several instances side by side)",
+    )
+    parser.add_argument(
+        "--port", type=int, default=0, help="port of the local UI server (default: a free one)"
+    )
+    sip = parser.add_argument_group("SIP")
+    sip.add_argument(
+        "--sip-bind", default="", help="address the SIP and RTP sockets bind to (default: all)"
+    )
+    sip.add_argument("--sip-port", type=int, default=0, help="local SIP port (default: a free one)")
+    sip.add_argument(
+        "--sip-log-level", type=int, default=3, help="pjsip log level 0-6 (5 logs every message)"
+    )
+    acct = parser.add_argument_group(
+        "scripted sign-in (the password is read from an environment variable)"
+    )
+    acct.add_argument("--server", help="SIP server / domain, optionally host:port")
+    acct.add_argument("--user", help="SIP user (extension)")
+    acct.add_argument("--auth-user", default="", help="authentication user, if not the extension")
+    acct.add_argument("--display-name", default="", help="display name")
+    acct.add_argument("--transport", choices=[t.value for t in Transport], default="udp")
+    acct.add_argument(
+        "--password-env",
+        default="SOFTPHONE_PASSWORD",
+        help="environment variable holding the password",
+    )
+    parser.add_argument(
+        "--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"]
+    )
+    return parser
+
+
+def _scripted_account(
+    args: argparse.Namespace, parser: argparse.ArgumentParser
+) -> ScriptedAccount | None:
+    if not args.server and not args.user:
+        return None
+    if not (args.server and args.user):
+        parser.error("--server and --user go together")
+    password = os.environ.get(args.password_env)
+    if not password:
+        parser.error(f"the environment variable {args.password_env} holds no password")
+    try:
+        account = AccountConfig(
+            server=args.server,
+            user=args.user,
+            auth_user=args.auth_user,
+            display_name=args.display_name,
+            transport=Transport(args.transport),
+        )
+    except SoftphoneError as exc:
+        parser.error(f"invalid account: {exc.field}")
+    return ScriptedAccount(account, password)
+
+
+def main(argv: list[str] | None = None) -> int:
+    multiprocessing.freeze_support()  # the engine process of a PyInstaller bundle starts here
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=args.log_level,
+        format="%(asctime)s %(levelname)s [%(threadName)s] %(name)s: %(message)s",
+    )
+    paths = AppPaths.for_data_dir(args.data_dir)
+    paths.create()
+
+    from softphone.desktop.single_instance import SingleInstance
+    from softphone.desktop.window import has_display
+
+    instance = SingleInstance(paths.runtime_dir)
+    if not instance.acquire():
+        handed = instance.hand_over(sys.argv[1:] if argv is None else argv)
+        print(
+            "softphone is already running: handed over to it"
+            if handed
+            else "softphone is already running"
+        )
+        return 0 if handed else 1
+
+    options = AppOptions(
+        paths=paths,
+        engine=EngineConfig(
+            bind_address=args.sip_bind,
+            sip_port=args.sip_port,
+            log_level=args.sip_log_level,
+            log_file=paths.log_dir / "engine.log",
+        ),
+        web_port=args.port,
+        scripted_account=_scripted_account(args, parser),
+    )
+    app = SoftphoneApp(options)
+    try:
+        app.start()
+    except SoftphoneError as exc:
+        log.error("cannot start: %s", exc)
+        instance.close()
+        return 1
+    window_mode = not args.browser and has_display()
+    windows: list[Any] = []  # the window, once it exists: a second launch brings it forward
+    try:
+        instance.serve(lambda received: _on_second_launch(app, received, windows))
+        if args.uri:
+            _dial_link(app, args.uri)
+        if window_mode:
+            from softphone.desktop.window import AppWindow
+
+            window = AppWindow(app.url, title="Softphone", storage_path=paths.data_dir / "webview")
+            windows.append(window)
+            window.run()
+        else:
+            print(f"Open {app.url}", flush=True)
+            _wait_for_signal()
+    finally:
+        app.stop()
+        instance.close()
+    return 0
+
+
+def _on_second_launch(app: SoftphoneApp, argv: list[str], windows: list[Any]) -> None:
+    links = [a for a in argv if a.lower().startswith(_DIAL_SCHEMES)]
+    if links:
+        _dial_link(app, links[0])
+    for window in windows:
+        window.show_and_focus()
+
+
+def _dial_link(app: SoftphoneApp, link: str) -> None:
+    target = link.split(":", 1)[1] if link.lower().startswith(("tel:", "callto:")) else link
+    target = target.lstrip("/")
+    try:
+        app.phone.dial(target)
+    except SoftphoneError as exc:
+        log.warning("could not dial the link: %s", exc.key.value)
+
+
+def _wait_for_signal() -> None:
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    while not stop.wait(1.0):
+        pass
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,144 @@
+"""Composition root: builds every part, wires them together, owns start and stop order."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import platformdirs
+
+from softphone.bus import EventBus
+from softphone.domain.account import AccountConfig
+from softphone.domain.events import EngineStarted, SnapshotInvalidated
+from softphone.engine.config import EngineConfig
+from softphone.engine.supervisor import EngineSupervisor
+from softphone.phone.account import AccountManager
+from softphone.phone.calls import CallRegistry
+from softphone.phone.service import Phone
+from softphone.settings.secrets import SecretStore
+from softphone.settings.store import SettingsStore
+from softphone.web import wire
+from softphone.web.commands import CommandTable
+from softphone.web.security import new_token
+from softphone.web.server import WebServer
+
+log = logging.getLogger(__name__)
+
+APP_NAME = "softphone"
+
+
+@dataclass(frozen=True, slots=True)
+class AppPaths:
+    """Where the app keeps its files: one data directory (tests) or the platform's dirs."""
+
+    config_dir: Path
+    data_dir: Path
+    log_dir: Path
+    runtime_dir: Path
+
+    @classmethod
+    def for_data_dir(cls, data_dir: Path | None) -> AppPaths:
+        if data_dir is not None:
+            root = data_dir.resolve()
+            return cls(root / "config", root / "data", root / "logs", root / "run")
+        return cls(
+            Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)),
+            Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)),
+            Path(platformdirs.user_log_dir(APP_NAME, appauthor=False)),
+            Path(platformdirs.user_runtime_dir(APP_NAME, appauthor=False)),
+        )
+
+    def create(self) -> None:
+        for path in (self.config_dir, self.data_dir, self.log_dir, self.runtime_dir):
+            path.mkdir(parents=True, exist_ok=True, mode=0o700)
+
+    @property
+    def settings_file(self) -> Path:
+        return self.config_dir / "settings.json"
+
+
+@dataclass(frozen=True, slots=True)
+class ScriptedAccount:
+    """An account given on the command line; its password never touches the disk."""
+
+    account: AccountConfig
+    password: str = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class AppOptions:
+    paths: AppPaths
+    engine: EngineConfig = field(default_factory=EngineConfig)
+    web_port: int = 0
+    scripted_account: ScriptedAccount | None = None
+
+
+def frontend_dir() -> Path:
+    """The built frontend: next to the source tree, or inside a PyInstaller bundle."""
+    override = os.environ.get("SOFTPHONE_FRONTEND_DIR")
+    if override:
+        return Path(override)
+    bundle = getattr(sys, "_MEIPASS", None)
+    if bundle:
+        return Path(bundle) / "frontend"
+    return Path(__file__).resolve().parents[2] / "frontend" / "dist"
+
+
+class SoftphoneApp:
+    """Everything of one running softphone, built in dependency order, no globals."""
+
+    def __init__(self, options: AppOptions, secrets: SecretStore | None = None) -> None:
+        self.options = options
+        options.paths.create()
+        self.bus = EventBus()
+        self.settings = SettingsStore(options.paths.settings_file)
+        self.secrets = secrets or SecretStore()
+        self.engine = EngineSupervisor(options.engine, self.bus)
+        self.calls = CallRegistry(self.bus)
+        self.accounts = AccountManager(self.bus, self.engine, self.settings, self.secrets)
+        self.phone = Phone(self.engine, self.accounts, self.calls)
+        self.commands = CommandTable(self.phone, self.accounts, self.settings, self.bus)
+        self.web = WebServer(
+            token=new_token(),
+            frontend_dir=frontend_dir(),
+            commands=self.commands,
+            snapshot=self.snapshot,
+            bus=self.bus,
+            port=options.web_port,
+        )
+        self._engine_starts = 0
+        self.bus.subscribe(EngineStarted, self._on_engine_started)
+
+    def snapshot(self) -> wire.Wire:
+        return wire.snapshot(
+            self.accounts.account,
+            self.accounts.registration,
+            self.calls.snapshots(),
+            self.settings.settings,
+        )
+
+    def _on_engine_started(self, event: EngineStarted) -> None:
+        self._engine_starts += 1
+        if self._engine_starts > 1:  # a restart: the UI must drop what it knew
+            self.bus.publish(SnapshotInvalidated())
+
+    def start(self) -> None:
+        self.engine.start()
+        self.web.start()
+        scripted = self.options.scripted_account
+        if scripted is not None:
+            self.settings.save(self.settings.settings.with_changes(account=scripted.account))
+            self.accounts.resume(password_override=scripted.password)
+        else:
+            self.accounts.resume()
+
+    def stop(self) -> None:
+        self.web.stop()
+        self.engine.stop()
+
+    @property
+    def url(self) -> str:
+        return self.web.url

@@ -1,0 +1,1 @@
+"""Desktop shell: the native window, single-instance hand-over and other OS integration."""

@@ -1,0 +1,92 @@
+"""The SIP account the user signs in with, and its registration state."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+from softphone.domain.errors import ErrorKey, SoftphoneError
+
+_HOST = re.compile(r"^(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.?)+$|^\[[0-9A-Fa-f:.]+\]$")
+_USER = re.compile(r"^[A-Za-z0-9\-_.!~*'()&=+$,;?/%]{1,64}$")
+
+
+class Transport(StrEnum):
+    UDP = "udp"
+    TCP = "tcp"
+    TLS = "tls"
+
+
+class RegistrationState(StrEnum):
+    UNCONFIGURED = "unconfigured"
+    REGISTERING = "registering"
+    REGISTERED = "registered"
+    UNREGISTERED = "unregistered"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class AccountConfig:
+    """What identifies the account; the password is kept apart (OS keyring)."""
+
+    server: str
+    user: str
+    auth_user: str = ""
+    display_name: str = ""
+    transport: Transport = Transport.UDP
+
+    def __post_init__(self) -> None:
+        host, port = split_host_port(self.server)
+        if not host or not _HOST.match(host) or (port is not None and not 0 < port < 65536):
+            raise SoftphoneError(ErrorKey.INVALID_ARGUMENT, "server")
+        if not _USER.match(self.user):
+            raise SoftphoneError(ErrorKey.INVALID_ARGUMENT, "user")
+        if self.auth_user and not _USER.match(self.auth_user):
+            raise SoftphoneError(ErrorKey.INVALID_ARGUMENT, "auth_user")
+        if len(self.display_name) > 64 or any(ord(c) < 32 or c == '"' for c in self.display_name):
+            raise SoftphoneError(ErrorKey.INVALID_ARGUMENT, "display_name")
+
+    @property
+    def host(self) -> str:
+        return split_host_port(self.server)[0]
+
+    @property
+    def domain(self) -> str:
+        """The SIP domain for addresses of record and dialled numbers (server with its port)."""
+        return self.server
+
+    @property
+    def aor(self) -> str:
+        return f"sip:{self.user}@{self.domain}"
+
+    @property
+    def registrar(self) -> str:
+        suffix = "" if self.transport is Transport.UDP else f";transport={self.transport.value}"
+        scheme = "sips" if self.transport is Transport.TLS else "sip"
+        return f"{scheme}:{self.server}{suffix}"
+
+
+@dataclass(frozen=True, slots=True)
+class Registration:
+    """What the registrar last said: state, and why it failed when it did."""
+
+    state: RegistrationState
+    error: ErrorKey | None = None
+    code: int | None = None
+
+
+def split_host_port(server: str) -> tuple[str, int | None]:
+    """`host`, `host:port`, `[v6]:port` -> (host, port or None)."""
+    server = server.strip()
+    if server.startswith("["):
+        host, _, rest = server.partition("]")
+        host += "]"
+        port_text = rest[1:] if rest.startswith(":") else ""
+    else:
+        host, _, port_text = server.partition(":")
+    if not port_text:
+        return host, None
+    if not port_text.isdigit():
+        return "", None
+    return host, int(port_text)

@@ -1,0 +1,120 @@
+"""A call as the app sees it: one Enum state, changed only through `set_state`."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from enum import StrEnum
+
+
+class CallDirection(StrEnum):
+    INCOMING = "incoming"
+    OUTGOING = "outgoing"
+
+
+class CallState(StrEnum):
+    DIALING = "dialing"  # outgoing, nothing heard back yet
+    RINGING_OUT = "ringing_out"  # outgoing, 180/183 received
+    RINGING_IN = "ringing_in"  # incoming, not answered yet
+    CONNECTING = "connecting"  # answered, waiting for the ACK / media
+    CONNECTED = "connected"
+    HELD = "held"
+    ENDED = "ended"
+
+
+class EndReason(StrEnum):
+    HANGUP_LOCAL = "hangup_local"
+    HANGUP_REMOTE = "hangup_remote"
+    REJECTED = "rejected"
+    BUSY = "busy"
+    DECLINED = "declined"
+    NOT_FOUND = "not_found"
+    UNAVAILABLE = "unavailable"
+    CANCELLED = "cancelled"
+    FAILED = "failed"
+    ENGINE_FAILED = "engine_failed"
+
+
+ACTIVE_STATES = frozenset({CallState.CONNECTING, CallState.CONNECTED, CallState.HELD})
+
+
+@dataclass(frozen=True, slots=True)
+class CallSnapshot:
+    """An immutable view of a call, what events carry and the wire shows."""
+
+    id: str
+    direction: CallDirection
+    state: CallState
+    number: str
+    display_name: str
+    remote_uri: str
+    created_at: float
+    connected_at: float | None = None
+    ended_at: float | None = None
+    muted: bool = False
+    held: bool = False
+    end_reason: EndReason | None = None
+    sip_code: int | None = None
+
+
+class Call:
+    """Mutable call record owned by the phone layer; observers see `CallSnapshot`s only."""
+
+    def __init__(
+        self,
+        snapshot: CallSnapshot,
+        on_change: Callable[[CallSnapshot, CallState | None], None],
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._snap = snapshot
+        self._on_change = on_change
+        self._clock = clock
+
+    @property
+    def id(self) -> str:
+        return self._snap.id
+
+    @property
+    def state(self) -> CallState:
+        return self._snap.state
+
+    @property
+    def snapshot(self) -> CallSnapshot:
+        return self._snap
+
+    def set_state(
+        self, new: CallState, *, end_reason: EndReason | None = None, sip_code: int | None = None
+    ) -> bool:
+        """Move to `new`; emit a change (old, new) only when the state really changes."""
+        old = self._snap.state
+        if new is old or old is CallState.ENDED:
+            return False
+        now = self._clock()
+        changes: dict[str, object] = {"state": new}
+        if (
+            new in ACTIVE_STATES
+            and self._snap.connected_at is None
+            and new is not CallState.CONNECTING
+        ):
+            changes["connected_at"] = now
+        if new is CallState.HELD or old is CallState.HELD:
+            changes["held"] = new is CallState.HELD
+        if new is CallState.ENDED:
+            changes.update(ended_at=now, end_reason=end_reason or EndReason.FAILED)
+        if sip_code is not None:
+            changes["sip_code"] = sip_code
+        self._snap = replace(self._snap, **changes)  # type: ignore[arg-type]
+        self._on_change(self._snap, old)
+        return True
+
+    def update(self, **fields: object) -> bool:
+        """Change non-state fields (mute, identity); emit only if something differs."""
+        if "state" in fields:
+            raise ValueError("use set_state() for state changes")
+        changed = {k: v for k, v in fields.items() if getattr(self._snap, k) != v}
+        if not changed or self._snap.state is CallState.ENDED:
+            return False
+        self._snap = replace(self._snap, **changed)  # type: ignore[arg-type]
+        self._on_change(self._snap, None)
+        return True

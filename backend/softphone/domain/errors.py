@@ -1,0 +1,34 @@
+"""Stable error keys that cross the wire; the frontend translates them."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class ErrorKey(StrEnum):
+    """Why a command failed. Values are part of the wire protocol: never rename."""
+
+    INVALID_COMMAND = "invalid_command"
+    INVALID_ARGUMENT = "invalid_argument"
+    NO_ACCOUNT = "no_account"
+    NOT_REGISTERED = "not_registered"
+    INVALID_NUMBER = "invalid_number"
+    CALL_NOT_FOUND = "call_not_found"
+    INVALID_STATE = "invalid_state"
+    TOO_MANY_CALLS = "too_many_calls"
+    AUTH_FAILED = "auth_failed"
+    SERVER_UNREACHABLE = "server_unreachable"
+    TIMEOUT = "timeout"
+    ENGINE_UNAVAILABLE = "engine_unavailable"
+    INTERNAL_ERROR = "internal_error"
+
+
+class SoftphoneError(Exception):
+    """A refusal with a stable key (and the offending field, for forms)."""
+
+    def __init__(self, key: ErrorKey, field: str | None = None, detail: str = "") -> None:
+        super().__init__(
+            f"{key.value}{f' ({field})' if field else ''}{f': {detail}' if detail else ''}"
+        )
+        self.key = key
+        self.field = field

@@ -1,0 +1,95 @@
+"""Facts the app publishes on its bus: frozen dataclasses with past-tense names."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from softphone.domain.account import AccountConfig, Registration
+from softphone.domain.calls import CallDirection, CallSnapshot, CallState, EndReason
+from softphone.domain.errors import ErrorKey
+
+
+class Event:
+    """Marker base class of everything published on the bus."""
+
+
+# --- reported by the engine (what the SIP stack says) -------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class EngineStarted(Event):
+    pid: int
+    sip_port: int
+
+
+@dataclass(frozen=True, slots=True)
+class EngineFailed(Event):
+    """The engine process died or stopped answering; the supervisor restarts it."""
+
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class RegistrationReported(Event):
+    registration: Registration
+
+
+@dataclass(frozen=True, slots=True)
+class EngineCallReported(Event):
+    """The stack's view of one call after a change (state, identity, media)."""
+
+    call_id: str
+    direction: CallDirection
+    state: CallState
+    number: str
+    display_name: str
+    remote_uri: str
+    sip_code: int | None = None
+    end_reason: EndReason | None = None
+    muted: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class CommandCompleted(Event):
+    """Reply to an engine command that carried a request id."""
+
+    request_id: int
+    error: ErrorKey | None = None
+    result: dict[str, Any] = field(default_factory=dict)
+
+
+# --- published by the app layers ---------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class AccountChanged(Event):
+    account: AccountConfig | None
+
+
+@dataclass(frozen=True, slots=True)
+class RegistrationChanged(Event):
+    registration: Registration
+
+
+@dataclass(frozen=True, slots=True)
+class CallChanged(Event):
+    """A call was created or changed; `old_state` is set when the state itself changed."""
+
+    call: CallSnapshot
+    old_state: CallState | None
+
+
+@dataclass(frozen=True, slots=True)
+class CallRemoved(Event):
+    call_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class SettingsChanged(Event):
+    settings: Any  # softphone.settings.schema.Settings (kept untyped: domain imports no storage)
+
+
+@dataclass(frozen=True, slots=True)
+class SnapshotInvalidated(Event):
+    """Everything may have changed (engine restart): observers should resend full state."""

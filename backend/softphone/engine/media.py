@@ -1,0 +1,58 @@
+"""Per-call audio wiring on the conference bridge, and codec priorities."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+import pjsua2 as pj
+
+from softphone.engine.config import MediaTestConfig
+
+log = logging.getLogger(__name__)
+
+# Wideband first; the PBX's phones nearly all speak G.711 too. Everything else is off so
+# that a peer's odd first choice (speex, iLBC) never wins.
+CODEC_PRIORITIES = {"G722/16000": 255, "PCMA/8000": 254, "PCMU/8000": 253}
+
+
+def configure_codecs(ep: pj.Endpoint) -> None:
+    for codec in ep.codecEnum2():
+        codec_id = str(codec.codecId)
+        name = codec_id.rsplit("/", 1)[0] if codec_id.count("/") > 1 else codec_id
+        priority = next((p for key, p in CODEC_PRIORITIES.items() if name.startswith(key)), 0)
+        ep.codecSetPriority(codec_id, priority)
+
+
+@dataclass(slots=True)
+class CallMedia:
+    """The bridge connections of one call; everything created here is released here."""
+
+    audio: pj.AudioMedia | None = None
+    player: pj.AudioMediaPlayer | None = None
+    recorder: pj.AudioMediaRecorder | None = None
+    extra: list[object] = field(default_factory=list)
+
+    def connect(
+        self, ep: pj.Endpoint, audio: pj.AudioMedia, call_id: str, test: MediaTestConfig
+    ) -> None:
+        if self.audio is not None:
+            return  # re-INVITEs re-report media: keep the existing connections
+        self.audio = audio
+        devices = ep.audDevManager()
+        devices.getCaptureDevMedia().startTransmit(audio)
+        audio.startTransmit(devices.getPlaybackDevMedia())
+        if test.play_wav is not None:
+            self.player = pj.AudioMediaPlayer()
+            self.player.createPlayer(str(test.play_wav), 0)  # 0: loop
+            self.player.startTransmit(audio)
+        if test.record_dir is not None:
+            self.recorder = pj.AudioMediaRecorder()
+            self.recorder.createRecorder(str(test.record_dir / f"{call_id}.wav"))
+            audio.startTransmit(self.recorder)
+
+    def release(self) -> None:
+        # Players and recorders are pj objects: they must go before libDestroy.
+        self.player = None
+        self.recorder = None
+        self.audio = None

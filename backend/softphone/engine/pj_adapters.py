@@ -1,0 +1,65 @@
+"""Thin pjsua2 subclasses: read what the stack says, hand it to the engine, return."""
+
+from __future__ import annotations
+
+import logging
+from typing import Protocol
+
+import pjsua2 as pj
+
+log = logging.getLogger(__name__)
+
+
+class EngineCallbacks(Protocol):
+    """What the adapters report to; implemented by `softphone.engine.worker.Engine`."""
+
+    def on_reg_state(self, code: int, active: bool) -> None: ...
+    def on_incoming_call(self, pj_call_id: int, whole_msg: str) -> None: ...
+    def on_call_state(self, call: PjCall) -> None: ...
+    def on_call_media_state(self, call: PjCall) -> None: ...
+
+
+class PjAccount(pj.Account):  # type: ignore[misc]
+    def __init__(self, engine: EngineCallbacks) -> None:
+        super().__init__()
+        self._engine = engine
+
+    def onRegState(self, prm: pj.OnRegStateParam) -> None:  # noqa: N802 (pjsua2 API)
+        info = self.getInfo()
+        self._engine.on_reg_state(int(prm.code), bool(info.regIsActive))
+
+    def onIncomingCall(self, prm: pj.OnIncomingCallParam) -> None:  # noqa: N802
+        self._engine.on_incoming_call(int(prm.callId), str(prm.rdata.wholeMsg))
+
+
+class PjCall(pj.Call):  # type: ignore[misc]
+    """One pjsua call; `app_id` is the id the rest of the app knows it by."""
+
+    def __init__(
+        self, engine: EngineCallbacks, account: PjAccount, app_id: str, pj_call_id: int = -1
+    ) -> None:
+        if pj_call_id >= 0:
+            super().__init__(account, pj_call_id)
+        else:
+            super().__init__(account)
+        self._engine = engine
+        self.app_id = app_id
+
+    def onCallState(self, prm: pj.OnCallStateParam) -> None:  # noqa: N802
+        self._engine.on_call_state(self)
+
+    def onCallMediaState(self, prm: pj.OnCallMediaStateParam) -> None:  # noqa: N802
+        self._engine.on_call_media_state(self)
+
+
+class PjLogWriter(pj.LogWriter):  # type: ignore[misc]
+    """Route pjsip's log into Python logging (it only sees lines up to consoleLevel)."""
+
+    def write(self, entry: pj.LogEntry) -> None:
+        msg = str(entry.msg).rstrip()
+        if entry.level <= 1:
+            log.error("%s", msg)
+        elif entry.level <= 2:
+            log.warning("%s", msg)
+        else:
+            log.debug("%s", msg)

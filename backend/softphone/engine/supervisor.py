@@ -1,0 +1,174 @@
+"""Runs the engine in its own process, relays commands and events, restarts it if it dies."""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import multiprocessing
+import threading
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+
+from softphone.bus import EventBus
+from softphone.domain import commands as cmd
+from softphone.domain.errors import ErrorKey, SoftphoneError
+from softphone.domain.events import CommandCompleted, EngineFailed, EngineStarted, Event
+from softphone.engine.config import EngineConfig
+
+log = logging.getLogger(__name__)
+
+_RESTART_DELAYS = (0.2, 1.0, 2.0, 5.0)  # seconds; the last one repeats
+
+
+class EngineSupervisor:
+    """The app's handle on the engine: thread-safe `send`/`request`, events onto the bus.
+
+    The engine runs in a child process so that a native assertion in pjsip cannot take the
+    window down; when the child dies the supervisor publishes `EngineFailed`, starts a new one
+    and replays the account configuration.
+    """
+
+    def __init__(self, config: EngineConfig, bus: EventBus) -> None:
+        self._config = config
+        self._bus = bus
+        self._ctx = multiprocessing.get_context("spawn")
+        self._lock = threading.Lock()
+        self._conn: Connection | None = None
+        self._process: BaseProcess | None = None
+        self._reader: threading.Thread | None = None
+        self._pending: dict[int, Future[CommandCompleted]] = {}
+        self._ids = itertools.count(1)
+        self._account_command: cmd.ConfigureAccount | None = None
+        self._stopping = False
+        self._restarts = 0
+        self._started = threading.Event()
+        self.sip_port = 0
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process else None
+
+    def start(self, timeout: float = 15.0) -> None:
+        self._stopping = False
+        self._spawn()
+        if not self._started.wait(timeout):
+            raise SoftphoneError(ErrorKey.ENGINE_UNAVAILABLE, detail="engine did not start")
+
+    def _spawn(self) -> None:
+        from softphone.engine.worker import engine_main  # imported lazily: pulls in pjsua2
+
+        parent, child = self._ctx.Pipe()
+        process = self._ctx.Process(
+            target=engine_main, args=(child, self._config), name="softphone-engine"
+        )
+        process.daemon = True
+        process.start()
+        child.close()
+        with self._lock:
+            self._conn, self._process = parent, process
+        self._started.clear()
+        self._reader = threading.Thread(
+            target=self._read, args=(parent, process), name="engine-events", daemon=True
+        )
+        self._reader.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stopping = True
+        process = self._process
+        try:
+            self.send(cmd.Shutdown())
+        except SoftphoneError:
+            pass
+        if process is not None:
+            process.join(timeout)
+            if process.is_alive():
+                log.warning("engine did not stop in %.1f s: killing pid %s", timeout, process.pid)
+                process.kill()
+                process.join(2)
+        if self._reader is not None:
+            self._reader.join(2)
+
+    # --- commands ---------------------------------------------------------------------------
+
+    def send(self, command: cmd.EngineCommand) -> None:
+        """Fire and forget (the engine still reports what happened through events)."""
+        if isinstance(command, cmd.ConfigureAccount):
+            self._account_command = command
+        elif isinstance(command, cmd.RemoveAccount):
+            self._account_command = None
+        with self._lock:
+            if self._conn is None:
+                raise SoftphoneError(ErrorKey.ENGINE_UNAVAILABLE)
+            try:
+                self._conn.send(command)
+            except (OSError, ValueError) as exc:
+                raise SoftphoneError(ErrorKey.ENGINE_UNAVAILABLE) from exc
+
+    def request(
+        self, make: type[cmd.EngineCommand], timeout: float = 5.0, **fields: object
+    ) -> CommandCompleted:
+        """Send a command built as `make(**fields, request_id=N)` and wait for its reply."""
+        request_id = next(self._ids)
+        future: Future[CommandCompleted] = Future()
+        self._pending[request_id] = future
+        try:
+            self.send(make(**fields, request_id=request_id))  # type: ignore[call-arg]
+            reply = future.result(timeout)
+        except FutureTimeout as exc:
+            raise SoftphoneError(ErrorKey.TIMEOUT) from exc
+        finally:
+            self._pending.pop(request_id, None)
+        if reply.error is not None:
+            raise SoftphoneError(reply.error)
+        return reply
+
+    # --- events -----------------------------------------------------------------------------
+
+    def _read(self, conn: Connection, process: BaseProcess) -> None:
+        while True:
+            try:
+                event: Event = conn.recv()
+            except (EOFError, OSError):
+                break
+            except Exception:
+                log.exception("undecodable message from the engine")
+                continue
+            if isinstance(event, CommandCompleted):
+                future = self._pending.get(event.request_id)
+                if future is not None and not future.done():
+                    future.set_result(event)
+                continue
+            if isinstance(event, EngineStarted):
+                self.sip_port = event.sip_port
+                self._restarts = 0 if self._started.is_set() else self._restarts
+                self._started.set()
+            self._bus.publish(event)
+        conn.close()
+        process.join(2)
+        if not self._stopping:
+            self._on_engine_died(process)
+
+    def _on_engine_died(self, process: BaseProcess) -> None:
+        reason = f"engine process exited with code {process.exitcode}"
+        log.error("%s: restarting it", reason)
+        with self._lock:
+            self._conn = None
+        for future in list(self._pending.values()):
+            if not future.done():
+                future.set_result(CommandCompleted(0, ErrorKey.ENGINE_UNAVAILABLE))
+        self._bus.publish(EngineFailed(reason))
+        delay = _RESTART_DELAYS[min(self._restarts, len(_RESTART_DELAYS) - 1)]
+        self._restarts += 1
+        timer = threading.Timer(delay, self._restart)
+        timer.name = "engine-restart"
+        timer.daemon = True
+        timer.start()
+
+    def _restart(self) -> None:
+        if self._stopping:
+            return
+        self._spawn()
+        if self._started.wait(15.0) and self._account_command is not None:
+            self.send(self._account_command)

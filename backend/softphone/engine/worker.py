@@ -1,0 +1,423 @@
+"""The engine process: one thread owns pjsua2, polls it, and runs the commands it is sent."""
+
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import socket
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+
+import pjsua2 as pj
+
+from softphone.domain import commands as cmd
+from softphone.domain.account import Registration, RegistrationState, Transport
+from softphone.domain.calls import CallDirection, CallState, EndReason
+from softphone.domain.errors import ErrorKey, SoftphoneError
+from softphone.domain.events import (
+    CommandCompleted,
+    EngineCallReported,
+    EngineStarted,
+    Event,
+    RegistrationReported,
+)
+from softphone.domain.identity import header_value, number_from_uri, parse_name_addr
+from softphone.engine import mapping
+from softphone.engine.config import EngineConfig
+from softphone.engine.media import CallMedia, configure_codecs
+from softphone.engine.pj_adapters import PjAccount, PjCall, PjLogWriter
+
+log = logging.getLogger(__name__)
+
+# A CRLF keep-alive is ignored by pjsip but makes its poll return: how other threads wake
+# the engine loop without it having to poll often (idle CPU).
+_WAKE_PACKET = b"\r\n\r\n"
+_IDLE_POLL_MS = 500
+
+
+@dataclass(slots=True)
+class _CallRecord:
+    call: PjCall
+    direction: CallDirection
+    number: str
+    display_name: str
+    remote_uri: str
+    media: CallMedia = field(default_factory=CallMedia)
+    was_connected: bool = False
+    local_action: EndReason | None = None
+    muted: bool = False
+
+
+class Engine:
+    """Owns the pjsua2 Endpoint. Every method runs on the engine thread, none on any other."""
+
+    def __init__(self, config: EngineConfig, emit: Callable[[Event], None]) -> None:
+        self._config = config
+        self._emit = emit
+        self._commands: queue.SimpleQueue[cmd.EngineCommand] = queue.SimpleQueue()
+        self._ep = pj.Endpoint()
+        self._log_writer = PjLogWriter()
+        self._account: PjAccount | None = None
+        self._unregistering = False
+        self._calls: dict[str, _CallRecord] = {}
+        self._graveyard: list[_CallRecord] = []  # released on the next loop turn, not in a callback
+        self._transports: dict[Transport, int] = {}
+        self._wake_port = 0
+        self._running = False
+        self.sip_port = 0
+
+    # --- lifecycle --------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self._ep.libCreate()
+        ep_cfg = pj.EpConfig()
+        ep_cfg.uaConfig.threadCnt = 0
+        ep_cfg.uaConfig.mainThreadOnly = False
+        ep_cfg.uaConfig.maxCalls = self._config.max_calls
+        ep_cfg.uaConfig.userAgent = self._config.user_agent
+        ep_cfg.logConfig.level = self._config.log_level
+        ep_cfg.logConfig.consoleLevel = self._config.log_level
+        ep_cfg.logConfig.writer = self._log_writer
+        ep_cfg.logConfig.decor = 0
+        ep_cfg.medConfig.clockRate = 16000
+        ep_cfg.medConfig.sndClockRate = 16000
+        ep_cfg.medConfig.ecTailLen = 0  # echo cancellation belongs to the device layer
+        self._ep.libInit(ep_cfg)
+        self._create_transports()
+        self._ep.libStart()
+        self._ep.audDevManager().setNullDev()
+        configure_codecs(self._ep)
+        self._running = True
+        self._emit(EngineStarted(pid=os.getpid(), sip_port=self.sip_port))
+
+    def _create_transports(self) -> None:
+        bind = self._config.bind_address
+        for transport, kind in (
+            (Transport.UDP, pj.PJSIP_TRANSPORT_UDP),
+            (Transport.TCP, pj.PJSIP_TRANSPORT_TCP),
+        ):
+            tcfg = pj.TransportConfig()
+            tcfg.port = self.sip_port or self._config.sip_port
+            tcfg.boundAddress = bind
+            if self._config.public_address:
+                tcfg.publicAddress = self._config.public_address
+            tid = self._ep.transportCreate(kind, tcfg)
+            self._transports[transport] = tid
+            if not self.sip_port:
+                self.sip_port = int(self._ep.transportGetInfo(tid).localName.rsplit(":", 1)[1])
+        wake = pj.TransportConfig()
+        wake.port = 0
+        wake.boundAddress = "127.0.0.1"
+        wake_id = self._ep.transportCreate(pj.PJSIP_TRANSPORT_UDP, wake)
+        self._wake_port = int(self._ep.transportGetInfo(wake_id).localName.rsplit(":", 1)[1])
+
+    def run(self) -> None:
+        """Poll pjsua2 and run queued commands until Shutdown."""
+        while self._running:
+            self._ep.libHandleEvents(_IDLE_POLL_MS)
+            self._release_ended_calls()
+            self._drain_commands()
+        self._destroy()
+
+    def _destroy(self) -> None:
+        try:
+            self._ep.hangupAllCalls()
+            for _ in range(20):
+                self._ep.libHandleEvents(10)
+        except pj.Error:
+            log.exception("hangup on shutdown failed")
+        self._release_ended_calls()
+        for record in list(self._calls.values()):
+            record.media.release()
+        self._calls.clear()
+        if self._account is not None:
+            self._account.shutdown()
+            self._account = None
+        self._ep.libDestroy()
+
+    # --- commands (from other threads, through the queue) -----------------------------------
+
+    def submit(self, command: cmd.EngineCommand, wake: socket.socket) -> None:
+        """Thread-safe: queue `command` and wake the loop."""
+        self._commands.put(command)
+        wake.sendto(_WAKE_PACKET, ("127.0.0.1", self._wake_port))
+
+    def _drain_commands(self) -> None:
+        while True:
+            try:
+                command = self._commands.get_nowait()
+            except queue.Empty:
+                return
+            self._run_command(command)
+
+    def _run_command(self, command: cmd.EngineCommand) -> None:
+        handler = self._handlers().get(type(command))
+        error: ErrorKey | None = None
+        result: dict[str, object] = {}
+        try:
+            if handler is None:
+                raise SoftphoneError(ErrorKey.INVALID_COMMAND)
+            result = handler(command) or {}
+        except SoftphoneError as exc:
+            error = exc.key
+        except pj.Error as exc:
+            log.warning("%s failed: %s", type(command).__name__, exc.info())
+            error = (
+                ErrorKey.TOO_MANY_CALLS
+                if exc.status == mapping.PJ_ETOOMANY
+                else ErrorKey.INTERNAL_ERROR
+            )
+        except Exception:
+            log.exception("%s failed", type(command).__name__)
+            error = ErrorKey.INTERNAL_ERROR
+        if command.request_id:
+            self._emit(CommandCompleted(command.request_id, error, result))
+
+    def _handlers(self) -> dict[type, Callable[[object], dict[str, object] | None]]:
+        return {
+            cmd.ConfigureAccount: self._configure_account,  # type: ignore[dict-item]
+            cmd.RemoveAccount: self._remove_account,  # type: ignore[dict-item]
+            cmd.MakeCall: self._make_call,  # type: ignore[dict-item]
+            cmd.AnswerCall: self._answer,  # type: ignore[dict-item]
+            cmd.RejectCall: self._reject,  # type: ignore[dict-item]
+            cmd.HangupCall: self._hangup,  # type: ignore[dict-item]
+            cmd.SendDtmf: self._send_dtmf,  # type: ignore[dict-item]
+            cmd.Shutdown: self._shutdown,  # type: ignore[dict-item]
+        }
+
+    def _configure_account(self, command: cmd.ConfigureAccount) -> None:
+        self._drop_account()
+        account = command.account
+        acfg = pj.AccountConfig()
+        name = account.display_name.replace('"', "")
+        acfg.idUri = f'"{name}" <{account.aor}>' if name else account.aor
+        acfg.regConfig.registrarUri = account.registrar
+        acfg.regConfig.timeoutSec = 300
+        acfg.regConfig.retryIntervalSec = 30
+        acfg.sipConfig.transportId = self._transports.get(
+            account.transport, self._transports[Transport.UDP]
+        )
+        cred = pj.AuthCredInfo(
+            "digest", "*", account.auth_user or account.user, 0, command.password
+        )
+        acfg.sipConfig.authCreds.append(cred)
+        if account.transport is not Transport.UDP:
+            acfg.sipConfig.proxies.append(f"{account.registrar};lr")
+        self._unregistering = False
+        self._account = PjAccount(self)
+        self._emit(RegistrationReported(Registration(RegistrationState.REGISTERING)))
+        self._account.create(acfg, True)
+
+    def _remove_account(self, command: cmd.RemoveAccount) -> None:
+        if self._drop_account():
+            self._emit(RegistrationReported(Registration(RegistrationState.UNCONFIGURED)))
+
+    def _drop_account(self) -> bool:
+        if self._account is None:
+            return False
+        for call_id in list(self._calls):
+            self._hangup(cmd.HangupCall(call_id))
+        self._unregistering = True
+        try:
+            self._account.setRegistration(False)
+        except pj.Error:
+            pass  # not registered: nothing to undo at the registrar
+        self._account.shutdown()
+        self._account = None
+        return True
+
+    def _shutdown(self, command: cmd.Shutdown) -> None:
+        self._running = False
+
+    # --- calls ------------------------------------------------------------------------------
+
+    def _require_account(self) -> PjAccount:
+        if self._account is None:
+            raise SoftphoneError(ErrorKey.NO_ACCOUNT)
+        return self._account
+
+    def _record(self, call_id: str) -> _CallRecord:
+        record = self._calls.get(call_id)
+        if record is None:
+            raise SoftphoneError(ErrorKey.CALL_NOT_FOUND)
+        return record
+
+    def _make_call(self, command: cmd.MakeCall) -> dict[str, object]:
+        account = self._require_account()
+        if len(self._calls) >= self._config.max_calls:
+            raise SoftphoneError(ErrorKey.TOO_MANY_CALLS)
+        call = PjCall(self, account, command.call_id)
+        party = parse_name_addr(f"<{command.uri}>")
+        record = _CallRecord(call, CallDirection.OUTGOING, party.number, "", party.uri)
+        self._calls[command.call_id] = record
+        prm = pj.CallOpParam(True)
+        try:
+            call.makeCall(command.uri, prm)
+        except pj.Error:
+            del self._calls[command.call_id]
+            self._graveyard.append(record)
+            raise
+        self._report(record, CallState.DIALING)
+        return {"call_id": command.call_id}
+
+    def _answer(self, command: cmd.AnswerCall) -> None:
+        record = self._record(command.call_id)
+        prm = pj.CallOpParam(True)
+        prm.statusCode = 200
+        record.call.answer(prm)
+
+    def _reject(self, command: cmd.RejectCall) -> None:
+        record = self._record(command.call_id)
+        if record.direction is not CallDirection.INCOMING or record.was_connected:
+            raise SoftphoneError(ErrorKey.INVALID_STATE)
+        record.local_action = EndReason.REJECTED
+        prm = pj.CallOpParam(True)
+        prm.statusCode = command.code
+        record.call.hangup(prm)
+
+    def _hangup(self, command: cmd.HangupCall) -> None:
+        record = self._record(command.call_id)
+        if record.local_action is None:
+            record.local_action = EndReason.HANGUP_LOCAL
+        prm = pj.CallOpParam(True)
+        record.call.hangup(prm)
+
+    def _send_dtmf(self, command: cmd.SendDtmf) -> None:
+        record = self._record(command.call_id)
+        if not record.was_connected:
+            raise SoftphoneError(ErrorKey.INVALID_STATE)
+        record.call.dialDtmf(command.digits)
+
+    # --- callbacks (called by the adapters on this thread) ----------------------------------
+
+    def on_reg_state(self, code: int, active: bool) -> None:
+        reg = mapping.registration(code, active, self._unregistering)
+        self._emit(RegistrationReported(reg))
+
+    def on_incoming_call(self, pj_call_id: int, whole_msg: str) -> None:
+        account = self._require_account()
+        app_id = uuid.uuid4().hex
+        call = PjCall(self, account, app_id, pj_call_id)
+        # Identity from the From header ourselves: pjsua truncates long display names into
+        # "<-error: uri too long->" (PJSUA2-FACTS.md).
+        party = parse_name_addr(header_value(whole_msg, "From", "f") or "")
+        record = _CallRecord(
+            call, CallDirection.INCOMING, party.number, party.display_name, party.uri
+        )
+        self._calls[app_id] = record
+        prm = pj.CallOpParam(True)
+        prm.statusCode = 180
+        call.answer(prm)
+        self._report(record, CallState.RINGING_IN)
+
+    def on_call_state(self, call: PjCall) -> None:
+        record = self._calls.get(call.app_id)
+        if record is None:
+            return
+        info = call.getInfo()
+        state = mapping.call_state(int(info.state), record.direction)
+        code = int(info.lastStatusCode)
+        if state is CallState.CONNECTED:
+            record.was_connected = True
+        if state is CallState.ENDED:
+            reason = mapping.end_reason(
+                code, record.direction, record.was_connected, record.local_action
+            )
+            del self._calls[call.app_id]
+            self._graveyard.append(record)
+            self._report(record, state, code, reason)
+            return
+        self._report(record, state, code)
+
+    def on_call_media_state(self, call: PjCall) -> None:
+        record = self._calls.get(call.app_id)
+        if record is None:
+            return
+        info = call.getInfo()
+        for index, media in enumerate(info.media):
+            if media.type == pj.PJMEDIA_TYPE_AUDIO and media.status == pj.PJSUA_CALL_MEDIA_ACTIVE:
+                record.media.connect(
+                    self._ep, call.getAudioMedia(index), call.app_id, self._config.media_test
+                )
+
+    def _report(
+        self,
+        record: _CallRecord,
+        state: CallState,
+        code: int | None = None,
+        reason: EndReason | None = None,
+    ) -> None:
+        self._emit(
+            EngineCallReported(
+                call_id=record.call.app_id,
+                direction=record.direction,
+                state=state,
+                number=record.number or number_from_uri(record.remote_uri),
+                display_name=record.display_name,
+                remote_uri=record.remote_uri,
+                sip_code=code,
+                end_reason=reason,
+                muted=record.muted,
+            )
+        )
+
+    def _release_ended_calls(self) -> None:
+        # pj.Call wrappers must die right after DISCONNECTED, on this thread: a late release
+        # hangs up whichever new call reuses the id (PJSUA2-FACTS.md).
+        while self._graveyard:
+            record = self._graveyard.pop()
+            record.media.release()
+            del record.call
+
+
+def _quiet_stdout(config: EngineConfig) -> None:
+    """pjlib prints to stdout before our log writer is installed; stdout belongs to the app
+    (browser mode prints the URL line there), so point this process's fd 1 at the log."""
+    target = os.open(
+        str(config.log_file) if config.log_file else os.devnull,
+        os.O_WRONLY | os.O_CREAT | os.O_APPEND,
+    )
+    os.dup2(target, 1)
+    os.close(target)
+
+
+def engine_main(conn: Connection, config: EngineConfig) -> None:
+    """Entry point of the engine process: run the engine, bridge the pipe to it."""
+    logging.basicConfig(
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)s [engine:%(threadName)s] %(name)s: %(message)s",
+        filename=str(config.log_file) if config.log_file else None,
+    )
+    _quiet_stdout(config)
+    send_lock = threading.Lock()
+
+    def emit(event: Event) -> None:
+        with send_lock:
+            conn.send(event)
+
+    engine = Engine(config, emit)
+    engine.start()
+    wake = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+
+    def read_commands() -> None:
+        # Only reads the pipe and queues: this thread never touches pjsua2.
+        while True:
+            try:
+                command = conn.recv()
+            except (EOFError, OSError):
+                command = cmd.Shutdown()  # the app is gone: stop cleanly
+            engine.submit(command, wake)
+            if isinstance(command, cmd.Shutdown):
+                return
+
+    reader = threading.Thread(target=read_commands, name="engine-pipe-reader", daemon=True)
+    reader.start()
+    try:
+        engine.run()
+    finally:
+        wake.close()
+        log.info("engine stopped")

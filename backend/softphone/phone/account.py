@@ -1,0 +1,172 @@
+"""Sign-in flow: validate by really registering, then keep the account and its secret."""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+
+from softphone.bus import EventBus
+from softphone.domain import commands as cmd
+from softphone.domain.account import AccountConfig, Registration, RegistrationState, Transport
+from softphone.domain.errors import ErrorKey, SoftphoneError
+from softphone.domain.events import (
+    AccountChanged,
+    EngineFailed,
+    RegistrationChanged,
+    RegistrationReported,
+)
+from softphone.engine.supervisor import EngineSupervisor
+from softphone.settings.secrets import SecretStore
+from softphone.settings.store import SettingsStore
+
+log = logging.getLogger(__name__)
+
+REGISTER_TIMEOUT = 10.0
+
+
+def secret_key(account: AccountConfig) -> str:
+    return f"{account.auth_user or account.user}@{account.server}"
+
+
+class AccountManager:
+    """Owns the configured account and the registration state shown to the user."""
+
+    def __init__(
+        self, bus: EventBus, engine: EngineSupervisor, settings: SettingsStore, secrets: SecretStore
+    ) -> None:
+        self._bus = bus
+        self._engine = engine
+        self._settings = settings
+        self._secrets = secrets
+        self._cond = threading.Condition()
+        self._registration = Registration(RegistrationState.UNCONFIGURED)
+        self._generation = 0  # bumps on every (re)configuration, so waiters ignore stale reports
+        self._setup_lock = threading.Lock()
+        bus.subscribe(RegistrationReported, self._on_reported)
+        bus.subscribe(EngineFailed, self._on_engine_failed)
+
+    @property
+    def account(self) -> AccountConfig | None:
+        return self._settings.settings.account
+
+    @property
+    def registration(self) -> Registration:
+        with self._cond:
+            return self._registration
+
+    # --- start-up ---------------------------------------------------------------------------
+
+    def resume(self, password_override: str | None = None) -> None:
+        """Register the saved account at start-up, if there is one with a known password."""
+        account = self.account
+        if account is None:
+            return
+        password = (
+            password_override
+            if password_override is not None
+            else self._secrets.get(secret_key(account))
+        )
+        if password is None:
+            log.warning("no password known for the saved account: waiting for the user to sign in")
+            self._set_registration(Registration(RegistrationState.FAILED, ErrorKey.AUTH_FAILED))
+            return
+        if password_override is not None:
+            self._secrets.set(secret_key(account), password_override, remember=False)
+        self._configure(account, password)
+
+    # --- the sign-in flow -------------------------------------------------------------------
+
+    def setup(self, account: AccountConfig, password: str, *, remember: bool = True) -> None:
+        """Register with `account`; keep it only if the registrar accepts it.
+
+        Raises SoftphoneError(auth_failed | server_unreachable | timeout | invalid_argument).
+        On failure the previous account (if any) is restored.
+        """
+        if not password or len(password) > 256:
+            raise SoftphoneError(ErrorKey.INVALID_ARGUMENT, "password")
+        with self._setup_lock:
+            _resolve(account)
+            previous = self.account
+            generation = self._configure(account, password)
+            registration = self._wait_for_outcome(generation, REGISTER_TIMEOUT)
+            if registration.state is RegistrationState.REGISTERED:
+                if previous is not None and secret_key(previous) != secret_key(account):
+                    self._secrets.delete(secret_key(previous))
+                self._secrets.set(secret_key(account), password, remember=remember)
+                self._settings.save(self._settings.settings.with_changes(account=account))
+                self._bus.publish(AccountChanged(account))
+                return
+            error = registration.error or ErrorKey.TIMEOUT
+            self._restore(previous)
+            raise SoftphoneError(error)
+
+    def sign_out(self) -> None:
+        account = self.account
+        self._engine.send(cmd.RemoveAccount())
+        with self._cond:
+            self._generation += 1
+        if account is not None:
+            self._secrets.delete(secret_key(account))
+        self._settings.save(self._settings.settings.with_changes(account=None))
+        self._set_registration(Registration(RegistrationState.UNCONFIGURED))
+        self._bus.publish(AccountChanged(None))
+
+    def _restore(self, previous: AccountConfig | None) -> None:
+        password = self._secrets.get(secret_key(previous)) if previous else None
+        if previous is not None and password is not None:
+            self._configure(previous, password)
+        else:
+            self._engine.send(cmd.RemoveAccount())
+            self._set_registration(Registration(RegistrationState.UNCONFIGURED))
+
+    def _configure(self, account: AccountConfig, password: str) -> int:
+        with self._cond:
+            self._generation += 1
+            generation = self._generation
+            self._registration = Registration(RegistrationState.REGISTERING)
+        self._bus.publish(RegistrationChanged(Registration(RegistrationState.REGISTERING)))
+        self._engine.send(cmd.ConfigureAccount(account, password))
+        return generation
+
+    def _wait_for_outcome(self, generation: int, timeout: float) -> Registration:
+        with self._cond:
+            self._cond.wait_for(
+                lambda: (
+                    self._generation != generation
+                    or self._registration.state
+                    in (RegistrationState.REGISTERED, RegistrationState.FAILED)
+                ),
+                timeout,
+            )
+            if self._registration.state is RegistrationState.REGISTERING:
+                return Registration(RegistrationState.FAILED, ErrorKey.SERVER_UNREACHABLE)
+            return self._registration
+
+    # --- what the engine says ---------------------------------------------------------------
+
+    def _on_reported(self, event: RegistrationReported) -> None:
+        self._set_registration(event.registration)
+
+    def _on_engine_failed(self, event: EngineFailed) -> None:
+        if self.account is not None:
+            self._set_registration(Registration(RegistrationState.REGISTERING))
+
+    def _set_registration(self, registration: Registration) -> None:
+        with self._cond:
+            if registration == self._registration:
+                return
+            self._registration = registration
+            self._cond.notify_all()
+        self._bus.publish(RegistrationChanged(registration))
+
+
+def _resolve(account: AccountConfig) -> None:
+    """Fail fast on an unknown host here, not by blocking the engine thread in a DNS lookup."""
+    host = account.host.strip("[]")
+    kind = socket.SOCK_DGRAM if account.transport is Transport.UDP else socket.SOCK_STREAM
+    try:
+        socket.getaddrinfo(host, None, type=kind)
+    except (OSError, UnicodeError) as exc:
+        log.info("cannot resolve %s: %s", host, exc)
+        raise SoftphoneError(ErrorKey.SERVER_UNREACHABLE) from exc

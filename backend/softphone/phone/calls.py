@@ -1,0 +1,78 @@
+"""The live calls: engine reports become `Call` objects whose changes are published."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+from softphone.bus import EventBus
+from softphone.domain.calls import Call, CallSnapshot, CallState, EndReason
+from softphone.domain.events import CallChanged, CallRemoved, EngineCallReported, EngineFailed
+
+
+class CallRegistry:
+    """Source of truth for the calls the UI shows; fed only by what the engine reports."""
+
+    def __init__(self, bus: EventBus, clock: Callable[[], float] = time.time) -> None:
+        self._bus = bus
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._calls: dict[str, Call] = {}
+        bus.subscribe(EngineCallReported, self._on_reported)
+        bus.subscribe(EngineFailed, self._on_engine_failed)
+
+    def snapshots(self) -> list[CallSnapshot]:
+        with self._lock:
+            return [call.snapshot for call in self._calls.values()]
+
+    def get(self, call_id: str) -> CallSnapshot | None:
+        with self._lock:
+            call = self._calls.get(call_id)
+            return call.snapshot if call else None
+
+    def _publish_change(self, snapshot: CallSnapshot, old: CallState | None) -> None:
+        self._bus.publish(CallChanged(snapshot, old))
+
+    def _on_reported(self, report: EngineCallReported) -> None:
+        with self._lock:
+            call = self._calls.get(report.call_id)
+            if call is None:
+                if report.state is CallState.ENDED and report.end_reason is None:
+                    return
+                call = Call(
+                    CallSnapshot(
+                        id=report.call_id,
+                        direction=report.direction,
+                        state=report.state,
+                        number=report.number,
+                        display_name=report.display_name,
+                        remote_uri=report.remote_uri,
+                        created_at=self._clock(),
+                    ),
+                    self._publish_change,
+                    self._clock,
+                )
+                self._calls[report.call_id] = call
+                created = True
+            else:
+                created = False
+        if created:
+            self._publish_change(call.snapshot, None)
+        call.update(muted=report.muted)
+        call.set_state(report.state, end_reason=report.end_reason, sip_code=report.sip_code)
+        if report.state is CallState.ENDED:
+            self._remove(report.call_id)
+
+    def _on_engine_failed(self, event: EngineFailed) -> None:
+        with self._lock:
+            calls = list(self._calls.values())
+        for call in calls:
+            call.set_state(CallState.ENDED, end_reason=EndReason.ENGINE_FAILED)
+            self._remove(call.id)
+
+    def _remove(self, call_id: str) -> None:
+        with self._lock:
+            removed = self._calls.pop(call_id, None)
+        if removed is not None:
+            self._bus.publish(CallRemoved(call_id))

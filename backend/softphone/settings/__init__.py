@@ -1,0 +1,1 @@
+"""Typed settings with defaults, stored as JSON; secrets in the OS keyring."""

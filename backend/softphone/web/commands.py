@@ -1,0 +1,84 @@
+"""Wire commands: validate arguments, call the phone layer, return the ack's result."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from softphone.bus import EventBus
+from softphone.domain.account import AccountConfig, Transport
+from softphone.domain.errors import ErrorKey, SoftphoneError
+from softphone.domain.events import SettingsChanged
+from softphone.phone.account import AccountManager
+from softphone.phone.service import Phone
+from softphone.settings.store import SettingsStore
+from softphone.web.wire import Wire, arg_str
+
+log = logging.getLogger(__name__)
+
+CommandHandler = Callable[[Wire], Wire | None]
+
+
+class CommandTable:
+    """One small function per wire command; unknown names and bad args become error keys."""
+
+    def __init__(
+        self, phone: Phone, accounts: AccountManager, settings: SettingsStore, bus: EventBus
+    ) -> None:
+        self._phone = phone
+        self._accounts = accounts
+        self._settings = settings
+        self._bus = bus
+        self.handlers: dict[str, CommandHandler] = {
+            "account.setup": self._account_setup,
+            "account.sign_out": lambda _a: self._accounts.sign_out(),
+            "call.dial": lambda a: {"call_id": self._phone.dial(arg_str(a, "number"))},
+            "call.answer": lambda a: self._phone.answer(arg_str(a, "call_id", max_len=64)),
+            "call.reject": lambda a: self._phone.reject(arg_str(a, "call_id", max_len=64)),
+            "call.hangup": lambda a: self._phone.hangup(arg_str(a, "call_id", max_len=64)),
+            "call.dtmf": lambda a: self._phone.send_dtmf(
+                arg_str(a, "call_id", max_len=64), arg_str(a, "digits", max_len=32)
+            ),
+            "settings.update": self._settings_update,
+        }
+
+    def run(self, name: Any, args: Any) -> Wire:
+        """Run one command; returns the result dict or raises SoftphoneError."""
+        if not isinstance(name, str) or name not in self.handlers:
+            raise SoftphoneError(ErrorKey.INVALID_COMMAND)
+        if args is None:
+            args = {}
+        if not isinstance(args, dict):
+            raise SoftphoneError(ErrorKey.INVALID_ARGUMENT)
+        return self.handlers[name](args) or {}
+
+    def _account_setup(self, args: Wire) -> None:
+        transport_text = arg_str(args, "transport", required=False, max_len=8) or "udp"
+        try:
+            transport = Transport(transport_text.lower())
+        except ValueError as exc:
+            raise SoftphoneError(ErrorKey.INVALID_ARGUMENT, "transport") from exc
+        account = AccountConfig(
+            server=arg_str(args, "server").strip(),
+            user=arg_str(args, "user", max_len=64).strip(),
+            auth_user=arg_str(args, "auth_user", required=False, max_len=64).strip(),
+            display_name=arg_str(args, "display_name", required=False, max_len=64).strip(),
+            transport=transport,
+        )
+        self._accounts.setup(account, arg_str(args, "password"))
+
+    def _settings_update(self, args: Wire) -> None:
+        changes: dict[str, Any] = {}
+        if "language" in args:
+            language = args["language"]
+            if language is not None and not isinstance(language, str):
+                raise SoftphoneError(ErrorKey.INVALID_ARGUMENT, "language")
+            changes["language"] = language
+        if "theme" in args:
+            changes["theme"] = arg_str(args, "theme", max_len=16)
+        if set(args) - {"language", "theme"}:
+            raise SoftphoneError(ErrorKey.INVALID_ARGUMENT)
+        updated = self._settings.settings.with_changes(**changes)
+        self._settings.save(updated)
+        self._bus.publish(SettingsChanged(updated))
