@@ -35,11 +35,14 @@ def has_display(environ: Mapping[str, str] | None = None) -> bool:
 
 
 def _allow_webengine_as_root() -> None:
-    # Chromium refuses to start its sandbox as root and the window stays blank; only then,
-    # and never overriding flags the user chose.
+    # As root Chromium refuses to run sandboxed and takes the whole process down (exit 1).
     geteuid = getattr(os, "geteuid", None)
-    if geteuid is not None and geteuid() == 0 and "QTWEBENGINE_CHROMIUM_FLAGS" not in os.environ:
+    if geteuid is None or geteuid() != 0:
+        return
+    # Flags the user set are kept; then Qt's own switch still turns the sandbox off.
+    if "QTWEBENGINE_CHROMIUM_FLAGS" not in os.environ:
         os.environ["QTWEBENGINE_CHROMIUM_FLAGS"] = "--no-sandbox"
+    os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")
 
 
 class AppWindow:

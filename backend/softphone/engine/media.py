@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pjsua2 as pj
 
@@ -31,24 +31,30 @@ class CallMedia:
     audio: pj.AudioMedia | None = None
     player: pj.AudioMediaPlayer | None = None
     recorder: pj.AudioMediaRecorder | None = None
-    extra: list[object] = field(default_factory=list)
 
     def connect(
         self, ep: pj.Endpoint, audio: pj.AudioMedia, call_id: str, test: MediaTestConfig
     ) -> None:
-        if self.audio is not None:
-            return  # re-INVITEs re-report media: keep the existing connections
+        """(Re)connect the call's audio; called on every media update, since a re-INVITE can
+        replace the call's bridge port and drop every connection it had."""
         self.audio = audio
         devices = ep.audDevManager()
+        if not devices.sndIsActive():
+            # pjsua closes the idle (null) device after sndAutoCloseTime and cannot reopen a
+            # null device by itself; without it the bridge has no clock and no audio flows.
+            devices.setNullDev()
         devices.getCaptureDevMedia().startTransmit(audio)
         audio.startTransmit(devices.getPlaybackDevMedia())
         if test.play_wav is not None:
-            self.player = pj.AudioMediaPlayer()
-            self.player.createPlayer(str(test.play_wav), 0)  # 0: loop
+            if self.player is None:
+                self.player = pj.AudioMediaPlayer()
+                self.player.createPlayer(str(test.play_wav), 0)  # 0: loop
             self.player.startTransmit(audio)
         if test.record_dir is not None:
-            self.recorder = pj.AudioMediaRecorder()
-            self.recorder.createRecorder(str(test.record_dir / f"{call_id}.wav"))
+            if self.recorder is None:
+                test.record_dir.mkdir(parents=True, exist_ok=True)
+                self.recorder = pj.AudioMediaRecorder()
+                self.recorder.createRecorder(str(test.record_dir / f"{call_id}.wav"))
             audio.startTransmit(self.recorder)
 
     def release(self) -> None:

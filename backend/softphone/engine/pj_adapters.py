@@ -2,12 +2,31 @@
 
 from __future__ import annotations
 
+import functools
 import logging
-from typing import Protocol
+from collections.abc import Callable
+from typing import Any, Protocol, TypeVar
 
 import pjsua2 as pj
 
 log = logging.getLogger(__name__)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _contained(callback: F) -> F:
+    """An exception must not unwind into pjsip's C stack (and its traceback would keep pj
+    objects alive past libDestroy): log it and return."""
+
+    @functools.wraps(callback)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return callback(*args, **kwargs)
+        except Exception:
+            log.exception("pjsua2 callback %s failed", callback.__name__)
+            return None
+
+    return wrapper  # type: ignore[return-value]
 
 
 class EngineCallbacks(Protocol):
@@ -24,10 +43,12 @@ class PjAccount(pj.Account):  # type: ignore[misc]
         super().__init__()
         self._engine = engine
 
+    @_contained
     def onRegState(self, prm: pj.OnRegStateParam) -> None:  # noqa: N802 (pjsua2 API)
         info = self.getInfo()
         self._engine.on_reg_state(int(prm.code), bool(info.regIsActive))
 
+    @_contained
     def onIncomingCall(self, prm: pj.OnIncomingCallParam) -> None:  # noqa: N802
         self._engine.on_incoming_call(int(prm.callId), str(prm.rdata.wholeMsg))
 
@@ -45,9 +66,11 @@ class PjCall(pj.Call):  # type: ignore[misc]
         self._engine = engine
         self.app_id = app_id
 
+    @_contained
     def onCallState(self, prm: pj.OnCallStateParam) -> None:  # noqa: N802
         self._engine.on_call_state(self)
 
+    @_contained
     def onCallMediaState(self, prm: pj.OnCallMediaStateParam) -> None:  # noqa: N802
         self._engine.on_call_media_state(self)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import queue
@@ -137,6 +138,7 @@ class Engine:
         if self._account is not None:
             self._account.shutdown()
             self._account = None
+        gc.collect()  # no pj wrapper may outlive libDestroy (its destructor would assert)
         self._ep.libDestroy()
 
     # --- commands (from other threads, through the queue) -----------------------------------
@@ -388,7 +390,7 @@ def _quiet_stdout(config: EngineConfig) -> None:
 def engine_main(conn: Connection, config: EngineConfig) -> None:
     """Entry point of the engine process: run the engine, bridge the pipe to it."""
     logging.basicConfig(
-        level=logging.INFO,
+        level=logging.DEBUG if config.log_level >= 4 else logging.INFO,
         format="%(asctime)s %(levelname)s [engine:%(threadName)s] %(name)s: %(message)s",
         filename=str(config.log_file) if config.log_file else None,
     )

@@ -1,0 +1,112 @@
+"""The real softphone app in this process, driven through its wire protocol like the UI."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import socketio
+
+from softphone.app import AppOptions, AppPaths, SoftphoneApp
+from softphone.engine.config import EngineConfig, MediaTestConfig
+
+Event = dict[str, Any]
+
+
+class UiClient:
+    """A Socket.IO client like the frontend: sends commands, records every pushed event."""
+
+    def __init__(self, app: SoftphoneApp) -> None:
+        self.events: list[Event] = []
+        self._cond = threading.Condition()
+        self.sio = socketio.Client(reconnection=False)
+        self.sio.on("event", self._on_event)
+        self.sio.connect(
+            f"http://127.0.0.1:{app.web.port}",
+            auth={"token": app.web.token},
+            transports=["websocket"],
+        )
+
+    def _on_event(self, data: Event) -> None:
+        with self._cond:
+            self.events.append(data)
+            self._cond.notify_all()
+
+    def command(self, name: str, timeout: float = 20.0, **args: Any) -> dict[str, Any]:
+        reply: dict[str, Any] = self.sio.call(
+            "command", {"name": name, "args": args}, timeout=timeout
+        )
+        return reply
+
+    def mark(self) -> int:
+        with self._cond:
+            return len(self.events)
+
+    def wait_for(
+        self, match: Callable[[Event], bool], timeout: float = 10.0, start: int = 0
+    ) -> Event:
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                for event in self.events[start:]:
+                    if match(event):
+                        return event
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise TimeoutError(
+                        f"no matching event; saw {[e.get('type') for e in self.events[start:]]}"
+                    )
+                self._cond.wait(left)
+
+    def wait_call_state(self, state: str, timeout: float = 10.0, start: int = 0) -> Event:
+        event = self.wait_for(
+            lambda e: e.get("type") == "call_changed" and e["call"]["state"] == state,
+            timeout,
+            start,
+        )
+        call: Event = event["call"]
+        return call
+
+    def close(self) -> None:
+        self.sio.disconnect()
+
+
+@contextmanager
+def running_app(
+    data_dir: Path,
+    *,
+    play_wav: Path | None = None,
+    record_dir: Path | None = None,
+    log_level: int = 3,
+) -> Iterator[SoftphoneApp]:
+    """A started SoftphoneApp bound to 127.0.0.1; stopped (engine process included) after."""
+    options = AppOptions(
+        paths=AppPaths.for_data_dir(data_dir),
+        engine=EngineConfig(
+            bind_address="127.0.0.1",
+            log_level=log_level,
+            log_file=data_dir / "engine.log",
+            media_test=MediaTestConfig(play_wav=play_wav, record_dir=record_dir),
+        ),
+    )
+    app = SoftphoneApp(options)
+    app.start()
+    try:
+        yield app
+    finally:
+        app.stop()
+
+
+def sign_in(ui: UiClient, pbx_port: int, user: str, password: str, **extra: Any) -> dict[str, Any]:
+    return ui.command(
+        "account.setup",
+        server=f"127.0.0.1:{pbx_port}",
+        user=user,
+        password=password,
+        transport="udp",
+        **extra,
+    )
