@@ -41,7 +41,7 @@ class _NoDelayHandler(WSGIRequestHandler):
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         log.debug("%s %s %s", self.command, self.path.split("?", 1)[0], code)
 
-    def log_error(self, format: str, *args: object) -> None:  # noqa: A002 (werkzeug's name)
+    def log_error(self, format: str, *args: object) -> None:
         # A websocket closed by the client leaves bytes werkzeug reads as a bad request.
         log.debug("http: " + format, *args)
 
