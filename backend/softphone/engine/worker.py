@@ -6,8 +6,10 @@ import gc
 import logging
 import os
 import queue
+import signal
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -125,12 +127,17 @@ class Engine:
         self._destroy()
 
     def _destroy(self) -> None:
+        """Hang up, unregister (bounded wait), release every pj object, then destroy."""
         try:
             self._ep.hangupAllCalls()
-            for _ in range(20):
-                self._ep.libHandleEvents(10)
-        except pj.Error:
-            log.exception("hangup on shutdown failed")
+            if self._account is not None:
+                self._unregistering = True
+                self._account.setRegistration(False)
+        except pj.Error as exc:
+            log.info("shutdown: %s", exc.info())
+        deadline = time.monotonic() + 1.0
+        while time.monotonic() < deadline and (self._calls or self._account_registered()):
+            self._ep.libHandleEvents(20)
         self._release_ended_calls()
         for record in list(self._calls.values()):
             record.media.release()
@@ -139,7 +146,14 @@ class Engine:
             self._account.shutdown()
             self._account = None
         gc.collect()  # no pj wrapper may outlive libDestroy (its destructor would assert)
-        self._ep.libDestroy()
+        # NO_RX_MSG: do not wait for answers we no longer need (libDestroy sleeps 1 s otherwise).
+        self._ep.libDestroy(pj.PJSUA_DESTROY_NO_RX_MSG)
+
+    def _account_registered(self) -> bool:
+        try:
+            return self._account is not None and bool(self._account.getInfo().regIsActive)
+        except pj.Error:
+            return False
 
     # --- commands (from other threads, through the queue) -----------------------------------
 
@@ -395,6 +409,9 @@ def engine_main(conn: Connection, config: EngineConfig) -> None:
         filename=str(config.log_file) if config.log_file else None,
     )
     _quiet_stdout(config)
+    # Ctrl-C in a terminal reaches the whole process group: the app decides when the engine
+    # stops (it sends Shutdown), so a SIGINT here must not kill calls mid-way.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     send_lock = threading.Lock()
 
     def emit(event: Event) -> None:

@@ -1,0 +1,54 @@
+# Two commands for a newcomer: `make demo` and `make test`. Everything else is a step of them.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMPS := .make
+FRONTEND_SRC := $(shell find frontend/src frontend/index.html frontend/vite.config.ts frontend/tsconfig.json -type f 2>/dev/null)
+
+.PHONY: demo test deps apt venv frontend lint unit integration e2e bench package clean
+
+demo: deps ## start the demo PBX and peers, and the app signed in
+	$(PY) tests/pbx/demo.py
+
+test: deps lint ## every test: lint, frontend unit tests, Python unit/integration/e2e
+	cd frontend && npm test --silent
+	bash tests/run-pytest.sh
+
+deps: apt venv frontend
+
+apt: $(STAMPS)/apt
+$(STAMPS)/apt: build/apt-packages.txt build/install-apt.sh
+	bash build/install-apt.sh
+	@mkdir -p $(STAMPS) && touch $@
+
+venv: $(STAMPS)/venv
+$(STAMPS)/venv: pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[desktop,dev]'
+	@mkdir -p $(STAMPS) && touch $@
+
+frontend: frontend/dist/index.html
+frontend/dist/index.html: frontend/package.json frontend/package-lock.json $(FRONTEND_SRC)
+	cd frontend && npm ci --no-audit --no-fund --loglevel=error && npm run build --silent
+
+lint: venv
+	$(VENV)/bin/ruff check backend tests bench
+	$(VENV)/bin/ruff format --check backend tests bench
+	$(VENV)/bin/mypy
+
+unit: deps
+	$(VENV)/bin/pytest tests/unit -q
+
+integration: deps
+	$(VENV)/bin/pytest tests/integration -q
+
+e2e: deps
+	bash tests/run-pytest.sh tests/e2e
+
+bench: deps ## benchmarks -> bench/results.md and bench/results.json
+	$(PY) bench/run.py
+
+clean:
+	rm -rf $(STAMPS) frontend/dist tests/artifacts
