@@ -45,6 +45,15 @@ def _allow_webengine_as_root() -> None:
     os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")
 
 
+def _delete_pending_qt_objects() -> None:
+    # pywebview calls the page's deleteLater() as the event loop quits, so the page is never
+    # deleted, and at exit the garbage collector may free its profile first ("Release of
+    # profile requested but WebEnginePage still not deleted"); deleting it now keeps order.
+    from PyQt6.QtCore import QCoreApplication, QEvent
+
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
+
+
 class AppWindow:
     """One pywebview window on `url`; `run()` blocks the main thread until it is closed.
 
@@ -92,6 +101,7 @@ class AppWindow:
         try:
             webview.start(gui="qt", debug=self._debug, **self._storage_options())
         finally:
+            _delete_pending_qt_objects()
             self._closed.set()
             if self._on_closed is not None:
                 self._on_closed()

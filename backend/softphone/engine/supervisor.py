@@ -146,8 +146,10 @@ class EngineSupervisor:
                 self._started.set()
             self._bus.publish(event)
         conn.close()
-        process.join(2)
+        # Only one thread may wait for the process: two concurrent joins race in waitpid and
+        # the loser sees a live process forever. stop() joins when stopping; we join otherwise.
         if not self._stopping:
+            process.join(2)
             self._on_engine_died(process)
 
     def _on_engine_died(self, process: BaseProcess) -> None:

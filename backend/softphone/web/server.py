@@ -59,7 +59,7 @@ class PhoneNamespace(Namespace):  # type: ignore[misc]
         presented = auth.get("token") if isinstance(auth, dict) else None
         if not token_matches(self._token, presented):
             log.warning("refused a Socket.IO connection without the right token")
-            return False
+            raise ConnectionRefusedError("unauthorized")
         self.emit("event", self._snapshot(), room=request.sid)  # type: ignore[attr-defined]
         return True
 

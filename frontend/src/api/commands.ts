@@ -1,0 +1,33 @@
+/** One small typed function per backend command (see docs/protocol.md, "Client -> server"). */
+
+import type { Connection } from "./connection";
+import type { AccountSetupArgs, Ack, Settings } from "./protocol";
+
+type Empty = Record<string, never>;
+
+/** Registration can take a while (DNS, TLS, digest retries): wait longer than for other commands. */
+export const ACCOUNT_SETUP_TIMEOUT_MS = 45_000;
+
+export const setupAccount = (conn: Connection, args: AccountSetupArgs): Promise<Ack<Empty>> =>
+  conn.sendCommand("account.setup", args, ACCOUNT_SETUP_TIMEOUT_MS);
+
+export const signOut = (conn: Connection): Promise<Ack<Empty>> =>
+  conn.sendCommand("account.sign_out", {});
+
+export const dial = (conn: Connection, number: string): Promise<Ack<{ call_id: string }>> =>
+  conn.sendCommand("call.dial", { number });
+
+export const answerCall = (conn: Connection, callId: string): Promise<Ack<Empty>> =>
+  conn.sendCommand("call.answer", { call_id: callId });
+
+export const rejectCall = (conn: Connection, callId: string): Promise<Ack<Empty>> =>
+  conn.sendCommand("call.reject", { call_id: callId });
+
+export const hangupCall = (conn: Connection, callId: string): Promise<Ack<Empty>> =>
+  conn.sendCommand("call.hangup", { call_id: callId });
+
+export const sendDtmf = (conn: Connection, callId: string, digits: string): Promise<Ack<Empty>> =>
+  conn.sendCommand("call.dtmf", { call_id: callId, digits });
+
+export const updateSettings = (conn: Connection, changes: Partial<Settings>): Promise<Ack<Empty>> =>
+  conn.sendCommand("settings.update", changes);

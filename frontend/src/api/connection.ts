@@ -1,0 +1,100 @@
+/** The Socket.IO connection to the local backend: auth, events in, commands out. */
+
+import { io, type Socket } from "socket.io-client";
+import {
+  type Ack,
+  type CommandArgs,
+  type CommandName,
+  type CommandResult,
+  type ServerEvent,
+  isServerEvent,
+  toAck,
+} from "./protocol";
+
+/**
+ * `connecting`: first attempt; `connected`; `reconnecting`: lost after having been connected
+ * (socket.io retries by itself); `unauthorized`: the token was refused, retrying is pointless.
+ */
+export type ConnectionStatus = "connecting" | "connected" | "reconnecting" | "unauthorized";
+
+export type Unsubscribe = () => void;
+
+export interface Connection {
+  sendCommand<N extends CommandName>(
+    name: N,
+    args: CommandArgs<N>,
+    timeoutMs?: number,
+  ): Promise<Ack<CommandResult<N>>>;
+  subscribeEvents(listener: (event: ServerEvent) => void): Unsubscribe;
+  subscribeStatus(listener: (status: ConnectionStatus) => void): Unsubscribe;
+  readonly status: ConnectionStatus;
+  close(): void;
+}
+
+export const DEFAULT_COMMAND_TIMEOUT_MS = 10_000;
+
+export function connect(token: string | null): Connection {
+  const socket: Socket = io({
+    transports: ["websocket"],
+    auth: { token: token ?? "" },
+  });
+  let status: ConnectionStatus = "connecting";
+  const statusListeners = new Set<(status: ConnectionStatus) => void>();
+
+  const setStatus = (next: ConnectionStatus) => {
+    if (next === status) return;
+    status = next;
+    for (const listener of statusListeners) listener(next);
+  };
+
+  socket.on("connect", () => setStatus("connected"));
+  socket.on("disconnect", (reason) => {
+    if (reason === "io client disconnect") return;
+    // After a server-side disconnect socket.io does not retry on its own; ask it to.
+    if (reason === "io server disconnect") socket.connect();
+    setStatus("reconnecting");
+  });
+  socket.on("connect_error", () => {
+    // socket.active stays true for transport failures (socket.io keeps retrying); it is false
+    // when the server itself refused the handshake (wrong token), whatever its message says
+    // ("unauthorized" per the protocol, "Connection rejected by server" from python-socketio).
+    if (!socket.active) setStatus("unauthorized");
+    else if (status === "connected") setStatus("reconnecting");
+  });
+
+  return {
+    get status() {
+      return status;
+    },
+    async sendCommand(name, args, timeoutMs = DEFAULT_COMMAND_TIMEOUT_MS) {
+      // Socket.IO buffers emits while offline and replays them on reconnect: a dial sent
+      // minutes later would be a surprise, so refuse instead.
+      if (!socket.connected) return { ok: false, error: "disconnected", field: null };
+      try {
+        const raw: unknown = await socket.timeout(timeoutMs).emitWithAck("command", { name, args });
+        return toAck(raw);
+      } catch {
+        return { ok: false, error: "no_response", field: null };
+      }
+    },
+    subscribeEvents(listener) {
+      const handler = (payload: unknown) => {
+        if (isServerEvent(payload)) listener(payload);
+      };
+      socket.on("event", handler);
+      return () => {
+        socket.off("event", handler);
+      };
+    },
+    subscribeStatus(listener) {
+      statusListeners.add(listener);
+      listener(status);
+      return () => {
+        statusListeners.delete(listener);
+      };
+    },
+    close() {
+      socket.close();
+    },
+  };
+}

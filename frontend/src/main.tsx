@@ -1,0 +1,27 @@
+/** Entry point: token, connection, store and actions are built here and handed to the views. */
+
+import { computed } from "@preact/signals";
+import { render } from "preact";
+import { connect } from "./api/connection";
+import { browserTokenEnvironment, takeToken } from "./api/token";
+import { resolveLanguage } from "./i18n";
+import { Actions } from "./state/actions";
+import { Store } from "./state/store";
+import { UiState } from "./state/ui";
+import "./styles/index.css";
+import { App } from "./views/App";
+
+const token = takeToken(browserTokenEnvironment());
+const conn = connect(token);
+const store = new Store();
+const ui = new UiState();
+const actions = new Actions(conn, store, ui);
+const language = computed(() =>
+  resolveLanguage(store.settings.value.language, navigator.languages ?? [navigator.language]),
+);
+
+conn.subscribeEvents((event) => store.apply(event));
+conn.subscribeStatus((status) => (store.connection.value = status));
+
+const root = document.getElementById("app");
+if (root) render(<App services={{ store, ui, actions, language }} />, root);

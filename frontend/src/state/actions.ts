@@ -1,0 +1,95 @@
+/** User intents (dial, answer, key press...) turned into commands; failures become notices. */
+
+import {
+  answerCall,
+  dial,
+  hangupCall,
+  rejectCall,
+  sendDtmf,
+  signOut,
+  updateSettings,
+} from "../api/commands";
+import type { Connection } from "../api/connection";
+import type { Ack, Call, Settings } from "../api/protocol";
+import { dtmfTarget, escapeTarget, ringingCall } from "./selectors";
+import type { Store } from "./store";
+import type { UiState } from "./ui";
+
+export const DIAL_CHARS = /^[0-9*#+]$/;
+const DTMF_CHARS = /^[0-9*#]$/;
+
+export class Actions {
+  constructor(
+    private readonly conn: Connection,
+    private readonly store: Store,
+    private readonly ui: UiState,
+  ) {}
+
+  /** A keypad key (clicked or typed): goes into the dial string, and to the connected call as DTMF. */
+  pressKey(key: string, appendToNumber = true): void {
+    if (appendToNumber) this.ui.number.value += key;
+    this.sendTone(key);
+  }
+
+  /** DTMF only; used when the number field already received the character itself. */
+  sendTone(key: string): void {
+    const target = dtmfTarget(this.store.calls.value);
+    if (target && DTMF_CHARS.test(key)) void this.report(sendDtmf(this.conn, target.id, key));
+  }
+
+  backspace(): void {
+    this.ui.number.value = this.ui.number.value.slice(0, -1);
+  }
+
+  async dial(): Promise<void> {
+    const number = this.ui.number.value.trim();
+    if (!number) return;
+    const ack = await this.report(dial(this.conn, number));
+    if (ack.ok) this.ui.number.value = "";
+  }
+
+  /** Enter: answer a ringing call when nothing was typed, otherwise dial what was typed. */
+  enter(): void {
+    const ringing = ringingCall(this.store.calls.value);
+    if (ringing && this.ui.number.value.trim() === "") void this.answer(ringing);
+    else void this.dial();
+  }
+
+  /** Escape: reject the newest call if it is ringing, otherwise hang it up. */
+  escape(): void {
+    const call = escapeTarget(this.store.calls.value);
+    if (!call) return;
+    if (call.state === "ringing_in") void this.reject(call);
+    else void this.hangup(call);
+  }
+
+  answer(call: Call): Promise<Ack<unknown>> {
+    return this.report(answerCall(this.conn, call.id));
+  }
+
+  reject(call: Call): Promise<Ack<unknown>> {
+    return this.report(rejectCall(this.conn, call.id));
+  }
+
+  hangup(call: Call): Promise<Ack<unknown>> {
+    return this.report(hangupCall(this.conn, call.id));
+  }
+
+  updateSettings(changes: Partial<Settings>): Promise<Ack<unknown>> {
+    return this.report(updateSettings(this.conn, changes));
+  }
+
+  signOut(): Promise<Ack<unknown>> {
+    return this.report(signOut(this.conn));
+  }
+
+  get connection(): Connection {
+    return this.conn;
+  }
+
+  private async report<R>(pending: Promise<Ack<R>>): Promise<Ack<R>> {
+    const ack = await pending;
+    if (!ack.ok) this.ui.notify(ack.error);
+    return ack;
+  }
+}

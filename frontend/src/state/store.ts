@@ -1,0 +1,117 @@
+/** Client state as signals; `apply()` folds backend events into it (a snapshot replaces everything). */
+
+import { batch, signal, type Signal } from "@preact/signals";
+import type { ConnectionStatus } from "../api/connection";
+import type { Account, Call, Registration, ServerEvent, Settings } from "../api/protocol";
+
+/** How long an ended call stays visible ("Call ended" + reason) before it disappears. */
+export const ENDED_CALL_LINGER_MS = 2000;
+
+export type Cancel = () => void;
+export type Scheduler = (fn: () => void, ms: number) => Cancel;
+
+const defaultScheduler: Scheduler = (fn, ms) => {
+  const id = setTimeout(fn, ms);
+  return () => clearTimeout(id);
+};
+
+export interface StoreOptions {
+  lingerMs?: number;
+  schedule?: Scheduler;
+  now?: () => number;
+}
+
+export const INITIAL_REGISTRATION: Registration = { state: "unconfigured", error: null, code: null };
+export const DEFAULT_SETTINGS: Settings = { language: null, theme: "system" };
+
+export class Store {
+  /** True once the first snapshot arrived; until then nothing is known about the account. */
+  readonly ready: Signal<boolean> = signal(false);
+  readonly account: Signal<Account | null> = signal(null);
+  readonly registration: Signal<Registration> = signal(INITIAL_REGISTRATION);
+  /** Newest first; includes ended calls for a short while. */
+  readonly calls: Signal<readonly Call[]> = signal([]);
+  readonly settings: Signal<Settings> = signal(DEFAULT_SETTINGS);
+  readonly connection: Signal<ConnectionStatus> = signal("connecting");
+
+  private readonly removals = new Map<string, Cancel>();
+  private readonly lingerMs: number;
+  private readonly schedule: Scheduler;
+  private readonly now: () => number;
+
+  constructor(options: StoreOptions = {}) {
+    this.lingerMs = options.lingerMs ?? ENDED_CALL_LINGER_MS;
+    this.schedule = options.schedule ?? defaultScheduler;
+    this.now = options.now ?? Date.now;
+  }
+
+  apply(event: ServerEvent): void {
+    batch(() => {
+      switch (event.type) {
+        case "snapshot":
+          this.cancelRemovals();
+          this.ready.value = true;
+          this.account.value = event.account;
+          this.registration.value = event.registration;
+          this.settings.value = event.settings;
+          this.calls.value = sortCalls(event.calls);
+          for (const call of event.calls) if (call.state === "ended") this.scheduleRemoval(call.id);
+          break;
+        case "account_changed":
+          this.account.value = event.account;
+          break;
+        case "registration_changed":
+          this.registration.value = event.registration;
+          break;
+        case "settings_changed":
+          this.settings.value = event.settings;
+          break;
+        case "call_changed":
+          this.upsertCall(event.call);
+          break;
+        case "call_removed":
+          this.markRemoved(event.call_id);
+          break;
+      }
+    });
+  }
+
+  dispose(): void {
+    this.cancelRemovals();
+  }
+
+  private upsertCall(call: Call): void {
+    const others = this.calls.value.filter((c) => c.id !== call.id);
+    this.calls.value = sortCalls([...others, call]);
+    if (call.state === "ended") this.scheduleRemoval(call.id);
+  }
+
+  /** The backend dropped the call: keep it on screen as ended for a moment, then remove it. */
+  private markRemoved(callId: string): void {
+    const call = this.calls.value.find((c) => c.id === callId);
+    if (!call) return;
+    if (call.state !== "ended") {
+      this.upsertCall({ ...call, state: "ended", ended_at: call.ended_at ?? this.now() });
+    } else {
+      this.scheduleRemoval(callId);
+    }
+  }
+
+  private scheduleRemoval(callId: string): void {
+    if (this.removals.has(callId)) return;
+    const cancel = this.schedule(() => {
+      this.removals.delete(callId);
+      this.calls.value = this.calls.value.filter((c) => c.id !== callId);
+    }, this.lingerMs);
+    this.removals.set(callId, cancel);
+  }
+
+  private cancelRemovals(): void {
+    for (const cancel of this.removals.values()) cancel();
+    this.removals.clear();
+  }
+}
+
+function sortCalls(calls: readonly Call[]): Call[] {
+  return [...calls].sort((a, b) => b.created_at - a.created_at);
+}

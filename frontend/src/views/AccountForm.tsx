@@ -1,0 +1,215 @@
+/** SIP account form: first-run setup (full window) and later edits (in a dialog). */
+
+import { CircleAlert, LoaderCircle } from "lucide-preact";
+import type { JSX } from "preact";
+import { useRef, useState } from "preact/hooks";
+import { setupAccount } from "../api/commands";
+import type { Account, AccountSetupArgs, CommandErrorKey, Transport } from "../api/protocol";
+import { errorText, type MessageKey } from "../i18n";
+import { useApp, useT } from "./context";
+
+type FieldName = "server" | "user" | "auth_user" | "password" | "display_name" | "transport";
+type Values = Record<FieldName, string>;
+
+const REQUIRED: readonly FieldName[] = ["server", "user", "password"];
+const FIELDS: readonly FieldName[] = ["server", "user", "auth_user", "password", "display_name", "transport"];
+const TRANSPORTS: readonly Transport[] = ["udp", "tcp", "tls"];
+
+interface AccountFormProps {
+  initial: Account | null;
+  /** Called after the backend accepted the account (it is then registered). */
+  onDone?: () => void;
+  onCancel?: () => void;
+}
+
+interface FormError {
+  key: CommandErrorKey | null;
+  fields: ReadonlySet<FieldName>;
+  missing: ReadonlySet<FieldName>;
+}
+
+const NO_ERROR: FormError = { key: null, fields: new Set(), missing: new Set() };
+
+export function AccountForm({ initial, onDone, onCancel }: AccountFormProps) {
+  const t = useT();
+  const { actions } = useApp();
+  const formRef = useRef<HTMLFormElement>(null);
+  const [values, setValues] = useState<Values>(() => ({
+    server: initial?.server ?? "",
+    user: initial?.user ?? "",
+    auth_user: initial?.auth_user ?? "",
+    password: "",
+    display_name: initial?.display_name ?? "",
+    transport: initial?.transport ?? "udp",
+  }));
+  const [pending, setPending] = useState(false);
+  const [error, setError] = useState<FormError>(NO_ERROR);
+
+  const set = (name: FieldName) => (e: JSX.TargetedEvent<HTMLInputElement | HTMLSelectElement>) => {
+    const value = e.currentTarget.value;
+    setValues((v) => ({ ...v, [name]: value }));
+  };
+
+  const focusField = (name: FieldName) =>
+    formRef.current?.querySelector<HTMLElement>(`[name="${name}"]`)?.focus();
+
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    if (pending) return;
+    const missing = REQUIRED.filter((name) => values[name].trim() === "");
+    if (missing.length > 0) {
+      setError({ key: null, fields: new Set(), missing: new Set(missing) });
+      focusField(missing[0] as FieldName);
+      return;
+    }
+    setError(NO_ERROR);
+    setPending(true);
+    const args: AccountSetupArgs = {
+      server: values.server.trim(),
+      user: values.user.trim(),
+      password: values.password,
+      transport: values.transport as Transport,
+    };
+    if (values.auth_user.trim()) args.auth_user = values.auth_user.trim();
+    if (values.display_name.trim()) args.display_name = values.display_name.trim();
+    const ack = await setupAccount(actions.connection, args);
+    setPending(false);
+    if (ack.ok) {
+      onDone?.();
+      return;
+    }
+    const field = FIELDS.find((f) => f === ack.field);
+    setError({ key: ack.error, fields: new Set(field ? [field] : []), missing: new Set() });
+    if (field) focusField(field);
+  };
+
+  const hints: Partial<Record<FieldName, MessageKey>> = {
+    user: "account.userHint",
+    auth_user: "account.authUserHint",
+    display_name: "account.displayNameHint",
+    ...(initial ? { password: "account.passwordAgain" as const } : {}),
+  };
+
+  const fieldProps = (name: FieldName) => {
+    const invalid = error.fields.has(name) || error.missing.has(name);
+    const described = invalid ? `account-${name}-error` : hints[name] ? `account-${name}-hint` : undefined;
+    return {
+      id: `account-${name}`,
+      name,
+      value: values[name],
+      onInput: set(name),
+      disabled: pending,
+      "aria-invalid": invalid ? ("true" as const) : undefined,
+      "aria-describedby": described,
+      class: invalid ? "input input--invalid" : "input",
+    };
+  };
+
+  const fieldMessage = (name: FieldName) => {
+    const hint = hints[name];
+    if (error.missing.has(name))
+      return <FieldError id={`account-${name}-error`} text={t("account.required")} />;
+    if (error.fields.has(name))
+      return <FieldError id={`account-${name}-error`} text={t("account.invalidField")} />;
+    return hint ? (
+      <p id={`account-${name}-hint`} class="field__hint">
+        {t(hint)}
+      </p>
+    ) : null;
+  };
+
+  return (
+    <form ref={formRef} class="account-form" onSubmit={submit} noValidate aria-busy={pending}>
+      {error.key && (
+        <div class="form-error" role="alert">
+          <CircleAlert size={18} />
+          <span>{errorText(t, error.key)}</span>
+        </div>
+      )}
+      <div class="field-row">
+        <div class="field">
+          <label for="account-server" class="field__label">
+            {t("account.server")}
+          </label>
+          <input
+            {...fieldProps("server")}
+            type="text"
+            autoComplete="off"
+            spellcheck={false}
+            placeholder={t("account.serverPlaceholder")}
+            autoFocus
+          />
+          {fieldMessage("server")}
+        </div>
+        <div class="field field--narrow">
+          <label for="account-transport" class="field__label">
+            {t("account.transport")}
+          </label>
+          <select {...fieldProps("transport")} class={`${fieldProps("transport").class} select`}>
+            {TRANSPORTS.map((tr) => (
+              <option key={tr} value={tr}>
+                {t(`transport.${tr}`)}
+              </option>
+            ))}
+          </select>
+          {fieldMessage("transport")}
+        </div>
+      </div>
+      <div class="field-row">
+        <div class="field">
+          <label for="account-user" class="field__label">
+            {t("account.user")}
+          </label>
+          <input {...fieldProps("user")} type="text" autoComplete="username" spellcheck={false} />
+          {fieldMessage("user")}
+        </div>
+        <div class="field">
+          <label for="account-password" class="field__label">
+            {t("account.password")}
+          </label>
+          <input {...fieldProps("password")} type="password" autoComplete="current-password" />
+          {fieldMessage("password")}
+        </div>
+      </div>
+      <div class="field">
+        <label for="account-display_name" class="field__label">
+          {t("account.displayName")} <span class="field__optional">({t("account.optional")})</span>
+        </label>
+        <input {...fieldProps("display_name")} type="text" autoComplete="name" />
+        {fieldMessage("display_name")}
+      </div>
+      <div class="field">
+        <label for="account-auth_user" class="field__label">
+          {t("account.authUser")} <span class="field__optional">({t("account.optional")})</span>
+        </label>
+        <input {...fieldProps("auth_user")} type="text" autoComplete="off" spellcheck={false} />
+        {fieldMessage("auth_user")}
+      </div>
+      <div class="form-actions">
+        {onCancel && (
+          <button type="button" class="button button--secondary" onClick={onCancel} disabled={pending}>
+            {t("account.cancel")}
+          </button>
+        )}
+        <button type="submit" class="button button--primary button--submit" disabled={pending}>
+          {pending ? (
+            <>
+              <LoaderCircle size={16} class="spin" aria-hidden="true" />
+              <span>{t("account.signingIn")}</span>
+            </>
+          ) : (
+            t("account.signIn")
+          )}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+function FieldError({ id, text }: { id: string; text: string }) {
+  return (
+    <p id={id} class="field__error">
+      {text}
+    </p>
+  );
+}

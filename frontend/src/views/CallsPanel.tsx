@@ -1,0 +1,126 @@
+/** Right column: one card per call, newest first, with the actions its state allows. */
+
+import { Phone, PhoneCall, PhoneIncoming, PhoneOff, PhoneOutgoing, MicOff } from "lucide-preact";
+import type { Call } from "../api/protocol";
+import { endReasonText } from "../i18n";
+import { callTitle, isActive } from "../state/selectors";
+import { formatDuration } from "../util/format";
+import { useApp, useT } from "./context";
+import { EmptyState } from "./EmptyState";
+import { useNow } from "./hooks";
+
+export function CallsPanel() {
+  const t = useT();
+  const { store } = useApp();
+  const calls = store.calls.value;
+  const active = calls.filter(isActive).length;
+  return (
+    <section class={calls.length ? "panel calls has-calls" : "panel calls"} aria-labelledby="calls-title">
+      <div class="panel__header">
+        <h2 id="calls-title" class="panel__title">
+          {t("calls.title")}
+        </h2>
+        {active > 0 && (
+          <span class="count-badge" aria-hidden="true">
+            {active}
+          </span>
+        )}
+      </div>
+      <div class="panel__body">
+        {calls.length === 0 ? (
+          <EmptyState icon={<PhoneCall size={22} />} title={t("calls.empty")} hint={t("calls.emptyHint")} />
+        ) : (
+          <ul class="call-list">
+            {calls.map((call) => (
+              <CallCard key={call.id} call={call} />
+            ))}
+          </ul>
+        )}
+      </div>
+    </section>
+  );
+}
+
+function CallCard({ call }: { call: Call }) {
+  const t = useT();
+  const { actions } = useApp();
+  const running = call.connected_at !== null && (call.state === "connected" || call.state === "held");
+  const now = useNow(running);
+  const title = callTitle(call);
+  const subtitle = call.display_name.trim() ? call.number || call.remote_uri : call.remote_uri;
+  const ended = call.state === "ended";
+  const reason = ended ? endReasonText(t, call.end_reason) : null;
+
+  let duration: string | null = null;
+  if (call.connected_at !== null) {
+    if (running) duration = formatDuration(now - call.connected_at);
+    else if (ended && call.ended_at !== null) duration = formatDuration(call.ended_at - call.connected_at);
+  }
+
+  const DirectionIcon = call.direction === "incoming" ? PhoneIncoming : PhoneOutgoing;
+  const stateLabel = ended ? t("calls.ended") : t(`callState.${call.state}`);
+
+  return (
+    <li class={`call-card call-card--${call.state}`}>
+      <div class="call-card__main">
+        <div class="call-card__avatar" aria-hidden="true">
+          <DirectionIcon size={18} />
+        </div>
+        <div class="call-card__who">
+          <div class="call-card__name">{title}</div>
+          <div class="call-card__number">
+            <span class="visually-hidden">
+              {call.direction === "incoming" ? t("calls.incoming") : t("calls.outgoing")}:{" "}
+            </span>
+            {subtitle}
+          </div>
+        </div>
+        {duration && (
+          <div class="call-card__duration" role="timer" aria-live="off">
+            {duration}
+          </div>
+        )}
+      </div>
+      <div class="call-card__status">
+        <span class="state-label" role="status">
+          <span class="state-label__dot" aria-hidden="true" />
+          {stateLabel}
+          {reason && <span class="state-label__reason"> · {reason}</span>}
+        </span>
+        {call.muted && !ended && (
+          <span class="badge">
+            <MicOff size={12} aria-hidden="true" />
+            {t("calls.muted")}
+          </span>
+        )}
+      </div>
+      {!ended && (
+        <div class="call-card__actions">
+          {call.state === "ringing_in" ? (
+            <>
+              <button type="button" class="button button--success" aria-label={t("calls.answer")}
+                title={t("calls.answer")}
+                onClick={() => void actions.answer(call)}>
+                <Phone size={16} aria-hidden="true" />
+                <span class="button__label">{t("calls.answer")}</span>
+              </button>
+              <button type="button" class="button button--danger" aria-label={t("calls.reject")}
+                title={t("calls.reject")}
+                onClick={() => void actions.reject(call)}>
+                <PhoneOff size={16} aria-hidden="true" />
+                <span class="button__label">{t("calls.reject")}</span>
+              </button>
+            </>
+          ) : (
+            <button type="button" class="button button--danger" aria-label={t("calls.hangup")}
+                title={t("calls.hangup")}
+                onClick={() => void actions.hangup(call)}>
+              <PhoneOff size={16} aria-hidden="true" />
+              <span class="button__label">{t("calls.hangup")}</span>
+            </button>
+          )}
+        </div>
+      )}
+    </li>
+  );
+}

@@ -1,0 +1,123 @@
+/** The user menu: account, audio settings (later), settings, sign out. */
+
+import { ChevronDown, CircleUser, Headphones, LogOut, Settings, UserRound } from "lucide-preact";
+import type { ComponentChildren } from "preact";
+import { useCallback, useEffect, useRef, useState } from "preact/hooks";
+import { useApp, useT } from "./context";
+import { useDismiss } from "./hooks";
+
+const BUTTON_ID = "user-menu-button";
+const MENU_ID = "user-menu";
+
+export function UserMenu() {
+  const t = useT();
+  const { store, ui, actions } = useApp();
+  const [open, setOpen] = useState(false);
+  const menuRef = useRef<HTMLDivElement>(null);
+  const close = useCallback(() => {
+    setOpen(false);
+    document.getElementById(BUTTON_ID)?.focus();
+  }, []);
+  useDismiss(open, [BUTTON_ID, MENU_ID], close);
+
+  useEffect(() => {
+    if (open) menuRef.current?.querySelector<HTMLElement>("[role=menuitem]:not([disabled])")?.focus();
+  }, [open]);
+
+  const account = store.account.value;
+  const choose = (fn: () => void) => () => {
+    setOpen(false);
+    fn();
+  };
+
+  return (
+    <div class="menu-anchor">
+      <button
+        id={BUTTON_ID}
+        type="button"
+        class="user-button"
+        aria-label={t("topbar.userMenu")}
+        aria-haspopup="menu"
+        aria-expanded={open}
+        aria-controls={MENU_ID}
+        onClick={() => setOpen(!open)}
+      >
+        <span class="avatar" aria-hidden="true">
+          {initials(account?.display_name || account?.user || "") || <CircleUser size={18} />}
+        </span>
+        <ChevronDown size={14} class="user-button__chevron" />
+      </button>
+      {open && (
+        <div
+          id={MENU_ID}
+          ref={menuRef}
+          class="menu"
+          role="menu"
+          aria-label={t("topbar.userMenu")}
+          onKeyDown={(e) => moveFocus(e, menuRef.current)}
+        >
+          {account && (
+            <div class="menu__header">
+              <div class="menu__caption">{t("menu.signedInAs")}</div>
+              <div class="menu__name">{account.display_name || account.user}</div>
+              <div class="menu__address">
+                {account.user}@{account.server}
+              </div>
+            </div>
+          )}
+          <MenuItem icon={<UserRound size={16} />} onSelect={choose(() => (ui.dialog.value = "account"))}>
+            {t("menu.account")}
+          </MenuItem>
+          <MenuItem icon={<Headphones size={16} />} disabled>
+            {t("menu.audioSettings")}
+          </MenuItem>
+          <MenuItem icon={<Settings size={16} />} onSelect={choose(() => (ui.dialog.value = "settings"))}>
+            {t("menu.settings")}
+          </MenuItem>
+          <div class="menu__separator" role="separator" />
+          <MenuItem icon={<LogOut size={16} />} onSelect={choose(() => void actions.signOut())}>
+            {t("menu.signOut")}
+          </MenuItem>
+        </div>
+      )}
+    </div>
+  );
+}
+
+interface MenuItemProps {
+  icon: ComponentChildren;
+  children: ComponentChildren;
+  disabled?: boolean;
+  onSelect?: () => void;
+}
+
+function MenuItem({ icon, children, disabled = false, onSelect }: MenuItemProps) {
+  return (
+    <button type="button" role="menuitem" class="menu__item" disabled={disabled} onClick={onSelect}>
+      <span class="menu__icon">{icon}</span>
+      <span>{children}</span>
+    </button>
+  );
+}
+
+/** Arrow keys, Home and End move between enabled menu items (WAI-ARIA menu pattern). */
+function moveFocus(e: KeyboardEvent, menu: HTMLElement | null): void {
+  if (!menu || !["ArrowDown", "ArrowUp", "Home", "End"].includes(e.key)) return;
+  e.preventDefault();
+  const items = [...menu.querySelectorAll<HTMLElement>("[role=menuitem]:not([disabled])")];
+  if (items.length === 0) return;
+  const current = items.indexOf(document.activeElement as HTMLElement);
+  let next = 0;
+  if (e.key === "ArrowDown") next = (current + 1) % items.length;
+  else if (e.key === "ArrowUp") next = (current - 1 + items.length) % items.length;
+  else if (e.key === "End") next = items.length - 1;
+  items[next]?.focus();
+}
+
+function initials(name: string): string {
+  const words = name.trim().split(/\s+/).filter(Boolean);
+  if (words.length === 0) return "";
+  const first = words[0]?.[0] ?? "";
+  const last = words.length > 1 ? (words[words.length - 1]?.[0] ?? "") : "";
+  return (first + last).toUpperCase();
+}

@@ -1,0 +1,30 @@
+/** What every view needs, passed down once through a Preact context (no module singletons). */
+
+import { createContext } from "preact";
+import { useContext } from "preact/hooks";
+import type { Language } from "../api/protocol";
+import { translator, type Translate } from "../i18n";
+import type { Actions } from "../state/actions";
+import type { Store } from "../state/store";
+import type { UiState } from "../state/ui";
+import type { ReadonlySignal } from "@preact/signals";
+
+export interface AppServices {
+  store: Store;
+  ui: UiState;
+  actions: Actions;
+  language: ReadonlySignal<Language>;
+}
+
+export const AppContext = createContext<AppServices | null>(null);
+
+export function useApp(): AppServices {
+  const services = useContext(AppContext);
+  if (!services) throw new Error("useApp() outside <AppContext.Provider>");
+  return services;
+}
+
+/** The translate function for the current language; reading it re-renders on a language switch. */
+export function useT(): Translate {
+  return translator(useApp().language.value);
+}

@@ -1,0 +1,101 @@
+import { describe, expect, it } from "vitest";
+import type { Connection } from "../src/api/connection";
+import type { Ack, CommandName } from "../src/api/protocol";
+import { Actions } from "../src/state/actions";
+import { Store } from "../src/state/store";
+import { UiState } from "../src/state/ui";
+import { call, snapshot } from "./fixtures";
+
+function setup(calls = [call()], reply: Ack<unknown> = { ok: true, result: {} }) {
+  const sent: { name: CommandName; args: unknown }[] = [];
+  const conn = {
+    status: "connected",
+    sendCommand: async (name: CommandName, args: unknown) => {
+      sent.push({ name, args });
+      return reply;
+    },
+    subscribeEvents: () => () => {},
+    subscribeStatus: () => () => {},
+    close: () => {},
+  } as unknown as Connection;
+  const store = new Store({ schedule: () => () => {} });
+  store.apply(snapshot({ calls }));
+  const ui = new UiState();
+  return { actions: new Actions(conn, store, ui), sent, ui };
+}
+
+const flush = () => new Promise((r) => setTimeout(r, 0));
+
+describe("Actions", () => {
+  it("Enter answers the ringing call when the number field is empty", async () => {
+    const { actions, sent } = setup([call({ id: "r", state: "ringing_in" })]);
+    actions.enter();
+    await flush();
+    expect(sent).toEqual([{ name: "call.answer", args: { call_id: "r" } }]);
+  });
+
+  it("Enter dials what was typed, and clears the field on success", async () => {
+    const { actions, sent, ui } = setup([call({ id: "r", state: "ringing_in" })]);
+    ui.number.value = " 1003 ";
+    actions.enter();
+    await flush();
+    expect(sent).toEqual([{ name: "call.dial", args: { number: "1003" } }]);
+    expect(ui.number.value).toBe("");
+  });
+
+  it("a failed dial keeps the number and shows a notice", async () => {
+    const { actions, ui } = setup([], { ok: false, error: "not_registered", field: null });
+    ui.number.value = "1003";
+    await actions.dial();
+    expect(ui.number.value).toBe("1003");
+    expect(ui.notices.value.map((n) => n.error)).toEqual(["not_registered"]);
+  });
+
+  it("Escape rejects the newest call when it is ringing", async () => {
+    const { actions, sent } = setup([
+      call({ id: "old", state: "connected", created_at: 1 }),
+      call({ id: "new", state: "ringing_in", created_at: 2 }),
+    ]);
+    actions.escape();
+    await flush();
+    expect(sent).toEqual([{ name: "call.reject", args: { call_id: "new" } }]);
+  });
+
+  it("Escape hangs up the newest active call, skipping ended ones", async () => {
+    const { actions, sent } = setup([
+      call({ id: "live", state: "connected", created_at: 1 }),
+      call({ id: "gone", state: "ended", created_at: 2 }),
+    ]);
+    actions.escape();
+    await flush();
+    expect(sent).toEqual([{ name: "call.hangup", args: { call_id: "live" } }]);
+  });
+
+  it("keys go to the connected call as DTMF and into the number field", async () => {
+    const { actions, sent, ui } = setup([
+      call({ id: "held", state: "held", created_at: 3 }),
+      call({ id: "talk", state: "connected", created_at: 2 }),
+    ]);
+    actions.pressKey("5");
+    actions.pressKey("#");
+    await flush();
+    expect(ui.number.value).toBe("5#");
+    expect(sent).toEqual([
+      { name: "call.dtmf", args: { call_id: "talk", digits: "5" } },
+      { name: "call.dtmf", args: { call_id: "talk", digits: "#" } },
+    ]);
+  });
+
+  it("no DTMF without a connected call, and never for '+'", async () => {
+    const { actions, sent, ui } = setup([call({ state: "ringing_in" })]);
+    actions.pressKey("1");
+    await flush();
+    expect(sent).toEqual([]);
+    expect(ui.number.value).toBe("1");
+
+    const connected = setup([call({ state: "connected" })]);
+    connected.actions.pressKey("+");
+    await flush();
+    expect(connected.sent).toEqual([]);
+  });
+});
