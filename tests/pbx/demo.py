@@ -32,10 +32,16 @@ def main() -> int:
         signal.signal(signum, lambda *_: stop.set())
 
     with Kamailio(work_dir=DEMO_DIR / "kamailio", tls=False) as pbx:
-        tone_peer = Baresip(pbx.port, "1002", pbx.users["1002"], answermode="auto",
-                            work_dir=DEMO_DIR / "baresip-1002")
-        echo_peer = PjPeer(pbx.port, "1009", pbx.users["1009"], mode="echo",
-                           work_dir=DEMO_DIR / "echo-1009")
+        tone_peer = Baresip(
+            pbx.port,
+            "1002",
+            pbx.users["1002"],
+            answermode="auto",
+            work_dir=DEMO_DIR / "baresip-1002",
+        )
+        echo_peer = PjPeer(
+            pbx.port, "1009", pbx.users["1009"], mode="echo", work_dir=DEMO_DIR / "echo-1009"
+        )
         with tone_peer, echo_peer:
             print(f"Demo PBX (Kamailio) on 127.0.0.1:{pbx.port}; you are {USER}.")
             for ext, what in EXTENSIONS.items():
@@ -44,10 +50,25 @@ def main() -> int:
             print("Ctrl-C stops everything.", flush=True)
             env = dict(os.environ, SOFTPHONE_DEMO_PASSWORD=pbx.users[USER])
             app = subprocess.Popen(
-                [sys.executable, "-m", "softphone", "--data-dir", str(DEMO_DIR / "app"),
-                 "--server", f"127.0.0.1:{pbx.port}", "--user", USER, "--display-name", "Demo User",
-                 "--password-env", "SOFTPHONE_DEMO_PASSWORD", "--sip-bind", "127.0.0.1",
-                 "--log-level", "WARNING"],
+                [
+                    sys.executable,
+                    "-m",
+                    "softphone",
+                    "--data-dir",
+                    str(DEMO_DIR / "app"),
+                    "--server",
+                    f"127.0.0.1:{pbx.port}",
+                    "--user",
+                    USER,
+                    "--display-name",
+                    "Demo User",
+                    "--password-env",
+                    "SOFTPHONE_DEMO_PASSWORD",
+                    "--sip-bind",
+                    "127.0.0.1",
+                    "--log-level",
+                    "WARNING",
+                ],
                 env=env,
             )
             try:
