@@ -61,6 +61,7 @@ class PhoneNamespace(Namespace):  # type: ignore[misc]
             log.warning("refused a Socket.IO connection without the right token")
             raise ConnectionRefusedError("unauthorized")
         self.emit("event", self._snapshot(), room=request.sid)  # type: ignore[attr-defined]
+        log.info("UI connected")
         return True
 
     def on_command(self, data: Any = None) -> wire.Wire:
