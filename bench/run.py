@@ -247,6 +247,11 @@ def bench_window_memory(pbx: Kamailio, work: Path, rows: list[Row]) -> None:
         time.sleep(12)  # first paint ~1 s; let WebEngine settle
         rss, pss = memory_mib(_tree(proc.pid))
     finally:
+        # dbus-run-session does not pass SIGTERM on: stop the app under it by PID, then it.
+        apps = [p for p in _tree(proc.pid)[1:] if "softphone" in " ".join(p.cmdline())]
+        for app in apps:
+            app.terminate()
+        psutil.wait_procs(apps, timeout=15)
         proc.terminate()
         proc.wait(15)
     rows.append(

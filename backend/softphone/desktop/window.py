@@ -7,6 +7,7 @@ import logging
 import os
 import sys
 import threading
+import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -45,13 +46,28 @@ def _allow_webengine_as_root() -> None:
     os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")
 
 
-def _delete_pending_qt_objects() -> None:
-    # pywebview calls the page's deleteLater() as the event loop quits, so the page is never
-    # deleted, and at exit the garbage collector may free its profile first ("Release of
-    # profile requested but WebEnginePage still not deleted"); deleting it now keeps order.
-    from PyQt6.QtCore import QCoreApplication, QEvent
+def _qt_browser_of(window: Any) -> Any:
+    instances = getattr(getattr(window.gui, "BrowserView", None), "instances", {})
+    return instances.get(window.uid)
 
-    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
+
+def _release_stuck_js_calls(browser: Any) -> None:
+    """Wake pywebview threads still waiting for a JavaScript result once the GUI loop is gone.
+
+    pywebview injects its JS bridge from a non-daemon thread after every page load and waits
+    for the GUI thread to answer. Closing the window in that moment left the thread waiting
+    for ever, and the interpreter then hangs at exit (seen in ~1 of 30 closes under load).
+    pywebview's GTK and WinForms backends release these waits on close; the Qt one does not,
+    so this does it from outside, through its private `_js_results`.
+    """
+    pending = getattr(browser, "_js_results", None)
+    if not isinstance(pending, dict):
+        return
+    # A caller that found the window just before it closed may register its wait a moment later.
+    for _ in range(5):
+        for entry in list(pending.values()):
+            entry["semaphore"].release()
+        time.sleep(0.02)
 
 
 class AppWindow:
@@ -81,6 +97,7 @@ class AppWindow:
         self._on_closed = on_closed
         self._debug = debug
         self._window: Any = None
+        self._browser: Any = None  # pywebview's Qt widget, for the exit workaround only
         self._created = threading.Event()
         self._closed = threading.Event()
         # Guards the two flags below: a close() racing the first show must destroy exactly once.
@@ -101,7 +118,7 @@ class AppWindow:
         try:
             webview.start(gui="qt", debug=self._debug, **self._storage_options())
         finally:
-            _delete_pending_qt_objects()
+            _release_stuck_js_calls(self._browser)
             self._closed.set()
             if self._on_closed is not None:
                 self._on_closed()
@@ -124,15 +141,17 @@ class AppWindow:
         return window
 
     def _storage_options(self) -> dict[str, Any]:
-        # Private mode would drop localStorage between launches; a profile in our own data
-        # dir keeps it, and pywebview then must not start its own HTTP server (an http://
-        # URL never needs it, and http_server stays False).
+        # sessionStorage survives reloads either way. Private mode writes nothing to disk;
+        # a persistent profile in our data dir also keeps localStorage between launches (per
+        # origin, so only while the port stays the same). pywebview's own HTTP server stays
+        # off: it is only started for file paths, never for an http:// URL.
         if self._storage_path is None:
             return {"private_mode": True}
         self._storage_path.mkdir(parents=True, exist_ok=True)
         return {"private_mode": False, "storage_path": str(self._storage_path)}
 
     def _on_shown(self) -> None:
+        self._browser = _qt_browser_of(self._window)
         with self._lock:
             self._shown = True
             close_now = self._close_requested
