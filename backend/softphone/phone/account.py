@@ -158,6 +158,11 @@ class AccountManager:
                 return
             self._registration = registration
             self._cond.notify_all()
+        log.info(
+            "registration %s%s",
+            registration.state.value,
+            f" ({registration.error.value})" if registration.error else "",
+        )
         self._bus.publish(RegistrationChanged(registration))
 
 
