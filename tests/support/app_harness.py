@@ -21,14 +21,22 @@ class UiClient:
     """A Socket.IO client like the frontend: sends commands, records every pushed event."""
 
     def __init__(self, app: SoftphoneApp) -> None:
+        self._connect(app.web.port, app.web.token)
+
+    @classmethod
+    def at(cls, port: int, token: str) -> UiClient:
+        """A client of an app running in another process (known by its port and token)."""
+        client = cls.__new__(cls)
+        client._connect(port, token)
+        return client
+
+    def _connect(self, port: int, token: str) -> None:
         self.events: list[Event] = []
         self._cond = threading.Condition()
         self.sio = socketio.Client(reconnection=False)
         self.sio.on("event", self._on_event)
         self.sio.connect(
-            f"http://127.0.0.1:{app.web.port}",
-            auth={"token": app.web.token},
-            transports=["websocket"],
+            f"http://127.0.0.1:{port}", auth={"token": token}, transports=["websocket"]
         )
 
     def _on_event(self, data: Event) -> None:
