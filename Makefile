@@ -50,5 +50,10 @@ e2e: deps
 bench: deps ## benchmarks -> bench/results.md and bench/results.json
 	$(PY) bench/run.py
 
+package: deps ## one-folder bundle (PyInstaller) and the .deb -> build/out/ (see docs/packaging.md)
+	$(VENV)/bin/pyinstaller --noconfirm --clean --log-level WARN \
+		--distpath build/out/dist --workpath build/out/work build/softphone.spec
+	bash build/package-deb.sh build/out/dist/softphone build/out
+
 clean:
 	rm -rf $(STAMPS) frontend/dist tests/artifacts
