@@ -15,6 +15,8 @@ from softphone.domain.account import AccountConfig
 from softphone.domain.events import EngineStarted, SnapshotInvalidated
 from softphone.engine.config import EngineConfig
 from softphone.engine.supervisor import EngineSupervisor
+from softphone.history.recorder import HistoryRecorder
+from softphone.history.store import HistoryStore
 from softphone.phone.account import AccountManager
 from softphone.phone.calls import CallRegistry
 from softphone.phone.service import Phone
@@ -22,6 +24,7 @@ from softphone.settings.secrets import SecretStore
 from softphone.settings.store import SettingsStore
 from softphone.web import wire
 from softphone.web.commands import CommandTable
+from softphone.web.history_commands import history_commands
 from softphone.web.security import new_token
 from softphone.web.server import WebServer
 
@@ -58,6 +61,10 @@ class AppPaths:
     @property
     def settings_file(self) -> Path:
         return self.config_dir / "settings.json"
+
+    @property
+    def history_file(self) -> Path:
+        return self.data_dir / "history.sqlite3"
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,9 +105,12 @@ class SoftphoneApp:
         self.secrets = secrets or SecretStore()
         self.engine = EngineSupervisor(options.engine, self.bus)
         self.calls = CallRegistry(self.bus)
+        self.history = HistoryStore(options.paths.history_file)
+        self.history_recorder = HistoryRecorder(self.bus, self.history)
         self.accounts = AccountManager(self.bus, self.engine, self.settings, self.secrets)
-        self.phone = Phone(self.engine, self.accounts, self.calls)
+        self.phone = Phone(self.engine, self.accounts, self.calls, self.bus)
         self.commands = CommandTable(self.phone, self.accounts, self.settings, self.bus)
+        self.commands.handlers.update(history_commands(self.history, self.history_recorder))
         self.web = WebServer(
             token=new_token(),
             frontend_dir=frontend_dir(),
@@ -118,6 +128,7 @@ class SoftphoneApp:
             self.accounts.registration,
             self.calls.snapshots(),
             self.settings.settings,
+            missed_count=self.history.unseen_missed_count(),
         )
 
     def _on_engine_started(self, event: EngineStarted) -> None:
@@ -126,7 +137,9 @@ class SoftphoneApp:
             self.bus.publish(SnapshotInvalidated())
 
     def start(self) -> None:
+        self.history_recorder.recover()  # before any call: rows a crash left open
         self.engine.start()
+        self.phone.apply_incoming_policy(self.settings.settings.call_waiting)
         self.web.start()
         scripted = self.options.scripted_account
         if scripted is not None:
@@ -137,7 +150,9 @@ class SoftphoneApp:
 
     def stop(self) -> None:
         self.web.stop()
-        self.engine.stop()
+        self.engine.stop()  # calls still up end here and are recorded: close the store after
+        self.history_recorder.stop()
+        self.history.close()
 
     @property
     def url(self) -> str:

@@ -81,6 +81,29 @@ if (SCENARIO === "calls") {
   }
 }
 
+// Canned call history (scenarios other than "setup"): a few days, every outcome.
+const HOUR = 3_600_000;
+let history =
+  SCENARIO === "setup"
+    ? []
+    : [
+        ["incoming", "missed", "+41 79 555 01 23", "", 0.3, 0],
+        ["outgoing", "answered", "1042", "Camille Dubois", 2, 312],
+        ["incoming", "rejected", "+49 30 901820", "Berlin Sales", 5, 0],
+        ["outgoing", "busy", "1017", "Marco Rossi", 26, 0],
+        ["incoming", "answered", "+33 1 70 36 42 18", "Jean-Pierre Lefèvre", 29, 1834],
+        ["outgoing", "cancelled_by_me", "0800 123 456", "", 75, 0],
+        ["incoming", "missed", "1009", "Priya Natarajan", 98, 0],
+        ["outgoing", "failed", "1999", "", 120, 0],
+      ].map(([direction, outcome, number, display_name, hoursAgo, duration_s], i) => ({
+        id: 100 - i, call_id: `h${i}`, direction, number, display_name,
+        remote_uri: `sip:${number.replace(/ /g, "")}@pbx.example.com`,
+        started_at: now - hoursAgo * HOUR, answered_at: duration_s ? now - hoursAgo * HOUR + 4000 : null,
+        ended_at: now - hoursAgo * HOUR + 4000 + duration_s * 1000, duration_s, outcome,
+        internal: /^[1-9]\d{0,5}$/.test(number), seen: outcome !== "missed" || i > 0,
+      }));
+const missedCount = () => history.filter((e) => !e.seen).length;
+
 const httpServer = createServer((req, res) => {
   const url = new URL(req.url ?? "/", `http://${HOST}`);
   const rel = url.pathname === "/" ? "index.html" : normalize(url.pathname).replace(/^([/\\])+/, "");
@@ -112,6 +135,7 @@ const snapshot = () => ({
   registration: state.registration,
   calls: [...state.calls.values()],
   settings: state.settings,
+  missed_count: missedCount(),
 });
 
 function updateCall(id, fields) {
@@ -184,6 +208,24 @@ const handlers = {
   "call.dtmf": async ({ call_id, digits }) => {
     if (!state.calls.has(call_id)) return fail("call_not_found");
     console.log(`dtmf ${call_id} ${digits}`);
+    return ok();
+  },
+  "history.list": async ({ filter = "all", before, limit = 50 }) => {
+    const rows = history.filter((e) => filter === "all" || e.outcome === "missed");
+    const start = before ? rows.findIndex((e) => String(e.id) === before) + 1 : 0;
+    const entries = rows.slice(start, start + limit);
+    const more = start + limit < rows.length;
+    return ok({ entries, next_cursor: more ? String(entries.at(-1).id) : null });
+  },
+  "history.delete_all": async () => {
+    history = [];
+    emit({ type: "history_cleared" });
+    emit({ type: "missed_count", count: 0 });
+    return ok();
+  },
+  "history.mark_seen": async () => {
+    history = history.map((e) => ({ ...e, seen: true }));
+    emit({ type: "missed_count", count: 0 });
     return ok();
   },
   "settings.update": async (args) => {

@@ -2,10 +2,12 @@
 
 import { computed } from "@preact/signals";
 import { render } from "preact";
+import { deleteHistory, listHistory, markHistorySeen } from "./api/commands";
 import { connect } from "./api/connection";
 import { browserTokenEnvironment, takeToken } from "./api/token";
 import { resolveLanguage } from "./i18n";
 import { Actions } from "./state/actions";
+import { HistoryState } from "./state/history";
 import { Store } from "./state/store";
 import { UiState } from "./state/ui";
 import "./styles/index.css";
@@ -16,12 +18,21 @@ const conn = connect(token);
 const store = new Store();
 const ui = new UiState();
 const actions = new Actions(conn, store, ui);
+const history = new HistoryState(
+  {
+    list: (args) => listHistory(conn, args),
+    deleteAll: () => deleteHistory(conn),
+    markSeen: () => markHistorySeen(conn),
+  },
+  (error) => ui.notify(error),
+);
 const language = computed(() =>
   resolveLanguage(store.settings.value.language, navigator.languages ?? [navigator.language]),
 );
 
 conn.subscribeEvents((event) => store.apply(event));
+conn.subscribeEvents((event) => history.apply(event));
 conn.subscribeStatus((status) => (store.connection.value = status));
 
 const root = document.getElementById("app");
-if (root) render(<App services={{ store, ui, actions, language }} />, root);
+if (root) render(<App services={{ store, ui, actions, history, language }} />, root);

@@ -83,10 +83,29 @@ class PeerCall(pj.Call):  # type: ignore[misc]
             return
         info = self.getInfo()
         for i, media in enumerate(info.media):
-            if media.type != pj.PJMEDIA_TYPE_AUDIO or media.status != pj.PJSUA_CALL_MEDIA_ACTIVE:
+            # REMOTE_HOLD too: the recorder must stay on the bridge while we are held, or the
+            # recording skips the held time instead of holding silence.
+            active = (pj.PJSUA_CALL_MEDIA_ACTIVE, pj.PJSUA_CALL_MEDIA_REMOTE_HOLD)
+            if media.type != pj.PJMEDIA_TYPE_AUDIO or media.status not in active:
                 continue
             self.peer.connect_audio(leg, self.getAudioMedia(i))
             emit("media_active", leg=leg.n, index=i)
+
+    def onCallTransferRequest(self, prm: Any) -> None:  # noqa: N802
+        # Follow the REFER; pjsua2 needs a fresh Call object for the new call it places.
+        assert self.peer.acc is not None
+        new_call = PeerCall(self.peer, self.peer.acc)
+        leg = self.peer.add_leg(new_call, incoming=False)
+        prm.newCall = new_call
+        emit("transfer_request", leg=leg.n, target=prm.dstUri)
+
+    def onCallReplaced(self, prm: Any) -> None:  # noqa: N802
+        # An INVITE with Replaces took this call over: the new call needs its own object.
+        assert self.peer.acc is not None
+        new_call = PeerCall(self.peer, self.peer.acc, prm.newCallId)
+        leg = self.peer.add_leg(new_call, incoming=True)
+        prm.newCall = new_call
+        emit("replaced", leg=leg.n)
 
     def onDtmfDigit(self, prm: Any) -> None:  # noqa: N802
         leg = self.peer.leg_of(self)
@@ -205,6 +224,14 @@ class Peer:
     def connect_audio(self, leg: Leg, am: pj.AudioMedia) -> None:
         """Echo (call -> itself) or tone (player -> call); always record what arrives."""
         if leg.connected:
+            # A re-INVITE (hold, resume) can give the call a new bridge port with no
+            # connections: attach the same recorder and player again.
+            if leg.recorder is not None:
+                am.startTransmit(leg.recorder)
+            if self.args.mode == "echo":
+                am.startTransmit(am)
+            elif leg.player is not None:
+                leg.player.startTransmit(am)
             return
         leg.connected = True
         safe = re.sub(r"[^0-9A-Za-z]", "", leg.call.getInfo().remoteUri)[:40]

@@ -83,3 +83,18 @@ def test_account_validation_names_the_field(fields: dict[str, str], bad: str) ->
 def test_unknown_theme_is_refused() -> None:
     with pytest.raises(SoftphoneError):
         Settings().with_changes(theme="neon")
+
+
+def test_call_waiting_defaults_on_and_is_saved(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    store = SettingsStore(path)
+    assert store.settings.call_waiting is True
+    store.save(store.settings.with_changes(call_waiting=False))
+    assert json.loads(path.read_text())["call_waiting"] is False
+    assert SettingsStore(path).settings.call_waiting is False
+
+
+def test_call_waiting_that_is_not_a_boolean_is_not_trusted(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    path.write_text(json.dumps({"version": 1, "call_waiting": "no"}))
+    assert SettingsStore(path).settings.call_waiting is True

@@ -47,6 +47,7 @@ def test_call_changed_encoding() -> None:
             "held": False,
             "end_reason": "hangup_remote",
             "sip_code": 200,
+            "conference": False,
         },
     }
 
@@ -80,7 +81,7 @@ def test_snapshot_has_schema_and_all_parts() -> None:
     snap = wire.snapshot(None, Registration(RegistrationState.UNCONFIGURED), [SNAP], Settings())
     assert snap["type"] == "snapshot" and snap["schema"] == wire.SCHEMA_VERSION
     assert snap["account"] is None and len(snap["calls"]) == 1
-    assert snap["settings"] == {"language": None, "theme": "system"}
+    assert snap["settings"] == {"language": None, "theme": "system", "call_waiting": True}
 
 
 def test_errors_are_keys_with_the_field() -> None:

@@ -34,6 +34,8 @@ class EndReason(StrEnum):
     CANCELLED = "cancelled"
     FAILED = "failed"
     ENGINE_FAILED = "engine_failed"
+    BUSY_REFUSED = "busy_refused"  # incoming, refused with 486: call waiting is off
+    TRANSFERRED = "transferred"  # we handed the call over (REFER accepted by the peer)
 
 
 ACTIVE_STATES = frozenset({CallState.CONNECTING, CallState.CONNECTED, CallState.HELD})
@@ -56,6 +58,7 @@ class CallSnapshot:
     held: bool = False
     end_reason: EndReason | None = None
     sip_code: int | None = None
+    conference: bool = False  # part of the local conference (audio mixed with the others)
 
 
 class Call:

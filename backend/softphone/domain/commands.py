@@ -67,3 +67,58 @@ class SendDtmf(EngineCommand):
 @dataclass(frozen=True, slots=True)
 class Shutdown(EngineCommand):
     request_id: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class HoldCall(EngineCommand):
+    call_id: str
+    request_id: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ResumeCall(EngineCommand):
+    call_id: str
+    request_id: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class SetMute(EngineCommand):
+    """Stop (or restart) sending the microphone to the call."""
+
+    call_id: str
+    muted: bool
+    request_id: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class SetIncomingPolicy(EngineCommand):
+    """How the engine answers a new INVITE while a call exists (replayed after a restart)."""
+
+    call_waiting: bool = True
+    request_id: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class TransferCall(EngineCommand):
+    """Blind transfer: REFER the call's peer to `uri`."""
+
+    call_id: str
+    uri: str
+    request_id: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class TransferAttended(EngineCommand):
+    """Attended transfer: connect the peer of `call_id` to the peer of `to_call_id`."""
+
+    call_id: str
+    to_call_id: str
+    request_id: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class StartConference(EngineCommand):
+    """Mix every listed call with every other and with the microphone."""
+
+    call_ids: tuple[str, ...]
+    request_id: int = 0

@@ -20,6 +20,8 @@ class ErrorKey(StrEnum):
     SERVER_UNREACHABLE = "server_unreachable"
     TIMEOUT = "timeout"
     ENGINE_UNAVAILABLE = "engine_unavailable"
+    STORAGE_FULL = "storage_full"
+    STORAGE_FAILED = "storage_failed"
     INTERNAL_ERROR = "internal_error"
 
 

@@ -48,6 +48,7 @@ class EngineCallReported(Event):
     sip_code: int | None = None
     end_reason: EndReason | None = None
     muted: bool = False
+    conference: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,7 +33,13 @@ class CallMedia:
     recorder: pj.AudioMediaRecorder | None = None
 
     def connect(
-        self, ep: pj.Endpoint, audio: pj.AudioMedia, call_id: str, test: MediaTestConfig
+        self,
+        ep: pj.Endpoint,
+        audio: pj.AudioMedia,
+        call_id: str,
+        test: MediaTestConfig,
+        *,
+        sending: bool,
     ) -> None:
         """(Re)connect the call's audio; called on every media update, since a re-INVITE can
         replace the call's bridge port and drop every connection it had."""
@@ -43,19 +49,49 @@ class CallMedia:
             # pjsua closes the idle (null) device after sndAutoCloseTime and cannot reopen a
             # null device by itself; without it the bridge has no clock and no audio flows.
             devices.setNullDev()
-        devices.getCaptureDevMedia().startTransmit(audio)
         audio.startTransmit(devices.getPlaybackDevMedia())
-        if test.play_wav is not None:
-            if self.player is None:
-                self.player = pj.AudioMediaPlayer()
-                self.player.createPlayer(str(test.play_wav), 0)  # 0: loop
-            self.player.startTransmit(audio)
+        if test.play_wav is not None and self.player is None:
+            self.player = pj.AudioMediaPlayer()
+            self.player.createPlayer(str(test.play_wav), 0)  # 0: loop
         if test.record_dir is not None:
             if self.recorder is None:
                 test.record_dir.mkdir(parents=True, exist_ok=True)
                 self.recorder = pj.AudioMediaRecorder()
                 self.recorder.createRecorder(str(test.record_dir / f"{call_id}.wav"))
             audio.startTransmit(self.recorder)
+        self.set_sending(ep, sending)
+
+    def _sources(self, ep: pj.Endpoint) -> list[pj.AudioMedia]:
+        """What stands for the microphone: the capture device and, in tests, the tone."""
+        sources: list[pj.AudioMedia] = [ep.audDevManager().getCaptureDevMedia()]
+        if self.player is not None:
+            sources.append(self.player)
+        return sources
+
+    def set_sending(self, ep: pj.Endpoint, sending: bool) -> None:
+        """Start or stop the microphone -> call transmit (mute, hold)."""
+        if self.audio is None:
+            return
+        for source in self._sources(ep):
+            if sending:
+                source.startTransmit(self.audio)  # a failure here is real: let it raise
+                continue
+            try:
+                source.stopTransmit(self.audio)
+            except pj.Error as exc:  # not connected (yet): nothing to stop
+                log.debug("stopTransmit: %s", exc.info())
+
+    def link(self, other: CallMedia, linked: bool = True) -> None:
+        """Conference: this call hears the other, or no longer (call both ways round)."""
+        if self.audio is None or other.audio is None:
+            return
+        if linked:
+            other.audio.startTransmit(self.audio)
+            return
+        try:
+            other.audio.stopTransmit(self.audio)
+        except pj.Error as exc:  # never linked: nothing to undo
+            log.debug("unlink: %s", exc.info())
 
     def release(self) -> None:
         # Players and recorders are pj objects: they must go before libDestroy.

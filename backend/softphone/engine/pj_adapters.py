@@ -30,12 +30,18 @@ def _contained(callback: F) -> F:
 
 
 class EngineCallbacks(Protocol):
-    """What the adapters report to; implemented by `softphone.engine.worker.Engine`."""
+    """What the account reports to; implemented by `softphone.engine.worker.Engine`."""
 
     def on_reg_state(self, code: int, active: bool) -> None: ...
     def on_incoming_call(self, pj_call_id: int, whole_msg: str) -> None: ...
+
+
+class CallCallbacks(Protocol):
+    """What calls report to; implemented by `softphone.engine.calls.EngineCalls`."""
+
     def on_call_state(self, call: PjCall) -> None: ...
     def on_call_media_state(self, call: PjCall) -> None: ...
+    def on_call_transfer_status(self, call: PjCall, code: int, final: bool) -> bool: ...
 
 
 class PjAccount(pj.Account):  # type: ignore[misc]
@@ -57,7 +63,7 @@ class PjCall(pj.Call):  # type: ignore[misc]
     """One pjsua call; `app_id` is the id the rest of the app knows it by."""
 
     def __init__(
-        self, engine: EngineCallbacks, account: PjAccount, app_id: str, pj_call_id: int = -1
+        self, engine: CallCallbacks, account: PjAccount, app_id: str, pj_call_id: int = -1
     ) -> None:
         if pj_call_id >= 0:
             super().__init__(account, pj_call_id)
@@ -73,6 +79,12 @@ class PjCall(pj.Call):  # type: ignore[misc]
     @_contained
     def onCallMediaState(self, prm: pj.OnCallMediaStateParam) -> None:  # noqa: N802
         self._engine.on_call_media_state(self)
+
+    @_contained
+    def onCallTransferStatus(self, prm: pj.OnCallTransferStatusParam) -> None:  # noqa: N802
+        prm.cont = self._engine.on_call_transfer_status(
+            self, int(prm.statusCode), bool(prm.finalNotify)
+        )
 
 
 class PjLogWriter(pj.LogWriter):  # type: ignore[misc]

@@ -8,6 +8,7 @@ import multiprocessing
 import threading
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import replace
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 
@@ -41,6 +42,7 @@ class EngineSupervisor:
         self._pending: dict[int, Future[CommandCompleted]] = {}
         self._ids = itertools.count(1)
         self._account_command: cmd.ConfigureAccount | None = None
+        self._policy_command: cmd.SetIncomingPolicy | None = None
         self._stopping = False
         self._restarts = 0
         self._started = threading.Event()
@@ -56,12 +58,12 @@ class EngineSupervisor:
         if not self._started.wait(timeout):
             raise SoftphoneError(ErrorKey.ENGINE_UNAVAILABLE, detail="engine did not start")
 
-    def _spawn(self) -> None:
+    def _spawn(self, config: EngineConfig | None = None) -> None:
         from softphone.engine.worker import engine_main  # imported lazily: pulls in pjsua2
 
         parent, child = self._ctx.Pipe()
         process = self._ctx.Process(
-            target=engine_main, args=(child, self._config), name="softphone-engine"
+            target=engine_main, args=(child, config or self._config), name="softphone-engine"
         )
         process.daemon = True
         process.start()
@@ -98,6 +100,8 @@ class EngineSupervisor:
             self._account_command = command
         elif isinstance(command, cmd.RemoveAccount):
             self._account_command = None
+        elif isinstance(command, cmd.SetIncomingPolicy):
+            self._policy_command = command
         with self._lock:
             if self._conn is None:
                 raise SoftphoneError(ErrorKey.ENGINE_UNAVAILABLE)
@@ -171,6 +175,17 @@ class EngineSupervisor:
     def _restart(self) -> None:
         if self._stopping:
             return
-        self._spawn()
-        if self._started.wait(15.0) and self._account_command is not None:
+        config = self._config
+        if not config.sip_port and self.sip_port and self._restarts <= 1:
+            # Same SIP port as the dead engine: the registrar still holds its Contact (no
+            # un-REGISTER was sent) and would keep routing INVITEs to a port nobody hears.
+            # Only on the first retry, in case that port is what keeps failing.
+            config = replace(config, sip_port=self.sip_port)
+        self._spawn(config)
+        if not self._started.wait(15.0):
+            return
+        # The policy first: an INVITE may arrive as soon as the account registers.
+        if self._policy_command is not None:
+            self.send(self._policy_command)
+        if self._account_command is not None:
             self.send(self._account_command)

@@ -10,29 +10,25 @@ import signal
 import socket
 import threading
 import time
-import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 
 import pjsua2 as pj
 
 from softphone.domain import commands as cmd
 from softphone.domain.account import Registration, RegistrationState, Transport
-from softphone.domain.calls import CallDirection, CallState, EndReason
 from softphone.domain.errors import ErrorKey, SoftphoneError
 from softphone.domain.events import (
     CommandCompleted,
-    EngineCallReported,
     EngineStarted,
     Event,
     RegistrationReported,
 )
-from softphone.domain.identity import header_value, number_from_uri, parse_name_addr
 from softphone.engine import mapping
+from softphone.engine.calls import EngineCalls
 from softphone.engine.config import EngineConfig
-from softphone.engine.media import CallMedia, configure_codecs
-from softphone.engine.pj_adapters import PjAccount, PjCall, PjLogWriter
+from softphone.engine.media import configure_codecs
+from softphone.engine.pj_adapters import PjAccount, PjLogWriter
 
 log = logging.getLogger(__name__)
 
@@ -40,19 +36,6 @@ log = logging.getLogger(__name__)
 # the engine loop without it having to poll often (idle CPU).
 _WAKE_PACKET = b"\r\n\r\n"
 _IDLE_POLL_MS = 500
-
-
-@dataclass(slots=True)
-class _CallRecord:
-    call: PjCall
-    direction: CallDirection
-    number: str
-    display_name: str
-    remote_uri: str
-    media: CallMedia = field(default_factory=CallMedia)
-    was_connected: bool = False
-    local_action: EndReason | None = None
-    muted: bool = False
 
 
 class Engine:
@@ -66,8 +49,7 @@ class Engine:
         self._log_writer = PjLogWriter()
         self._account: PjAccount | None = None
         self._unregistering = False
-        self._calls: dict[str, _CallRecord] = {}
-        self._graveyard: list[_CallRecord] = []  # released on the next loop turn, not in a callback
+        self._calls = EngineCalls(self._ep, config, emit, lambda: self._account)
         self._transports: dict[Transport, int] = {}
         self._wake_port = 0
         self._running = False
@@ -122,7 +104,7 @@ class Engine:
         """Poll pjsua2 and run queued commands until Shutdown."""
         while self._running:
             self._ep.libHandleEvents(_IDLE_POLL_MS)
-            self._release_ended_calls()
+            self._calls.after_events()
             self._drain_commands()
         self._destroy()
 
@@ -138,10 +120,8 @@ class Engine:
         deadline = time.monotonic() + 1.0
         while time.monotonic() < deadline and (self._calls or self._account_registered()):
             self._ep.libHandleEvents(20)
-        self._release_ended_calls()
-        for record in list(self._calls.values()):
-            record.media.release()
-        self._calls.clear()
+            self._calls.release_ended()
+        self._calls.release_all()
         if self._account is not None:
             self._account.shutdown()
             self._account = None
@@ -197,12 +177,8 @@ class Engine:
         return {
             cmd.ConfigureAccount: self._configure_account,  # type: ignore[dict-item]
             cmd.RemoveAccount: self._remove_account,  # type: ignore[dict-item]
-            cmd.MakeCall: self._make_call,  # type: ignore[dict-item]
-            cmd.AnswerCall: self._answer,  # type: ignore[dict-item]
-            cmd.RejectCall: self._reject,  # type: ignore[dict-item]
-            cmd.HangupCall: self._hangup,  # type: ignore[dict-item]
-            cmd.SendDtmf: self._send_dtmf,  # type: ignore[dict-item]
             cmd.Shutdown: self._shutdown,  # type: ignore[dict-item]
+            **self._calls.handlers(),
         }
 
     def _configure_account(self, command: cmd.ConfigureAccount) -> None:
@@ -235,8 +211,7 @@ class Engine:
     def _drop_account(self) -> bool:
         if self._account is None:
             return False
-        for call_id in list(self._calls):
-            self._hangup(cmd.HangupCall(call_id))
+        self._calls.hangup_all()
         self._unregistering = True
         try:
             self._account.setRegistration(False)
@@ -249,65 +224,6 @@ class Engine:
     def _shutdown(self, command: cmd.Shutdown) -> None:
         self._running = False
 
-    # --- calls ------------------------------------------------------------------------------
-
-    def _require_account(self) -> PjAccount:
-        if self._account is None:
-            raise SoftphoneError(ErrorKey.NO_ACCOUNT)
-        return self._account
-
-    def _record(self, call_id: str) -> _CallRecord:
-        record = self._calls.get(call_id)
-        if record is None:
-            raise SoftphoneError(ErrorKey.CALL_NOT_FOUND)
-        return record
-
-    def _make_call(self, command: cmd.MakeCall) -> dict[str, object]:
-        account = self._require_account()
-        if len(self._calls) >= self._config.max_calls:
-            raise SoftphoneError(ErrorKey.TOO_MANY_CALLS)
-        call = PjCall(self, account, command.call_id)
-        party = parse_name_addr(f"<{command.uri}>")
-        record = _CallRecord(call, CallDirection.OUTGOING, party.number, "", party.uri)
-        self._calls[command.call_id] = record
-        prm = pj.CallOpParam(True)
-        try:
-            call.makeCall(command.uri, prm)
-        except pj.Error:
-            del self._calls[command.call_id]
-            self._graveyard.append(record)
-            raise
-        self._report(record, CallState.DIALING)
-        return {"call_id": command.call_id}
-
-    def _answer(self, command: cmd.AnswerCall) -> None:
-        record = self._record(command.call_id)
-        prm = pj.CallOpParam(True)
-        prm.statusCode = 200
-        record.call.answer(prm)
-
-    def _reject(self, command: cmd.RejectCall) -> None:
-        record = self._record(command.call_id)
-        if record.direction is not CallDirection.INCOMING or record.was_connected:
-            raise SoftphoneError(ErrorKey.INVALID_STATE)
-        record.local_action = EndReason.REJECTED
-        prm = pj.CallOpParam(True)
-        prm.statusCode = command.code
-        record.call.hangup(prm)
-
-    def _hangup(self, command: cmd.HangupCall) -> None:
-        record = self._record(command.call_id)
-        if record.local_action is None:
-            record.local_action = EndReason.HANGUP_LOCAL
-        prm = pj.CallOpParam(True)
-        record.call.hangup(prm)
-
-    def _send_dtmf(self, command: cmd.SendDtmf) -> None:
-        record = self._record(command.call_id)
-        if not record.was_connected:
-            raise SoftphoneError(ErrorKey.INVALID_STATE)
-        record.call.dialDtmf(command.digits)
-
     # --- callbacks (called by the adapters on this thread) ----------------------------------
 
     def on_reg_state(self, code: int, active: bool) -> None:
@@ -315,79 +231,7 @@ class Engine:
         self._emit(RegistrationReported(reg))
 
     def on_incoming_call(self, pj_call_id: int, whole_msg: str) -> None:
-        account = self._require_account()
-        app_id = uuid.uuid4().hex
-        call = PjCall(self, account, app_id, pj_call_id)
-        # Identity from the From header ourselves: pjsua truncates long display names into
-        # "<-error: uri too long->" (PJSUA2-FACTS.md).
-        party = parse_name_addr(header_value(whole_msg, "From", "f") or "")
-        record = _CallRecord(
-            call, CallDirection.INCOMING, party.number, party.display_name, party.uri
-        )
-        self._calls[app_id] = record
-        prm = pj.CallOpParam(True)
-        prm.statusCode = 180
-        call.answer(prm)
-        self._report(record, CallState.RINGING_IN)
-
-    def on_call_state(self, call: PjCall) -> None:
-        record = self._calls.get(call.app_id)
-        if record is None:
-            return
-        info = call.getInfo()
-        state = mapping.call_state(int(info.state), record.direction)
-        code = int(info.lastStatusCode)
-        if state is CallState.CONNECTED:
-            record.was_connected = True
-        if state is CallState.ENDED:
-            reason = mapping.end_reason(
-                code, record.direction, record.was_connected, record.local_action
-            )
-            del self._calls[call.app_id]
-            self._graveyard.append(record)
-            self._report(record, state, code, reason)
-            return
-        self._report(record, state, code)
-
-    def on_call_media_state(self, call: PjCall) -> None:
-        record = self._calls.get(call.app_id)
-        if record is None:
-            return
-        info = call.getInfo()
-        for index, media in enumerate(info.media):
-            if media.type == pj.PJMEDIA_TYPE_AUDIO and media.status == pj.PJSUA_CALL_MEDIA_ACTIVE:
-                record.media.connect(
-                    self._ep, call.getAudioMedia(index), call.app_id, self._config.media_test
-                )
-
-    def _report(
-        self,
-        record: _CallRecord,
-        state: CallState,
-        code: int | None = None,
-        reason: EndReason | None = None,
-    ) -> None:
-        self._emit(
-            EngineCallReported(
-                call_id=record.call.app_id,
-                direction=record.direction,
-                state=state,
-                number=record.number or number_from_uri(record.remote_uri),
-                display_name=record.display_name,
-                remote_uri=record.remote_uri,
-                sip_code=code,
-                end_reason=reason,
-                muted=record.muted,
-            )
-        )
-
-    def _release_ended_calls(self) -> None:
-        # pj.Call wrappers must die right after DISCONNECTED, on this thread: a late release
-        # hangs up whichever new call reuses the id (PJSUA2-FACTS.md).
-        while self._graveyard:
-            record = self._graveyard.pop()
-            record.media.release()
-            del record.call
+        self._calls.on_incoming_call(pj_call_id, whole_msg)
 
 
 def _quiet_stdout(config: EngineConfig) -> None:

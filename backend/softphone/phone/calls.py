@@ -40,6 +40,10 @@ class CallRegistry:
             if call is None:
                 if report.state is CallState.ENDED and report.end_reason is None:
                     return
+                now = self._clock()
+                # A call first seen ended (refused before it could ring) is born ended:
+                # set_state() would see no change and drop its end reason.
+                born_ended = report.state is CallState.ENDED
                 call = Call(
                     CallSnapshot(
                         id=report.call_id,
@@ -48,7 +52,10 @@ class CallRegistry:
                         number=report.number,
                         display_name=report.display_name,
                         remote_uri=report.remote_uri,
-                        created_at=self._clock(),
+                        created_at=now,
+                        ended_at=now if born_ended else None,
+                        end_reason=report.end_reason if born_ended else None,
+                        sip_code=report.sip_code if born_ended else None,
                     ),
                     self._publish_change,
                     self._clock,
@@ -59,7 +66,7 @@ class CallRegistry:
                 created = False
         if created:
             self._publish_change(call.snapshot, None)
-        call.update(muted=report.muted)
+        call.update(muted=report.muted, conference=report.conference)
         call.set_state(report.state, end_reason=report.end_reason, sip_code=report.sip_code)
         if report.state is CallState.ENDED:
             self._remove(report.call_id)

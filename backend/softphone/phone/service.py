@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import uuid
 
+from softphone.bus import EventBus
 from softphone.domain import commands as cmd
 from softphone.domain.account import RegistrationState
 from softphone.domain.calls import CallDirection, CallSnapshot, CallState
 from softphone.domain.errors import ErrorKey, SoftphoneError
+from softphone.domain.events import SettingsChanged
 from softphone.domain.numbers import dial_uri
 from softphone.engine.supervisor import EngineSupervisor
 from softphone.phone.account import AccountManager
@@ -15,17 +17,29 @@ from softphone.phone.calls import CallRegistry
 
 _DTMF = frozenset("0123456789*#ABCDabcd")
 MAX_CALLS = 4  # compiled limit of the pjsua2 wheel (PJSUA_MAX_CALLS)
+_TALKING = (CallState.CONNECTED, CallState.HELD)
 
 
 class Phone:
-    """Checks that an action makes sense now, then asks the engine; never trusts the caller."""
+    """Checks that an action makes sense now, then asks the engine; never trusts the caller.
+
+    Policy: only one call talks at a time. Dialing, answering or resuming a call first puts
+    every other connected call on hold.
+    """
 
     def __init__(
-        self, engine: EngineSupervisor, accounts: AccountManager, calls: CallRegistry
+        self,
+        engine: EngineSupervisor,
+        accounts: AccountManager,
+        calls: CallRegistry,
+        bus: EventBus | None = None,
     ) -> None:
         self._engine = engine
         self._accounts = accounts
         self._calls = calls
+        self._call_waiting: bool | None = None
+        if bus is not None:
+            bus.subscribe(SettingsChanged, self._on_settings_changed)
 
     def dial(self, number: str) -> str:
         account = self._accounts.account
@@ -36,12 +50,14 @@ class Phone:
             raise SoftphoneError(ErrorKey.NOT_REGISTERED)
         if len(self._calls.snapshots()) >= MAX_CALLS:
             raise SoftphoneError(ErrorKey.TOO_MANY_CALLS)
+        self._hold_others(None)
         call_id = uuid.uuid4().hex
         self._engine.request(cmd.MakeCall, call_id=call_id, uri=uri)
         return call_id
 
     def answer(self, call_id: str) -> None:
         self._expect(call_id, CallState.RINGING_IN)
+        self._hold_others(call_id)
         self._engine.request(cmd.AnswerCall, call_id=call_id)
 
     def reject(self, call_id: str) -> None:
@@ -60,6 +76,59 @@ class Phone:
             raise SoftphoneError(ErrorKey.INVALID_ARGUMENT, "digits")
         self._expect(call_id, CallState.CONNECTED)
         self._engine.request(cmd.SendDtmf, call_id=call_id, digits=digits)
+
+    def hold(self, call_id: str) -> None:
+        self._expect(call_id, CallState.CONNECTED)
+        self._engine.request(cmd.HoldCall, call_id=call_id)
+
+    def resume(self, call_id: str) -> None:
+        """Take a held call back; the call talking until now goes on hold first."""
+        self._expect(call_id, CallState.HELD)
+        self._hold_others(call_id)
+        self._engine.request(cmd.ResumeCall, call_id=call_id)
+
+    def set_mute(self, call_id: str, muted: bool) -> None:
+        self._expect(call_id, *_TALKING)
+        self._engine.request(cmd.SetMute, call_id=call_id, muted=muted)
+
+    def transfer(self, call_id: str, target: str) -> None:
+        """Blind transfer of a connected or held call to a number (or SIP URI)."""
+        account = self._accounts.account
+        if account is None:
+            raise SoftphoneError(ErrorKey.NO_ACCOUNT)
+        uri = dial_uri(target, account.domain)
+        self._expect(call_id, *_TALKING)
+        self._engine.request(cmd.TransferCall, call_id=call_id, uri=uri)
+
+    def transfer_attended(self, call_id: str, to_call_id: str) -> None:
+        """Connect the peer of `call_id` with the peer of `to_call_id`; both leave us."""
+        if call_id == to_call_id:
+            raise SoftphoneError(ErrorKey.INVALID_ARGUMENT, "to_call_id")
+        self._expect(call_id, *_TALKING)
+        self._expect(to_call_id, *_TALKING)
+        self._engine.request(cmd.TransferAttended, call_id=call_id, to_call_id=to_call_id)
+
+    def conference(self) -> None:
+        """Mix every connected and held call together (held ones are resumed)."""
+        members = tuple(c.id for c in self._calls.snapshots() if c.state in _TALKING)
+        if len(members) < 2:
+            raise SoftphoneError(ErrorKey.INVALID_STATE)
+        self._engine.request(cmd.StartConference, call_ids=members)
+
+    def apply_incoming_policy(self, call_waiting: bool) -> None:
+        """Tell the engine how to treat a new call while one exists (it decides per INVITE)."""
+        self._call_waiting = call_waiting
+        self._engine.send(cmd.SetIncomingPolicy(call_waiting=call_waiting))
+
+    def _on_settings_changed(self, event: SettingsChanged) -> None:
+        call_waiting = bool(getattr(event.settings, "call_waiting", True))
+        if call_waiting != self._call_waiting:
+            self.apply_incoming_policy(call_waiting)
+
+    def _hold_others(self, keep: str | None) -> None:
+        for other in self._calls.snapshots():
+            if other.id != keep and other.state is CallState.CONNECTED:
+                self._engine.request(cmd.HoldCall, call_id=other.id)
 
     def _call(self, call_id: str) -> CallSnapshot:
         call = self._calls.get(call_id)

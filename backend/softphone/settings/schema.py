@@ -26,6 +26,7 @@ class Settings:
     account: AccountConfig | None = None
     language: str | None = None  # None: follow the OS
     theme: Theme = Theme.SYSTEM
+    call_waiting: bool = True  # off: a new call while one exists is refused with 486
 
     def __post_init__(self) -> None:
         if self.language is not None and self.language not in LANGUAGES:
@@ -65,7 +66,15 @@ def from_json(data: Any) -> Settings:
     language = data.get("language")
     if language is not None and not isinstance(language, str):
         raise ValueError("language is not a string")
-    return Settings(account=account, language=language, theme=Theme(data.get("theme", "system")))
+    call_waiting = data.get("call_waiting", True)
+    if not isinstance(call_waiting, bool):
+        raise ValueError("call_waiting is not a boolean")
+    return Settings(
+        account=account,
+        language=language,
+        theme=Theme(data.get("theme", "system")),
+        call_waiting=call_waiting,
+    )
 
 
 def _str(data: dict[str, Any], key: str, default: str | None = None) -> str:

@@ -13,7 +13,7 @@ from softphone.domain.events import SettingsChanged
 from softphone.phone.account import AccountManager
 from softphone.phone.service import Phone
 from softphone.settings.store import SettingsStore
-from softphone.web.wire import Wire, arg_str
+from softphone.web.wire import Wire, arg_bool, arg_str
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +40,18 @@ class CommandTable:
             "call.dtmf": lambda a: self._phone.send_dtmf(
                 arg_str(a, "call_id", max_len=64), arg_str(a, "digits", max_len=32)
             ),
+            "call.hold": lambda a: self._phone.hold(arg_str(a, "call_id", max_len=64)),
+            "call.resume": lambda a: self._phone.resume(arg_str(a, "call_id", max_len=64)),
+            "call.mute": lambda a: self._phone.set_mute(
+                arg_str(a, "call_id", max_len=64), arg_bool(a, "muted")
+            ),
+            "call.transfer": lambda a: self._phone.transfer(
+                arg_str(a, "call_id", max_len=64), arg_str(a, "target", max_len=128)
+            ),
+            "call.transfer_attended": lambda a: self._phone.transfer_attended(
+                arg_str(a, "call_id", max_len=64), arg_str(a, "to_call_id", max_len=64)
+            ),
+            "call.conference": lambda _a: self._phone.conference(),
             "settings.update": self._settings_update,
         }
 
@@ -77,7 +89,9 @@ class CommandTable:
             changes["language"] = language
         if "theme" in args:
             changes["theme"] = arg_str(args, "theme", max_len=16)
-        if set(args) - {"language", "theme"}:
+        if "call_waiting" in args:
+            changes["call_waiting"] = arg_bool(args, "call_waiting")
+        if set(args) - {"language", "theme", "call_waiting"}:
             raise SoftphoneError(ErrorKey.INVALID_ARGUMENT)
         updated = self._settings.settings.with_changes(**changes)
         self._settings.save(updated)

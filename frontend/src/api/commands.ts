@@ -1,7 +1,7 @@
 /** One small typed function per backend command (see docs/protocol.md, "Client -> server"). */
 
 import type { Connection } from "./connection";
-import type { AccountSetupArgs, Ack, Settings } from "./protocol";
+import type { AccountSetupArgs, Ack, HistoryListArgs, HistoryPage, Settings } from "./protocol";
 
 type Empty = Record<string, never>;
 
@@ -29,5 +29,32 @@ export const hangupCall = (conn: Connection, callId: string): Promise<Ack<Empty>
 export const sendDtmf = (conn: Connection, callId: string, digits: string): Promise<Ack<Empty>> =>
   conn.sendCommand("call.dtmf", { call_id: callId, digits });
 
+export const holdCall = (conn: Connection, callId: string): Promise<Ack<Empty>> =>
+  conn.sendCommand("call.hold", { call_id: callId });
+
+export const resumeCall = (conn: Connection, callId: string): Promise<Ack<Empty>> =>
+  conn.sendCommand("call.resume", { call_id: callId });
+
+export const muteCall = (conn: Connection, callId: string, muted: boolean): Promise<Ack<Empty>> =>
+  conn.sendCommand("call.mute", { call_id: callId, muted });
+
+export const transferCall = (conn: Connection, callId: string, target: string): Promise<Ack<Empty>> =>
+  conn.sendCommand("call.transfer", { call_id: callId, target });
+
+export const transferAttended = (conn: Connection, callId: string, toCallId: string): Promise<Ack<Empty>> =>
+  conn.sendCommand("call.transfer_attended", { call_id: callId, to_call_id: toCallId });
+
+export const startConference = (conn: Connection): Promise<Ack<Empty>> =>
+  conn.sendCommand("call.conference", {});
+
 export const updateSettings = (conn: Connection, changes: Partial<Settings>): Promise<Ack<Empty>> =>
   conn.sendCommand("settings.update", changes);
+
+export const listHistory = (conn: Connection, args: HistoryListArgs): Promise<Ack<HistoryPage>> =>
+  conn.sendCommand("history.list", args);
+
+export const deleteHistory = (conn: Connection): Promise<Ack<Empty>> =>
+  conn.sendCommand("history.delete_all", {});
+
+export const markHistorySeen = (conn: Connection): Promise<Ack<Empty>> =>
+  conn.sendCommand("history.mark_seen", {});

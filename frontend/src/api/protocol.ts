@@ -20,6 +20,8 @@ export const ERROR_KEYS = [
   "server_unreachable",
   "timeout",
   "engine_unavailable",
+  "storage_full",
+  "storage_failed",
   "internal_error",
 ] as const;
 export type ErrorKey = (typeof ERROR_KEYS)[number];
@@ -44,6 +46,8 @@ export const END_REASONS = [
   "cancelled",
   "failed",
   "engine_failed",
+  "busy_refused",
+  "transferred",
 ] as const;
 export type EndReason = (typeof END_REASONS)[number];
 
@@ -94,11 +98,61 @@ export interface Call {
   end_reason: string | null;
   /** Final SIP status of a failed call (sent by wire.py, not yet in docs/protocol.md). */
   sip_code?: number | null;
+  /** Mixed in the local conference; absent from older backends. */
+  conference?: boolean;
 }
 
 export interface Settings {
   language: Language | null;
   theme: Theme;
+  /** Off: a new call while one exists is refused with 486 (busy). Absent from older backends. */
+  call_waiting?: boolean;
+}
+
+/** How a call in the history turned out (HistoryEntry.outcome). */
+export const OUTCOMES = [
+  "answered",
+  "missed",
+  "rejected",
+  "refused_dnd",
+  "busy",
+  "failed",
+  "cancelled_by_me",
+] as const;
+export type Outcome = (typeof OUTCOMES)[number];
+
+export type HistoryFilter = "all" | "missed";
+
+export interface HistoryEntry {
+  id: number;
+  call_id: string;
+  direction: "incoming" | "outgoing";
+  number: string;
+  /** Untrusted SIP text (like remote_uri): render as text only. */
+  display_name: string;
+  remote_uri: string;
+  /** Epoch milliseconds. */
+  started_at: number;
+  answered_at: number | null;
+  ended_at: number | null;
+  duration_s: number;
+  /** null while the call is still running. */
+  outcome: Outcome | null;
+  /** A colleague's short extension. */
+  internal: boolean;
+  seen: boolean;
+}
+
+export interface HistoryPage {
+  entries: HistoryEntry[];
+  /** Pass as `before` to get the next (older) page; null when there is none. */
+  next_cursor: string | null;
+}
+
+export interface HistoryListArgs {
+  filter: HistoryFilter;
+  before?: string;
+  limit?: number;
 }
 
 export interface SnapshotEvent {
@@ -108,6 +162,8 @@ export interface SnapshotEvent {
   registration: Registration;
   calls: Call[];
   settings: Settings;
+  /** Unseen missed calls (History tab badge); absent from older backends. */
+  missed_count?: number;
 }
 
 export type ServerEvent =
@@ -116,7 +172,11 @@ export type ServerEvent =
   | { type: "registration_changed"; registration: Registration }
   | { type: "call_changed"; call: Call }
   | { type: "call_removed"; call_id: string }
-  | { type: "settings_changed"; settings: Settings };
+  | { type: "settings_changed"; settings: Settings }
+  | { type: "history_changed"; entry: HistoryEntry }
+  | { type: "history_cleared" }
+  | { type: "missed_count"; count: number }
+  | { type: "history_write_failed"; error: ErrorKey };
 
 export type ServerEventType = ServerEvent["type"];
 
@@ -138,7 +198,16 @@ export interface CommandMap {
   "call.reject": [{ call_id: string }, Record<string, never>];
   "call.hangup": [{ call_id: string }, Record<string, never>];
   "call.dtmf": [{ call_id: string; digits: string }, Record<string, never>];
+  "call.hold": [{ call_id: string }, Record<string, never>];
+  "call.resume": [{ call_id: string }, Record<string, never>];
+  "call.mute": [{ call_id: string; muted: boolean }, Record<string, never>];
+  "call.transfer": [{ call_id: string; target: string }, Record<string, never>];
+  "call.transfer_attended": [{ call_id: string; to_call_id: string }, Record<string, never>];
+  "call.conference": [Record<string, never>, Record<string, never>];
   "settings.update": [Partial<Settings>, Record<string, never>];
+  "history.list": [HistoryListArgs, HistoryPage];
+  "history.delete_all": [Record<string, never>, Record<string, never>];
+  "history.mark_seen": [Record<string, never>, Record<string, never>];
 }
 
 export type CommandName = keyof CommandMap;
@@ -163,6 +232,10 @@ const SERVER_EVENT_TYPES: ReadonlySet<string> = new Set<ServerEventType>([
   "call_changed",
   "call_removed",
   "settings_changed",
+  "history_changed",
+  "history_cleared",
+  "missed_count",
+  "history_write_failed",
 ]);
 
 /** Shallow check of an incoming `event` payload; unknown types are dropped (newer backend). */

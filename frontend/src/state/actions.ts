@@ -4,9 +4,15 @@ import {
   answerCall,
   dial,
   hangupCall,
+  holdCall,
+  muteCall,
   rejectCall,
+  resumeCall,
   sendDtmf,
   signOut,
+  startConference,
+  transferAttended,
+  transferCall,
   updateSettings,
 } from "../api/commands";
 import type { Connection } from "../api/connection";
@@ -73,6 +79,43 @@ export class Actions {
 
   hangup(call: Call): Promise<Ack<unknown>> {
     return this.report(hangupCall(this.conn, call.id));
+  }
+
+  hold(call: Call): Promise<Ack<unknown>> {
+    return this.report(holdCall(this.conn, call.id));
+  }
+
+  /** Resume a held call; the backend puts the call talking until now on hold first. */
+  resume(call: Call): Promise<Ack<unknown>> {
+    return this.report(resumeCall(this.conn, call.id));
+  }
+
+  /** Hold <-> resume, from what the backend last reported. */
+  toggleHold(call: Call): Promise<Ack<unknown>> | undefined {
+    if (call.state === "connected") return this.hold(call);
+    if (call.state === "held") return this.resume(call);
+    return undefined;
+  }
+
+  toggleMute(call: Call): Promise<Ack<unknown>> {
+    return this.report(muteCall(this.conn, call.id, !call.muted));
+  }
+
+  /** DTMF to one call, from its own keypad. */
+  sendDigit(call: Call, key: string): void {
+    if (DTMF_CHARS.test(key)) void this.report(sendDtmf(this.conn, call.id, key));
+  }
+
+  transfer(call: Call, target: string): Promise<Ack<unknown>> {
+    return this.report(transferCall(this.conn, call.id, target.trim()));
+  }
+
+  transferToCall(call: Call, other: Call): Promise<Ack<unknown>> {
+    return this.report(transferAttended(this.conn, call.id, other.id));
+  }
+
+  conference(): Promise<Ack<unknown>> {
+    return this.report(startConference(this.conn));
   }
 
   updateSettings(changes: Partial<Settings>): Promise<Ack<unknown>> {

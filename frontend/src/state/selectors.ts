@@ -33,3 +33,35 @@ export function callTitle(call: Call): string {
   if (name) return name;
   return call.number || call.remote_uri;
 }
+
+/** Connected or held: the calls that can be held, muted, transferred or conferenced. */
+export const isTalking = (call: Call): boolean => call.state === "connected" || call.state === "held";
+
+/** Which call controls make sense for `call` now (buttons that do not are disabled). */
+export interface CallControls {
+  hold: boolean;
+  resume: boolean;
+  mute: boolean;
+  transfer: boolean;
+  dtmf: boolean;
+  /** Other talking calls this one can be connected with (attended transfer). */
+  transferTargets: Call[];
+}
+
+export function callControls(call: Call, calls: readonly Call[]): CallControls {
+  const talking = isTalking(call);
+  return {
+    hold: call.state === "connected",
+    resume: call.state === "held",
+    mute: talking,
+    transfer: talking,
+    dtmf: call.state === "connected",
+    transferTargets: talking ? calls.filter((c) => c.id !== call.id && isTalking(c)) : [],
+  };
+}
+
+/** A conference is possible with two or more talking calls not all mixed already. */
+export function canConference(calls: readonly Call[]): boolean {
+  const talking = calls.filter(isTalking);
+  return talking.length >= 2 && talking.some((c) => !c.conference);
+}

@@ -1,9 +1,10 @@
 /** Right column: one card per call, newest first, with the actions its state allows. */
 
-import { Phone, PhoneCall, PhoneIncoming, PhoneOff, PhoneOutgoing, MicOff } from "lucide-preact";
+import { Phone, PhoneCall, PhoneIncoming, PhoneOff, PhoneOutgoing, MicOff, Users } from "lucide-preact";
 import type { Call } from "../api/protocol";
 import { endReasonText } from "../i18n";
-import { callTitle, isActive } from "../state/selectors";
+import { callTitle, canConference, isActive, isTalking } from "../state/selectors";
+import { CallControls } from "./CallControls";
 import { formatDuration } from "../util/format";
 import { useApp, useT } from "./context";
 import { EmptyState } from "./EmptyState";
@@ -11,7 +12,7 @@ import { useNow } from "./hooks";
 
 export function CallsPanel() {
   const t = useT();
-  const { store } = useApp();
+  const { store, actions } = useApp();
   const calls = store.calls.value;
   const active = calls.filter(isActive).length;
   return (
@@ -24,6 +25,14 @@ export function CallsPanel() {
           <span class="count-badge" aria-hidden="true">
             {active}
           </span>
+        )}
+        {canConference(calls) && (
+          <button type="button" class="button button--secondary button--small panel__action"
+            aria-label={t("calls.conference")} title={t("calls.conference")}
+            onClick={() => void actions.conference()}>
+            <Users size={14} aria-hidden="true" />
+            <span class="button__label">{t("calls.conference")}</span>
+          </button>
         )}
       </div>
       <div class="panel__body">
@@ -58,10 +67,22 @@ function CallCard({ call }: { call: Call }) {
   }
 
   const DirectionIcon = call.direction === "incoming" ? PhoneIncoming : PhoneOutgoing;
-  const stateLabel = ended ? t("calls.ended") : t(`callState.${call.state}`);
+  const conference = Boolean(call.conference) && call.state === "connected";
+  const stateLabel = ended
+    ? t("calls.ended")
+    : conference
+      ? t("calls.inConference")
+      : t(`callState.${call.state}`);
+  const held = call.state === "held";
 
   return (
-    <li class={`call-card call-card--${call.state}`}>
+    <li class={`call-card call-card--${call.state}${conference ? " call-card--conference" : ""}`}
+      title={held ? t("calls.resumeHint") : undefined}
+      onDblClick={held ? (e) => {
+        // A quick double press on one of the card's own controls is not "resume".
+        if ((e.target as Element).closest("button, input, form")) return;
+        void actions.resume(call);
+      } : undefined}>
       <div class="call-card__main">
         <div class="call-card__avatar" aria-hidden="true">
           <DirectionIcon size={18} />
@@ -94,6 +115,7 @@ function CallCard({ call }: { call: Call }) {
           </span>
         )}
       </div>
+      {isTalking(call) && <CallControls call={call} />}
       {!ended && (
         <div class="call-card__actions">
           {call.state === "ringing_in" ? (

@@ -1,10 +1,12 @@
 /** Centre column: Keypad, History and Directory tabs (WAI-ARIA tabs pattern). */
 
 import { BookUser, Clock, Grid3x3 } from "lucide-preact";
+import { useEffect } from "preact/hooks";
 import { type PhoneTab } from "../state/ui";
 import type { MessageKey } from "../i18n";
 import { useApp, useT } from "./context";
 import { EmptyState } from "./EmptyState";
+import { HistoryPanel } from "./HistoryPanel";
 import { Keypad } from "./Keypad";
 
 const TABS: readonly { id: PhoneTab; label: MessageKey; icon: typeof Clock }[] = [
@@ -15,8 +17,14 @@ const TABS: readonly { id: PhoneTab; label: MessageKey; icon: typeof Clock }[] =
 
 export function PhoneTabs() {
   const t = useT();
-  const { ui } = useApp();
+  const { ui, history } = useApp();
   const current = ui.tab.value;
+  const missed = history.missedCount.value;
+
+  // Looking at the history counts as seeing the missed calls (also those arriving meanwhile).
+  useEffect(() => {
+    if (current === "history" && missed > 0) void history.markSeen();
+  }, [current, missed]);
 
   const onKeyDown = (e: KeyboardEvent) => {
     const index = TABS.findIndex((tab) => tab.id === current);
@@ -50,6 +58,12 @@ export function PhoneTabs() {
           >
             <Icon size={16} />
             <span>{t(label)}</span>
+            {id === "history" && missed > 0 && (
+              <span class="count-badge count-badge--danger" data-testid="missed-badge">
+                {missed}
+                <span class="visually-hidden"> {t("history.missedBadge", { count: missed })}</span>
+              </span>
+            )}
           </button>
         ))}
       </div>
@@ -60,9 +74,7 @@ export function PhoneTabs() {
         class={`tabpanel tabpanel--${current}`}
       >
         {current === "keypad" && <Keypad />}
-        {current === "history" && (
-          <EmptyState icon={<Clock size={22} />} title={t("history.empty")} hint={t("history.emptyHint")} />
-        )}
+        {current === "history" && <HistoryPanel />}
         {current === "directory" && (
           <EmptyState
             icon={<BookUser size={22} />}

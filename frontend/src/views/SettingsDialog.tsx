@@ -19,6 +19,7 @@ export function SettingsDialog({ onClose }: { onClose: () => void }) {
       <div class="settings">
         <LanguagePicker />
         <ThemePicker />
+        <CallWaitingSwitch />
       </div>
     </Dialog>
   );
@@ -49,6 +50,36 @@ export function LanguagePicker({ compact = false }: { compact?: boolean }) {
           </option>
         ))}
       </select>
+    </div>
+  );
+}
+
+function CallWaitingSwitch() {
+  const t = useT();
+  const { store, actions } = useApp();
+  // Shown as the backend reports it; older backends do not send it (call waiting on).
+  const on = store.settings.value.call_waiting ?? true;
+  return (
+    <div class="field">
+      <div class="field field--inline">
+        <button
+          type="button"
+          role="switch"
+          class="switch"
+          aria-checked={on}
+          aria-labelledby="settings-call-waiting"
+          aria-describedby="settings-call-waiting-hint"
+          onClick={() => void actions.updateSettings({ call_waiting: !on })}
+        >
+          <span class="switch__thumb" />
+        </button>
+        <span id="settings-call-waiting" class="field__label">
+          {t("settings.callWaiting")}
+        </span>
+      </div>
+      <p id="settings-call-waiting-hint" class="field__hint">
+        {t("settings.callWaitingHint")}
+      </p>
     </div>
   );
 }

@@ -5,6 +5,7 @@ import { useContext } from "preact/hooks";
 import type { Language } from "../api/protocol";
 import { translator, type Translate } from "../i18n";
 import type { Actions } from "../state/actions";
+import type { HistoryState } from "../state/history";
 import type { Store } from "../state/store";
 import type { UiState } from "../state/ui";
 import type { ReadonlySignal } from "@preact/signals";
@@ -13,6 +14,7 @@ export interface AppServices {
   store: Store;
   ui: UiState;
   actions: Actions;
+  history: HistoryState;
   language: ReadonlySignal<Language>;
 }
 

@@ -1,0 +1,48 @@
+"""What the engine keeps per call, and how a call is reported to the app."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from softphone.domain.calls import CallDirection, CallState, EndReason
+from softphone.domain.events import EngineCallReported
+from softphone.domain.identity import number_from_uri
+from softphone.engine.media import CallMedia
+from softphone.engine.pj_adapters import PjCall
+
+
+@dataclass(slots=True)
+class CallRecord:
+    call: PjCall
+    direction: CallDirection
+    number: str
+    display_name: str
+    remote_uri: str
+    media: CallMedia = field(default_factory=CallMedia)
+    was_connected: bool = False
+    local_action: EndReason | None = None
+    # Set once the bridge accepted the change. Not read back from the bridge: pjmedia 2.15
+    # applies connect/disconnect on its next clock tick, so a read right after is stale.
+    muted: bool = False
+    hold_wanted: bool = False
+    held: bool = False  # what the stack reports (media status LOCAL_HOLD)
+    conference: bool = False
+    transferring: bool = False
+    transfer_partner: str | None = None  # attended transfer: the call our peer replaces
+    being_replaced: bool = False  # the partner: its peer's BYE is the transfer's end
+
+    def reported(
+        self, state: CallState, code: int | None = None, reason: EndReason | None = None
+    ) -> EngineCallReported:
+        return EngineCallReported(
+            call_id=self.call.app_id,
+            direction=self.direction,
+            state=state,
+            number=self.number or number_from_uri(self.remote_uri),
+            display_name=self.display_name,
+            remote_uri=self.remote_uri,
+            sip_code=code,
+            end_reason=reason,
+            muted=self.muted,
+            conference=self.conference,
+        )

@@ -1,0 +1,388 @@
+"""The engine's calls: pjsua2 call commands and callbacks, on the engine thread only."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+
+import pjsua2 as pj
+
+from softphone.domain import commands as cmd
+from softphone.domain.calls import CallDirection, CallState, EndReason
+from softphone.domain.errors import ErrorKey, SoftphoneError
+from softphone.domain.events import Event
+from softphone.domain.identity import header_value, parse_name_addr
+from softphone.engine import mapping
+from softphone.engine.call_record import CallRecord
+from softphone.engine.config import EngineConfig
+from softphone.engine.pj_adapters import PjAccount, PjCall
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[object], dict[str, object] | None]
+
+_MEDIA_PRESENT = (
+    pj.PJSUA_CALL_MEDIA_ACTIVE,
+    pj.PJSUA_CALL_MEDIA_LOCAL_HOLD,
+    pj.PJSUA_CALL_MEDIA_REMOTE_HOLD,
+)
+
+
+class EngineCalls:
+    """Owns every pj.Call wrapper and its media; deletes them on this thread, in time."""
+
+    def __init__(
+        self,
+        ep: pj.Endpoint,
+        config: EngineConfig,
+        emit: Callable[[Event], None],
+        account: Callable[[], PjAccount | None],
+    ) -> None:
+        self._ep = ep
+        self._config = config
+        self._emit = emit
+        self._account = account
+        self._calls: dict[str, CallRecord] = {}
+        self._graveyard: list[CallRecord] = []  # released on the next loop turn
+        # Final answers and hang-ups decided inside a callback, sent on the next loop turn:
+        # a final response from inside onIncomingCall aborted pjsua (PJSUA2-FACTS.md).
+        self._deferred: list[tuple[str, int]] = []
+        self._call_waiting = True
+
+    def handlers(self) -> dict[type, Handler]:
+        return {
+            cmd.MakeCall: self._make_call,  # type: ignore[dict-item]
+            cmd.AnswerCall: self._answer,  # type: ignore[dict-item]
+            cmd.RejectCall: self._reject,  # type: ignore[dict-item]
+            cmd.HangupCall: self._hangup,  # type: ignore[dict-item]
+            cmd.SendDtmf: self._send_dtmf,  # type: ignore[dict-item]
+            cmd.HoldCall: self._hold,  # type: ignore[dict-item]
+            cmd.ResumeCall: self._resume,  # type: ignore[dict-item]
+            cmd.SetMute: self._set_mute,  # type: ignore[dict-item]
+            cmd.SetIncomingPolicy: self._set_policy,  # type: ignore[dict-item]
+            cmd.TransferCall: self._transfer,  # type: ignore[dict-item]
+            cmd.TransferAttended: self._transfer_attended,  # type: ignore[dict-item]
+            cmd.StartConference: self._conference,  # type: ignore[dict-item]
+        }
+
+    def __bool__(self) -> bool:
+        return bool(self._calls)
+
+    # --- commands ---------------------------------------------------------------------------
+
+    def _record(self, call_id: str) -> CallRecord:
+        record = self._calls.get(call_id)
+        if record is None:
+            raise SoftphoneError(ErrorKey.CALL_NOT_FOUND)
+        return record
+
+    def _make_call(self, command: cmd.MakeCall) -> dict[str, object]:
+        account = self._account()
+        if account is None:
+            raise SoftphoneError(ErrorKey.NO_ACCOUNT)
+        if len(self._calls) >= self._config.max_calls:
+            raise SoftphoneError(ErrorKey.TOO_MANY_CALLS)
+        call = PjCall(self, account, command.call_id)
+        party = parse_name_addr(f"<{command.uri}>")
+        record = CallRecord(call, CallDirection.OUTGOING, party.number, "", party.uri)
+        self._calls[command.call_id] = record
+        try:
+            call.makeCall(command.uri, pj.CallOpParam(True))
+        except pj.Error:
+            del self._calls[command.call_id]
+            self._graveyard.append(record)
+            raise
+        self._report(record, CallState.DIALING)
+        return {"call_id": command.call_id}
+
+    def _answer(self, command: cmd.AnswerCall) -> None:
+        record = self._record(command.call_id)
+        prm = pj.CallOpParam(True)
+        prm.statusCode = 200
+        record.call.answer(prm)
+
+    def _reject(self, command: cmd.RejectCall) -> None:
+        record = self._record(command.call_id)
+        if record.direction is not CallDirection.INCOMING or record.was_connected:
+            raise SoftphoneError(ErrorKey.INVALID_STATE)
+        record.local_action = EndReason.REJECTED
+        prm = pj.CallOpParam(True)
+        prm.statusCode = command.code
+        record.call.hangup(prm)
+
+    def _hangup(self, command: cmd.HangupCall) -> None:
+        record = self._record(command.call_id)
+        if record.local_action is None:
+            record.local_action = EndReason.HANGUP_LOCAL
+        record.call.hangup(pj.CallOpParam(True))
+
+    def hangup_all(self) -> None:
+        for call_id in list(self._calls):
+            self._hangup(cmd.HangupCall(call_id))
+
+    def _send_dtmf(self, command: cmd.SendDtmf) -> None:
+        record = self._record(command.call_id)
+        if not record.was_connected:
+            raise SoftphoneError(ErrorKey.INVALID_STATE)
+        record.call.dialDtmf(command.digits)
+
+    def _confirmed(self, call_id: str) -> CallRecord:
+        record = self._record(call_id)
+        if not record.was_connected:
+            raise SoftphoneError(ErrorKey.INVALID_STATE)
+        return record
+
+    def _hold(self, command: cmd.HoldCall) -> None:
+        record = self._confirmed(command.call_id)
+        self._reinvite(record, hold=True)
+
+    def _resume(self, command: cmd.ResumeCall) -> None:
+        record = self._confirmed(command.call_id)
+        self._reinvite(record, hold=False)
+
+    def _reinvite(self, record: CallRecord, *, hold: bool) -> None:
+        was_wanted, record.hold_wanted = record.hold_wanted, hold
+        prm = pj.CallOpParam(True)
+        try:
+            if hold:
+                record.call.setHold(prm)
+            else:
+                prm.opt.flag = pj.PJSUA_CALL_UNHOLD  # a plain re-INVITE repeats the hold SDP
+                record.call.reinvite(prm)
+        except pj.Error as exc:
+            # Typically another re-INVITE still in progress: the user may try again.
+            record.hold_wanted = was_wanted
+            log.info("%s refused by the stack: %s", "hold" if hold else "resume", exc.info())
+            raise SoftphoneError(ErrorKey.INVALID_STATE) from exc
+
+    def _set_mute(self, command: cmd.SetMute) -> None:
+        record = self._record(command.call_id)
+        was_muted, record.muted = record.muted, command.muted
+        try:
+            record.media.set_sending(self._ep, self._sending(record))
+        except pj.Error:
+            record.muted = was_muted
+            raise
+        self._report_current(record)
+
+    def _set_policy(self, command: cmd.SetIncomingPolicy) -> None:
+        self._call_waiting = command.call_waiting
+
+    def _transfer(self, command: cmd.TransferCall) -> None:
+        record = self._confirmed(command.call_id)
+        record.transferring = True
+        record.call.xfer(command.uri, pj.CallOpParam(True))
+
+    def _transfer_attended(self, command: cmd.TransferAttended) -> None:
+        record = self._confirmed(command.call_id)
+        target = self._confirmed(command.to_call_id)
+        if record is target:
+            raise SoftphoneError(ErrorKey.INVALID_STATE)
+        record.transferring = True
+        record.transfer_partner = target.call.app_id
+        # The replaced peer hangs up on us as soon as the transferee's INVITE reaches it,
+        # often before the REFER's final NOTIFY: mark it now, undo if the transfer fails.
+        target.being_replaced = True
+        try:
+            record.call.xferReplaces(target.call, pj.CallOpParam(True))
+        except pj.Error:
+            target.being_replaced = record.transferring = False
+            raise
+
+    def _conference(self, command: cmd.StartConference) -> None:
+        members = [self._confirmed(call_id) for call_id in command.call_ids]
+        if len(members) < 2:
+            raise SoftphoneError(ErrorKey.INVALID_STATE)
+        for record in members:
+            record.conference = True
+            if record.hold_wanted:
+                self._resume(cmd.ResumeCall(record.call.app_id))
+        self._link_conference()
+        for record in members:
+            self._report_current(record)
+
+    def _link_conference(self) -> None:
+        # A member on hold leaves the mix until resumed: its sendonly stream would otherwise
+        # still carry the others' voices.
+        members = [r for r in self._calls.values() if r.conference]
+        for record in members:
+            for other in members:
+                if other is not record:
+                    record.media.link(other.media, self._sending_allowed(record, other))
+
+    # --- callbacks (called by the adapters on this thread) ----------------------------------
+
+    def on_incoming_call(self, pj_call_id: int, whole_msg: str) -> None:
+        account = self._account()
+        if account is None:
+            return
+        app_id = uuid.uuid4().hex
+        call = PjCall(self, account, app_id, pj_call_id)
+        # Identity from the From header ourselves: pjsua truncates long display names into
+        # "<-error: uri too long->" (PJSUA2-FACTS.md).
+        party = parse_name_addr(header_value(whole_msg, "From", "f") or "")
+        record = CallRecord(
+            call, CallDirection.INCOMING, party.number, party.display_name, party.uri
+        )
+        busy = bool(self._calls) and not self._call_waiting
+        self._calls[app_id] = record
+        if busy:
+            # Refused on the next loop turn, never reported as ringing: only as ended.
+            record.local_action = EndReason.BUSY_REFUSED
+            self._deferred.append((app_id, 486))
+            return
+        prm = pj.CallOpParam(True)
+        prm.statusCode = 180
+        call.answer(prm)
+        self._report(record, CallState.RINGING_IN)
+
+    def on_call_state(self, call: PjCall) -> None:
+        record = self._calls.get(call.app_id)
+        if record is None:
+            return
+        info = call.getInfo()
+        state = mapping.call_state(int(info.state), record.direction)
+        code = int(info.lastStatusCode)
+        if state is CallState.CONNECTED:
+            record.was_connected = True
+        if state is CallState.ENDED:
+            if record.being_replaced and record.local_action is None:
+                record.local_action = EndReason.TRANSFERRED
+            reason = mapping.end_reason(
+                code, record.direction, record.was_connected, record.local_action
+            )
+            del self._calls[call.app_id]
+            self._graveyard.append(record)
+            self._report(record, state, code, reason)
+            self._after_member_left(record)
+            return
+        if record.local_action is EndReason.BUSY_REFUSED:
+            return  # being refused: the UI only ever sees it ended
+        self._report(record, self._shown_state(record, state), code)
+
+    def on_call_media_state(self, call: PjCall) -> None:
+        record = self._calls.get(call.app_id)
+        if record is None:
+            return
+        # Keep `info` referenced while reading `info.media`: the vector lives inside it, and
+        # `call.getInfo().media` read freed memory (garbage types and statuses).
+        info = call.getInfo()
+        audio = [
+            (index, int(media.status))
+            for index, media in enumerate(info.media)
+            if media.type == pj.PJMEDIA_TYPE_AUDIO
+        ]
+        # Held is what the stack says: LOCAL_HOLD, or no media at all after we asked for hold
+        # (both sides on hold: "inactive").
+        record.held = any(
+            status == pj.PJSUA_CALL_MEDIA_LOCAL_HOLD
+            or (status == pj.PJSUA_CALL_MEDIA_NONE and record.hold_wanted)
+            for _, status in audio
+        )
+        for index, status in audio:
+            # REMOTE_HOLD too: the peer's music on hold must still reach the speaker.
+            if status in _MEDIA_PRESENT:
+                # On hold the stream is sendonly and would still carry the microphone: the
+                # mic -> call transmit is stopped so the peer hears silence.
+                record.media.connect(
+                    self._ep,
+                    call.getAudioMedia(index),
+                    call.app_id,
+                    self._config.media_test,
+                    sending=self._sending(record),
+                )
+        if record.conference:
+            self._link_conference()
+        if record.was_connected:
+            self._report_current(record)
+
+    def on_call_transfer_status(self, call: PjCall, code: int, final: bool) -> bool:
+        """Returns whether pjsua should keep reporting the transfer's progress."""
+        record = self._calls.get(call.app_id)
+        if record is None or not record.transferring:
+            return False
+        log.info("transfer of %s: %s%s", call.app_id, code, " (final)" if final else "")
+        partner = self._calls.get(record.transfer_partner or "")
+        # pjsua reports the REFER's acceptance as the first NOTIFY ("100 Trying"), not 202.
+        # Blind: accepted is enough. Attended: wait until the replacing call is up (2xx).
+        done = 200 <= code < 300 or (code < 300 and partner is None)
+        if done:
+            # The call is theirs now. Hang up on the next loop turn, not from inside the
+            # subscription's callback.
+            record.local_action = EndReason.TRANSFERRED
+            self._deferred.append((call.app_id, 0))
+            return False
+        if code >= 300:
+            record.transferring = False
+            if partner is not None:
+                partner.being_replaced = False
+            return False
+        return True
+
+    # --- loop housekeeping ------------------------------------------------------------------
+
+    def after_events(self) -> None:
+        """Run on every loop turn: deferred final answers, then release ended calls."""
+        deferred, self._deferred = self._deferred, []
+        for app_id, code in deferred:
+            record = self._calls.get(app_id)
+            if record is None:
+                continue
+            prm = pj.CallOpParam(True)
+            if code:
+                prm.statusCode = code
+            try:
+                record.call.hangup(prm)
+            except pj.Error as exc:
+                log.warning("deferred hangup of %s failed: %s", app_id, exc.info())
+        self.release_ended()
+
+    def release_ended(self) -> None:
+        # pj.Call wrappers must die right after DISCONNECTED, on this thread: a late release
+        # hangs up whichever new call reuses the id (PJSUA2-FACTS.md).
+        while self._graveyard:
+            record = self._graveyard.pop()
+            record.media.release()
+            del record.call
+
+    def release_all(self) -> None:
+        self.release_ended()
+        for record in list(self._calls.values()):
+            record.media.release()
+        self._calls.clear()
+
+    # --- reporting --------------------------------------------------------------------------
+
+    def _sending(self, record: CallRecord) -> bool:
+        return not record.muted and self._sending_allowed(record)
+
+    @staticmethod
+    def _sending_allowed(*records: CallRecord) -> bool:
+        return not any(r.held or r.hold_wanted for r in records)
+
+    def _shown_state(self, record: CallRecord, state: CallState) -> CallState:
+        return CallState.HELD if state is CallState.CONNECTED and record.held else state
+
+    def _after_member_left(self, record: CallRecord) -> None:
+        if not record.conference:
+            return
+        members = [r for r in self._calls.values() if r.conference]
+        if len(members) == 1:  # a conference of one is just a call again
+            members[0].conference = False
+            self._report_current(members[0])
+
+    def _report_current(self, record: CallRecord) -> None:
+        info = record.call.getInfo()
+        state = mapping.call_state(int(info.state), record.direction)
+        if state is not CallState.ENDED:
+            self._report(record, self._shown_state(record, state))
+
+    def _report(
+        self,
+        record: CallRecord,
+        state: CallState,
+        code: int | None = None,
+        reason: EndReason | None = None,
+    ) -> None:
+        self._emit(record.reported(state, code, reason))

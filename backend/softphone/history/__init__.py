@@ -1,0 +1,1 @@
+"""Call history storage (SQLite) and the recorder that fills it from call events."""

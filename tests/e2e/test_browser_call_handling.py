@@ -1,0 +1,75 @@
+"""A person in Chromium handles two calls: hold, double-click to resume, mute, DTMF pad.
+
+Real parts only: the app (engine process, web server, built frontend), Kamailio, pjsua2 peers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from pbx.kamailio import Kamailio
+from pbx.pj_peer_proc import PjPeer
+from softphone.app import SoftphoneApp
+from support.app_harness import UiClient, running_app, sign_in
+
+pytestmark = [pytest.mark.e2e, pytest.mark.integration]
+
+
+@pytest.fixture
+def app(tmp_path: Path, kamailio: Kamailio) -> Iterator[SoftphoneApp]:
+    with running_app(tmp_path / "app") as running:
+        ui = UiClient(running)
+        assert sign_in(ui, kamailio.port, "1001", kamailio.users["1001"])["ok"]
+        ui.close()
+        yield running
+
+
+@pytest.fixture
+def page(browser: Browser, app: SoftphoneApp) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-US")
+    page = context.new_page()
+    page.goto(app.url)
+    expect(page.get_by_text("Registered", exact=True)).to_be_visible(timeout=15_000)
+    yield page
+    context.close()
+
+
+def _dial(page: Page, number: str) -> None:
+    page.get_by_label("Number").fill(number)
+    page.get_by_role("button", name="Call", exact=True).click()
+
+
+def test_hold_resume_by_double_click_mute_and_the_card_keypad(
+    page: Page, pj_peer_factory: Callable[..., PjPeer], artifacts: Path
+) -> None:
+    first_peer = pj_peer_factory("1002", mode="silent")
+    pj_peer_factory("1003", mode="silent")
+    _dial(page, "1002")
+    first = page.locator(".call-card", has_text="1002")
+    expect(first.get_by_role("button", name="Hold")).to_be_enabled(timeout=10_000)
+    first.get_by_role("button", name="Hold").click()
+    expect(first.get_by_role("button", name="Resume")).to_be_visible()
+    expect(first.get_by_text("On hold")).to_be_visible()
+    expect(first.get_by_role("button", name="DTMF keypad")).to_be_disabled()
+
+    _dial(page, "1003")  # the first stays held; the second talks
+    second = page.locator(".call-card", has_text="1003")
+    expect(second.get_by_role("button", name="Hold")).to_be_visible(timeout=10_000)
+    expect(page.get_by_role("button", name="Conference")).to_be_visible()
+    first.locator(".call-card__name").dblclick()  # resumes it; the second goes on hold
+    expect(first.get_by_role("button", name="Hold")).to_be_visible(timeout=10_000)
+    expect(second.get_by_role("button", name="Resume")).to_be_visible()
+
+    first.get_by_role("button", name="Mute").click()
+    expect(first.get_by_role("button", name="Unmute")).to_be_visible()
+    expect(first.get_by_text("Muted")).to_be_visible()
+    first.get_by_role("button", name="DTMF keypad").click()
+    pad = first.get_by_role("group", name="DTMF keypad")
+    for digit in "42#":
+        pad.get_by_role("button", name=digit, exact=True).click()
+    page.screenshot(path=str(artifacts / "e2e-call-handling.png"))
+    first_peer.wait_until(lambda st: any(c["dtmf"] == "42#" for c in st["calls"]))

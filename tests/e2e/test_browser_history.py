@@ -1,0 +1,98 @@
+"""A person in Chromium uses the call history: missed-call badge, filter, call back, delete.
+
+Real parts only: the app (engine process, web server, built frontend), Kamailio, baresip.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from pbx.baresip import Baresip
+from pbx.kamailio import Kamailio
+from softphone.app import SoftphoneApp
+from support.app_harness import running_app
+
+pytestmark = [pytest.mark.e2e, pytest.mark.integration]
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> Iterator[SoftphoneApp]:
+    with running_app(tmp_path / "app") as running:
+        yield running
+
+
+@pytest.fixture
+def page(browser: Browser, app: SoftphoneApp) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-US")
+    page = context.new_page()
+    page.goto(app.url)
+    yield page
+    context.close()
+
+
+def _sign_in(page: Page, kamailio: Kamailio) -> None:
+    page.get_by_label("SIP server").fill(f"127.0.0.1:{kamailio.port}")
+    page.get_by_label("User", exact=True).fill("1001")
+    page.get_by_label("Password").fill(kamailio.users["1001"])
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_text("Registered", exact=True)).to_be_visible(timeout=15_000)
+
+
+def test_missed_call_badge_filter_call_back_and_delete(
+    page: Page, kamailio: Kamailio, baresip_factory: Callable[..., Baresip], artifacts: Path
+) -> None:
+    _sign_in(page, kamailio)
+    calls = page.get_by_role("region", name="Calls")
+    peer = baresip_factory("1003")
+
+    # A call the user rejects, then one the caller gives up on (missed).
+    peer.dial("1001")
+    calls.get_by_role("button", name="Reject").click(timeout=10_000)
+    expect(page.get_by_text("No active calls")).to_be_visible(timeout=10_000)
+    peer.dial("1001")
+    expect(calls.get_by_role("button", name="Answer")).to_be_visible(timeout=10_000)
+    peer.hangup()
+    expect(page.get_by_text("No active calls")).to_be_visible(timeout=10_000)
+
+    badge = page.get_by_test_id("missed-badge")
+    expect(badge).to_contain_text("1")
+    page.screenshot(path=str(artifacts / "e2e-history-badge.png"))
+    page.get_by_role("tab", name="History").click()
+    rows = page.get_by_role("tabpanel").get_by_role("listitem")
+    expect(rows).to_have_count(2)
+    expect(page.get_by_role("heading", name="Today")).to_be_visible()
+    missed_row = rows.filter(has_text="Missed")
+    expect(missed_row).to_have_count(1)
+    expect(missed_row).to_contain_text("1003")
+    expect(rows.filter(has_text="Rejected")).to_have_count(1)
+    expect(badge).to_have_count(0)  # opening the tab marks missed calls as seen
+    page.screenshot(path=str(artifacts / "e2e-history.png"))
+
+    page.get_by_role("switch", name="Missed only").click()
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("Missed")
+    page.get_by_role("switch", name="Missed only").click()
+    expect(rows).to_have_count(2)
+
+    # Call back dials the number: the peer rings.
+    mark = peer.mark()
+    missed_row.get_by_role("button", name="Call back").click()
+    peer.wait_for_event("CALL_INCOMING", start=mark)
+    calls.get_by_role("button", name="Hang up").click()
+    expect(page.get_by_text("No active calls")).to_be_visible(timeout=10_000)
+    expect(rows).to_have_count(3)  # the call back is in the history too
+
+    page.get_by_role("button", name="Delete history").click()
+    dialog = page.get_by_role("dialog", name="Delete the call history?")
+    expect(dialog).to_be_visible()
+    dialog.get_by_role("button", name="Cancel").click()
+    expect(rows).to_have_count(3)
+    page.get_by_role("button", name="Delete history").click()
+    dialog.get_by_role("button", name="Delete", exact=True).click()
+    expect(dialog).to_have_count(0)
+    expect(page.get_by_text("No recent calls")).to_be_visible()
+    expect(rows).to_have_count(0)
