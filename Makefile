@@ -56,4 +56,4 @@ package: deps ## one-folder bundle (PyInstaller) and the .deb -> build/out/ (see
 	bash build/package-deb.sh build/out/dist/softphone build/out
 
 clean:
-	rm -rf $(STAMPS) frontend/dist tests/artifacts
+	rm -rf $(STAMPS) frontend/dist tests/artifacts build/out
