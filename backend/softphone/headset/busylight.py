@@ -1,0 +1,125 @@
+"""An optional "on call" light: off, on during calls, blinking while ringing (per setting)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterable
+from enum import StrEnum
+from typing import Any, Protocol
+
+from softphone.domain.calls import CallSnapshot, CallState
+
+log = logging.getLogger(__name__)
+
+_ON_CALL = frozenset(
+    {
+        CallState.DIALING,
+        CallState.RINGING_OUT,
+        CallState.CONNECTING,
+        CallState.CONNECTED,
+        CallState.HELD,
+    }
+)
+
+
+class LightState(StrEnum):
+    OFF = "off"
+    ON = "on"
+    BLINK = "blink"
+
+
+def light_for(calls: Iterable[CallSnapshot], blink_when_ringing: bool) -> LightState:
+    states = {c.state for c in calls}
+    if states & _ON_CALL:
+        return LightState.ON
+    if CallState.RINGING_IN in states:
+        return LightState.BLINK if blink_when_ringing else LightState.ON
+    return LightState.OFF
+
+
+class BusyLight(Protocol):
+    """One light driver (a USB relay board here; busylight-core devices fit the same)."""
+
+    def show(self, state: LightState) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class RelayController(Protocol):
+    """The part of pyhid_usb_relay.Controller we use."""
+
+    def set_state(self, relay: int, state: bool) -> Any: ...
+
+
+def find_relay() -> RelayController | None:
+    """The first USB HID relay board, or None (no board, or pyhid-usb-relay not installed)."""
+    try:
+        import pyhid_usb_relay  # type: ignore[import-untyped]
+    except ImportError:
+        return None
+    try:
+        return pyhid_usb_relay.find()  # type: ignore[no-any-return]
+    except Exception:  # DeviceNotFoundError, or libusb missing/refusing access
+        return None
+
+
+class RelayBusyLight:
+    """Relay 1 of a USB HID relay board drives a lamp; blinking toggles it from a timer."""
+
+    def __init__(
+        self,
+        find: Callable[[], RelayController | None] = find_relay,
+        relay: int = 1,
+        blink_period_s: float = 0.5,
+    ) -> None:
+        self._find = find
+        self._relay = relay
+        self._period = blink_period_s
+        self._controller: RelayController | None = None
+        self._lock = threading.Lock()
+        self._state = LightState.OFF
+        self._blinker: threading.Thread | None = None
+        self._stop_blink = threading.Event()
+
+    def show(self, state: LightState) -> None:
+        with self._lock:
+            if state is self._state:
+                return
+            self._state = state
+        self._stop_blinking()
+        if state is LightState.BLINK:
+            self._stop_blink = threading.Event()
+            self._blinker = threading.Thread(
+                target=self._blink, args=(self._stop_blink,), name="busylight-blink", daemon=True
+            )
+            self._blinker.start()
+        else:
+            self._set(state is LightState.ON)
+
+    def close(self) -> None:
+        self.show(LightState.OFF)
+
+    def _stop_blinking(self) -> None:
+        self._stop_blink.set()
+        if self._blinker is not None and self._blinker is not threading.current_thread():
+            self._blinker.join(timeout=2)
+        self._blinker = None
+
+    def _blink(self, stop: threading.Event) -> None:
+        lit = True
+        while not stop.is_set():
+            self._set(lit)
+            lit = not lit
+            stop.wait(self._period)
+
+    def _set(self, on: bool) -> None:
+        if self._controller is None:
+            self._controller = self._find()  # a board plugged in later is picked up here
+            if self._controller is None:
+                return
+        try:
+            self._controller.set_state(self._relay, on)
+        except Exception:
+            log.info("busy light relay went away")
+            self._controller = None
