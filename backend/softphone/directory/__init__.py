@@ -1,0 +1,1 @@
+"""Company directory and personal contacts: storage, search, import/export and sync."""
