@@ -21,5 +21,14 @@ fi
 echo "Installing Debian packages: ${missing[*]}"
 SUDO=""
 [[ $(id -u) -eq 0 ]] || SUDO="sudo"
+# Packages like slapd and kamailio would start their system services on install, listening on
+# every interface; the tests start their own instances on 127.0.0.1. Forbid service starts
+# for the duration of the install (the policy-rc.d convention), unless one already exists.
+policy=/usr/sbin/policy-rc.d
+if [[ ! -e $policy ]]; then
+  printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$policy" >/dev/null
+  $SUDO chmod 755 "$policy"
+  trap '$SUDO rm -f "$policy"' EXIT
+fi
 $SUDO apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -15,4 +15,4 @@ from support.memory_keyring import MemoryKeyring  # noqa: E402
 
 keyring.set_keyring(MemoryKeyring())
 
-pytest_plugins = ["pbx.fixtures"]
+pytest_plugins = ["pbx.fixtures", "dirservers.fixtures"]

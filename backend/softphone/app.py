@@ -11,10 +11,16 @@ from pathlib import Path
 import platformdirs
 
 from softphone.bus import EventBus
+from softphone.desktop import notifications
+from softphone.directory.service import Directory
+from softphone.directory.store import DirectoryStore
 from softphone.domain.account import AccountConfig
-from softphone.domain.events import EngineStarted, SnapshotInvalidated
+from softphone.domain.events import EngineStarted, SettingsChanged, SnapshotInvalidated
 from softphone.engine.config import EngineConfig
 from softphone.engine.supervisor import EngineSupervisor
+from softphone.headset.busylight import RelayBusyLight
+from softphone.headset.device import HidTransport, system_hid_transport
+from softphone.headset.service import HeadsetService
 from softphone.history.recorder import HistoryRecorder
 from softphone.history.store import HistoryStore
 from softphone.phone.account import AccountManager
@@ -24,6 +30,7 @@ from softphone.settings.secrets import SecretStore
 from softphone.settings.store import SettingsStore
 from softphone.web import wire
 from softphone.web.commands import CommandTable
+from softphone.web.directory_commands import directory_commands
 from softphone.web.history_commands import history_commands
 from softphone.web.security import new_token
 from softphone.web.server import WebServer
@@ -66,6 +73,10 @@ class AppPaths:
     def history_file(self) -> Path:
         return self.data_dir / "history.sqlite3"
 
+    @property
+    def directory_file(self) -> Path:
+        return self.data_dir / "directory.sqlite3"
+
 
 @dataclass(frozen=True, slots=True)
 class ScriptedAccount:
@@ -81,6 +92,7 @@ class AppOptions:
     engine: EngineConfig = field(default_factory=EngineConfig)
     web_port: int = 0
     scripted_account: ScriptedAccount | None = None
+    hid_transport: HidTransport | None = None  # None: the system's (hidraw on Linux)
 
 
 def frontend_dir() -> Path:
@@ -104,13 +116,42 @@ class SoftphoneApp:
         self.settings = SettingsStore(options.paths.settings_file)
         self.secrets = secrets or SecretStore()
         self.engine = EngineSupervisor(options.engine, self.bus)
-        self.calls = CallRegistry(self.bus)
+        prefs = self.settings
+        self.directory = Directory(
+            DirectoryStore(options.paths.directory_file, prefs.settings.home_country),
+            self.bus,
+            sources=lambda: prefs.settings.directory,
+            order=lambda: prefs.settings.directory_order,
+            password=self.secrets.get,
+        )
+        self.bus.subscribe(
+            SettingsChanged,
+            lambda e: self.directory.apply(e.settings.home_country, e.settings.directory),
+        )
+        self.calls = CallRegistry(self.bus, resolve_name=self.directory.name_for)
         self.history = HistoryStore(options.paths.history_file)
         self.history_recorder = HistoryRecorder(self.bus, self.history)
         self.accounts = AccountManager(self.bus, self.engine, self.settings, self.secrets)
         self.phone = Phone(self.engine, self.accounts, self.calls, self.bus)
+        self.headsets = HeadsetService(
+            self.bus,
+            self.phone,
+            self.calls.snapshots,
+            options.hid_transport or system_hid_transport(),
+            enabled=self.settings.settings.headset_integration,
+            busylight=RelayBusyLight(),
+            blink_when_ringing=self.settings.settings.busylight_blink,
+        )
+        self.notifier: notifications.CallNotifier | None = None
+        if notifications.wanted():  # a desktop session: no D-Bus traffic on servers
+            self.notifier = notifications.CallNotifier(
+                self.bus, lambda: prefs.settings, self.phone.answer, self.phone.reject
+            )
         self.commands = CommandTable(self.phone, self.accounts, self.settings, self.bus)
         self.commands.handlers.update(history_commands(self.history, self.history_recorder))
+        self.commands.handlers.update(
+            directory_commands(self.directory, self.settings, self.secrets, self.bus.publish)
+        )
         self.web = WebServer(
             token=new_token(),
             frontend_dir=frontend_dir(),
@@ -129,6 +170,7 @@ class SoftphoneApp:
             self.calls.snapshots(),
             self.settings.settings,
             missed_count=self.history.unseen_missed_count(),
+            headsets=self.headsets.detected(),
         )
 
     def _on_engine_started(self, event: EngineStarted) -> None:
@@ -139,8 +181,12 @@ class SoftphoneApp:
     def start(self) -> None:
         self.history_recorder.recover()  # before any call: rows a crash left open
         self.engine.start()
-        self.phone.apply_incoming_policy(self.settings.settings.call_waiting)
+        self.phone.apply_settings(self.settings.settings)
         self.web.start()
+        self.directory.start()  # the offline copy answers at once; the sync runs behind
+        self.headsets.start()
+        if self.notifier is not None:
+            self.notifier.start()
         scripted = self.options.scripted_account
         if scripted is not None:
             self.settings.save(self.settings.settings.with_changes(account=scripted.account))
@@ -149,10 +195,15 @@ class SoftphoneApp:
             self.accounts.resume()
 
     def stop(self) -> None:
+        if self.notifier is not None:
+            self.notifier.stop()
+        self.headsets.stop()
         self.web.stop()
         self.engine.stop()  # calls still up end here and are recorded: close the store after
         self.history_recorder.stop()
         self.history.close()
+        self.directory.stop()
+        self.directory.store.close()
 
     @property
     def url(self) -> str:

@@ -2,11 +2,24 @@
 
 import { computed } from "@preact/signals";
 import { render } from "preact";
-import { deleteHistory, listHistory, markHistorySeen } from "./api/commands";
+import {
+  createContact,
+  deleteContact,
+  deleteHistory,
+  directoryStatus,
+  exportContacts,
+  importContacts,
+  listHistory,
+  markHistorySeen,
+  refreshDirectory,
+  searchDirectory,
+  updateContact,
+} from "./api/commands";
 import { connect } from "./api/connection";
 import { browserTokenEnvironment, takeToken } from "./api/token";
 import { resolveLanguage } from "./i18n";
 import { Actions } from "./state/actions";
+import { DirectoryState } from "./state/directory";
 import { HistoryState } from "./state/history";
 import { Store } from "./state/store";
 import { UiState } from "./state/ui";
@@ -26,13 +39,27 @@ const history = new HistoryState(
   },
   (error) => ui.notify(error),
 );
+const directory = new DirectoryState(
+  {
+    search: (query, limit) => searchDirectory(conn, query, limit),
+    status: () => directoryStatus(conn),
+    refresh: () => refreshDirectory(conn),
+    create: (fields) => createContact(conn, fields),
+    update: (id, fields) => updateContact(conn, id, fields),
+    remove: (id) => deleteContact(conn, id),
+    importData: (format, data) => importContacts(conn, format, data),
+    exportData: (format) => exportContacts(conn, format),
+  },
+  (error) => ui.notify(error),
+);
 const language = computed(() =>
   resolveLanguage(store.settings.value.language, navigator.languages ?? [navigator.language]),
 );
 
 conn.subscribeEvents((event) => store.apply(event));
 conn.subscribeEvents((event) => history.apply(event));
+conn.subscribeEvents((event) => directory.apply(event));
 conn.subscribeStatus((status) => (store.connection.value = status));
 
 const root = document.getElementById("app");
-if (root) render(<App services={{ store, ui, actions, history, language }} />, root);
+if (root) render(<App services={{ store, ui, actions, history, directory, language }} />, root);

@@ -77,6 +77,10 @@ class PeerCall(pj.Call):  # type: ignore[misc]
                 leg.last_code = info.lastStatusCode
                 leg.disconnected = True  # deleted by the main loop, never in here
 
+    def onCallRedirected(self, prm: Any) -> int:  # noqa: N802
+        # Like a desk phone: follow a 302 (client-side call forwarding); pjsua2's default stops.
+        return int(pj.PJSIP_REDIRECT_ACCEPT_REPLACE)
+
     def onCallMediaState(self, prm: Any) -> None:  # noqa: N802
         leg = self.peer.leg_of(self)
         if leg is None:

@@ -13,6 +13,7 @@ import socketio
 
 from softphone.app import AppOptions, AppPaths, SoftphoneApp
 from softphone.engine.config import EngineConfig, MediaTestConfig
+from softphone.headset.device import HidTransport
 
 Event = dict[str, Any]
 
@@ -90,6 +91,7 @@ def running_app(
     play_wav: Path | None = None,
     record_dir: Path | None = None,
     log_level: int = 3,
+    hid_transport: HidTransport | None = None,
 ) -> Iterator[SoftphoneApp]:
     """A started SoftphoneApp bound to 127.0.0.1; stopped (engine process included) after."""
     options = AppOptions(
@@ -100,6 +102,7 @@ def running_app(
             log_file=data_dir / "engine.log",
             media_test=MediaTestConfig(play_wav=play_wav, record_dir=record_dir),
         ),
+        hid_transport=hid_transport,
     )
     app = SoftphoneApp(options)
     app.start()

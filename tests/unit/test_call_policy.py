@@ -9,9 +9,10 @@ import pytest
 from softphone.bus import EventBus
 from softphone.domain import commands as cmd
 from softphone.domain.account import AccountConfig, Registration, RegistrationState
-from softphone.domain.calls import CallDirection, CallState
+from softphone.domain.calls import CallDirection, CallState, EndReason
 from softphone.domain.errors import ErrorKey, SoftphoneError
 from softphone.domain.events import EngineCallReported, SettingsChanged
+from softphone.domain.policy import Action, Forwarding, decide
 from softphone.engine.supervisor import EngineSupervisor
 from softphone.phone.account import AccountManager
 from softphone.phone.calls import CallRegistry
@@ -143,7 +144,57 @@ def test_call_waiting_changes_reach_the_engine_once(
     phone.apply_incoming_policy(True)
     bus.publish(SettingsChanged(Settings(theme="dark")))  # type: ignore[arg-type]
     bus.publish(SettingsChanged(Settings(call_waiting=False)))
-    assert engine.sent == [
+    assert [c for c in engine.sent if isinstance(c, cmd.SetIncomingPolicy)] == [
         cmd.SetIncomingPolicy(call_waiting=True),
         cmd.SetIncomingPolicy(call_waiting=False),
     ]
+
+
+def test_dnd_and_forwarding_targets_reach_the_engine_as_sip_uris(
+    setup: tuple[Phone, FakeEngine, EventBus],
+) -> None:
+    _phone, engine, bus = setup
+    rules = Forwarding(busy=True, busy_to="1004", no_answer=True, no_answer_to="not a number")
+    bus.publish(SettingsChanged(Settings(dnd=True, forwarding=rules)))
+    sent = [c for c in engine.sent if isinstance(c, cmd.SetIncomingPolicy)][-1]
+    assert sent.dnd is True
+    assert sent.forwarding.busy_to == "sip:1004@pbx.test"
+    assert sent.forwarding.no_answer_to == ""  # undialable: forwards nowhere
+
+
+_TO_9 = Forwarding(busy=True, busy_to="sip:9@h")
+_ALWAYS_9 = Forwarding(unconditional=True, unconditional_to="sip:9@h")
+
+
+@pytest.mark.parametrize(
+    ("situation", "action", "reason"),
+    [
+        ({}, Action.RING, None),
+        ({"dnd": True}, Action.REFUSE, EndReason.REFUSED_DND),
+        ({"busy": True, "call_waiting": False}, Action.REFUSE, EndReason.BUSY_REFUSED),
+        ({"busy": True, "forwarding": _TO_9}, Action.FORWARD, EndReason.FORWARDED),
+        ({"forwarding": _TO_9}, Action.RING, None),
+        ({"busy": True, "dnd": True, "forwarding": _TO_9}, Action.REFUSE, EndReason.REFUSED_DND),
+        ({"dnd": True, "forwarding": _ALWAYS_9}, Action.FORWARD, EndReason.FORWARDED),
+        ({"forwarding": Forwarding(unconditional=True)}, Action.RING, None),
+    ],
+)
+def test_incoming_policy_decides_dnd_forwarding_and_call_waiting(
+    situation: dict[str, Any], action: Action, reason: EndReason | None
+) -> None:
+    args: dict[str, Any] = {"busy": False, "call_waiting": True, "dnd": False}
+    args["forwarding"] = Forwarding()
+    decision = decide(**{**args, **situation}, dnd_code=486)
+    assert (decision.action, decision.reason) == (action, reason)
+    if action is Action.REFUSE:
+        assert decision.code == 486
+    if action is Action.FORWARD:
+        assert (decision.code, decision.target) == (302, "sip:9@h")
+
+
+def test_no_answer_forwarding_rings_first_with_its_target() -> None:
+    rules = Forwarding(no_answer=True, no_answer_to="sip:9@h", no_answer_s=5)
+    decision = decide(busy=False, call_waiting=True, dnd=False, dnd_code=486, forwarding=rules)
+    assert decision.action is Action.RING and decision.ring_then_forward == "sip:9@h"
+    with pytest.raises(ValueError):
+        Forwarding(no_answer_s=2)

@@ -81,7 +81,13 @@ def test_snapshot_has_schema_and_all_parts() -> None:
     snap = wire.snapshot(None, Registration(RegistrationState.UNCONFIGURED), [SNAP], Settings())
     assert snap["type"] == "snapshot" and snap["schema"] == wire.SCHEMA_VERSION
     assert snap["account"] is None and len(snap["calls"]) == 1
-    assert snap["settings"] == {"language": None, "theme": "system", "call_waiting": True}
+    prefs = snap["settings"]
+    assert {k: prefs[k] for k in ("language", "theme", "call_waiting")} == {
+        "language": None,
+        "theme": "system",
+        "call_waiting": True,
+    }
+    assert prefs["dnd"] is False and prefs["forwarding"]["unconditional"] is False
 
 
 def test_errors_are_keys_with_the_field() -> None:

@@ -36,6 +36,8 @@ class EndReason(StrEnum):
     ENGINE_FAILED = "engine_failed"
     BUSY_REFUSED = "busy_refused"  # incoming, refused with 486: call waiting is off
     TRANSFERRED = "transferred"  # we handed the call over (REFER accepted by the peer)
+    REFUSED_DND = "refused_dnd"  # incoming, refused (486) because do-not-disturb is on
+    FORWARDED = "forwarded"  # incoming, redirected (302) by client-side call forwarding
 
 
 ACTIVE_STATES = frozenset({CallState.CONNECTING, CallState.CONNECTED, CallState.HELD})

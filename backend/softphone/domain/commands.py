@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from softphone.domain.account import AccountConfig
+from softphone.domain.policy import Forwarding
 
 
 class EngineCommand:
@@ -95,6 +96,9 @@ class SetIncomingPolicy(EngineCommand):
     """How the engine answers a new INVITE while a call exists (replayed after a restart)."""
 
     call_waiting: bool = True
+    dnd: bool = False  # refuse every new call with `dnd_code`, and publish "busy" presence
+    dnd_code: int = 486
+    forwarding: Forwarding = field(default_factory=Forwarding)
     request_id: int = 0
 
 
@@ -121,4 +125,21 @@ class StartConference(EngineCommand):
     """Mix every listed call with every other and with the microphone."""
 
     call_ids: tuple[str, ...]
+    request_id: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class SetMonitored(EngineCommand):
+    """The colleagues whose line state (BLF) to watch: (extension, SIP URI) pairs."""
+
+    users: tuple[tuple[str, str], ...] = ()
+    request_id: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class PickupCall(EngineCommand):
+    """Directed pickup of the call ringing for a monitored `extension` (INVITE + Replaces)."""
+
+    call_id: str
+    extension: str
     request_id: int = 0

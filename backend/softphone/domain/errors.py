@@ -22,6 +22,10 @@ class ErrorKey(StrEnum):
     ENGINE_UNAVAILABLE = "engine_unavailable"
     STORAGE_FULL = "storage_full"
     STORAGE_FAILED = "storage_failed"
+    DIRECTORY_BAD_RESPONSE = "directory_bad_response"  # the server answered, but nonsense
+    DIRECTORY_NOT_CONFIGURED = "directory_not_configured"
+    TLS_FAILED = "tls_failed"  # the server's certificate was refused (or TLS could not start)
+    CONTACT_NOT_FOUND = "contact_not_found"
     INTERNAL_ERROR = "internal_error"
 
 

@@ -60,6 +60,20 @@ class CommandCompleted(Event):
     result: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True, slots=True)
+class LineStateReported(Event):
+    """A monitored colleague's line (BLF): dialog-info and presence combined.
+
+    `state` is a softphone.domain.dialoginfo.LineState value; `pickup` whether a ringing
+    call can be picked up (its dialog identifiers are known to the engine).
+    """
+
+    extension: str
+    state: str
+    dnd: bool = False
+    pickup: bool = False
+
+
 # --- published by the app layers ---------------------------------------------------------
 
 

@@ -30,6 +30,8 @@ class CallRecord:
     transferring: bool = False
     transfer_partner: str | None = None  # attended transfer: the call our peer replaces
     being_replaced: bool = False  # the partner: its peer's BYE is the transfer's end
+    forward_at: float = 0.0  # no-answer forwarding: monotonic deadline (0: none)
+    forward_to: str = ""
 
     def reported(
         self, state: CallState, code: int | None = None, reason: EndReason | None = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from collections.abc import Callable
 
@@ -10,9 +11,11 @@ import pjsua2 as pj
 
 from softphone.domain import commands as cmd
 from softphone.domain.calls import CallDirection, CallState, EndReason
+from softphone.domain.dialoginfo import Dialog
 from softphone.domain.errors import ErrorKey, SoftphoneError
 from softphone.domain.events import Event
 from softphone.domain.identity import header_value, parse_name_addr
+from softphone.domain.policy import Action, decide
 from softphone.engine import mapping
 from softphone.engine.call_record import CallRecord
 from softphone.engine.config import EngineConfig
@@ -21,6 +24,9 @@ from softphone.engine.pj_adapters import PjAccount, PjCall
 log = logging.getLogger(__name__)
 
 Handler = Callable[[object], dict[str, object] | None]
+
+# Refusals decided before ringing: the UI sees the call only once, ended.
+_REFUSED_UNSEEN = frozenset({EndReason.BUSY_REFUSED, EndReason.REFUSED_DND, EndReason.FORWARDED})
 
 _MEDIA_PRESENT = (
     pj.PJSUA_CALL_MEDIA_ACTIVE,
@@ -47,8 +53,10 @@ class EngineCalls:
         self._graveyard: list[CallRecord] = []  # released on the next loop turn
         # Final answers and hang-ups decided inside a callback, sent on the next loop turn:
         # a final response from inside onIncomingCall aborted pjsua (PJSUA2-FACTS.md).
-        self._deferred: list[tuple[str, int]] = []
-        self._call_waiting = True
+        # (app id, final code, 3xx Contact target)
+        self._deferred: list[tuple[str, int, str]] = []
+        self._policy = cmd.SetIncomingPolicy()
+        self._on_policy: list[Callable[[cmd.SetIncomingPolicy], None]] = []
 
     def handlers(self) -> dict[type, Handler]:
         return {
@@ -77,7 +85,9 @@ class EngineCalls:
             raise SoftphoneError(ErrorKey.CALL_NOT_FOUND)
         return record
 
-    def _make_call(self, command: cmd.MakeCall) -> dict[str, object]:
+    def _make_call(
+        self, command: cmd.MakeCall, headers: tuple[tuple[str, str], ...] = ()
+    ) -> dict[str, object]:
         account = self._account()
         if account is None:
             raise SoftphoneError(ErrorKey.NO_ACCOUNT)
@@ -87,14 +97,35 @@ class EngineCalls:
         party = parse_name_addr(f"<{command.uri}>")
         record = CallRecord(call, CallDirection.OUTGOING, party.number, "", party.uri)
         self._calls[command.call_id] = record
+        prm = pj.CallOpParam(True)
+        for name, value in headers:
+            header = pj.SipHeader()
+            header.hName, header.hValue = name, value
+            prm.txOption.headers.append(header)
         try:
-            call.makeCall(command.uri, pj.CallOpParam(True))
+            call.makeCall(command.uri, prm)
         except pj.Error:
             del self._calls[command.call_id]
             self._graveyard.append(record)
             raise
         self._report(record, CallState.DIALING)
         return {"call_id": command.call_id}
+
+    def pickup(self, call_id: str, uri: str, dialog: Dialog) -> dict[str, object]:
+        """Directed pickup: INVITE the ringing call's caller, replacing its early dialog.
+
+        Replaces is read by the caller's UA, so its to-tag is the caller's tag (the
+        monitored user's remote tag) and its from-tag the ringing phone's (RFC 3891).
+        """
+        headers = (
+            (
+                "Replaces",
+                f"{dialog.call_id};to-tag={dialog.remote_tag};"
+                f"from-tag={dialog.local_tag};early-only",
+            ),
+            ("Require", "replaces"),
+        )
+        return self._make_call(cmd.MakeCall(call_id, uri), headers)
 
     def _answer(self, command: cmd.AnswerCall) -> None:
         record = self._record(command.call_id)
@@ -167,7 +198,17 @@ class EngineCalls:
         self._report_current(record)
 
     def _set_policy(self, command: cmd.SetIncomingPolicy) -> None:
-        self._call_waiting = command.call_waiting
+        self._policy = command
+        for listener in self._on_policy:
+            listener(command)
+
+    def on_policy(self, listener: Callable[[cmd.SetIncomingPolicy], None]) -> None:
+        """`listener` runs after every policy change (presence publishes DND)."""
+        self._on_policy.append(listener)
+
+    @property
+    def policy(self) -> cmd.SetIncomingPolicy:
+        return self._policy
 
     def _transfer(self, command: cmd.TransferCall) -> None:
         record = self._confirmed(command.call_id)
@@ -225,13 +266,24 @@ class EngineCalls:
         record = CallRecord(
             call, CallDirection.INCOMING, party.number, party.display_name, party.uri
         )
-        busy = bool(self._calls) and not self._call_waiting
+        policy = self._policy
+        decision = decide(
+            busy=bool(self._calls),
+            call_waiting=policy.call_waiting,
+            dnd=policy.dnd,
+            dnd_code=policy.dnd_code,
+            forwarding=policy.forwarding,
+        )
         self._calls[app_id] = record
-        if busy:
-            # Refused on the next loop turn, never reported as ringing: only as ended.
-            record.local_action = EndReason.BUSY_REFUSED
-            self._deferred.append((app_id, 486))
+        if decision.action is not Action.RING:
+            # Refused or redirected on the next loop turn, never reported as ringing: only
+            # as ended.
+            record.local_action = decision.reason
+            self._deferred.append((app_id, decision.code, decision.target))
             return
+        if decision.ring_then_forward:
+            record.forward_to = decision.ring_then_forward
+            record.forward_at = time.monotonic() + policy.forwarding.no_answer_s
         prm = pj.CallOpParam(True)
         prm.statusCode = 180
         call.answer(prm)
@@ -257,8 +309,10 @@ class EngineCalls:
             self._report(record, state, code, reason)
             self._after_member_left(record)
             return
-        if record.local_action is EndReason.BUSY_REFUSED:
+        if record.local_action in _REFUSED_UNSEEN:
             return  # being refused: the UI only ever sees it ended
+        if state is not CallState.RINGING_IN:
+            record.forward_at = 0.0  # answered (or answering): no-answer forwarding is off
         self._report(record, self._shown_state(record, state), code)
 
     def on_call_media_state(self, call: PjCall) -> None:
@@ -311,7 +365,7 @@ class EngineCalls:
             # The call is theirs now. Hang up on the next loop turn, not from inside the
             # subscription's callback.
             record.local_action = EndReason.TRANSFERRED
-            self._deferred.append((call.app_id, 0))
+            self._deferred.append((call.app_id, 0, ""))
             return False
         if code >= 300:
             record.transferring = False
@@ -324,19 +378,39 @@ class EngineCalls:
 
     def after_events(self) -> None:
         """Run on every loop turn: deferred final answers, then release ended calls."""
+        self._forward_unanswered()
         deferred, self._deferred = self._deferred, []
-        for app_id, code in deferred:
+        for app_id, code, target in deferred:
             record = self._calls.get(app_id)
             if record is None:
                 continue
             prm = pj.CallOpParam(True)
             if code:
                 prm.statusCode = code
+            if target:
+                # The caller's UA (or the PBX) follows the 302's Contact (PJSUA2-FACTS.md).
+                header = pj.SipHeader()
+                header.hName = "Contact"
+                header.hValue = f"<{target}>"
+                prm.txOption.headers.append(header)
             try:
                 record.call.hangup(prm)
             except pj.Error as exc:
                 log.warning("deferred hangup of %s failed: %s", app_id, exc.info())
         self.release_ended()
+
+    def _forward_unanswered(self) -> None:
+        now = time.monotonic()
+        for record in self._calls.values():
+            if record.forward_at and now >= record.forward_at and not record.was_connected:
+                record.forward_at = 0.0
+                record.local_action = EndReason.FORWARDED
+                self._deferred.append((record.call.app_id, 302, record.forward_to))
+
+    def next_deadline(self) -> float | None:
+        """The earliest no-answer forwarding deadline (monotonic), for the loop's poll."""
+        deadlines = [r.forward_at for r in self._calls.values() if r.forward_at]
+        return min(deadlines) if deadlines else None
 
     def release_ended(self) -> None:
         # pj.Call wrappers must die right after DISCONNECTED, on this thread: a late release

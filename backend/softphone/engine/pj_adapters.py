@@ -87,11 +87,55 @@ class PjCall(pj.Call):  # type: ignore[misc]
         )
 
 
+class BuddyCallbacks(Protocol):
+    """What buddies report to; implemented by `softphone.engine.blf.EngineBlf`."""
+
+    def on_buddy_state(self, buddy: PjBuddy) -> None: ...
+
+
+class PjBuddy(pj.Buddy):  # type: ignore[misc]
+    """One monitored colleague (presence; the dialog subscription is added through ctypes)."""
+
+    def __init__(self, blf: BuddyCallbacks, extension: str) -> None:
+        super().__init__()
+        self._blf = blf
+        self.extension = extension
+        self.released = False
+
+    @_contained
+    def onBuddyState(self) -> None:  # noqa: N802
+        if not self.released:
+            self._blf.on_buddy_state(self)
+
+    def release(self) -> None:
+        """Unsubscribe now, on the engine thread (the wrapper's deletion deletes the buddy)."""
+        self.released = True
+        try:
+            if self.isValid():
+                self.subscribePresence(False)
+        except pj.Error:
+            pass
+
+
 class PjLogWriter(pj.LogWriter):  # type: ignore[misc]
-    """Route pjsip's log into Python logging (it only sees lines up to consoleLevel)."""
+    """Route pjsip's log into Python logging, up to `level`; `tap` sees every line (the
+    message log at level 4 carries whole NOTIFY bodies, which BLF needs)."""
+
+    def __init__(self, level: int = 3, tap: Callable[[str], None] | None = None) -> None:
+        super().__init__()
+        self.level = level
+        self.tap = tap
 
     def write(self, entry: pj.LogEntry) -> None:
-        msg = str(entry.msg).rstrip()
+        msg = str(entry.msg)
+        if self.tap is not None:
+            try:
+                self.tap(msg)
+            except Exception:
+                log.exception("log tap failed")
+        if entry.level > self.level:
+            return
+        msg = msg.rstrip()
         if entry.level <= 1:
             log.error("%s", msg)
         elif entry.level <= 2:

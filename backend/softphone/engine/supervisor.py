@@ -43,6 +43,7 @@ class EngineSupervisor:
         self._ids = itertools.count(1)
         self._account_command: cmd.ConfigureAccount | None = None
         self._policy_command: cmd.SetIncomingPolicy | None = None
+        self._monitored_command: cmd.SetMonitored | None = None
         self._stopping = False
         self._restarts = 0
         self._started = threading.Event()
@@ -102,6 +103,8 @@ class EngineSupervisor:
             self._account_command = None
         elif isinstance(command, cmd.SetIncomingPolicy):
             self._policy_command = command
+        elif isinstance(command, cmd.SetMonitored):
+            self._monitored_command = command
         with self._lock:
             if self._conn is None:
                 raise SoftphoneError(ErrorKey.ENGINE_UNAVAILABLE)
@@ -189,3 +192,5 @@ class EngineSupervisor:
             self.send(self._policy_command)
         if self._account_command is not None:
             self.send(self._account_command)
+        if self._monitored_command is not None:
+            self.send(self._monitored_command)

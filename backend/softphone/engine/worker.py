@@ -25,6 +25,7 @@ from softphone.domain.events import (
     RegistrationReported,
 )
 from softphone.engine import mapping
+from softphone.engine.blf import EngineBlf
 from softphone.engine.calls import EngineCalls
 from softphone.engine.config import EngineConfig
 from softphone.engine.media import configure_codecs
@@ -46,10 +47,13 @@ class Engine:
         self._emit = emit
         self._commands: queue.SimpleQueue[cmd.EngineCommand] = queue.SimpleQueue()
         self._ep = pj.Endpoint()
-        self._log_writer = PjLogWriter()
         self._account: PjAccount | None = None
         self._unregistering = False
         self._calls = EngineCalls(self._ep, config, emit, lambda: self._account)
+        self._blf = EngineBlf(emit, lambda: self._account)
+        self._log_writer = PjLogWriter(config.log_level, self._blf.tap.offer)
+        self._was_registered = False
+        self._calls.on_policy(lambda _policy: self._publish_presence())
         self._transports: dict[Transport, int] = {}
         self._wake_port = 0
         self._running = False
@@ -64,8 +68,10 @@ class Engine:
         ep_cfg.uaConfig.mainThreadOnly = False
         ep_cfg.uaConfig.maxCalls = self._config.max_calls
         ep_cfg.uaConfig.userAgent = self._config.user_agent
-        ep_cfg.logConfig.level = self._config.log_level
-        ep_cfg.logConfig.consoleLevel = self._config.log_level
+        # Level 4 at least: BLF reads whole NOTIFY bodies from the message log (the writer
+        # still forwards only up to the configured level to our log).
+        ep_cfg.logConfig.level = max(4, self._config.log_level)
+        ep_cfg.logConfig.consoleLevel = max(4, self._config.log_level)
         ep_cfg.logConfig.writer = self._log_writer
         ep_cfg.logConfig.decor = 0
         ep_cfg.medConfig.clockRate = 16000
@@ -103,10 +109,19 @@ class Engine:
     def run(self) -> None:
         """Poll pjsua2 and run queued commands until Shutdown."""
         while self._running:
-            self._ep.libHandleEvents(_IDLE_POLL_MS)
+            self._ep.libHandleEvents(self._poll_ms())
             self._calls.after_events()
+            self._blf.after_events()
             self._drain_commands()
         self._destroy()
+
+    def _poll_ms(self) -> int:
+        """Sleep until the next deadline (spread subscriptions, no-answer forwarding)."""
+        due = [d for d in (self._blf.next_due(), self._calls.next_deadline()) if d is not None]
+        if not due:
+            return _IDLE_POLL_MS
+        wait_ms = int((min(due) - time.monotonic()) * 1000) + 1
+        return max(0, min(_IDLE_POLL_MS, wait_ms))
 
     def _destroy(self) -> None:
         """Hang up, unregister (bounded wait), release every pj object, then destroy."""
@@ -122,6 +137,7 @@ class Engine:
             self._ep.libHandleEvents(20)
             self._calls.release_ended()
         self._calls.release_all()
+        self._blf.release_all()
         if self._account is not None:
             self._account.shutdown()
             self._account = None
@@ -179,6 +195,8 @@ class Engine:
             cmd.RemoveAccount: self._remove_account,  # type: ignore[dict-item]
             cmd.Shutdown: self._shutdown,  # type: ignore[dict-item]
             **self._calls.handlers(),
+            **self._blf.handlers(),
+            cmd.PickupCall: self._pickup,  # type: ignore[dict-item]
         }
 
     def _configure_account(self, command: cmd.ConfigureAccount) -> None:
@@ -199,10 +217,31 @@ class Engine:
         acfg.sipConfig.authCreds.append(cred)
         if account.transport is not Transport.UDP:
             acfg.sipConfig.proxies.append(f"{account.registrar};lr")
+        # Our DND reaches colleagues as PIDF presence (Kamailio's presence module keeps it);
+        # pjsua sends the first PUBLISH once registered, with the status set below.
+        acfg.presConfig.publishEnabled = True
         self._unregistering = False
         self._account = PjAccount(self)
         self._emit(RegistrationReported(Registration(RegistrationState.REGISTERING)))
         self._account.create(acfg, True)
+        self._publish_presence()
+
+    def _publish_presence(self) -> None:
+        if self._account is None:
+            return
+        status = pj.PresenceStatus()
+        status.status = pj.PJSUA_BUDDY_STATUS_ONLINE
+        if self._calls.policy.dnd:
+            # RPID activity "busy" plus a note: what other phones show as do-not-disturb.
+            status.activity = pj.PJRPID_ACTIVITY_BUSY
+            status.note = "dnd"
+        else:
+            status.activity = pj.PJRPID_ACTIVITY_UNKNOWN
+            status.note = "online"
+        try:
+            self._account.setOnlineStatus(status)
+        except pj.Error as exc:
+            log.info("presence not published: %s", exc.info())
 
     def _remove_account(self, command: cmd.RemoveAccount) -> None:
         if self._drop_account():
@@ -212,6 +251,8 @@ class Engine:
         if self._account is None:
             return False
         self._calls.hangup_all()
+        self._blf.release_all(keep_list=True)
+        self._was_registered = False  # the next account's registration subscribes again
         self._unregistering = True
         try:
             self._account.setRegistration(False)
@@ -221,6 +262,10 @@ class Engine:
         self._account = None
         return True
 
+    def _pickup(self, command: cmd.PickupCall) -> dict[str, object]:
+        dialog, caller_uri = self._blf.pickup_target(command.extension)
+        return self._calls.pickup(command.call_id, caller_uri, dialog)
+
     def _shutdown(self, command: cmd.Shutdown) -> None:
         self._running = False
 
@@ -229,6 +274,12 @@ class Engine:
     def on_reg_state(self, code: int, active: bool) -> None:
         reg = mapping.registration(code, active, self._unregistering)
         self._emit(RegistrationReported(reg))
+        registered = reg.state is RegistrationState.REGISTERED
+        if registered and not self._was_registered:
+            # First registration, or back after an outage (PBX restart, network): the PBX may
+            # have forgotten our subscriptions, so make them again.
+            self._blf.on_registered()
+        self._was_registered = registered
 
     def on_incoming_call(self, pj_call_id: int, whole_msg: str) -> None:
         self._calls.on_incoming_call(pj_call_id, whole_msg)

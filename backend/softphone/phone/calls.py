@@ -14,9 +14,17 @@ from softphone.domain.events import CallChanged, CallRemoved, EngineCallReported
 class CallRegistry:
     """Source of truth for the calls the UI shows; fed only by what the engine reports."""
 
-    def __init__(self, bus: EventBus, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        bus: EventBus,
+        clock: Callable[[], float] = time.time,
+        resolve_name: Callable[[str], str | None] | None = None,
+    ) -> None:
         self._bus = bus
         self._clock = clock
+        # The directory name of a known number wins over the SIP display name: it is what
+        # the user filed, and the call panel, notifications and history all read it here.
+        self._resolve_name = resolve_name
         self._lock = threading.Lock()
         self._calls: dict[str, Call] = {}
         bus.subscribe(EngineCallReported, self._on_reported)
@@ -30,6 +38,13 @@ class CallRegistry:
         with self._lock:
             call = self._calls.get(call_id)
             return call.snapshot if call else None
+
+    def _display_name(self, report: EngineCallReported) -> str:
+        if self._resolve_name is not None and report.number:
+            name = self._resolve_name(report.number)
+            if name:
+                return name
+        return report.display_name
 
     def _publish_change(self, snapshot: CallSnapshot, old: CallState | None) -> None:
         self._bus.publish(CallChanged(snapshot, old))
@@ -50,7 +65,7 @@ class CallRegistry:
                         direction=report.direction,
                         state=report.state,
                         number=report.number,
-                        display_name=report.display_name,
+                        display_name=self._display_name(report),
                         remote_uri=report.remote_uri,
                         created_at=now,
                         ended_at=now if born_ended else None,

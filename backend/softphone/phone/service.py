@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 
 from softphone.bus import EventBus
 from softphone.domain import commands as cmd
 from softphone.domain.account import RegistrationState
 from softphone.domain.calls import CallDirection, CallSnapshot, CallState
 from softphone.domain.errors import ErrorKey, SoftphoneError
-from softphone.domain.events import SettingsChanged
+from softphone.domain.events import AccountChanged, SettingsChanged
 from softphone.domain.numbers import dial_uri
+from softphone.domain.policy import Forwarding
 from softphone.engine.supervisor import EngineSupervisor
 from softphone.phone.account import AccountManager
 from softphone.phone.calls import CallRegistry
+from softphone.phone.colleagues import Colleagues
 
 _DTMF = frozenset("0123456789*#ABCDabcd")
 MAX_CALLS = 4  # compiled limit of the pjsua2 wheel (PJSUA_MAX_CALLS)
@@ -37,9 +40,13 @@ class Phone:
         self._engine = engine
         self._accounts = accounts
         self._calls = calls
-        self._call_waiting: bool | None = None
+        self._policy: cmd.SetIncomingPolicy | None = None
+        self._colleagues = Colleagues(engine, accounts, bus)
+        self._settings: object = None
         if bus is not None:
             bus.subscribe(SettingsChanged, self._on_settings_changed)
+            # Forwarding targets become URIs on the account's domain: redo them on a change.
+            bus.subscribe(AccountChanged, lambda _e: self.apply_settings(self._settings))
 
     def dial(self, number: str) -> str:
         account = self._accounts.account
@@ -115,15 +122,54 @@ class Phone:
             raise SoftphoneError(ErrorKey.INVALID_STATE)
         self._engine.request(cmd.StartConference, call_ids=members)
 
-    def apply_incoming_policy(self, call_waiting: bool) -> None:
-        """Tell the engine how to treat a new call while one exists (it decides per INVITE)."""
-        self._call_waiting = call_waiting
-        self._engine.send(cmd.SetIncomingPolicy(call_waiting=call_waiting))
+    def apply_incoming_policy(
+        self, call_waiting: bool, *, dnd: bool = False, forwarding: Forwarding | None = None
+    ) -> None:
+        """Tell the engine how to treat a new call (it decides per INVITE): call waiting,
+        do-not-disturb and client-side forwarding (targets as typed; sent as SIP URIs)."""
+        rules = forwarding or Forwarding()
+        account = self._accounts.account
+        domain = account.domain if account is not None else ""
+        command = cmd.SetIncomingPolicy(
+            call_waiting=call_waiting,
+            dnd=dnd,
+            forwarding=replace(
+                rules,
+                unconditional_to=_target_uri(rules.unconditional_to, domain),
+                busy_to=_target_uri(rules.busy_to, domain),
+                no_answer_to=_target_uri(rules.no_answer_to, domain),
+            ),
+        )
+        if command != self._policy:
+            self._policy = command
+            self._engine.send(command)
+
+    def apply_settings(self, settings: object) -> None:
+        """Apply the incoming-call part of `Settings` (duck-typed: phone imports no storage)."""
+        self._settings = settings
+        self._colleagues.apply(getattr(settings, "blf_users", ()))
+        self.apply_incoming_policy(
+            bool(getattr(settings, "call_waiting", True)),
+            dnd=bool(getattr(settings, "dnd", False)),
+            forwarding=getattr(settings, "forwarding", None),
+        )
 
     def _on_settings_changed(self, event: SettingsChanged) -> None:
-        call_waiting = bool(getattr(event.settings, "call_waiting", True))
-        if call_waiting != self._call_waiting:
-            self.apply_incoming_policy(call_waiting)
+        self.apply_settings(event.settings)
+
+    def line_states(self) -> list[dict[str, object]]:
+        return self._colleagues.states()
+
+    def pickup(self, extension: str) -> str:
+        """Take the call ringing for a monitored colleague (directed pickup)."""
+        if self._accounts.registration.state is not RegistrationState.REGISTERED:
+            raise SoftphoneError(ErrorKey.NOT_REGISTERED)
+        if len(self._calls.snapshots()) >= MAX_CALLS:
+            raise SoftphoneError(ErrorKey.TOO_MANY_CALLS)
+        self._hold_others(None)
+        call_id = uuid.uuid4().hex
+        self._engine.request(cmd.PickupCall, call_id=call_id, extension=extension)
+        return call_id
 
     def _hold_others(self, keep: str | None) -> None:
         for other in self._calls.snapshots():
@@ -141,3 +187,13 @@ class Phone:
         if call.state not in states:
             raise SoftphoneError(ErrorKey.INVALID_STATE)
         return call
+
+
+def _target_uri(target: str, domain: str) -> str:
+    """A forwarding target as a SIP URI; an invalid one (or no domain yet) forwards nowhere."""
+    if not target or not domain:
+        return ""
+    try:
+        return dial_uri(target, domain)
+    except SoftphoneError:
+        return ""

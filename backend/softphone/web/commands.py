@@ -8,11 +8,13 @@ from typing import Any
 
 from softphone.bus import EventBus
 from softphone.domain.account import AccountConfig, Transport
+from softphone.domain.colleagues import monitored_users
 from softphone.domain.errors import ErrorKey, SoftphoneError
 from softphone.domain.events import SettingsChanged
 from softphone.phone.account import AccountManager
 from softphone.phone.service import Phone
 from softphone.settings.store import SettingsStore
+from softphone.web.forwarding import forwarding_changes
 from softphone.web.wire import Wire, arg_bool, arg_str
 
 log = logging.getLogger(__name__)
@@ -53,6 +55,10 @@ class CommandTable:
             ),
             "call.conference": lambda _a: self._phone.conference(),
             "settings.update": self._settings_update,
+            "blf.states": lambda _a: {"states": self._phone.line_states()},
+            "blf.pickup": lambda a: {
+                "call_id": self._phone.pickup(arg_str(a, "extension", max_len=32))
+            },
         }
 
     def run(self, name: Any, args: Any) -> Wire:
@@ -91,7 +97,31 @@ class CommandTable:
             changes["theme"] = arg_str(args, "theme", max_len=16)
         if "call_waiting" in args:
             changes["call_waiting"] = arg_bool(args, "call_waiting")
-        if set(args) - {"language", "theme", "call_waiting"}:
+        if "dnd" in args:
+            changes["dnd"] = arg_bool(args, "dnd")
+        if "forwarding" in args:
+            changes["forwarding"] = forwarding_changes(args["forwarding"])
+        if "blf_users" in args:
+            changes["blf_users"] = monitored_users(args["blf_users"])
+        for name in ("headset_integration", "busylight_blink", "notifications"):
+            if name in args:
+                changes[name] = arg_bool(args, name)
+        for name in ("directory_order", "home_country"):  # validated by Settings
+            if name in args:
+                changes[name] = arg_str(args, name, max_len=16)
+        if set(args) - {
+            "language",
+            "theme",
+            "call_waiting",
+            "dnd",
+            "forwarding",
+            "blf_users",
+            "headset_integration",
+            "busylight_blink",
+            "notifications",
+            "directory_order",
+            "home_country",
+        }:
             raise SoftphoneError(ErrorKey.INVALID_ARGUMENT)
         updated = self._settings.settings.with_changes(**changes)
         self._settings.save(updated)

@@ -18,6 +18,10 @@ Server -> client: Socket.IO event ``event`` with ``{"type": ..., **fields}``
     history_cleared       (no fields: every entry was deleted)
     missed_count          count  (missed calls not looked at yet: the History tab badge)
     history_write_failed  error: storage_full|storage_failed  (the entry is retried later)
+    line_state            line: LineState  (a monitored colleague's BLF dot changed)
+    headsets_changed      headsets: Headset[]  (also in the snapshot as headsets)
+    directory_changed     (no fields: contacts changed; re-run a shown search)
+    directory_status      sources: SourceStatus[]  (a sync started, ended or failed)
 
     Account      {server, user, auth_user, display_name, transport: udp|tcp|tls}  (no password)
     Registration {state: unconfigured|registering|registered|unregistered|failed,
@@ -28,7 +32,30 @@ Server -> client: Socket.IO event ``event`` with ``{"type": ..., **fields}``
                   created_at, connected_at, ended_at (epoch ms or null),
                   muted, held, conference (bool: mixed in the local conference),
                   end_reason (EndReason|null), sip_code (int|null)}
-    Settings     {language: en|fr|de|it|null, theme: system|light|dark, call_waiting: bool}
+    Settings     {language: en|fr|de|it|null, theme: system|light|dark, call_waiting: bool,
+                  dnd: bool (new calls refused with 486, end_reason refused_dnd),
+                  forwarding: Forwarding, blf_users: [{extension, name}] (max 200),
+                  headset_integration: bool (telephony headsets ring/answer/mute),
+                  busylight_blink: bool (the on-call light blinks while ringing),
+                  notifications: bool (OS notifications of incoming and missed calls),
+                  directory_order: first_last|last_first, home_country: ISO region ("CH"),
+                  directory: {carddav: {url, user, verify_tls}|null, ldap: {url, base,
+                  bind_dn, filter, start_tls, verify_tls, ca_file, mapping}|null,
+                  sync_minutes: int >= 5}  (passwords only in the keyring)}
+    Contact      {id (int), source: personal|carddav|ldap, name (in directory_order), given,
+                  family, display, org, email, internal (bool), extension,
+                  numbers: [{label: mobile|office|home|fax|other, number (as stored),
+                  e164 ("" when not a phone number)}]}  (server text: render as text)
+    SourceStatus {source, configured, syncing (bool), synced_at (epoch ms|null),
+                  error (ErrorKey|null: the copy stays searchable), count, skipped}
+    Headset      {name, vendor_id, product_id (int), telephony: bool,
+                  reason_key: no_telephony|permission_denied|open_failed|disabled|null
+                  (why its buttons do nothing)}
+    LineState    {extension, state: unknown|free|ringing|busy, dnd: bool,
+                  pickup: bool (ringing and its dialog is known: blf.pickup works)}
+    Forwarding   {unconditional, busy, no_answer: bool; unconditional_to, busy_to,
+                  no_answer_to: str (number as typed); no_answer_s: 5..120}
+                  (client-side 302, only while the app runs; end_reason "forwarded")
     HistoryEntry {id (int), call_id, direction: incoming|outgoing, number, display_name,
                   remote_uri (untrusted SIP text: render as text), started_at, answered_at,
                   ended_at (epoch ms or null), duration_s (int),
@@ -49,11 +76,29 @@ Client -> server: Socket.IO event ``command`` with ``{"name": ..., "args": {...}
     call.transfer     {call_id, target}    (blind; the call ends: end_reason "transferred")
     call.transfer_attended {call_id, to_call_id}  (connects both peers; both calls end)
     call.conference   {}                   (mixes every connected/held call: conference true)
-    settings.update   {language?, theme?, call_waiting?}
+    settings.update   {language?, theme?, call_waiting?, dnd?, forwarding?: partial Forwarding,
+                       headset_integration?, busylight_blink?, notifications?, directory_order?,
+                       home_country?}
+    blf.states        {}                   -> {states: LineState[]}  (after a snapshot)
+    blf.pickup        {extension}          -> {call_id}  (directed pickup of the call ringing
+                                              for that colleague: INVITE with Replaces)
     history.list      {filter?: all|missed, before?: cursor, limit?: 1..200 (50)}
                       -> {entries: HistoryEntry[] (newest first), next_cursor: str|null}
     history.delete_all {}
     history.mark_seen {}                   (every missed call counts as seen: badge to 0)
+    directory.search  {query (<=100; names by word prefix, accents/case ignored, or a number
+                      in any format), limit?: 1..200 (50)} -> {query, contacts: Contact[]}
+    directory.status  {}                   -> {sources: SourceStatus[]}
+    directory.refresh {}                   (sync every configured source now, in background)
+    directory.configure {carddav?, ldap?, sync_minutes?, carddav_password?, ldap_password?}
+    directory.colleagues {}                -> {users: [{extension, name}]}  (internal entries)
+    contacts.create   {given?, family?, display?, org?, email?, numbers: [{label, number}]}
+                      -> {contact}  (personal; a name is required: invalid_argument "name")
+    contacts.update   {id, ...as create}   -> {contact}  (personal only: contact_not_found)
+    contacts.delete   {id}
+    contacts.import   {format: vcard|csv, data (<=10 MB)}
+                      -> {imported, rejected: [{line, reason}] (first 200), rejected_count}
+    contacts.export   {format: vcard|csv}  -> {format, filename, data}
 
     Ack: {"ok": true, "result": {...}} or {"ok": false, "error": ErrorKey, "field": str|null}.
     ErrorKey values: softphone.domain.errors.ErrorKey. Errors are keys, never prose.
@@ -65,19 +110,30 @@ Client -> server: Socket.IO event ``command`` with ``{"name": ..., "args": {...}
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
+from softphone.directory.config import sources_to_json
 from softphone.domain.account import AccountConfig, Registration
 from softphone.domain.calls import CallSnapshot
+from softphone.domain.directory import (
+    Contact,
+    DirectoryChanged,
+    DirectoryStatusChanged,
+    DisplayOrder,
+    SourceStatus,
+)
 from softphone.domain.errors import ErrorKey, SoftphoneError
 from softphone.domain.events import (
     AccountChanged,
     CallChanged,
     CallRemoved,
     Event,
+    LineStateReported,
     RegistrationChanged,
     SettingsChanged,
 )
+from softphone.domain.headset import DetectedHeadset, HeadsetsChanged
 from softphone.domain.history import (
     HistoryChanged,
     HistoryCleared,
@@ -140,6 +196,62 @@ def settings(value: Settings) -> Wire:
         "language": value.language,
         "theme": value.theme.value,
         "call_waiting": value.call_waiting,
+        "dnd": value.dnd,
+        "forwarding": asdict(value.forwarding),
+        "blf_users": [asdict(u) for u in value.blf_users],
+        "headset_integration": value.headset_integration,
+        "busylight_blink": value.busylight_blink,
+        "notifications": value.notifications,
+        "directory_order": value.directory_order.value,
+        "home_country": value.home_country,
+        "directory": sources_to_json(value.directory),
+    }
+
+
+def contact(value: Contact, order: DisplayOrder) -> Wire:
+    return {
+        "id": value.id,
+        "source": value.source.value,
+        "name": value.name(order),
+        "given": value.given,
+        "family": value.family,
+        "display": value.display,
+        "org": value.org,
+        "email": value.email,
+        "internal": value.internal,
+        "extension": value.extension,
+        "numbers": [{"label": n.label, "number": n.number, "e164": n.e164} for n in value.numbers],
+    }
+
+
+def source_status(value: SourceStatus) -> Wire:
+    return {
+        "source": value.source.value,
+        "configured": value.configured,
+        "syncing": value.syncing,
+        "synced_at": _ms(value.synced_at),
+        "error": value.error.value if value.error else None,
+        "count": value.count,
+        "skipped": value.skipped,
+    }
+
+
+def headset(value: DetectedHeadset) -> Wire:
+    return {
+        "name": value.name,
+        "vendor_id": value.vendor_id,
+        "product_id": value.product_id,
+        "telephony": value.telephony,
+        "reason_key": value.reason.value if value.reason else None,
+    }
+
+
+def line_state(value: LineStateReported) -> Wire:
+    return {
+        "extension": value.extension,
+        "state": value.state,
+        "dnd": value.dnd,
+        "pickup": value.pickup,
     }
 
 
@@ -167,6 +279,8 @@ def snapshot(
     calls: list[CallSnapshot],
     prefs: Settings,
     missed_count: int = 0,
+    *,
+    headsets: tuple[DetectedHeadset, ...] = (),
 ) -> Wire:
     return {
         "type": "snapshot",
@@ -176,6 +290,7 @@ def snapshot(
         "calls": [call(c) for c in calls],
         "settings": settings(prefs),
         "missed_count": missed_count,
+        "headsets": [headset(h) for h in headsets],
     }
 
 
@@ -194,6 +309,8 @@ def to_wire(event: Event) -> Wire | None:
             return {"type": "settings_changed", "settings": settings(prefs)}
         case HistoryChanged(entry=entry):
             return {"type": "history_changed", "entry": history_entry(entry)}
+        case LineStateReported():
+            return {"type": "line_state", "line": line_state(event)}
         case HistoryCleared():
             return {"type": "history_cleared"}
         case MissedCountChanged(count=count):
@@ -201,6 +318,12 @@ def to_wire(event: Event) -> Wire | None:
         case HistoryWriteFailed(disk_full=full):
             key = ErrorKey.STORAGE_FULL if full else ErrorKey.STORAGE_FAILED
             return {"type": "history_write_failed", "error": key.value}
+        case HeadsetsChanged(headsets=found):
+            return {"type": "headsets_changed", "headsets": [headset(h) for h in found]}
+        case DirectoryChanged():
+            return {"type": "directory_changed"}
+        case DirectoryStatusChanged(statuses=statuses):
+            return {"type": "directory_status", "sources": [source_status(x) for x in statuses]}
     return None
 
 

@@ -1,7 +1,18 @@
 /** One small typed function per backend command (see docs/protocol.md, "Client -> server"). */
 
 import type { Connection } from "./connection";
-import type { AccountSetupArgs, Ack, HistoryListArgs, HistoryPage, Settings } from "./protocol";
+import type {
+  AccountSetupArgs,
+  Ack,
+  Contact,
+  ContactFields,
+  HistoryListArgs,
+  HistoryPage,
+  ImportReport,
+  LineState,
+  Settings,
+  SourceStatus,
+} from "./protocol";
 
 type Empty = Record<string, never>;
 
@@ -50,6 +61,12 @@ export const startConference = (conn: Connection): Promise<Ack<Empty>> =>
 export const updateSettings = (conn: Connection, changes: Partial<Settings>): Promise<Ack<Empty>> =>
   conn.sendCommand("settings.update", changes);
 
+export const lineStates = (conn: Connection): Promise<Ack<{ states: LineState[] }>> =>
+  conn.sendCommand("blf.states", {});
+
+export const pickupCall = (conn: Connection, extension: string): Promise<Ack<{ call_id: string }>> =>
+  conn.sendCommand("blf.pickup", { extension });
+
 export const listHistory = (conn: Connection, args: HistoryListArgs): Promise<Ack<HistoryPage>> =>
   conn.sendCommand("history.list", args);
 
@@ -58,3 +75,40 @@ export const deleteHistory = (conn: Connection): Promise<Ack<Empty>> =>
 
 export const markHistorySeen = (conn: Connection): Promise<Ack<Empty>> =>
   conn.sendCommand("history.mark_seen", {});
+
+export const searchDirectory = (
+  conn: Connection,
+  query: string,
+  limit = 50,
+): Promise<Ack<{ query: string; contacts: Contact[] }>> =>
+  conn.sendCommand("directory.search", { query, limit });
+
+export const directoryStatus = (conn: Connection): Promise<Ack<{ sources: SourceStatus[] }>> =>
+  conn.sendCommand("directory.status", {});
+
+export const refreshDirectory = (conn: Connection): Promise<Ack<Empty>> =>
+  conn.sendCommand("directory.refresh", {});
+
+export const createContact = (conn: Connection, fields: ContactFields): Promise<Ack<{ contact: Contact }>> =>
+  conn.sendCommand("contacts.create", fields);
+
+export const updateContact = (
+  conn: Connection,
+  id: number,
+  fields: ContactFields,
+): Promise<Ack<{ contact: Contact }>> => conn.sendCommand("contacts.update", { id, ...fields });
+
+export const deleteContact = (conn: Connection, id: number): Promise<Ack<Empty>> =>
+  conn.sendCommand("contacts.delete", { id });
+
+export const importContacts = (
+  conn: Connection,
+  format: "vcard" | "csv",
+  data: string,
+): Promise<Ack<ImportReport>> => conn.sendCommand("contacts.import", { format, data }, 60_000);
+
+export const exportContacts = (
+  conn: Connection,
+  format: "vcard" | "csv",
+): Promise<Ack<{ format: string; filename: string; data: string }>> =>
+  conn.sendCommand("contacts.export", { format });

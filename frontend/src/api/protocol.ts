@@ -22,6 +22,10 @@ export const ERROR_KEYS = [
   "engine_unavailable",
   "storage_full",
   "storage_failed",
+  "directory_bad_response",
+  "directory_not_configured",
+  "tls_failed",
+  "contact_not_found",
   "internal_error",
 ] as const;
 export type ErrorKey = (typeof ERROR_KEYS)[number];
@@ -48,6 +52,8 @@ export const END_REASONS = [
   "engine_failed",
   "busy_refused",
   "transferred",
+  "refused_dnd",
+  "forwarded",
 ] as const;
 export type EndReason = (typeof END_REASONS)[number];
 
@@ -107,6 +113,115 @@ export interface Settings {
   theme: Theme;
   /** Off: a new call while one exists is refused with 486 (busy). Absent from older backends. */
   call_waiting?: boolean;
+  /** Do-not-disturb: new calls are refused (486) and recorded as refused_dnd. */
+  dnd?: boolean;
+  /** Client-side call forwarding (works only while the app runs). */
+  forwarding?: Forwarding;
+  /** Colleagues on the BLF panel. */
+  blf_users?: MonitoredUser[];
+  /** Telephony headsets ring, answer, mute and show the call state. Absent from older backends. */
+  headset_integration?: boolean;
+  /** The "on call" busy light blinks while a call rings. Absent from older backends. */
+  busylight_blink?: boolean;
+  /** OS notifications of incoming (Accept/Reject) and missed calls. Absent from older backends. */
+  notifications?: boolean;
+  /** Names shown and sorted first-name-first or last-name-first. Absent from older backends. */
+  directory_order?: DirectoryOrder;
+  /** ISO region that national numbers belong to ("CH"). Absent from older backends. */
+  home_country?: string;
+}
+
+export type DirectoryOrder = "first_last" | "last_first";
+export type ContactSource = "personal" | "carddav" | "ldap";
+export const NUMBER_LABELS = ["mobile", "office", "home", "fax", "other"] as const;
+export type NumberLabel = (typeof NUMBER_LABELS)[number];
+
+export interface ContactNumber {
+  label: NumberLabel;
+  /** As stored (the server's or the user's format). */
+  number: string;
+  /** "" when it is not a phone number (an extension). */
+  e164?: string;
+}
+
+/** A directory or personal contact; server text: render as text only. */
+export interface Contact {
+  id: number;
+  source: ContactSource;
+  /** In the chosen directory order. */
+  name: string;
+  given: string;
+  family: string;
+  display: string;
+  org: string;
+  email: string;
+  internal: boolean;
+  extension: string;
+  numbers: ContactNumber[];
+}
+
+export interface ContactFields {
+  given: string;
+  family: string;
+  org: string;
+  email: string;
+  numbers: { label: NumberLabel; number: string }[];
+}
+
+export interface SourceStatus {
+  source: ContactSource;
+  configured: boolean;
+  syncing: boolean;
+  synced_at: number | null;
+  /** Why the last sync failed; the local copy stays searchable. */
+  error: ErrorKey | null;
+  count: number;
+  skipped: number;
+}
+
+export interface ImportReport {
+  imported: number;
+  rejected: { line: number; reason: string }[];
+  rejected_count: number;
+}
+
+/** Why a detected headset's buttons do nothing. */
+export type HeadsetReasonKey = "no_telephony" | "permission_denied" | "open_failed" | "disabled";
+
+export interface Headset {
+  name: string;
+  vendor_id: number;
+  product_id: number;
+  /** Has a telephony collection: rings, answers, mutes. */
+  telephony: boolean;
+  reason_key: HeadsetReasonKey | null;
+}
+
+export interface Forwarding {
+  unconditional: boolean;
+  unconditional_to: string;
+  busy: boolean;
+  busy_to: string;
+  no_answer: boolean;
+  no_answer_to: string;
+  /** 5..120 */
+  no_answer_s: number;
+}
+
+export interface MonitoredUser {
+  extension: string;
+  name: string;
+}
+
+/** A colleague's BLF dot: unknown grey, free green, ringing yellow, busy red (a call or DND). */
+export type LineStateValue = "unknown" | "free" | "ringing" | "busy";
+
+export interface LineState {
+  extension: string;
+  state: LineStateValue;
+  dnd: boolean;
+  /** Ringing and directed pickup is possible. */
+  pickup: boolean;
 }
 
 /** How a call in the history turned out (HistoryEntry.outcome). */
@@ -164,6 +279,8 @@ export interface SnapshotEvent {
   settings: Settings;
   /** Unseen missed calls (History tab badge); absent from older backends. */
   missed_count?: number;
+  /** Detected headsets; absent from older backends. */
+  headsets?: Headset[];
 }
 
 export type ServerEvent =
@@ -176,7 +293,11 @@ export type ServerEvent =
   | { type: "history_changed"; entry: HistoryEntry }
   | { type: "history_cleared" }
   | { type: "missed_count"; count: number }
-  | { type: "history_write_failed"; error: ErrorKey };
+  | { type: "history_write_failed"; error: ErrorKey }
+  | { type: "headsets_changed"; headsets: Headset[] }
+  | { type: "line_state"; line: LineState }
+  | { type: "directory_changed" }
+  | { type: "directory_status"; sources: SourceStatus[] };
 
 export type ServerEventType = ServerEvent["type"];
 
@@ -205,9 +326,19 @@ export interface CommandMap {
   "call.transfer_attended": [{ call_id: string; to_call_id: string }, Record<string, never>];
   "call.conference": [Record<string, never>, Record<string, never>];
   "settings.update": [Partial<Settings>, Record<string, never>];
+  "blf.states": [Record<string, never>, { states: LineState[] }];
+  "blf.pickup": [{ extension: string }, { call_id: string }];
   "history.list": [HistoryListArgs, HistoryPage];
   "history.delete_all": [Record<string, never>, Record<string, never>];
   "history.mark_seen": [Record<string, never>, Record<string, never>];
+  "directory.search": [{ query: string; limit?: number }, { query: string; contacts: Contact[] }];
+  "directory.status": [Record<string, never>, { sources: SourceStatus[] }];
+  "directory.refresh": [Record<string, never>, Record<string, never>];
+  "contacts.create": [ContactFields, { contact: Contact }];
+  "contacts.update": [ContactFields & { id: number }, { contact: Contact }];
+  "contacts.delete": [{ id: number }, Record<string, never>];
+  "contacts.import": [{ format: "vcard" | "csv"; data: string }, ImportReport];
+  "contacts.export": [{ format: "vcard" | "csv" }, { format: string; filename: string; data: string }];
 }
 
 export type CommandName = keyof CommandMap;
@@ -236,6 +367,10 @@ const SERVER_EVENT_TYPES: ReadonlySet<string> = new Set<ServerEventType>([
   "history_cleared",
   "missed_count",
   "history_write_failed",
+  "headsets_changed",
+  "line_state",
+  "directory_changed",
+  "directory_status",
 ]);
 
 /** Shallow check of an incoming `event` payload; unknown types are dropped (newer backend). */

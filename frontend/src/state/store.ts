@@ -2,7 +2,15 @@
 
 import { batch, signal, type Signal } from "@preact/signals";
 import type { ConnectionStatus } from "../api/connection";
-import type { Account, Call, Registration, ServerEvent, Settings } from "../api/protocol";
+import type {
+  Account,
+  Call,
+  Headset,
+  LineState,
+  Registration,
+  ServerEvent,
+  Settings,
+} from "../api/protocol";
 
 /** How long an ended call stays visible ("Call ended" + reason) before it disappears. */
 export const ENDED_CALL_LINGER_MS = 2000;
@@ -32,7 +40,11 @@ export class Store {
   /** Newest first; includes ended calls for a short while. */
   readonly calls: Signal<readonly Call[]> = signal([]);
   readonly settings: Signal<Settings> = signal(DEFAULT_SETTINGS);
+  /** Headsets the backend detected (Settings > Headset). */
+  readonly headsets: Signal<readonly Headset[]> = signal([]);
   readonly connection: Signal<ConnectionStatus> = signal("connecting");
+  /** BLF: monitored colleagues' line state by extension. */
+  readonly lines: Signal<Readonly<Record<string, LineState>>> = signal({});
 
   private readonly removals = new Map<string, Cancel>();
   private readonly lingerMs: number;
@@ -54,6 +66,7 @@ export class Store {
           this.account.value = event.account;
           this.registration.value = event.registration;
           this.settings.value = event.settings;
+          this.headsets.value = event.headsets ?? [];
           this.calls.value = sortCalls(event.calls);
           for (const call of event.calls) if (call.state === "ended") this.scheduleRemoval(call.id);
           break;
@@ -65,6 +78,12 @@ export class Store {
           break;
         case "settings_changed":
           this.settings.value = event.settings;
+          break;
+        case "headsets_changed":
+          this.headsets.value = event.headsets;
+          break;
+        case "line_state":
+          this.lines.value = { ...this.lines.value, [event.line.extension]: event.line };
           break;
         case "call_changed":
           this.upsertCall(event.call);

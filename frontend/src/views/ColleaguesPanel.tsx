@@ -1,12 +1,31 @@
-/** Busy lamp field panel; filled by a later issue, an empty state for now. */
+/** Busy lamp field panel: monitored colleagues with a line-state dot, call and pickup buttons. */
 
-import { Pencil, UsersRound, X } from "lucide-preact";
+import { Pencil, Phone, PhoneIncoming, UsersRound, X } from "lucide-preact";
+import { useEffect } from "preact/hooks";
+import { useSignal } from "@preact/signals";
+import { dial, lineStates, pickupCall } from "../api/commands";
+import type { Ack, LineState, MonitoredUser } from "../api/protocol";
+import type { MessageKey } from "../i18n";
+import { ColleaguesDialog } from "./ColleaguesDialog";
 import { useApp, useT } from "./context";
 import { EmptyState } from "./EmptyState";
 
 export function ColleaguesPanel() {
   const t = useT();
-  const { ui } = useApp();
+  const { ui, store, actions } = useApp();
+  const editing = useSignal(false);
+  const users = store.settings.value.blf_users ?? [];
+  const ready = store.ready.value;
+  // A snapshot replaces all state but carries no line states: ask for them once per snapshot.
+  useEffect(() => {
+    if (!ready) return;
+    void lineStates(actions.connection).then((ack) => {
+      if (!ack.ok) return;
+      const lines: Record<string, LineState> = { ...store.lines.value };
+      for (const line of ack.result.states) lines[line.extension] = line;
+      store.lines.value = lines;
+    });
+  }, [ready, store, actions]);
   return (
     <aside
       id="colleagues-panel"
@@ -18,11 +37,15 @@ export function ColleaguesPanel() {
           {t("colleagues.title")}
         </h2>
         <div class="panel__actions">
-          <span class="tooltip-host" title={t("topbar.comingSoon")}>
-            <button type="button" class="icon-button" aria-label={t("colleagues.edit")} disabled>
-              <Pencil size={16} />
-            </button>
-          </span>
+          <button
+            type="button"
+            class="icon-button colleagues__edit"
+            aria-label={t("colleagues.edit")}
+            title={t("colleagues.edit")}
+            onClick={() => (editing.value = true)}
+          >
+            <Pencil size={16} />
+          </button>
           <button
             type="button"
             class="icon-button colleagues__close"
@@ -34,12 +57,72 @@ export function ColleaguesPanel() {
         </div>
       </div>
       <div class="panel__body">
-        <EmptyState
-          icon={<UsersRound size={22} />}
-          title={t("colleagues.empty")}
-          hint={t("colleagues.emptyHint")}
-        />
+        {users.length === 0 ? (
+          <EmptyState
+            icon={<UsersRound size={22} />}
+            title={t("colleagues.empty")}
+            hint={t("colleagues.emptyHint")}
+          />
+        ) : (
+          <ul class="blf-list">
+            {users.map((user) => (
+              <ColleagueRow key={user.extension} user={user} />
+            ))}
+          </ul>
+        )}
       </div>
+      {editing.value && <ColleaguesDialog onClose={() => (editing.value = false)} />}
     </aside>
+  );
+}
+
+function ColleagueRow({ user }: { user: MonitoredUser }) {
+  const t = useT();
+  const { store, actions, ui } = useApp();
+  const line = store.lines.value[user.extension];
+  const state = line?.state ?? "unknown";
+  const stateText = line?.dnd && state === "busy" ? t("blf.dnd") : t(`blf.${state}` as MessageKey);
+  const name = user.name || user.extension;
+  const report = (ack: Ack<unknown>) => {
+    if (!ack.ok) ui.notify(ack.error);
+  };
+  return (
+    <li class={`blf-row blf-row--${state}`} data-extension={user.extension}>
+      <span
+        class={`blf-dot blf-dot--${state}`}
+        role="img"
+        aria-label={stateText}
+        title={stateText}
+        data-state={state}
+      />
+      <span class="blf-row__who">
+        <span class="blf-row__name">{name}</span>
+        <span class="blf-row__ext">{user.extension}</span>
+      </span>
+      {line?.pickup && (
+        <button
+          type="button"
+          class="icon-button blf-row__pickup"
+          aria-label={t("blf.pickup", { name })}
+          title={t("blf.pickup", { name })}
+          onClick={() =>
+            void pickupCall(actions.connection, user.extension).then(report)
+          }
+        >
+          <PhoneIncoming size={16} />
+        </button>
+      )}
+      <button
+        type="button"
+        class="icon-button blf-row__call"
+        aria-label={t("blf.call", { name })}
+        title={t("blf.call", { name })}
+        onClick={() =>
+          void dial(actions.connection, user.extension).then(report)
+        }
+      >
+        <Phone size={16} />
+      </button>
+    </li>
   );
 }

@@ -4,6 +4,7 @@ import { Delete, Phone } from "lucide-preact";
 import { DIAL_CHARS } from "../state/actions";
 import { callTitle, dtmfTarget } from "../state/selectors";
 import { useApp, useT } from "./context";
+import { KeypadMatches } from "./KeypadMatches";
 
 export const NUMBER_INPUT_ID = "dial-number";
 
@@ -64,6 +65,7 @@ export function Keypad() {
           <Delete size={20} />
         </button>
       </div>
+      <KeypadMatches />
       <p class="keypad__hint" aria-live="polite">
         {target ? t("keypad.dtmfHint", { name: callTitle(target) }) : "\u00a0"}
       </p>

@@ -5,7 +5,7 @@ import { useEffect } from "preact/hooks";
 import { type PhoneTab } from "../state/ui";
 import type { MessageKey } from "../i18n";
 import { useApp, useT } from "./context";
-import { EmptyState } from "./EmptyState";
+import { DirectoryPanel } from "./DirectoryPanel";
 import { HistoryPanel } from "./HistoryPanel";
 import { Keypad } from "./Keypad";
 
@@ -75,13 +75,7 @@ export function PhoneTabs() {
       >
         {current === "keypad" && <Keypad />}
         {current === "history" && <HistoryPanel />}
-        {current === "directory" && (
-          <EmptyState
-            icon={<BookUser size={22} />}
-            title={t("directory.empty")}
-            hint={t("directory.emptyHint")}
-          />
-        )}
+        {current === "directory" && <DirectoryPanel />}
       </div>
     </section>
   );

@@ -5,6 +5,8 @@ import type { Language, Theme } from "../api/protocol";
 import { LANGUAGE_NAMES, LANGUAGES } from "../i18n";
 import { useApp, useT } from "./context";
 import { Dialog } from "./Dialog";
+import { DirectorySettings } from "./DirectorySettings";
+import { HeadsetSettings } from "./HeadsetSettings";
 
 const THEMES: readonly { value: Theme; icon: typeof Sun }[] = [
   { value: "system", icon: Monitor },
@@ -20,6 +22,9 @@ export function SettingsDialog({ onClose }: { onClose: () => void }) {
         <LanguagePicker />
         <ThemePicker />
         <CallWaitingSwitch />
+        <NotificationsSwitch />
+        <HeadsetSettings />
+        <DirectorySettings />
       </div>
     </Dialog>
   );
@@ -79,6 +84,36 @@ function CallWaitingSwitch() {
       </div>
       <p id="settings-call-waiting-hint" class="field__hint">
         {t("settings.callWaitingHint")}
+      </p>
+    </div>
+  );
+}
+
+function NotificationsSwitch() {
+  const t = useT();
+  const { store, actions } = useApp();
+  // Older backends do not send it: they show no notifications, but the default is on.
+  const on = store.settings.value.notifications ?? true;
+  return (
+    <div class="field">
+      <div class="field field--inline">
+        <button
+          type="button"
+          role="switch"
+          class="switch"
+          aria-checked={on}
+          aria-labelledby="settings-notifications"
+          aria-describedby="settings-notifications-hint"
+          onClick={() => void actions.updateSettings({ notifications: !on })}
+        >
+          <span class="switch__thumb" />
+        </button>
+        <span id="settings-notifications" class="field__label">
+          {t("settings.notifications")}
+        </span>
+      </div>
+      <p id="settings-notifications-hint" class="field__hint">
+        {t("settings.notificationsHint")}
       </p>
     </div>
   );

@@ -1,14 +1,22 @@
 /** Window header: logo and registration state; forwarding, do-not-disturb and the user menu. */
 
 import { PhoneForwarded, Users } from "lucide-preact";
-import { errorText } from "../i18n";
+import { useSignal } from "@preact/signals";
+import type { Forwarding } from "../api/protocol";
+import { errorText, type Translate } from "../i18n";
+import { ForwardingDialog } from "./ForwardingDialog";
 import { useApp, useT } from "./context";
 import { Logo } from "./Logo";
 import { UserMenu } from "./UserMenu";
 
 export function TopBar() {
   const t = useT();
-  const { ui } = useApp();
+  const { ui, store, actions } = useApp();
+  const forwardingOpen = useSignal(false);
+  const settings = store.settings.value;
+  // Shows what the backend reports (settings), not what was clicked.
+  const dnd = settings.dnd ?? false;
+  const forwardText = activeForwarding(t, settings.forwarding);
   return (
     <header class="topbar">
       <div class="topbar__start">
@@ -28,27 +36,32 @@ export function TopBar() {
         <RegistrationPill />
       </div>
       <div class="topbar__end">
-        <span class="tooltip-host" title={t("topbar.comingSoon")}>
-          <button type="button" class="button button--ghost topbar__forwarding" disabled>
-            <PhoneForwarded size={16} />
-            <span class="topbar__label">{t("topbar.callForwarding")}</span>
-          </button>
-        </span>
-        <span class="tooltip-host dnd" title={t("topbar.comingSoon")}>
+        <button
+          type="button"
+          class={forwardText ? "button button--ghost topbar__forwarding is-active" : "button button--ghost topbar__forwarding"}
+          title={forwardText ?? t("topbar.callForwarding")}
+          onClick={() => (forwardingOpen.value = true)}
+        >
+          <PhoneForwarded size={16} />
+          <span class="topbar__label">{forwardText ?? t("topbar.callForwarding")}</span>
+        </button>
+        <span class={dnd ? "dnd is-on" : "dnd"}>
           <span class="dnd__label topbar__label" aria-hidden="true">
             {t("topbar.doNotDisturb")}
           </span>
           <button
             type="button"
             role="switch"
-            class="switch"
-            aria-checked="false"
+            class="switch dnd__switch"
+            aria-checked={dnd ? "true" : "false"}
             aria-label={t("topbar.doNotDisturb")}
-            disabled
+            title={t("topbar.dndHint")}
+            onClick={() => void actions.updateSettings({ dnd: !dnd })}
           >
             <span class="switch__thumb" />
           </button>
         </span>
+        {forwardingOpen.value && <ForwardingDialog onClose={() => (forwardingOpen.value = false)} />}
         <span class="topbar__divider" aria-hidden="true" />
         <UserMenu />
       </div>
@@ -86,4 +99,15 @@ function RegistrationPill() {
       {detail && <span class="pill__detail">{detail}</span>}
     </span>
   );
+}
+
+/** The active forwarding rule, always visible in the top bar; null when none is active. */
+function activeForwarding(t: Translate, fwd: Forwarding | undefined): string | null {
+  if (!fwd) return null;
+  if (fwd.unconditional && fwd.unconditional_to) return t("forwarding.activeAlways", { number: fwd.unconditional_to });
+  const rules: string[] = [];
+  if (fwd.busy && fwd.busy_to) rules.push(t("forwarding.activeBusy", { number: fwd.busy_to }));
+  if (fwd.no_answer && fwd.no_answer_to)
+    rules.push(t("forwarding.activeNoAnswer", { number: fwd.no_answer_to, seconds: fwd.no_answer_s }));
+  return rules.length ? rules.join(", ") : null;
 }

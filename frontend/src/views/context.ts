@@ -5,6 +5,7 @@ import { useContext } from "preact/hooks";
 import type { Language } from "../api/protocol";
 import { translator, type Translate } from "../i18n";
 import type { Actions } from "../state/actions";
+import type { DirectoryState } from "../state/directory";
 import type { HistoryState } from "../state/history";
 import type { Store } from "../state/store";
 import type { UiState } from "../state/ui";
@@ -15,6 +16,7 @@ export interface AppServices {
   ui: UiState;
   actions: Actions;
   history: HistoryState;
+  directory: DirectoryState;
   language: ReadonlySignal<Language>;
 }
 

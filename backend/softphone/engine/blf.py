@@ -1,0 +1,285 @@
+"""BLF on the engine thread: dialog-event (RFC 4235) and presence subscriptions per colleague."""
+
+from __future__ import annotations
+
+import collections
+import ctypes
+import logging
+import re
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pjsua2 as pj
+
+from softphone.domain import commands as cmd
+from softphone.domain.dialoginfo import (
+    Dialog,
+    DialogInfoError,
+    LineState,
+    line_state,
+    merge,
+    parse_dialog_info,
+    ringing_dialog,
+)
+from softphone.domain.errors import ErrorKey, SoftphoneError
+from softphone.domain.events import Event, LineStateReported
+from softphone.domain.identity import header_value, number_from_uri, parse_name_addr
+from softphone.engine.pj_adapters import BuddyCallbacks, PjAccount, PjBuddy
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[object], dict[str, object] | None]
+
+# Subscriptions are spread over time so that 200 colleagues do not hit the PBX (and our own
+# loop) in one burst: BURST new SUBSCRIBE pairs every SPACING seconds (200 users: ~1 s).
+_BURST = 10
+_SPACING_S = 0.05
+# Resubscribe everything now and then: pjsua only refreshes a subscription the PBX still
+# knows, and a PBX restarted without a subscription store has forgotten all of them.
+_RESUBSCRIBE_S = 300.0
+_MAX_BUDDIES = 256  # PJSUA_MAX_BUDDIES in the pjsua2 wheel (checked: the 257th asserts)
+# Kamailio's NOTIFY for an idle line has no body and no Content-Type: go by the Event header.
+_SIP_USER = re.compile(r"^[A-Za-z0-9*#+._-]{1,64}$")
+_DIALOG_EVENT = re.compile(r"\n(?:event|o)[ \t]*:[ \t]*dialog\b", re.IGNORECASE)
+
+
+def _pjsua_library() -> ctypes.CDLL:
+    # The C functions are exported by the loaded SWIG module (PJSUA2-FACTS.md).
+    module = Path(pj.__file__).with_name("pjsua2.py")
+    candidates = sorted(module.parent.glob("_pjsua2*.so")) + sorted(
+        module.parent.glob("_pjsua2*.pyd")
+    )
+    return ctypes.CDLL(str(candidates[0]))
+
+
+class NotifyTap:
+    """Dialog-info NOTIFY bodies picked from pjsip's message log (any thread -> engine loop).
+
+    pjsua2 exposes only the first <dialog> of a NOTIFY; the message log has the whole body.
+    """
+
+    def __init__(self) -> None:
+        # (presentity from the From header, body); bounded: a flood only loses old ones
+        self._bodies: collections.deque[tuple[str, str]] = collections.deque(maxlen=1000)
+        self._lock = threading.Lock()
+
+    def offer(self, text: str) -> None:
+        # Cheap tests first: this runs for every logged line.
+        if "NOTIFY" not in text[:200] or not _DIALOG_EVENT.search(text):
+            return
+        head, sep, rest = text.partition("\r\n\r\n")
+        if not sep or not head.lstrip().startswith(("RX", "rx")):
+            return
+        if "\n--end msg--" not in rest:
+            # pjlib cuts a log entry at PJ_LOG_MAX_SIZE (4000 bytes): a NOTIFY with many
+            # dialogs arrives truncated here. Say so rather than parse half a document.
+            log.warning("dialog-info NOTIFY too large for the message log: state may be stale")
+            return
+        body = rest.split("\n--end msg--", 1)[0]
+        presentity = parse_name_addr(header_value(head, "From", "f") or "").uri
+        with self._lock:
+            self._bodies.append((presentity, body))
+
+    def drain(self) -> list[tuple[str, str]]:
+        with self._lock:
+            bodies = list(self._bodies)
+            self._bodies.clear()
+        return bodies
+
+
+@dataclass(slots=True)
+class Watched:
+    extension: str
+    uri: str
+    buddy: PjBuddy | None = None  # the dialog-event subscription
+    presence: PjBuddy | None = None  # the presence subscription (DND)
+    dialogs: dict[str, Dialog] = field(default_factory=dict)
+    dnd: bool = False
+    seen: bool = False  # a dialog NOTIFY arrived: the state is known
+    shown: LineStateReported | None = None
+
+
+class EngineBlf(BuddyCallbacks):
+    """Owns every pj.Buddy; deletes them on this thread before the account goes."""
+
+    def __init__(
+        self, emit: Callable[[Event], None], account: Callable[[], PjAccount | None]
+    ) -> None:
+        self._emit = emit
+        self._account = account
+        self.tap = NotifyTap()
+        self._watched: dict[str, Watched] = {}
+        self._queue: collections.deque[str] = collections.deque()  # extensions to subscribe
+        self._next_burst = 0.0
+        self._resubscribe_at = 0.0
+        self._lib: ctypes.CDLL | None = None
+        self._warned_slots = False
+
+    def handlers(self) -> dict[type, Handler]:
+        return {cmd.SetMonitored: self._set_monitored}  # type: ignore[dict-item]
+
+    def _set_monitored(self, command: cmd.SetMonitored) -> None:
+        wanted = dict(command.users)
+        for extension in list(self._watched):
+            if wanted.get(extension) != self._watched[extension].uri:
+                self._drop(extension)
+        for extension, uri in wanted.items():
+            if extension not in self._watched:
+                self._watched[extension] = Watched(extension, uri)
+                self._queue.append(extension)
+                self._report(self._watched[extension])
+
+    def pickup_target(self, extension: str) -> tuple[Dialog, str]:
+        """The ringing dialog to replace, and the caller's URI to send the INVITE to."""
+        watched = self._watched.get(extension)
+        dialog = ringing_dialog(watched.dialogs) if watched else None
+        if watched is None or dialog is None:
+            raise SoftphoneError(ErrorKey.INVALID_STATE)
+        if not (dialog.call_id and dialog.local_tag and dialog.remote_tag):
+            raise SoftphoneError(ErrorKey.INVALID_STATE)
+        # The caller's AOR on the PBX we watch through (identities carry no port; the
+        # PBX may not listen on 5060), so it goes through the PBX like any call.
+        caller = number_from_uri(dialog.remote_identity)
+        if not _SIP_USER.match(caller):
+            raise SoftphoneError(ErrorKey.INVALID_STATE)
+        host = watched.uri.split("@", 1)[1]
+        return dialog, f"sip:{caller}@{host}"
+
+    # --- account lifecycle ------------------------------------------------------------------
+
+    def on_registered(self) -> None:
+        """(Re)subscribe everyone: after a PBX or network outage the old ones are gone."""
+        self.release_all(keep_list=True)
+        for watched in self._watched.values():
+            watched.seen = False
+            watched.dialogs = {}
+            self._report(watched)
+        self._queue.extend(self._watched)
+        self._resubscribe_at = time.monotonic() + _RESUBSCRIBE_S
+
+    def release_all(self, *, keep_list: bool = False) -> None:
+        for watched in self._watched.values():
+            self._release(watched)
+        self._queue.clear()
+        if not keep_list:
+            self._watched.clear()
+
+    def _drop(self, extension: str) -> None:
+        self._release(self._watched.pop(extension))
+
+    def _release(self, watched: Watched) -> None:
+        buddy, watched.buddy = watched.buddy, None
+        presence, watched.presence = watched.presence, None
+        if buddy is not None:
+            if self._lib is not None and buddy.isValid():
+                self._lib.pjsua_buddy_subscribe_dlg_event(ctypes.c_int(buddy.getId()), 0)
+            buddy.release()
+        if presence is not None:
+            presence.release()
+        # The wrappers' destructors delete the pjsua buddies: here, on this thread.
+        del buddy, presence
+
+    # --- loop housekeeping ------------------------------------------------------------------
+
+    def after_events(self) -> None:
+        for presentity, body in self.tap.drain():
+            self._on_dialog_info(presentity, body)
+        now = time.monotonic()
+        if self._resubscribe_at and now >= self._resubscribe_at:
+            self.on_registered()
+        if self._queue and now >= self._next_burst:
+            self._next_burst = now + _SPACING_S
+            for _ in range(min(_BURST, len(self._queue))):
+                self._subscribe(self._queue.popleft())
+
+    def next_due(self) -> float | None:
+        return self._next_burst if self._queue else None
+
+    def _subscribe(self, extension: str) -> None:
+        watched = self._watched.get(extension)
+        account = self._account()
+        if watched is None or account is None:
+            return
+        self._release(watched)
+        # Two buddies per colleague: on one pjsua 2.15 buddy, a presence subscription made
+        # the dialog-event one silently skip its SUBSCRIBE (and the reverse).
+        watched.buddy = self._buddy(account, watched, presence=False)
+        # pjsua is compiled with 256 buddy slots and asserts (aborts) past them. BLF comes
+        # first: one slot per colleague is reserved for the dialog subscription; presence
+        # (a colleague's DND) only uses what is left (56 with 200 colleagues).
+        presences = sum(1 for w in self._watched.values() if w.presence is not None)
+        if len(self._watched) + presences < _MAX_BUDDIES:
+            watched.presence = self._buddy(account, watched, presence=True)
+        elif not self._warned_slots:
+            self._warned_slots = True
+            log.warning("no pjsua buddy slot left: DND of some colleagues is not shown")
+
+    def _buddy(self, account: PjAccount, watched: Watched, *, presence: bool) -> PjBuddy:
+        buddy = PjBuddy(self, watched.extension)
+        bcfg = pj.BuddyConfig()
+        bcfg.uri = watched.uri
+        bcfg.subscribe = presence
+        try:
+            buddy.create(account, bcfg)
+            if not presence:
+                if self._lib is None:
+                    self._lib = _pjsua_library()
+                status = self._lib.pjsua_buddy_subscribe_dlg_event(ctypes.c_int(buddy.getId()), 1)
+                if status != 0:
+                    log.warning("dialog subscription to %s failed: %s", watched.extension, status)
+        except pj.Error as exc:
+            log.warning("BLF subscription to %s failed: %s", watched.extension, exc.info())
+        return buddy
+
+    # --- what arrives -----------------------------------------------------------------------
+
+    def _on_dialog_info(self, presentity: str, body: str) -> None:
+        watched = self._watched.get(number_from_uri(presentity))
+        if watched is None:
+            return
+        if not body.strip():
+            watched.dialogs = {}  # Kamailio's first NOTIFY for an idle line has no body
+        else:
+            try:
+                info = parse_dialog_info(body)
+            except DialogInfoError as exc:
+                log.warning(
+                    "ignored a malformed dialog-info NOTIFY from %s (%d bytes): %s",
+                    watched.extension,
+                    len(body),
+                    exc,
+                )
+                return
+            watched.dialogs = merge(watched.dialogs, info)
+        watched.seen = True
+        self._report(watched)
+
+    def on_buddy_state(self, buddy: PjBuddy) -> None:
+        watched = self._watched.get(buddy.extension)
+        if watched is None or watched.presence is not buddy:
+            return
+        # Keep `info` referenced while reading its members: `getInfo().presStatus.note` read
+        # freed memory (std::bad_alloc, process aborted), like CallInfo.media does.
+        info = buddy.getInfo()
+        activity = int(info.presStatus.activity)
+        note = str(info.presStatus.note)[:256].lower()
+        watched.dnd = activity == pj.PJRPID_ACTIVITY_BUSY or "dnd" in note
+        self._report(watched)
+
+    def _report(self, watched: Watched) -> None:
+        state = line_state(watched.dialogs, watched.dnd)
+        if not watched.seen:
+            state = LineState.UNKNOWN
+        dialog = ringing_dialog(watched.dialogs)
+        event = LineStateReported(
+            watched.extension,
+            state.value,
+            dnd=watched.dnd,
+            pickup=bool(dialog and dialog.call_id and dialog.local_tag and dialog.remote_tag),
+        )
+        if event != watched.shown:
+            watched.shown = event
+            self._emit(event)

@@ -1,0 +1,92 @@
+/** Edit the monitored colleagues (extension + name) until the company directory provides them. */
+
+import { Plus, Trash2 } from "lucide-preact";
+import { useSignal } from "@preact/signals";
+import type { MonitoredUser } from "../api/protocol";
+import { useApp, useT } from "./context";
+import { Dialog } from "./Dialog";
+
+const MAX_USERS = 200;
+
+export function ColleaguesDialog({ onClose }: { onClose: () => void }) {
+  const t = useT();
+  const { store, actions } = useApp();
+  const users = useSignal<MonitoredUser[]>([...(store.settings.value.blf_users ?? [])]);
+  const extension = useSignal("");
+  const name = useSignal("");
+  const add = () => {
+    const ext = extension.value.trim();
+    if (!ext || users.value.some((u) => u.extension === ext) || users.value.length >= MAX_USERS) return;
+    users.value = [...users.value, { extension: ext, name: name.value.trim() }];
+    extension.value = "";
+    name.value = "";
+  };
+  const save = async () => {
+    const ack = await actions.updateSettings({ blf_users: users.value });
+    if (ack.ok) onClose();
+  };
+  return (
+    <Dialog title={t("colleagues.edit")} subtitle={t("colleagues.editHint")} onClose={onClose}>
+      <ul class="blf-edit">
+        {users.value.map((user) => (
+          <li key={user.extension} class="blf-edit__row">
+            <span class="blf-edit__name">{user.name || user.extension}</span>
+            <span class="blf-edit__ext">{user.extension}</span>
+            <button
+              type="button"
+              class="icon-button"
+              aria-label={t("colleagues.remove", { name: user.name || user.extension })}
+              onClick={() => (users.value = users.value.filter((u) => u.extension !== user.extension))}
+            >
+              <Trash2 size={16} />
+            </button>
+          </li>
+        ))}
+      </ul>
+      <form
+        class="field-row blf-edit__add"
+        onSubmit={(e) => {
+          e.preventDefault();
+          add();
+        }}
+      >
+        <div class="field field--narrow">
+          <label for="blf-extension" class="field__label">
+            {t("colleagues.extension")}
+          </label>
+          <input
+            id="blf-extension"
+            class="input"
+            maxLength={32}
+            value={extension.value}
+            onInput={(e) => (extension.value = e.currentTarget.value)}
+          />
+        </div>
+        <div class="field">
+          <label for="blf-name" class="field__label">
+            {t("colleagues.name")}
+          </label>
+          <input
+            id="blf-name"
+            class="input"
+            maxLength={64}
+            value={name.value}
+            onInput={(e) => (name.value = e.currentTarget.value)}
+          />
+        </div>
+        <button type="submit" class="button button--ghost blf-edit__add-button">
+          <Plus size={16} />
+          {t("colleagues.add")}
+        </button>
+      </form>
+      <div class="dialog__actions">
+        <button type="button" class="button button--ghost" onClick={onClose}>
+          {t("colleagues.cancel")}
+        </button>
+        <button type="button" class="button button--primary blf-edit__save" onClick={() => void save()}>
+          {t("colleagues.save")}
+        </button>
+      </div>
+    </Dialog>
+  );
+}
