@@ -1,10 +1,9 @@
 /** Settings > Headset: the integration switch, the busy light option, and detected headsets. */
 
 import { Headphones } from "lucide-preact";
-import type { Headset, Settings } from "../api/protocol";
+import type { Headset } from "../api/protocol";
 import { useApp, useT } from "./context";
-
-type SwitchSetting = "headset_integration" | "busylight_blink";
+import { SettingSwitch } from "./SettingSwitch";
 
 export function HeadsetSettings() {
   const t = useT();
@@ -51,36 +50,5 @@ function HeadsetRow({ headset }: { headset: Headset }) {
         </p>
       </div>
     </li>
-  );
-}
-
-function SettingSwitch({ setting, label, hint }: { setting: SwitchSetting; label: string; hint: string }) {
-  const { store, actions } = useApp();
-  // Older backends do not send these: both default to on.
-  const on = store.settings.value[setting] ?? true;
-  const id = `settings-${setting}`;
-  const change: Partial<Settings> = { [setting]: !on };
-  return (
-    <div class="field">
-      <div class="field field--inline">
-        <button
-          type="button"
-          role="switch"
-          class="switch"
-          aria-checked={on}
-          aria-labelledby={id}
-          aria-describedby={`${id}-hint`}
-          onClick={() => void actions.updateSettings(change)}
-        >
-          <span class="switch__thumb" />
-        </button>
-        <span id={id} class="field__label">
-          {label}
-        </span>
-      </div>
-      <p id={`${id}-hint`} class="field__hint">
-        {hint}
-      </p>
-    </div>
   );
 }

@@ -7,6 +7,7 @@ import { useApp, useT } from "./context";
 import { Dialog } from "./Dialog";
 import { DirectorySettings } from "./DirectorySettings";
 import { HeadsetSettings } from "./HeadsetSettings";
+import { SettingSwitch } from "./SettingSwitch";
 
 const THEMES: readonly { value: Theme; icon: typeof Sun }[] = [
   { value: "system", icon: Monitor },
@@ -21,8 +22,16 @@ export function SettingsDialog({ onClose }: { onClose: () => void }) {
       <div class="settings">
         <LanguagePicker />
         <ThemePicker />
-        <CallWaitingSwitch />
-        <NotificationsSwitch />
+        <SettingSwitch
+          setting="call_waiting"
+          label={t("settings.callWaiting")}
+          hint={t("settings.callWaitingHint")}
+        />
+        <SettingSwitch
+          setting="notifications"
+          label={t("settings.notifications")}
+          hint={t("settings.notificationsHint")}
+        />
         <HeadsetSettings />
         <DirectorySettings />
       </div>
@@ -55,66 +64,6 @@ export function LanguagePicker({ compact = false }: { compact?: boolean }) {
           </option>
         ))}
       </select>
-    </div>
-  );
-}
-
-function CallWaitingSwitch() {
-  const t = useT();
-  const { store, actions } = useApp();
-  // Shown as the backend reports it; older backends do not send it (call waiting on).
-  const on = store.settings.value.call_waiting ?? true;
-  return (
-    <div class="field">
-      <div class="field field--inline">
-        <button
-          type="button"
-          role="switch"
-          class="switch"
-          aria-checked={on}
-          aria-labelledby="settings-call-waiting"
-          aria-describedby="settings-call-waiting-hint"
-          onClick={() => void actions.updateSettings({ call_waiting: !on })}
-        >
-          <span class="switch__thumb" />
-        </button>
-        <span id="settings-call-waiting" class="field__label">
-          {t("settings.callWaiting")}
-        </span>
-      </div>
-      <p id="settings-call-waiting-hint" class="field__hint">
-        {t("settings.callWaitingHint")}
-      </p>
-    </div>
-  );
-}
-
-function NotificationsSwitch() {
-  const t = useT();
-  const { store, actions } = useApp();
-  // Older backends do not send it: they show no notifications, but the default is on.
-  const on = store.settings.value.notifications ?? true;
-  return (
-    <div class="field">
-      <div class="field field--inline">
-        <button
-          type="button"
-          role="switch"
-          class="switch"
-          aria-checked={on}
-          aria-labelledby="settings-notifications"
-          aria-describedby="settings-notifications-hint"
-          onClick={() => void actions.updateSettings({ notifications: !on })}
-        >
-          <span class="switch__thumb" />
-        </button>
-        <span id="settings-notifications" class="field__label">
-          {t("settings.notifications")}
-        </span>
-      </div>
-      <p id="settings-notifications-hint" class="field__hint">
-        {t("settings.notificationsHint")}
-      </p>
     </div>
   );
 }
