@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -18,24 +18,8 @@ from playwright.sync_api import Browser, Page, expect
 from pbx.baresip import Baresip
 from pbx.kamailio import Kamailio
 from softphone.app import SoftphoneApp
-from support.app_harness import running_app
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
-
-
-@pytest.fixture
-def app(tmp_path: Path) -> Iterator[SoftphoneApp]:
-    with running_app(tmp_path / "app") as running:
-        yield running
-
-
-@pytest.fixture
-def page(browser: Browser, app: SoftphoneApp) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-US")
-    page = context.new_page()
-    page.goto(app.url)
-    yield page
-    context.close()
 
 
 def sign_in(page: Page, kamailio: Kamailio, user: str = "1001") -> None:

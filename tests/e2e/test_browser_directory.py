@@ -6,17 +6,17 @@ Real parts only: the app, Kamailio, baresip, and Radicale as the company CardDAV
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from dirservers.radicale import PASSWORD, USER, Radicale
 from pbx.baresip import Baresip
 from pbx.kamailio import Kamailio
 from softphone.app import SoftphoneApp
-from support.app_harness import UiClient, running_app
+from support.app_harness import UiClient
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
@@ -33,21 +33,6 @@ N:;;;;
 TEL:123
 END:VCARD
 """
-
-
-@pytest.fixture
-def app(tmp_path: Path) -> Iterator[SoftphoneApp]:
-    with running_app(tmp_path / "app") as running:
-        yield running
-
-
-@pytest.fixture
-def page(browser: Browser, app: SoftphoneApp) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-US")
-    page = context.new_page()
-    page.goto(app.url)
-    yield page
-    context.close()
 
 
 def test_keypad_live_search_directory_tab_and_caller_name(

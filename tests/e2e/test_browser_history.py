@@ -5,33 +5,16 @@ Real parts only: the app (engine process, web server, built frontend), Kamailio,
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from pbx.baresip import Baresip
 from pbx.kamailio import Kamailio
-from softphone.app import SoftphoneApp
-from support.app_harness import running_app
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
-
-
-@pytest.fixture
-def app(tmp_path: Path) -> Iterator[SoftphoneApp]:
-    with running_app(tmp_path / "app") as running:
-        yield running
-
-
-@pytest.fixture
-def page(browser: Browser, app: SoftphoneApp) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-US")
-    page = context.new_page()
-    page.goto(app.url)
-    yield page
-    context.close()
 
 
 def _sign_in(page: Page, kamailio: Kamailio) -> None:

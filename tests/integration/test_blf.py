@@ -15,15 +15,9 @@ from pbx.kamailio import Kamailio
 from pbx.pj_peer_proc import PjPeer
 from pbx.sip_udp import SipUdpClient
 from softphone.app import SoftphoneApp
-from support.app_harness import UiClient, running_app, sign_in
+from support.app_harness import UiClient, sign_in
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def app(tmp_path: Path) -> Iterator[SoftphoneApp]:
-    with running_app(tmp_path / "app") as running:
-        yield running
 
 
 @pytest.fixture

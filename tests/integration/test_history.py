@@ -21,17 +21,11 @@ import pytest
 from pbx.baresip import Baresip
 from pbx.kamailio import Kamailio
 from softphone.app import SoftphoneApp
-from support.app_harness import UiClient, running_app, sign_in
+from support.app_harness import UiClient, sign_in
 
 pytestmark = pytest.mark.integration
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def app(tmp_path: Path) -> Iterator[SoftphoneApp]:
-    with running_app(tmp_path / "app") as running:
-        yield running
 
 
 @pytest.fixture
