@@ -26,7 +26,7 @@ venv: $(STAMPS)/venv
 $(STAMPS)/venv: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[desktop,dev]'
+	$(PY) -m pip install -q -e '.[desktop,dev,busylight]'
 	@mkdir -p $(STAMPS) && touch $@
 
 frontend: frontend/dist/index.html

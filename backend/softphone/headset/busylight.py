@@ -55,7 +55,7 @@ class RelayController(Protocol):
 def find_relay() -> RelayController | None:
     """The first USB HID relay board, or None (no board, or pyhid-usb-relay not installed)."""
     try:
-        import pyhid_usb_relay  # type: ignore[import-untyped]
+        import pyhid_usb_relay
     except ImportError:
         return None
     try:
