@@ -50,7 +50,7 @@ class Engine:
         self._account: PjAccount | None = None
         self._unregistering = False
         self._calls = EngineCalls(self._ep, config, emit, lambda: self._account)
-        self._blf = EngineBlf(emit, lambda: self._account)
+        self._blf = EngineBlf(emit, lambda: self._account, config.log_level)
         self._log_writer = PjLogWriter(config.log_level, self._blf.tap.offer)
         self._was_registered = False
         self._calls.on_policy(lambda _policy: self._publish_presence())
@@ -68,8 +68,9 @@ class Engine:
         ep_cfg.uaConfig.mainThreadOnly = False
         ep_cfg.uaConfig.maxCalls = self._config.max_calls
         ep_cfg.uaConfig.userAgent = self._config.user_agent
-        # Level 4 at least: BLF reads whole NOTIFY bodies from the message log (the writer
-        # still forwards only up to the configured level to our log).
+        # The writer passes level 4 (BLF reads whole NOTIFY bodies from the message log, and
+        # forwards only up to the configured level to our log); what pjlib produces is
+        # lowered again right after init and raised only while colleagues are monitored.
         ep_cfg.logConfig.level = max(4, self._config.log_level)
         ep_cfg.logConfig.consoleLevel = max(4, self._config.log_level)
         ep_cfg.logConfig.writer = self._log_writer
@@ -82,6 +83,7 @@ class Engine:
         self._ep.libStart()
         self._ep.audDevManager().setNullDev()
         configure_codecs(self._ep)
+        self._blf.apply_log_level()
         self._running = True
         self._emit(EngineStarted(pid=os.getpid(), sip_port=self.sip_port))
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterable
 from enum import StrEnum
 from typing import Any, Protocol
@@ -11,6 +12,8 @@ from typing import Any, Protocol
 from softphone.domain.calls import CallSnapshot, CallState
 
 log = logging.getLogger(__name__)
+
+_SEARCH_EVERY_S = 10.0  # how often to look for a relay board that was not there
 
 _ON_CALL = frozenset(
     {
@@ -81,6 +84,11 @@ class RelayBusyLight:
         self._state = LightState.OFF
         self._blinker: threading.Thread | None = None
         self._stop_blink = threading.Event()
+        self._searching = False
+        self._last_search = time.monotonic()
+        # Searching enumerates USB (~100 ms): once here at start-up, later only in the
+        # background, so call events on the bus never wait for it.
+        self._controller = self._find()
 
     def show(self, state: LightState) -> None:
         with self._lock:
@@ -114,12 +122,32 @@ class RelayBusyLight:
             stop.wait(self._period)
 
     def _set(self, on: bool) -> None:
-        if self._controller is None:
-            self._controller = self._find()  # a board plugged in later is picked up here
-            if self._controller is None:
-                return
+        controller = self._controller
+        if controller is None:
+            self._search_in_background()  # a board plugged in later is picked up this way
+            return
         try:
-            self._controller.set_state(self._relay, on)
+            controller.set_state(self._relay, on)
         except Exception:
             log.info("busy light relay went away")
             self._controller = None
+
+    def _search_in_background(self) -> None:
+        with self._lock:
+            if self._searching or time.monotonic() - self._last_search < _SEARCH_EVERY_S:
+                return
+            self._searching = True
+        threading.Thread(target=self._search, name="busylight-find", daemon=True).start()
+
+    def _search(self) -> None:
+        try:
+            controller = self._find()
+        finally:
+            with self._lock:
+                self._searching = False
+                self._last_search = time.monotonic()
+        if controller is not None:
+            self._controller = controller
+            state = self._state
+            if state is not LightState.BLINK:  # a blinker thread applies itself
+                self._set(state is LightState.ON)

@@ -166,6 +166,7 @@ class DeviceWatcher:
 
     def stop(self) -> None:
         self._stop.set()
+        self._rescan.set()  # wakes an idle wait at once
         if self._thread is not None:
             self._thread.join(timeout=5)
         for path in list(self._devices):
@@ -183,6 +184,11 @@ class DeviceWatcher:
                 self._rescan.clear()
                 self._scan()
                 next_scan = now + self._scan_interval
+            if not any(attachment for _, attachment in self._devices.values()):
+                # Nothing open to read: sleep until the next hot-plug scan instead of waking
+                # every poll interval (that alone cost ~1.3 % of a core with no headset).
+                self._rescan.wait(max(0.0, next_scan - time.monotonic()))
+                continue
             self._read_all()
             self._stop.wait(self._poll_interval)
 
