@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from pbx.kamailio import Kamailio
 from pbx.pj_peer_proc import PjPeer
@@ -48,13 +48,10 @@ def app(tmp_path: Path, kamailio: Kamailio) -> Iterator[SoftphoneApp]:
 
 
 @pytest.fixture
-def page(browser: Browser, app: SoftphoneApp) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-US")
-    page = context.new_page()
-    page.goto(app.url)
+def page(page: Page) -> Page:
+    """The shared page (e2e/conftest.py), once the signed-in app shows it is registered."""
     expect(page.get_by_text("Registered", exact=True)).to_be_visible(timeout=15_000)
-    yield page
-    context.close()
+    return page
 
 
 class _Presence:

@@ -18,17 +18,13 @@ from playwright.sync_api import Browser, Page, expect
 from pbx.baresip import Baresip
 from pbx.kamailio import Kamailio
 from softphone.app import SoftphoneApp
+from support.browser import sign_in as browser_sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
 
 def sign_in(page: Page, kamailio: Kamailio, user: str = "1001") -> None:
-    page.get_by_label("SIP server").fill(f"127.0.0.1:{kamailio.port}")
-    page.get_by_label("User", exact=True).fill(user)
-    page.get_by_label("Password").fill(kamailio.users[user])
-    page.get_by_label("Display name").fill("Ann Agent")
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_text("Registered", exact=True)).to_be_visible(timeout=15_000)
+    browser_sign_in(page, kamailio, user, display_name="Ann Agent")
 
 
 def test_sign_in_dial_talk_and_hang_up(

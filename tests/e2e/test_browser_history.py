@@ -13,22 +13,15 @@ from playwright.sync_api import Page, expect
 
 from pbx.baresip import Baresip
 from pbx.kamailio import Kamailio
+from support.browser import sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
-
-
-def _sign_in(page: Page, kamailio: Kamailio) -> None:
-    page.get_by_label("SIP server").fill(f"127.0.0.1:{kamailio.port}")
-    page.get_by_label("User", exact=True).fill("1001")
-    page.get_by_label("Password").fill(kamailio.users["1001"])
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_text("Registered", exact=True)).to_be_visible(timeout=15_000)
 
 
 def test_missed_call_badge_filter_call_back_and_delete(
     page: Page, kamailio: Kamailio, baresip_factory: Callable[..., Baresip], artifacts: Path
 ) -> None:
-    _sign_in(page, kamailio)
+    sign_in(page, kamailio)
     calls = page.get_by_role("region", name="Calls")
     peer = baresip_factory("1003")
 

@@ -1,0 +1,18 @@
+"""Browser steps shared by the end-to-end tests."""
+
+from __future__ import annotations
+
+from playwright.sync_api import Page, expect
+
+from pbx.kamailio import Kamailio
+
+
+def sign_in(page: Page, kamailio: Kamailio, user: str = "1001", display_name: str = "") -> None:
+    """Fill the account form as a person would and wait until the app is registered."""
+    page.get_by_label("SIP server").fill(f"127.0.0.1:{kamailio.port}")
+    page.get_by_label("User", exact=True).fill(user)
+    page.get_by_label("Password").fill(kamailio.users[user])
+    if display_name:
+        page.get_by_label("Display name").fill(display_name)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_text("Registered", exact=True)).to_be_visible(timeout=15_000)
