@@ -1,0 +1,1 @@
+"""Sound devices: listing and choosing them by name, call audio streams, ringer and tones."""

@@ -1,0 +1,154 @@
+"""Call audio on the chosen devices: a microphone stream and a speaker stream that feed and
+drain the engine's conference bridge (a FrameExchange), counting every glitch.
+
+Runs in the engine process. The callbacks run on PortAudio's threads and must never block:
+each is a copy into a preallocated buffer and one call into C (which releases the GIL).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from softphone.audio.devices import Direction
+from softphone.audio.streams import DeviceUnavailableError, open_stream
+
+log = logging.getLogger(__name__)
+
+
+class FrameExchange(Protocol):
+    """What the engine offers: the bridge's microphone input and speaker output."""
+
+    clock_rate: int
+    samples_per_frame: int
+    frame_bytes: int
+
+    def enter_audio_thread(self) -> None: ...
+    def put_capture(self, address: int) -> None: ...
+    def get_playback(self, address: int) -> bool: ...
+
+
+@dataclass(frozen=True, slots=True)
+class CallAudioStats:
+    underruns: int  # the speaker ran dry (PortAudio output underflow)
+    overruns: int  # microphone samples were lost (PortAudio input overflow)
+    frames: int  # speaker frames served
+    silent_frames: int  # of which the bridge had nothing to play
+    latency_ms: int  # input + output latency PortAudio reports
+
+
+Opener = Callable[..., Any]
+
+
+class CallAudio:
+    """start()/stop()/stats() from one thread (the engine's); callbacks on PortAudio's."""
+
+    def __init__(self, exchange: FrameExchange, opener: Opener = open_stream) -> None:
+        self._exchange = exchange
+        self._open = opener
+        self._input: Any = None
+        self._output: Any = None
+        self._mic = (ctypes.c_char * exchange.frame_bytes)()
+        self._mic_view = memoryview(self._mic).cast("B")
+        self._mic_address = ctypes.addressof(self._mic)
+        self._lock = threading.Lock()  # counters are bumped from two threads
+        self._underruns = 0
+        self._overruns = 0
+        self._frames = 0
+        self._silent = 0
+        self.input_id: str | None = None
+        self.output_id: str | None = None
+
+    @property
+    def running(self) -> bool:
+        return self._output is not None
+
+    def start(self, input_id: str | None, output_id: str | None) -> list[str]:
+        """Open and start both devices (a chosen one that fails: the default instead).
+        Returns the devices that failed; raises DeviceUnavailableError if no speaker opens
+        at all (the bridge then keeps its own clock and calls go on without sound)."""
+        failed: list[str] = []
+        output, self.output_id = self._open_either("output", output_id, self._on_playback, failed)
+        try:
+            inp, self.input_id = self._open_either("input", input_id, self._on_capture, failed)
+        except DeviceUnavailableError as exc:
+            log.warning("no microphone: calls go out silent (%s)", exc)
+            inp = None
+            self.input_id = None
+        self._output, self._input = output, inp
+        output.start()
+        if inp is not None:
+            inp.start()
+        return failed
+
+    def _open_either(
+        self,
+        direction: Direction,
+        device_id: str | None,
+        callback: Callable[..., None],
+        failed: list[str],
+    ) -> tuple[Any, str | None]:
+        rate = self._exchange.clock_rate
+        block = self._exchange.samples_per_frame
+        try:
+            return self._open(direction, device_id, callback, samplerate=rate, blocksize=block), (
+                device_id
+            )
+        except DeviceUnavailableError as exc:
+            if device_id is None:
+                raise
+            log.warning("%s; using the system default", exc)
+            failed.append(device_id)
+        return self._open(direction, None, callback, samplerate=rate, blocksize=block), None
+
+    def stop(self) -> None:
+        for stream in (self._input, self._output):
+            if stream is None:
+                continue
+            try:
+                stream.stop()
+                stream.close()
+            except Exception as exc:  # a device that vanished may fail to close; go on
+                log.warning("closing a stream: %s", exc)
+        self._input = self._output = None
+
+    def healthy(self) -> bool:
+        """False when a stream stopped by itself (device gone for good, server restarted)."""
+        return all(s is None or s.active for s in (self._input, self._output))
+
+    def stats(self) -> CallAudioStats:
+        latency = 0.0
+        for stream in (self._input, self._output):
+            if stream is not None:
+                latency += float(stream.latency)
+        with self._lock:
+            return CallAudioStats(
+                self._underruns, self._overruns, self._frames, self._silent, round(latency * 1000)
+            )
+
+    # --- PortAudio threads ------------------------------------------------------------------
+
+    def _on_capture(self, indata: Any, frames: int, _time: Any, status: Any) -> None:
+        exchange = self._exchange
+        exchange.enter_audio_thread()
+        if status.input_overflow:
+            with self._lock:
+                self._overruns += 1
+        self._mic_view[:] = indata  # own copy: the echo canceller works in place
+        exchange.put_capture(self._mic_address)
+
+    def _on_playback(self, outdata: Any, frames: int, _time: Any, status: Any) -> None:
+        exchange = self._exchange
+        exchange.enter_audio_thread()
+        buffer = (ctypes.c_char * len(outdata)).from_buffer(outdata)
+        sound = exchange.get_playback(ctypes.addressof(buffer))
+        with self._lock:
+            self._frames += 1
+            if not sound:
+                self._silent += 1
+            if status.output_underflow:
+                self._underruns += 1

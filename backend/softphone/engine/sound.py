@@ -1,0 +1,241 @@
+"""Call audio in the engine: which devices, when they run, and what the app is told.
+
+Devices are open only while a call needs sound (dialling out, ringing in, any call with
+media), so an idle phone costs no audio CPU and never holds the microphone; pjsua's null
+device is the bridge's clock in between. Opening and closing a device can take hundreds of
+milliseconds (ALSA, PulseAudio), so it happens on a thread of its own ("audio-devices"); the
+engine thread only attaches the bridge to streams already running, and detaches it.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pjsua2 as pj
+
+from softphone.audio.call_audio import CallAudio, CallAudioStats
+from softphone.audio.streams import DeviceUnavailableError
+from softphone.domain import commands as cmd
+from softphone.domain.events import AudioStatusReported, Event
+from softphone.engine.device_clock import ConferenceClock
+
+log = logging.getLogger(__name__)
+
+CLOCK_RATE = 16000  # EpConfig.medConfig.clockRate: G.722 is 16 kHz, G.711 is resampled up
+FRAME_SAMPLES = CLOCK_RATE * 20 // 1000  # pjsua's 20 ms audio frame
+_RETRY_S = 5.0  # after no device could be opened
+_REPORT_S = 5.0  # glitch counters to the app while a call runs
+BUSY_POLL_MS = 20  # the loop's poll while devices open or close
+
+
+@dataclass(frozen=True, slots=True)
+class _Opened:
+    audio: CallAudio
+    failed: tuple[str, ...]
+    latency_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class _OpenFailed:
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Closed:
+    pass
+
+
+_Outcome = _Opened | _OpenFailed | _Closed
+
+
+class _DeviceThread:
+    """Opens and closes streams on its own thread; outcomes are picked up by the engine."""
+
+    def __init__(self, clock: ConferenceClock) -> None:
+        self._clock = clock
+        self._jobs: queue.SimpleQueue[tuple[str, object] | None] = queue.SimpleQueue()
+        self.outcomes: queue.SimpleQueue[_Outcome] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name="audio-devices", daemon=True)
+        self._thread.start()
+
+    def open(self, route: cmd.SetAudioRoute) -> None:
+        self._jobs.put(("open", route))
+
+    def close(self, audio: CallAudio) -> None:
+        self._jobs.put(("close", audio))
+
+    def stop(self, timeout: float = 2.0) -> None:
+        self._jobs.put(None)
+        self._thread.join(timeout)
+
+    def _run(self) -> None:
+        while (job := self._jobs.get()) is not None:
+            kind, arg = job
+            if kind == "open":
+                assert isinstance(arg, cmd.SetAudioRoute)
+                self.outcomes.put(self._open(arg))
+            else:
+                assert isinstance(arg, CallAudio)
+                arg.stop()
+                self.outcomes.put(_Closed())
+
+    def _open(self, route: cmd.SetAudioRoute) -> _Outcome:
+        audio = CallAudio(self._clock)
+        try:
+            failed = audio.start(route.input, route.output)
+        except DeviceUnavailableError as exc:
+            audio.stop()
+            return _OpenFailed(str(exc))
+        except Exception as exc:  # PortAudio can fail in ways of its own: never kill the engine
+            log.exception("opening the audio devices failed")
+            audio.stop()
+            return _OpenFailed(str(exc))
+        return _Opened(audio, tuple(failed), audio.stats().latency_ms)
+
+
+class EngineSound:
+    """Everything here runs on the engine thread (the device thread is internal)."""
+
+    def __init__(self, ep: pj.Endpoint, enabled: bool, emit: Callable[[Event], None]) -> None:
+        self._ep = ep
+        self._enabled = enabled
+        self._emit = emit
+        self._route = cmd.SetAudioRoute()
+        self._clock: ConferenceClock | None = None
+        self._devices: _DeviceThread | None = None
+        self._audio: CallAudio | None = None  # open and attached
+        self._pending = 0  # jobs given to the device thread, outcome not yet seen
+        self._retry_at = 0.0
+        self._report_at = 0.0
+        self._failed: str | None = None
+
+    def handlers(self) -> dict[type, Callable[[object], dict[str, object] | None]]:
+        return {cmd.SetAudioRoute: self._set_route}  # type: ignore[dict-item]
+
+    @property
+    def running(self) -> bool:
+        return self._audio is not None
+
+    def busy(self) -> bool:
+        """Devices opening or closing: the loop should come back soon."""
+        return self._pending > 0
+
+    def _set_route(self, command: cmd.SetAudioRoute) -> None:
+        changed = command != self._route
+        self._route = command
+        self._retry_at = 0.0
+        if changed and self._audio is not None:
+            log.info("audio route changed during a call: reopening the devices")
+            self._close()  # update() opens the new route on a later turn
+
+    def update(self, needs_audio: bool) -> None:
+        """Every loop turn: open or close the devices as calls come and go."""
+        if not self._enabled:
+            return
+        self._collect()
+        if self._pending:
+            return
+        now = time.monotonic()
+        if needs_audio and self._audio is None:
+            if now >= self._retry_at:
+                self._open()
+        elif not needs_audio and self._audio is not None:
+            self._close()
+        elif self._audio is not None:
+            if not self._audio.healthy():
+                log.warning("an audio stream stopped by itself: reopening")
+                self._close()
+            elif now >= self._report_at:
+                self._report()
+
+    def ensure_clock(self) -> None:
+        """Before connecting call media: the bridge needs a clock. pjsua closes an idle null
+        device after a while and does not reopen it by itself."""
+        if self._audio is not None:
+            return
+        devices = self._ep.audDevManager()
+        if not devices.sndIsActive():
+            devices.setNullDev()
+
+    def shutdown(self) -> None:
+        if self._audio is not None:
+            self._close()
+        if self._devices is not None:
+            self._devices.stop()
+            self._devices = None
+
+    def _open(self) -> None:
+        if self._clock is None:
+            self._clock = ConferenceClock(CLOCK_RATE, FRAME_SAMPLES)
+        if self._devices is None:
+            self._devices = _DeviceThread(self._clock)
+        self._pending += 1
+        self._devices.open(self._route)
+
+    def _close(self) -> None:
+        audio, self._audio = self._audio, None
+        if audio is None:
+            return
+        stats = audio.stats()
+        assert self._clock is not None and self._devices is not None
+        self._clock.detach()
+        self._ep.audDevManager().setNullDev()  # calls go on, on pjsua's clock
+        self._pending += 1
+        self._devices.close(audio)
+        self._emit_status(audio, stats, running=False)
+
+    def _collect(self) -> None:
+        while self._devices is not None:
+            try:
+                outcome = self._devices.outcomes.get_nowait()
+            except queue.Empty:
+                return
+            self._pending -= 1
+            if isinstance(outcome, _Opened):
+                self._attach(outcome)
+            elif isinstance(outcome, _OpenFailed):
+                log.warning("no audio device: the call goes on without sound (%s)", outcome.reason)
+                self._retry_at = time.monotonic() + _RETRY_S
+                self._failed = self._route.output or self._route.input or "default"
+                self._emit(AudioStatusReported(running=False, error=self._failed))
+
+    def _attach(self, opened: _Opened) -> None:
+        assert self._clock is not None
+        self._clock.attach(
+            echo_cancellation=self._route.echo_cancellation, device_latency_ms=opened.latency_ms
+        )
+        self._audio = opened.audio
+        self._failed = opened.failed[0] if opened.failed else None
+        log.info(
+            "call audio on %s / %s (echo cancellation %s)",
+            opened.audio.input_id or "default",
+            opened.audio.output_id or "default",
+            "on" if self._clock.echo_cancelling else "off",
+        )
+        self._report()
+
+    def _report(self) -> None:
+        if self._audio is not None:
+            self._emit_status(self._audio, self._audio.stats(), running=True)
+
+    def _emit_status(self, audio: CallAudio, stats: CallAudioStats, *, running: bool) -> None:
+        self._report_at = time.monotonic() + _REPORT_S
+        self._emit(
+            AudioStatusReported(
+                running=running,
+                input=audio.input_id,
+                output=audio.output_id,
+                echo_cancellation=running
+                and self._clock is not None
+                and self._clock.echo_cancelling,
+                underruns=stats.underruns,
+                overruns=stats.overruns,
+                frames=stats.frames,
+                error=self._failed,
+            )
+        )
