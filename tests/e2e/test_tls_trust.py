@@ -1,0 +1,44 @@
+"""The account form with a self-signed PBX over TLS: refused, shown, trusted, signed in."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from playwright.sync_api import Page, expect
+
+from pbx.kamailio import Kamailio
+
+pytestmark = pytest.mark.e2e
+
+
+def test_untrusted_pbx_certificate_is_shown_and_trusted_from_the_account_form(
+    page: Page, kamailio: Kamailio, artifacts: Path
+) -> None:
+    page.get_by_label("SIP server").fill(f"127.0.0.1:{kamailio.tls_port}")
+    page.get_by_label("Transport", exact=True).select_option("tls")
+    page.get_by_label("User", exact=True).fill("1001")
+    page.get_by_label("Password").fill(kamailio.users["1001"])
+    page.get_by_text("Advanced settings").click()
+    page.get_by_label("Always", exact=True).check()
+    page.get_by_label("Transport", exact=True).select_option("udp")
+    page.get_by_role("button", name="Sign in").click()
+    expect(
+        page.get_by_text("Always-on call encryption needs the TLS transport").first
+    ).to_be_visible()
+    page.screenshot(path=str(artifacts / "tls-srtp-needs-tls.png"), full_page=True)
+
+    page.get_by_label("Transport", exact=True).select_option("tls")
+    page.get_by_role("button", name="Sign in").click()
+    panel = page.get_by_role("alert").filter(has_text="certificate is not trusted")
+    expect(panel).to_be_visible(timeout=15_000)
+    cert = x509.load_pem_x509_certificate(kamailio.cert_path.read_bytes())
+    sha256 = cert.fingerprint(hashes.SHA256()).hex(":").upper()
+    expect(panel.get_by_text(sha256)).to_be_visible()
+    expect(panel.get_by_text("CN=127.0.0.1").first).to_be_visible()
+    page.screenshot(path=str(artifacts / "tls-untrusted-certificate.png"), full_page=True)
+
+    panel.get_by_role("button", name="Trust this certificate").click()
+    expect(page.get_by_text("Registered", exact=True)).to_be_visible(timeout=15_000)
