@@ -1,0 +1,1 @@
+"""NAT test network: namespaces, veth pairs, masquerade, Kamailio, a peer and coturn in it."""
