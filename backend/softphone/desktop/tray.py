@@ -1,0 +1,121 @@
+"""The tray icon (Qt QSystemTrayIcon, the window's toolkit): status, missed calls, a menu."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from softphone.desktop.tray_model import TrayModel, TrayState, TrayStatus
+
+log = logging.getLogger(__name__)
+
+# Status dot colours: the same meaning as the app's registration and BLF colours.
+_DOT = {
+    TrayStatus.REGISTERED: "#1f9d55",
+    TrayStatus.DND: "#d64545",
+    TrayStatus.IN_CALL: "#2f6fdb",
+    TrayStatus.OFFLINE: "#8a8f98",
+}
+_BRAND = "#1d6f42"
+
+
+def tray_available() -> bool:
+    """A system tray host is running (needs the QApplication to exist)."""
+    from qtpy.QtWidgets import QSystemTrayIcon
+
+    return bool(QSystemTrayIcon.isSystemTrayAvailable())
+
+
+def paint_icon(state: TrayState, size: int = 64) -> Any:
+    """The app mark with a status dot and, with missed calls, a count badge."""
+    from qtpy.QtCore import QRectF, Qt
+    from qtpy.QtGui import QColor, QFont, QIcon, QPainter, QPixmap
+
+    pixmap = QPixmap(size, size)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QColor(_BRAND))
+    painter.drawRoundedRect(QRectF(2, 2, size - 4, size - 4), size * 0.22, size * 0.22)
+    painter.setPen(QColor("#ffffff"))
+    font = QFont()
+    font.setBold(True)
+    font.setPixelSize(int(size * 0.5))
+    painter.setFont(font)
+    painter.drawText(QRectF(0, 0, size, size), int(Qt.AlignmentFlag.AlignCenter), "S")
+    dot = size * 0.36
+    painter.setPen(QColor("#ffffff"))
+    painter.setBrush(QColor(_DOT[state.status]))
+    painter.drawEllipse(QRectF(size - dot - 1, size - dot - 1, dot, dot))
+    if state.missed:
+        badge = size * 0.46
+        painter.setBrush(QColor("#d64545"))
+        painter.drawEllipse(QRectF(size - badge - 1, 1, badge, badge))
+        font.setPixelSize(int(badge * 0.62))
+        painter.setFont(font)
+        painter.drawText(
+            QRectF(size - badge - 1, 1, badge, badge),
+            int(Qt.AlignmentFlag.AlignCenter),
+            str(state.missed) if state.missed < 10 else "9+",
+        )
+    painter.end()
+    return QIcon(pixmap)
+
+
+class QtTray:
+    """Built and used on the GUI thread; `model` changes from any thread arrive by signal."""
+
+    def __init__(
+        self,
+        model: TrayModel,
+        *,
+        show: Callable[[], None],
+        toggle_window: Callable[[], None],
+        set_dnd: Callable[[bool], None],
+        quit_app: Callable[[], None],
+    ) -> None:
+        from qtpy import QtCore
+        from qtpy.QtWidgets import QMenu, QSystemTrayIcon
+
+        class _Relay(QtCore.QObject):
+            changed: Any = QtCore.Signal(object)  # type: ignore[attr-defined]
+
+        self._model = model
+        self._set_dnd = set_dnd
+        self._relay = _Relay()
+        self._relay.changed.connect(self._apply)  # queued into the GUI thread
+        self.icon: Any = QSystemTrayIcon()
+        menu: Any = QMenu()  # Any: the Qt stubs type every action as optional
+        self.menu = menu
+        self.show_action = menu.addAction("")
+        self.show_action.triggered.connect(lambda *_: show())
+        self.dnd_action = menu.addAction("")
+        self.dnd_action.setCheckable(True)
+        self.dnd_action.triggered.connect(lambda checked=False: set_dnd(bool(checked)))
+        self.menu.addSeparator()
+        self.quit_action = menu.addAction("")
+        self.quit_action.triggered.connect(lambda *_: quit_app())
+        self.icon.setContextMenu(self.menu)
+
+        def activated(reason: Any) -> None:
+            if reason == QSystemTrayIcon.ActivationReason.Trigger:
+                toggle_window()
+
+        self.icon.activated.connect(activated)
+        self._apply(model.start(self._relay.changed.emit))
+        self.icon.show()
+        log.info("tray icon shown")
+
+    def _apply(self, state: TrayState) -> None:
+        self.icon.setIcon(paint_icon(state))
+        self.icon.setToolTip(state.tooltip)
+        self.show_action.setText(state.label("tray_show"))
+        self.dnd_action.setText(state.label("tray_dnd"))
+        self.dnd_action.setChecked(state.dnd)
+        self.quit_action.setText(state.label("tray_quit"))
+
+    def hide(self) -> None:
+        self._model.stop()
+        self.icon.hide()
