@@ -18,7 +18,10 @@ import psutil
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "bench"))
 
+import bench_call_cpu  # noqa: E402  (bench/ is on sys.path when run.py runs)
+import bench_history_browser  # noqa: E402
 import keyring  # noqa: E402
 
 from pbx.baresip import Baresip  # noqa: E402
@@ -264,6 +267,64 @@ def bench_window_memory(pbx: Kamailio, work: Path, rows: list[Row]) -> None:
     )
 
 
+def bench_audio(pbx: Kamailio, work: Path, rows: list[Row]) -> None:
+    """Real device paths (private PulseAudio): delay, drift, glitches, CPU (bench/audio_*)."""
+    import audio_calls
+    import audio_drift
+
+    m2e = audio_calls.mouth_to_ear(pbx, work / "m2e")
+    rows.append(
+        Row(
+            "audio round trip: mic -> app -> echo peer -> app -> speaker (median)",
+            m2e.round_trip_ms,
+            "ms",
+            note=f"p90 {m2e.round_trip_p90_ms:.0f} ms; one way ~{m2e.round_trip_ms / 2:.0f} ms;"
+            f" {m2e.chirps} chirps; measurement loop {m2e.loop_ms:.0f} ms subtracted",
+        )
+    )
+    for drift in audio_drift.measure():
+        rows.append(
+            Row(
+                f"mic-to-call delay after {drift.minutes:.0f} min at {drift.ppm:+.0f} ppm drift",
+                drift.last_10min_median_ms,
+                "ms",
+                note=f"first 10 min {drift.first_10min_median_ms:.0f} ms, max {drift.max_ms:.0f}"
+                " ms (target < 60)",
+            )
+        )
+    cpu = audio_calls.call_cpu(pbx, work / "cpu")
+    rows.append(
+        Row(
+            "CPU of one call, echo cancellation on (engine process)",
+            cpu.ec_on,
+            "% core",
+            cpu.baresip_on,
+            "baresip",
+            "sound devices running; baresip is the other party (sine source, no device)",
+        )
+    )
+    rows.append(
+        Row(
+            "CPU of one call, echo cancellation off (engine process)",
+            cpu.ec_off,
+            "% core",
+            cpu.baresip_off,
+            "baresip",
+        )
+    )
+    minutes = float(os.environ.get("BENCH_CALL_MINUTES", "10"))
+    glitch = audio_calls.glitches(pbx, work / "glitch", minutes)
+    rows.append(
+        Row(
+            f"audio underruns in a {glitch.minutes:.0f}-minute call, UI busy",
+            glitch.underruns,
+            "count",
+            note=f"overruns {glitch.overruns}; {glitch.frames} frames;"
+            f" {glitch.ui_commands} UI commands meanwhile",
+        )
+    )
+
+
 def write(rows: list[Row]) -> None:
     meta = {
         "date": time.strftime("%Y-%m-%d %H:%M"),
@@ -298,6 +359,21 @@ def main() -> int:
             bench_call_setup(pbx, work, rows)
             bench_start_to_registered(pbx, work, rows)
             bench_window_memory(pbx, work, rows)
+            # History paging (100k entries) and directory keystroke-to-results in Chromium.
+            bench_history_browser.run_all(
+                pbx,
+                work,
+                lambda name, value, unit, note: rows.append(Row(name, value, unit, note=note)),
+            )
+            # CPU with 1 and 4 calls and in a 4-party conference, baresip beside it.
+            bench_call_cpu.bench_call_cpu(
+                pbx,
+                work,
+                lambda name, value, unit, peer, note: rows.append(
+                    Row(name, value, unit, peer, "baresip" if peer is not None else "", note)
+                ),
+            )
+            bench_audio(pbx, work, rows)
     write(rows)
     return 0
 

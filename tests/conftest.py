@@ -19,7 +19,7 @@ from support.memory_keyring import MemoryKeyring  # noqa: E402
 
 keyring.set_keyring(MemoryKeyring())
 
-pytest_plugins = ["pbx.fixtures", "dirservers.fixtures"]
+pytest_plugins = ["pbx.fixtures", "dirservers.fixtures", "audiolab.fixtures"]
 
 
 @pytest.fixture

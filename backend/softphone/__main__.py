@@ -14,7 +14,7 @@ from typing import Any
 
 from softphone import __version__
 from softphone.app import AppOptions, AppPaths, ScriptedAccount, SoftphoneApp
-from softphone.domain.account import AccountConfig, Transport
+from softphone.domain.account import AccountConfig, SrtpMode, Transport
 from softphone.domain.errors import SoftphoneError
 from softphone.engine.config import EngineConfig
 
@@ -63,9 +63,20 @@ def build_parser() -> argparse.ArgumentParser:
     acct.add_argument("--display-name", default="", help="display name")
     acct.add_argument("--transport", choices=[t.value for t in Transport], default="udp")
     acct.add_argument(
+        "--srtp",
+        choices=[m.value for m in SrtpMode],
+        default="off",
+        help="call encryption: off, optional, mandatory (needs --transport tls)",
+    )
+    acct.add_argument(
         "--password-env",
         default="SOFTPHONE_PASSWORD",
         help="environment variable holding the password",
+    )
+    parser.add_argument(
+        "--minimized",
+        action="store_true",
+        help="start hidden in the tray (used by the start-at-login entry)",
     )
     parser.add_argument(
         "--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"]
@@ -90,6 +101,7 @@ def _scripted_account(
             auth_user=args.auth_user,
             display_name=args.display_name,
             transport=Transport(args.transport),
+            srtp=SrtpMode(args.srtp),
         )
     except SoftphoneError as exc:
         parser.error(f"invalid account: {exc.field}")
@@ -130,6 +142,7 @@ def main(argv: list[str] | None = None) -> int:
         ),
         web_port=args.port,
         scripted_account=_scripted_account(args, parser),
+        launch_data_dir=args.data_dir,
     )
     app = SoftphoneApp(options)
     try:
@@ -145,11 +158,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.uri:
             _dial_link(app, args.uri)
         if window_mode:
-            from softphone.desktop.window import AppWindow
+            from softphone.desktop.runner import DesktopRunner
 
-            window = AppWindow(app.url, title="Softphone", storage_path=paths.data_dir / "webview")
-            windows.append(window)
-            window.run()
+            runner = DesktopRunner(app, minimized=args.minimized)
+            windows.append(runner.window)
+            runner.run()
         else:
             print(f"Open {app.url}", flush=True)
             _wait_for_signal()

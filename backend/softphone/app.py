@@ -5,16 +5,23 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import platformdirs
 
+from softphone import __version__
+from softphone.audio.selection import AudioPreferences, AudioRoute
+from softphone.audio.service import AudioService
 from softphone.bus import EventBus
 from softphone.desktop import notifications
+from softphone.desktop.services import DesktopServices
+from softphone.desktop.shell import DesktopShell
 from softphone.directory.service import Directory
 from softphone.directory.store import DirectoryStore
 from softphone.domain.account import AccountConfig
+from softphone.domain.commands import SetAudioRoute
+from softphone.domain.errors import SoftphoneError
 from softphone.domain.events import EngineStarted, SettingsChanged, SnapshotInvalidated
 from softphone.engine.config import EngineConfig
 from softphone.engine.supervisor import EngineSupervisor
@@ -25,15 +32,23 @@ from softphone.history.recorder import HistoryRecorder
 from softphone.history.store import HistoryStore
 from softphone.phone.account import AccountManager
 from softphone.phone.calls import CallRegistry
+from softphone.phone.pbx_forwarding import PbxForwarding
 from softphone.phone.service import Phone
+from softphone.settings.schema import Settings
 from softphone.settings.secrets import SecretStore
 from softphone.settings.store import SettingsStore
+from softphone.settings.trust import TrustStore
 from softphone.web import wire
+from softphone.web.audio_commands import audio_commands
 from softphone.web.commands import CommandTable
+from softphone.web.desktop_commands import desktop_commands
 from softphone.web.directory_commands import directory_commands
+from softphone.web.directory_test import directory_test_commands
 from softphone.web.history_commands import history_commands
+from softphone.web.network_commands import network_commands
 from softphone.web.security import new_token
 from softphone.web.server import WebServer
+from softphone.web.tls_commands import tls_commands
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +108,8 @@ class AppOptions:
     web_port: int = 0
     scripted_account: ScriptedAccount | None = None
     hid_transport: HidTransport | None = None  # None: the system's (hidraw on Linux)
+    autostart_dir: Path | None = None  # None: $XDG_CONFIG_HOME/autostart
+    launch_data_dir: Path | None = None  # --data-dir, repeated in the autostart entry
 
 
 def frontend_dir() -> Path:
@@ -115,7 +132,15 @@ class SoftphoneApp:
         self.bus = EventBus()
         self.settings = SettingsStore(options.paths.settings_file)
         self.secrets = secrets or SecretStore()
-        self.engine = EngineSupervisor(options.engine, self.bus)
+        # TLS to the PBX verifies against the system CAs plus certificates the user trusted.
+        self.trust = TrustStore(options.paths.data_dir / "tls")
+        self.trust.prepare(self.settings.settings.account)
+        engine_config = options.engine
+        if engine_config.tls_ca_file is None:
+            engine_config = replace(engine_config, tls_ca_file=self.trust.bundle_path)
+        if not self.settings.settings.logs:  # logs off: the engine writes no file either
+            engine_config = replace(engine_config, log_file=None)
+        self.engine = EngineSupervisor(engine_config, self.bus)
         prefs = self.settings
         self.directory = Directory(
             DirectoryStore(options.paths.directory_file, prefs.settings.home_country),
@@ -129,10 +154,24 @@ class SoftphoneApp:
             lambda e: self.directory.apply(e.settings.home_country, e.settings.directory),
         )
         self.calls = CallRegistry(self.bus, resolve_name=self.directory.name_for)
+        self.audio = AudioService(
+            self.bus,
+            lambda: _audio_preferences(prefs.settings),
+            lambda: prefs.settings.ring_volume,
+            self.calls.snapshots,
+            self._apply_audio_route,
+        )
+        self._audio_key = _audio_key(prefs.settings)
+        self.bus.subscribe(SettingsChanged, self._on_audio_settings)
         self.history = HistoryStore(options.paths.history_file)
         self.history_recorder = HistoryRecorder(self.bus, self.history)
-        self.accounts = AccountManager(self.bus, self.engine, self.settings, self.secrets)
+        self.accounts = AccountManager(
+            self.bus, self.engine, self.settings, self.secrets, prepare_tls=self.trust.prepare
+        )
         self.phone = Phone(self.engine, self.accounts, self.calls, self.bus)
+        self.pbx_forwarding = PbxForwarding(
+            self.phone, self.bus, prefs.settings.forwarding, prefs.settings.feature_codes
+        )
         self.headsets = HeadsetService(
             self.bus,
             self.phone,
@@ -152,6 +191,18 @@ class SoftphoneApp:
         self.commands.handlers.update(
             directory_commands(self.directory, self.settings, self.secrets, self.bus.publish)
         )
+        self.commands.handlers.update(tls_commands(self.trust))
+        self.commands.handlers.update(directory_test_commands(self.directory, self.secrets))
+        self.commands.handlers.update(audio_commands(self.audio, self.settings, self.bus.publish))
+        self.commands.handlers.update(
+            network_commands(
+                self.settings,
+                self.secrets,
+                self.accounts,
+                self.bus.publish,
+                in_call=lambda: bool(self.calls.snapshots()),
+            )
+        )
         self.web = WebServer(
             token=new_token(),
             frontend_dir=frontend_dir(),
@@ -162,6 +213,27 @@ class SoftphoneApp:
         )
         self._engine_starts = 0
         self.bus.subscribe(EngineStarted, self._on_engine_started)
+        self.shell = DesktopShell()  # the CLI fills it in when a window and a tray exist
+        scripted_password = options.scripted_account.password if options.scripted_account else ""
+        self.desktop = DesktopServices(
+            self.bus,
+            self.settings,
+            self.secrets,
+            log_dir=options.paths.log_dir,
+            extra_logs=[options.engine.log_file] if options.engine.log_file else [],
+            extra_secrets=lambda: [self.web.token, scripted_password],
+            autostart_directory=options.autostart_dir,
+            launch_data_dir=options.launch_data_dir,
+        )
+        self.commands.handlers.update(
+            desktop_commands(
+                version=__version__,
+                shell=self.shell,
+                downloads=self.web.downloads,
+                export_sources=self.desktop.export_sources,
+                test_notification=lambda: self.notifier is not None and self.notifier.show_test(),
+            )
+        )
 
     def snapshot(self) -> wire.Wire:
         return wire.snapshot(
@@ -173,14 +245,34 @@ class SoftphoneApp:
             headsets=self.headsets.detected(),
         )
 
+    def _apply_audio_route(self, route: AudioRoute) -> None:
+        command = SetAudioRoute(
+            input=route.input,
+            output=route.output,
+            echo_cancellation=self.settings.settings.echo_cancellation,
+        )
+        try:
+            self.engine.send(command)
+        except SoftphoneError as exc:  # kept by the supervisor and replayed when it is back
+            log.info("audio route not sent now: %s", exc)
+
+    def _on_audio_settings(self, event: SettingsChanged) -> None:
+        key = _audio_key(event.settings)
+        if key != self._audio_key:
+            self._audio_key = key
+            self.audio.apply_preferences()
+
     def _on_engine_started(self, event: EngineStarted) -> None:
         self._engine_starts += 1
         if self._engine_starts > 1:  # a restart: the UI must drop what it knew
             self.bus.publish(SnapshotInvalidated())
 
     def start(self) -> None:
+        self.desktop.start()  # first: the log file records the rest of the start
         self.history_recorder.recover()  # before any call: rows a crash left open
         self.engine.start()
+        self.audio.start()  # sends the audio route to the engine
+        self.accounts.watch.start()
         self.phone.apply_settings(self.settings.settings)
         self.web.start()
         self.directory.start()  # the offline copy answers at once; the sync runs behind
@@ -199,12 +291,25 @@ class SoftphoneApp:
             self.notifier.stop()
         self.headsets.stop()
         self.web.stop()
+        self.accounts.watch.stop()
+        self.audio.stop()
         self.engine.stop()  # calls still up end here and are recorded: close the store after
         self.history_recorder.stop()
         self.history.close()
         self.directory.stop()
         self.directory.store.close()
+        self.desktop.stop()
 
     @property
     def url(self) -> str:
         return self.web.url
+
+
+def _audio_preferences(settings: Settings) -> AudioPreferences:
+    s = settings
+    return AudioPreferences(s.audio_input, s.audio_output, s.audio_ringer, dict(s.audio_names))
+
+
+def _audio_key(settings: Settings) -> tuple[object, ...]:
+    """What the engine's audio route depends on (the ring volume is the ringer's own)."""
+    return (_audio_preferences(settings), settings.echo_cancellation)

@@ -3,6 +3,8 @@
 import { computed } from "@preact/signals";
 import { render } from "preact";
 import {
+  audioDevices,
+  configureAudio,
   createContact,
   deleteContact,
   deleteHistory,
@@ -11,14 +13,17 @@ import {
   importContacts,
   listHistory,
   markHistorySeen,
+  micTest,
   refreshDirectory,
   searchDirectory,
+  speakerTest,
   updateContact,
 } from "./api/commands";
 import { connect } from "./api/connection";
 import { browserTokenEnvironment, takeToken } from "./api/token";
 import { resolveLanguage } from "./i18n";
 import { Actions } from "./state/actions";
+import { AudioState } from "./state/audio";
 import { DirectoryState } from "./state/directory";
 import { HistoryState } from "./state/history";
 import { Store } from "./state/store";
@@ -59,7 +64,17 @@ const language = computed(() =>
 conn.subscribeEvents((event) => store.apply(event));
 conn.subscribeEvents((event) => history.apply(event));
 conn.subscribeEvents((event) => directory.apply(event));
+const audio = new AudioState(
+  {
+    devices: () => audioDevices(conn),
+    configure: (args) => configureAudio(conn, args),
+    micTest: (on) => micTest(conn, on),
+    speakerTest: (target) => speakerTest(conn, target),
+  },
+  (error) => ui.notify(error),
+);
+conn.subscribeEvents((event) => audio.apply(event));
 conn.subscribeStatus((status) => (store.connection.value = status));
 
 const root = document.getElementById("app");
-if (root) render(<App services={{ store, ui, actions, history, directory, language }} />, root);
+if (root) render(<App services={{ store, ui, actions, history, directory, audio, language }} />, root);

@@ -27,7 +27,14 @@ export function snapshot(fields: Partial<SnapshotEvent> = {}): SnapshotEvent {
   return {
     type: "snapshot",
     schema: 1,
-    account: { server: "pbx.test", user: "1001", auth_user: "", display_name: "Alice", transport: "udp" },
+    account: {
+      server: "pbx.test",
+      user: "1001",
+      auth_user: "",
+      display_name: "Alice",
+      transport: "udp",
+      srtp: "off",
+    },
     registration: REGISTERED,
     calls: [],
     settings: SETTINGS,

@@ -26,10 +26,32 @@ OUT = ROOT / "docs" / "screenshots"
 ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
 
 
+# `capture_docs.py NAME...` rewrites only those screenshots (the others stay as committed).
+ONLY = set(sys.argv[1:])
+
+
 def shoot(page: Page, name: str) -> None:
+    if ONLY and name not in ONLY:
+        return
     page.wait_for_timeout(400)
     page.screenshot(path=str(OUT / f"{name}.png"))
     print("wrote", OUT / f"{name}.png")
+
+
+def shoot_desktop_fr(page: Page) -> None:
+    """The first-run check and Settings > Desktop and support, in French."""
+    page.get_by_role("button", name="Menu utilisateur").click()
+    page.get_by_role("menuitem", name="Vérification de l'installation").click()
+    wizard = page.get_by_role("dialog", name="Vérifiez votre installation")
+    wizard.get_by_role("button", name="Suivant").click()
+    wizard.get_by_role("button", name="Suivant").click()
+    shoot(page, "app-first-run-fr")
+    wizard.get_by_role("button", name="Passer").click()
+    page.get_by_role("button", name="Menu utilisateur").click()
+    page.get_by_role("menuitem", name="Paramètres", exact=True).click()
+    page.get_by_role("button", name="Exporter les journaux").scroll_into_view_if_needed()
+    shoot(page, "app-settings-fr")
+    page.keyboard.press("Escape")
 
 
 def main() -> int:
@@ -70,8 +92,10 @@ def main() -> int:
                 ui.command("settings.update", language="fr")
                 page.wait_for_selector("text=Répondre")
                 shoot(page, "app-main-fr")
-                ui.command("settings.update", language=None)
                 b3.hangup()
+                page.wait_for_selector("text=Répondre", state="detached")
+                shoot_desktop_fr(page)
+                ui.command("settings.update", language=None)
             ui.close()
             browser.close()
     return 0

@@ -17,6 +17,7 @@ from pbx.baresip import Baresip
 from pbx.kamailio import Kamailio
 from softphone.app import SoftphoneApp
 from support.app_harness import UiClient
+from support.browser import sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
@@ -45,11 +46,7 @@ def test_keypad_live_search_directory_tab_and_caller_name(
     artifacts: Path,
     tmp_path: Path,
 ) -> None:
-    page.get_by_label("SIP server").fill(f"127.0.0.1:{kamailio.port}")
-    page.get_by_label("User", exact=True).fill("1001")
-    page.get_by_label("Password").fill(kamailio.users["1001"])
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_text("Registered", exact=True)).to_be_visible(timeout=15_000)
+    sign_in(page, kamailio)
 
     ui = UiClient(app)
     try:

@@ -241,3 +241,19 @@ def test_notifications_off_shows_nothing(
     ui.wait_call_state("ended", start=mark)
     time.sleep(0.5)
     assert dunst.shown() == []
+
+
+def test_first_run_test_notification_is_shown_in_the_settings_language(
+    app: SoftphoneApp, dunst: Dunst
+) -> None:
+    client = UiClient(app)
+    try:
+        assert client.command("settings.update", language="fr")["ok"]
+        shown = client.command("notifications.test")
+        assert client.command("settings.update", notifications=False)["ok"]
+        refused = client.command("notifications.test")
+    finally:
+        client.close()
+    assert shown == {"ok": True, "result": {"shown": True}}
+    assert dunst.wait_shown("Les notifications du Softphone fonctionnent").startswith("Les ")
+    assert refused == {"ok": True, "result": {"shown": False}}  # off in Settings: said so

@@ -60,6 +60,8 @@ arg_keys = st.sampled_from(
         "limit",
         "call_waiting",
         "to_call_id",
+        "feature_codes",
+        "dtmf_method",
     ]
 ) | st.text(max_size=10)
 args = st.dictionaries(arg_keys, json_values, max_size=4) | json_values

@@ -40,6 +40,7 @@ class PjPeer:
         domain: str = "",
         work_dir: Path | None = None,
         log_level: int = 3,
+        srtp: str = "off",
     ) -> None:
         self.work_dir = Path(work_dir or tempfile.mkdtemp(prefix=f"pjpeer-{user}-"))
         self.record_dir = self.work_dir / "rec"
@@ -71,6 +72,8 @@ class PjPeer:
             codecs,
             "--log-level",
             str(log_level),
+            "--srtp",
+            srtp,
         ]
         if domain:
             self.argv += ["--domain", domain]

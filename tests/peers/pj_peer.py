@@ -60,6 +60,7 @@ class PeerCall(pj.Call):  # type: ignore[misc]
     def __init__(self, peer: Peer, acc: pj.Account, call_id: int = -1) -> None:
         super().__init__(acc, call_id)
         self.peer = peer
+        self.sdp_srtp: list[bool] = []
 
     def onCallState(self, prm: Any) -> None:  # noqa: N802
         info = self.getInfo()
@@ -76,6 +77,13 @@ class PeerCall(pj.Call):  # type: ignore[misc]
             if info.state == pj.PJSIP_INV_STATE_DISCONNECTED:
                 leg.last_code = info.lastStatusCode
                 leg.disconnected = True  # deleted by the main loop, never in here
+
+    def onCallSdpCreated(self, prm: Any) -> None:  # noqa: N802
+        # Every SDP we send (offer, answer, hold, resume): SDES keys (a=crypto) in an answer
+        # mean SRTP was accepted (RTP/SAVP when mandatory, RTP/AVP when optional). Kept as a
+        # list so a test sees each re-INVITE's choice.
+        sdp = str(prm.sdp.wholeSdp)
+        self.sdp_srtp.append("m=audio" in sdp and "a=crypto:" in sdp)
 
     def onCallRedirected(self, prm: Any) -> int:  # noqa: N802
         # Like a desk phone: follow a 302 (client-side call forwarding); pjsua2's default stops.
@@ -115,6 +123,10 @@ class PeerCall(pj.Call):  # type: ignore[misc]
         leg = self.peer.leg_of(self)
         if leg is not None:
             leg.dtmf += prm.digit
+            # How each digit came: RTP event (RFC 4733) or SIP INFO, for the fallback's test.
+            leg.dtmf_methods.append(
+                "sip_info" if prm.method == pj.PJSUA_DTMF_METHOD_SIP_INFO else "rfc4733"
+            )
         emit("dtmf", leg=leg.n if leg else -1, digit=prm.digit)
 
 
@@ -130,6 +142,7 @@ class Leg:
     disconnected: bool = False
     last_code: int = 0
     dtmf: str = ""
+    dtmf_methods: list[str] = field(default_factory=list)
     recording: str = ""
     recorder: pj.AudioMediaRecorder | None = None
     player: pj.AudioMediaPlayer | None = None
@@ -172,9 +185,14 @@ class Peer:
         self.ep.audDevManager().setNullDev()  # the wheel has no sound devices at all
         tcfg = pj.TransportConfig()
         tcfg.port = 0
-        tcfg.boundAddress = HOST
-        tcfg.publicAddress = HOST
-        kind = pj.PJSIP_TRANSPORT_TCP if a.transport == "tcp" else pj.PJSIP_TRANSPORT_UDP
+        tcfg.boundAddress = a.sip_address
+        tcfg.publicAddress = a.sip_address
+        kind = {"tcp": pj.PJSIP_TRANSPORT_TCP, "tls": pj.PJSIP_TRANSPORT_TLS}.get(
+            a.transport, pj.PJSIP_TRANSPORT_UDP
+        )
+        if a.transport == "tls":  # a test peer: it does not check the PBX's certificate
+            tcfg.tlsConfig.method = pj.PJSIP_TLSV1_2_METHOD
+            tcfg.tlsConfig.verifyServer = False
         self.ep.transportCreate(kind, tcfg)
         self.ep.libStart()
         self.lib_started = True
@@ -197,18 +215,24 @@ class Peer:
         a = self.args
         host, port = a.pbx.rsplit(":", 1)
         domain = a.domain or host
-        suffix = ";transport=tcp" if a.transport == "tcp" else ""
+        suffix = f";transport={a.transport}" if a.transport != "udp" else ""
         acfg = pj.AccountConfig()
         acfg.idUri = f"sip:{a.user}@{domain}"
         acfg.regConfig.registrarUri = f"sip:{host}:{port}{suffix}"
         acfg.regConfig.timeoutSec = 300
         acfg.sipConfig.proxies.append(f"sip:{host}:{port};lr{suffix}")
         acfg.sipConfig.authCreds.append(pj.AuthCredInfo("digest", "*", a.user, 0, a.password))
-        acfg.mediaConfig.transportConfig.boundAddress = HOST
-        acfg.mediaConfig.transportConfig.publicAddress = HOST
+        acfg.mediaConfig.transportConfig.boundAddress = a.sip_address
+        acfg.mediaConfig.transportConfig.publicAddress = a.sip_address
         # Random base so parallel peers rarely collide; pjsua walks up the range if busy.
         acfg.mediaConfig.transportConfig.port = random.randrange(20000, 60000, 2)
         acfg.mediaConfig.transportConfig.portRange = 200
+        acfg.mediaConfig.srtpUse = {
+            "off": pj.PJMEDIA_SRTP_DISABLED,
+            "optional": pj.PJMEDIA_SRTP_OPTIONAL,
+            "mandatory": pj.PJMEDIA_SRTP_MANDATORY,
+        }[a.srtp]
+        acfg.mediaConfig.srtpSecureSignaling = 0  # UDP peers may do SRTP too (tests)
         self.acc = PeerAccount(self)
         self.acc.create(acfg)
 
@@ -299,7 +323,9 @@ class Peer:
             "incoming": leg.incoming,
             "recording": leg.recording,
             "dtmf": leg.dtmf,
+            "dtmf_methods": list(leg.dtmf_methods),
             "last_code": leg.last_code,
+            "sdp_srtp": list(leg.call.sdp_srtp) if leg.call is not None else [],
         }
 
     def status(self) -> dict[str, Any]:
@@ -394,12 +420,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--user", required=True)
     p.add_argument("--password", required=True)
     p.add_argument("--domain", default="", help="SIP domain (default: PBX host)")
+    # NAT tests run the peer in a network namespace on a test address of its own.
+    p.add_argument("--sip-address", default=HOST, help="address for SIP and RTP")
     p.add_argument("--mode", choices=("echo", "tone", "silent"), default="echo")
     p.add_argument("--tone-hz", type=int, default=600)
     p.add_argument("--record-dir", default=".")
     p.add_argument("--control-port", type=int, default=0)
     p.add_argument("--answer-delay", type=float, default=0.0)
-    p.add_argument("--transport", choices=("udp", "tcp"), default="udp")
+    p.add_argument("--transport", choices=("udp", "tcp", "tls"), default="udp")
+    p.add_argument("--srtp", choices=("off", "optional", "mandatory"), default="off")
     p.add_argument("--codecs", default="G722,PCMA,PCMU")
     p.add_argument("--log-level", type=int, default=3)
     return p.parse_args(argv)

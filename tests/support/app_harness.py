@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -101,6 +102,9 @@ def running_app(
             log_level=log_level,
             log_file=data_dir / "engine.log",
             media_test=MediaTestConfig(play_wav=play_wav, record_dir=record_dir),
+            # Real sound devices only where a test runs its own PulseAudio (audiolab's
+            # `pulse` fixture sets PULSE_SERVER); elsewhere the null device keeps calls silent.
+            sound="PULSE_SERVER" in os.environ,
         ),
         hid_transport=hid_transport,
     )

@@ -53,3 +53,8 @@ def test_header_value_finds_compact_form() -> None:
     msg = "INVITE sip:a@b SIP/2.0\r\nf: <sip:9@h>;tag=1\r\nTo: <sip:a@b>\r\n\r\nv=0\r\nf: nope"
     assert header_value(msg, "From", "f") == "<sip:9@h>;tag=1"
     assert header_value(msg, "Contact", "m") is None
+
+
+def test_any_quoted_pair_in_a_display_name_stands_for_its_character() -> None:
+    party = parse_name_addr('"Bob \\x\\\x07\\\\ \\"B\\"" <sip:1099@example.com>;tag=1')
+    assert party.display_name == 'Bob x\\ "B"'

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 
 import pytest
 
 from softphone.domain.account import AccountConfig, Transport
 from softphone.domain.errors import ErrorKey, SoftphoneError
+from softphone.domain.window import WindowGeometry
 from softphone.settings.schema import Settings, Theme
 from softphone.settings.store import SettingsStore
 
@@ -98,3 +100,72 @@ def test_call_waiting_that_is_not_a_boolean_is_not_trusted(tmp_path: Path) -> No
     path = tmp_path / "settings.json"
     path.write_text(json.dumps({"version": 1, "call_waiting": "no"}))
     assert SettingsStore(path).settings.call_waiting is True
+
+
+def test_audio_choices_round_trip_and_default(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    assert (Settings().ring_volume, Settings().echo_cancellation) == (80, True)
+    assert Settings().audio_input is None and Settings().audio_ringer is None
+    chosen = Settings().with_changes(
+        audio_input="alsa_input.usb-Jabra",
+        audio_output="alsa_output.usb-Jabra",
+        audio_ringer="alsa_output.pci",
+        audio_names=(("alsa_input.usb-Jabra", "Jabra Evolve2 65"),),
+        ring_volume=35,
+        echo_cancellation=False,
+    )
+    SettingsStore(path).save(chosen)
+    assert SettingsStore(path).settings == chosen
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"ring_volume": 101},
+        {"ring_volume": -1},
+        {"ring_volume": True},
+        {"ring_volume": "50"},
+        {"audio_input": ""},
+        {"audio_output": 7},
+        {"audio_ringer": "x" * 257},
+        {"echo_cancellation": "yes"},
+    ],
+)
+def test_bad_audio_values_are_refused_with_the_field(changes: dict[str, object]) -> None:
+    with pytest.raises(SoftphoneError) as err:
+        Settings().with_changes(**changes)
+    assert err.value.key is ErrorKey.INVALID_ARGUMENT
+    assert err.value.field == next(iter(changes))
+
+
+def test_a_bad_audio_value_on_disk_gives_defaults(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    path.write_text(json.dumps({"ring_volume": 900}))
+    store = SettingsStore(path)
+    assert store.settings.ring_volume == 80
+    assert store.recovered_from is not None
+
+
+def test_update_from_two_threads_loses_no_change(tmp_path: Path) -> None:
+    """The window's geometry is saved while the UI changes settings: neither may undo the other."""
+    store = SettingsStore(tmp_path / "settings.json")
+    start = threading.Barrier(2)
+
+    def move() -> None:
+        start.wait()
+        for i in range(200):
+            store.update(window=WindowGeometry(i, i, 800, 600))
+
+    def toggle() -> None:
+        start.wait()
+        for i in range(200):
+            store.update(dnd=i % 2 == 0)
+
+    threads = [threading.Thread(target=move), threading.Thread(target=toggle)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    final = SettingsStore(tmp_path / "settings.json").settings
+    assert final.window == WindowGeometry(199, 199, 800, 600)
+    assert final.dnd is False  # the last toggle (i = 199) turned it off

@@ -67,6 +67,8 @@ def test_registration_and_account_events() -> None:
             "auth_user": "",
             "display_name": "",
             "transport": "udp",
+            "srtp": "off",
+            "dtmf_method": "rfc4733",
         },
     }
     assert wire.to_wire(CallRemoved("abc")) == {"type": "call_removed", "call_id": "abc"}

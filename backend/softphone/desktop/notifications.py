@@ -82,6 +82,25 @@ class CallNotifier:
 
     # --- bus side: any thread, never blocks -----------------------------------------------
 
+    def show_test(self, timeout: float = 10.0) -> bool:
+        """Show a test notification (first-run check); True when a server took it. Any thread."""
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return False
+        future = asyncio.run_coroutine_threadsafe(self._show_test(), loop)
+        try:
+            return future.result(timeout)
+        except Exception:
+            log.exception("test notification failed")
+            return False
+
+    async def _show_test(self) -> bool:
+        if not await self._usable():
+            return False
+        language = self._language()
+        await self._send(text("test_title", language), text("test_body", language), timeout=8)
+        return True
+
     def _enqueue(self, event: Event | None) -> None:
         loop, queue = self._loop, self._queue
         if loop is None or queue is None or loop.is_closed():

@@ -12,9 +12,14 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+import platformdirs
+
+from softphone.domain.window import Rect, WindowGeometry, clamp_to_screens
+
 log = logging.getLogger(__name__)
 
 DEFAULT_MIN_SIZE = (400, 560)
+GEOMETRY_DEBOUNCE_S = 0.5  # a drag sends dozens of moves: save once it settles
 
 
 class _Shown(enum.Enum):
@@ -88,6 +93,11 @@ class AppWindow:
         storage_path: Path | None = None,
         on_closed: Callable[[], None] | None = None,
         debug: bool = False,
+        geometry: WindowGeometry | None = None,
+        on_geometry: Callable[[WindowGeometry], None] | None = None,
+        start_hidden: bool = False,
+        hide_on_close: Callable[[], bool] | None = None,
+        on_gui_ready: Callable[[], None] | None = None,
     ) -> None:
         self._url = url
         self._title = title
@@ -105,6 +115,17 @@ class AppWindow:
         self._close_requested = False
         self._shown = False
         self._shown_as = _Shown.NORMAL
+        self._geometry = geometry
+        self._on_geometry = on_geometry
+        self._start_hidden = start_hidden
+        self._hidden = start_hidden
+        # Asked when the user closes the window: True hides it (the tray keeps the app).
+        self._hide_on_close = hide_on_close
+        self._on_gui_ready = on_gui_ready  # GUI thread, before the loop: builds the tray
+        self._quitting = False
+        self._webview: Any = None
+        self._save_timer: threading.Timer | None = None
+        self._last_saved: WindowGeometry | None = geometry
 
     def run(self) -> None:
         """Open the window and block until it is closed. Must be called on the main thread."""
@@ -112,24 +133,42 @@ class AppWindow:
             raise RuntimeError("AppWindow.run() must be called on the main thread")
         _allow_webengine_as_root()
         import webview  # imported late: it reads the environment set above on import
+        import webview.platforms.qt as qt_gui
 
-        self._window = self._create(webview)
+        self._webview = webview
+        # Creates the QApplication on this (the GUI) thread; pywebview reuses it.
+        get_screens: Any = qt_gui.get_screens
+        screens = [Rect(s.x, s.y, s.width, s.height) for s in get_screens()]
+        if self._on_gui_ready is not None:
+            self._on_gui_ready()
+        self._window = self._create(webview, screens)
         self._created.set()
         try:
             webview.start(gui="qt", debug=self._debug, **self._storage_options())
         finally:
+            self._cancel_save()
             _release_stuck_js_calls(self._browser)
             self._closed.set()
             if self._on_closed is not None:
                 self._on_closed()
 
-    def _create(self, webview: Any) -> Any:
+    def _create(self, webview: Any, screens: list[Rect]) -> Any:
+        placement: dict[str, Any] = {"width": self._size[0], "height": self._size[1]}
+        if self._geometry is not None:
+            fitted = clamp_to_screens(self._geometry, screens, self._min_size)
+            placement = {
+                "x": fitted.x,
+                "y": fitted.y,
+                "width": fitted.width,
+                "height": fitted.height,
+                "maximized": fitted.maximized and not self._start_hidden,
+            }
         window = webview.create_window(
             self._title,
             url=self._url,
-            width=self._size[0],
-            height=self._size[1],
             min_size=self._min_size,
+            hidden=self._start_hidden,
+            **placement,
             # pywebview otherwise injects CSS that forbids selecting text; the frontend's own
             # CSS decides (numbers and addresses should be copyable).
             text_select=True,
@@ -138,6 +177,9 @@ class AppWindow:
         window.events.minimized += self._on_minimized
         window.events.maximized += self._on_maximized
         window.events.restored += self._on_restored
+        window.events.moved += self._schedule_save
+        window.events.resized += self._schedule_save
+        window.events.closing += self._on_closing
         return window
 
     def _storage_options(self) -> dict[str, Any]:
@@ -164,15 +206,111 @@ class AppWindow:
 
     def _on_maximized(self) -> None:
         self._shown_as = _Shown.MAXIMIZED
+        self._schedule_save()
 
     def _on_restored(self) -> None:
         self._shown_as = _Shown.NORMAL
+        self._schedule_save()
+
+    def _on_closing(self) -> bool:
+        """GUI thread. False cancels the close: the window hides and the tray keeps the app."""
+        self._save_geometry()
+        if self._quitting or self._hide_on_close is None or not self._hide_on_close():
+            return True
+        self._hidden = True
+        self._window.hide()
+        return False
+
+    # --- size and position memory ---------------------------------------------------------
+
+    def _schedule_save(self, *_args: Any) -> None:
+        with self._lock:
+            if self._save_timer is not None:
+                self._save_timer.cancel()
+            timer = threading.Timer(GEOMETRY_DEBOUNCE_S, self._save_geometry)
+            timer.daemon = True
+            self._save_timer = timer
+        timer.start()
+
+    def _cancel_save(self) -> None:
+        with self._lock:
+            if self._save_timer is not None:
+                self._save_timer.cancel()
+                self._save_timer = None
+
+    def current_geometry(self) -> WindowGeometry | None:
+        """Where the window is now; while maximized, the normal rectangle it restores to."""
+        browser = self._browser
+        if browser is None or self._on_geometry is None:
+            return None
+        try:
+            maximized = bool(browser.isMaximized())
+            minimized = bool(browser.isMinimized())
+            pos, size = browser.pos(), browser.size()
+            rect = (int(pos.x()), int(pos.y()), int(size.width()), int(size.height()))
+        except RuntimeError:  # the Qt widget is already deleted
+            return None
+        previous = self._last_saved
+        if (maximized or minimized) and previous is not None:
+            rect = (previous.x, previous.y, previous.width, previous.height)
+        if minimized:
+            maximized = previous.maximized if previous is not None else False
+        try:
+            return WindowGeometry(*rect, maximized=maximized)
+        except ValueError:
+            return None
+
+    def _save_geometry(self) -> None:
+        geometry = self.current_geometry()
+        if geometry is None or geometry == self._last_saved or self._on_geometry is None:
+            return
+        self._last_saved = geometry
+        try:
+            self._on_geometry(geometry)
+        except Exception:
+            log.exception("could not save the window geometry")
+
+    def ask_save_path(self, filename: str) -> Path | None:
+        """The native save dialog (any thread; blocks until answered); None when cancelled."""
+        window = self._live_window()
+        if window is None:
+            return None
+        downloads = Path(platformdirs.user_downloads_dir())
+        chosen = window.create_file_dialog(
+            self._webview.FileDialog.SAVE,
+            directory=str(downloads if downloads.is_dir() else Path.home()),
+            save_filename=filename,
+            file_types=("Zip archive (*.zip)",),
+        )
+        if not chosen:
+            return None
+        return Path(chosen if isinstance(chosen, str) else chosen[0])
+
+    def set_start_hidden(self, hidden: bool) -> None:
+        """Before `run()` creates the window (from `on_gui_ready`): start hidden or shown."""
+        self._start_hidden = hidden
+        self._hidden = hidden
+
+    def hide(self) -> None:
+        """Hide to the tray. Any thread."""
+        window = self._live_window()
+        if window is not None:
+            self._hidden = True
+            window.hide()
+
+    def toggle(self) -> None:
+        """The tray icon was clicked: hide a shown window, show a hidden one."""
+        if self._hidden:
+            self.show_and_focus()
+        else:
+            self.hide()
 
     def show_and_focus(self) -> None:
         """Bring the window to the front (a second launch handed over). Any thread."""
         window = self._live_window()
         if window is None:
             return
+        self._hidden = False
         window.show()
         if self._shown_as is _Shown.MINIMIZED:
             # Qt's restore also raises and activates the window.
@@ -186,11 +324,18 @@ class AppWindow:
     def close(self) -> None:
         """Close the window, which makes `run()` return. Any thread; idempotent."""
         with self._lock:
+            self._quitting = True  # a real close: not hidden to the tray
             self._close_requested = True
             shown = self._shown
         window = self._live_window()
         if window is not None and shown:
             window.destroy()
+
+    def request_close(self) -> None:
+        """What the title bar's close button does: may only hide to the tray. Any thread."""
+        window = self._live_window()
+        if window is not None:
+            window.destroy()  # Qt's closeEvent runs, and with it the closing handler
 
     def evaluate_ready(self) -> bool:
         """True once the page has finished loading. Cheap and non-blocking."""

@@ -18,6 +18,21 @@ class Transport(StrEnum):
     TLS = "tls"
 
 
+class SrtpMode(StrEnum):
+    """Media encryption (SRTP, keys exchanged in SDP: SDES) for the account's calls."""
+
+    OFF = "off"  # plain RTP only
+    OPTIONAL = "optional"  # encrypt when the other side accepts, else plain RTP
+    MANDATORY = "mandatory"  # encrypted or no call (488); keys travel in SIP, so TLS only
+
+
+class DtmfMethod(StrEnum):
+    """How in-call digits are sent: RTP events (RFC 4733) or, for PBXs that need it, SIP INFO."""
+
+    RFC4733 = "rfc4733"
+    SIP_INFO = "sip_info"
+
+
 class RegistrationState(StrEnum):
     UNCONFIGURED = "unconfigured"
     REGISTERING = "registering"
@@ -35,6 +50,8 @@ class AccountConfig:
     auth_user: str = ""
     display_name: str = ""
     transport: Transport = Transport.UDP
+    srtp: SrtpMode = SrtpMode.OFF
+    dtmf_method: DtmfMethod = DtmfMethod.RFC4733
 
     def __post_init__(self) -> None:
         host, port = split_host_port(self.server)
@@ -46,6 +63,9 @@ class AccountConfig:
             raise SoftphoneError(ErrorKey.INVALID_ARGUMENT, "auth_user")
         if len(self.display_name) > 64 or any(ord(c) < 32 or c == '"' for c in self.display_name):
             raise SoftphoneError(ErrorKey.INVALID_ARGUMENT, "display_name")
+        if self.srtp is SrtpMode.MANDATORY and self.transport is not Transport.TLS:
+            # SDES keys are in the SDP: over UDP/TCP anyone on the path reads them.
+            raise SoftphoneError(ErrorKey.SRTP_NEEDS_TLS, "srtp")
 
     @property
     def host(self) -> str:

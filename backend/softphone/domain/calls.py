@@ -38,6 +38,8 @@ class EndReason(StrEnum):
     TRANSFERRED = "transferred"  # we handed the call over (REFER accepted by the peer)
     REFUSED_DND = "refused_dnd"  # incoming, refused (486) because do-not-disturb is on
     FORWARDED = "forwarded"  # incoming, redirected (302) by client-side call forwarding
+    MEDIA_REFUSED = "media_refused"  # 488/606: the other side accepts none of our media offers
+    ENCRYPTION_REFUSED = "encryption_refused"  # 488 while our SRTP is mandatory
 
 
 ACTIVE_STATES = frozenset({CallState.CONNECTING, CallState.CONNECTED, CallState.HELD})

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from softphone.domain.account import AccountConfig
+from softphone.domain.network import NetworkSettings
 from softphone.domain.policy import Forwarding
 
 
@@ -19,6 +20,8 @@ class ConfigureAccount(EngineCommand):
     account: AccountConfig
     password: str
     request_id: int = 0
+    network: NetworkSettings = field(default_factory=NetworkSettings)
+    turn_password: str = ""
 
     def __repr__(self) -> str:  # never let the password reach a log line
         return (
@@ -142,4 +145,24 @@ class PickupCall(EngineCommand):
 
     call_id: str
     extension: str
+    request_id: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Reregister(EngineCommand):
+    """REGISTER now (a retry, or the PBX answers again). `outage`: the PBX may have lost our
+    subscriptions too, so BLF subscribes again once the registrar accepts us."""
+
+    outage: bool = False
+    request_id: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class SetAudioRoute(EngineCommand):
+    """The devices of call audio (ids from audio/devices.py; None: the system default) and
+    echo cancellation. The engine opens them while a call needs audio, and switches live."""
+
+    input: str | None = None
+    output: str | None = None
+    echo_cancellation: bool = True
     request_id: int = 0

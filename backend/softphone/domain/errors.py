@@ -25,7 +25,13 @@ class ErrorKey(StrEnum):
     DIRECTORY_BAD_RESPONSE = "directory_bad_response"  # the server answered, but nonsense
     DIRECTORY_NOT_CONFIGURED = "directory_not_configured"
     TLS_FAILED = "tls_failed"  # the server's certificate was refused (or TLS could not start)
+    TLS_UNTRUSTED = "tls_untrusted"  # the PBX's certificate is not trusted (self-signed...)
+    SRTP_NEEDS_TLS = "srtp_needs_tls"  # mandatory SRTP asked for over UDP/TCP signalling
+    CERTIFICATE_CHANGED = "certificate_changed"  # not the certificate the user was shown
+    TLS_NAME_MISMATCH = "tls_name_mismatch"  # the certificate is for another server name
     CONTACT_NOT_FOUND = "contact_not_found"
+    EXPORT_FAILED = "export_failed"  # the log archive could not be built or written
+    AUDIO_DEVICE_FAILED = "audio_device_failed"  # a sound device could not be opened
     INTERNAL_ERROR = "internal_error"
 
 

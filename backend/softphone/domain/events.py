@@ -52,6 +52,22 @@ class EngineCallReported(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class AudioStatusReported(Event):
+    """Call audio on the devices: whether streams run, on what, and the glitch counters
+    (underruns: the speaker wanted samples we did not have; overruns: microphone samples
+    dropped). `error` names a device that failed to open (the system default was used)."""
+
+    running: bool
+    input: str | None = None
+    output: str | None = None
+    echo_cancellation: bool = False
+    underruns: int = 0
+    overruns: int = 0
+    frames: int = 0
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class CommandCompleted(Event):
     """Reply to an engine command that carried a request id."""
 

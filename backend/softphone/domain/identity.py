@@ -13,6 +13,7 @@ MAX_URI = 256
 _BIDI_CONTROLS = frozenset(
     "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
 )
+_QUOTED_PAIR = re.compile(r"\\(.)", re.DOTALL)
 _NAME_ADDR = re.compile(r'^\s*(?:"((?:[^"\\]|\\.)*)"|([^<"]*?))\s*<([^>]*)>')
 
 
@@ -46,9 +47,8 @@ def parse_name_addr(value: str) -> RemoteParty:
     match = _NAME_ADDR.match(value)
     if match:
         quoted, token, uri = match.groups()
-        name = (
-            quoted.replace('\\"', '"').replace("\\\\", "\\") if quoted is not None else token or ""
-        )
+        # Any quoted-pair stands for its character (RFC 3261 25.1), not only \" and \\.
+        name = _QUOTED_PAIR.sub(r"\1", quoted) if quoted is not None else token or ""
     else:
         name, uri = "", value.split(";", 1)[0]
     uri = clean_text(uri, MAX_URI)

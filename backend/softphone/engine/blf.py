@@ -10,7 +10,6 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pjsua2 as pj
 
@@ -27,6 +26,7 @@ from softphone.domain.dialoginfo import (
 from softphone.domain.errors import ErrorKey, SoftphoneError
 from softphone.domain.events import Event, LineStateReported
 from softphone.domain.identity import header_value, number_from_uri, parse_name_addr
+from softphone.engine.native import pjsua_library
 from softphone.engine.pj_adapters import BuddyCallbacks, PjAccount, PjBuddy
 
 log = logging.getLogger(__name__)
@@ -44,15 +44,6 @@ _MAX_BUDDIES = 256  # PJSUA_MAX_BUDDIES in the pjsua2 wheel (checked: the 257th 
 # Kamailio's NOTIFY for an idle line has no body and no Content-Type: go by the Event header.
 _SIP_USER = re.compile(r"^[A-Za-z0-9*#+._-]{1,64}$")
 _DIALOG_EVENT = re.compile(r"\n(?:event|o)[ \t]*:[ \t]*dialog\b", re.IGNORECASE)
-
-
-def _pjsua_library() -> ctypes.CDLL:
-    # The C functions are exported by the loaded SWIG module (PJSUA2-FACTS.md).
-    module = Path(pj.__file__).with_name("pjsua2.py")
-    candidates = sorted(module.parent.glob("_pjsua2*.so")) + sorted(
-        module.parent.glob("_pjsua2*.pyd")
-    )
-    return ctypes.CDLL(str(candidates[0]))
 
 
 class NotifyTap:
@@ -142,7 +133,7 @@ class EngineBlf(BuddyCallbacks):
         that made idle CPU 4x and call setup 5x slower (measured), so pay for it only while
         colleagues are monitored and their NOTIFY bodies are needed."""
         if self._lib is None:
-            self._lib = _pjsua_library()
+            self._lib = pjsua_library()
         level = max(4, self._base_log_level) if self._watched else self._base_log_level
         self._lib.pj_log_set_level(ctypes.c_int(level))
 
@@ -240,7 +231,7 @@ class EngineBlf(BuddyCallbacks):
             buddy.create(account, bcfg)
             if not presence:
                 if self._lib is None:
-                    self._lib = _pjsua_library()
+                    self._lib = pjsua_library()
                 status = self._lib.pjsua_buddy_subscribe_dlg_event(ctypes.c_int(buddy.getId()), 1)
                 if status != 0:
                     log.warning("dialog subscription to %s failed: %s", watched.extension, status)

@@ -10,13 +10,14 @@ from collections.abc import Callable
 import pjsua2 as pj
 
 from softphone.domain import commands as cmd
+from softphone.domain.account import DtmfMethod
 from softphone.domain.calls import CallDirection, CallState, EndReason
 from softphone.domain.dialoginfo import Dialog
 from softphone.domain.errors import ErrorKey, SoftphoneError
 from softphone.domain.events import Event
 from softphone.domain.identity import header_value, parse_name_addr
 from softphone.domain.policy import Action, decide
-from softphone.engine import mapping
+from softphone.engine import mapping, tls
 from softphone.engine.call_record import CallRecord
 from softphone.engine.config import EngineConfig
 from softphone.engine.pj_adapters import PjAccount, PjCall
@@ -44,8 +45,10 @@ class EngineCalls:
         config: EngineConfig,
         emit: Callable[[Event], None],
         account: Callable[[], PjAccount | None],
+        ensure_clock: Callable[[], None],
     ) -> None:
         self._ep = ep
+        self._ensure_clock = ensure_clock
         self._config = config
         self._emit = emit
         self._account = account
@@ -76,6 +79,22 @@ class EngineCalls:
 
     def __bool__(self) -> bool:
         return bool(self._calls)
+
+    def needs_audio(self) -> bool:
+        """A call that has, or is about to have, sound: ringback, early media and the first
+        words must not wait for the devices to open."""
+        return any(
+            r.media.audio is not None
+            or r.direction is CallDirection.OUTGOING
+            # Ringing in: open the devices now, so the first words after Answer are heard
+            # (opening takes up to ~1.5 s through PulseAudio); not for calls being refused.
+            or (r.direction is CallDirection.INCOMING and r.local_action is None)
+            for r in self._calls.values()
+        )
+
+    def pj_calls(self) -> list[PjCall]:
+        """The live pjsua2 calls (media statistics read them on this thread)."""
+        return [record.call for record in self._calls.values()]
 
     # --- commands ---------------------------------------------------------------------------
 
@@ -156,7 +175,15 @@ class EngineCalls:
         record = self._record(command.call_id)
         if not record.was_connected:
             raise SoftphoneError(ErrorKey.INVALID_STATE)
-        record.call.dialDtmf(command.digits)
+        account = self._account()
+        if account is not None and account.dtmf_method is DtmfMethod.SIP_INFO:
+            # Fallback for PBXs that drop RTP events: one INFO per digit (application/dtmf-relay).
+            prm = pj.CallSendDtmfParam()
+            prm.method = pj.PJSUA_DTMF_METHOD_SIP_INFO
+            prm.digits = command.digits
+            record.call.sendDtmf(prm)
+        else:
+            record.call.dialDtmf(command.digits)
 
     def _confirmed(self, call_id: str) -> CallRecord:
         record = self._record(call_id)
@@ -304,6 +331,8 @@ class EngineCalls:
             reason = mapping.end_reason(
                 code, record.direction, record.was_connected, record.local_action
             )
+            account = self._account()
+            reason = tls.end_reason(reason, code, account.srtp if account else None)
             del self._calls[call.app_id]
             self._graveyard.append(record)
             self._report(record, state, code, reason)
@@ -334,6 +363,8 @@ class EngineCalls:
             or (status == pj.PJSUA_CALL_MEDIA_NONE and record.hold_wanted)
             for _, status in audio
         )
+        if any(status in _MEDIA_PRESENT for _, status in audio):
+            self._ensure_clock()
         for index, status in audio:
             # REMOTE_HOLD too: the peer's music on hold must still reach the speaker.
             if status in _MEDIA_PRESENT:

@@ -26,4 +26,11 @@ class EngineConfig:
     max_calls: int = 4  # the pjsua2 wheel is compiled with PJSUA_MAX_CALLS = 4
     log_level: int = 3  # pjsip log level (4+ logs every SIP message)
     log_file: Path | None = None
+    # Call audio on the sound devices (audio/); off: pjsua's null device, calls are silent
+    # (tests that need no sound, servers).
+    sound: bool = True
     media_test: MediaTestConfig = field(default_factory=MediaTestConfig)
+    # CAs the TLS transport trusts (the system's plus certificates the user trusted); the
+    # app rewrites the file, OpenSSL rereads it per connection. None: the system bundle.
+    tls_ca_file: Path | None = None
+    tls_verify_server: bool = True

@@ -44,11 +44,7 @@ class CallMedia:
         """(Re)connect the call's audio; called on every media update, since a re-INVITE can
         replace the call's bridge port and drop every connection it had."""
         self.audio = audio
-        devices = ep.audDevManager()
-        if not devices.sndIsActive():
-            # pjsua closes the idle (null) device after sndAutoCloseTime and cannot reopen a
-            # null device by itself; without it the bridge has no clock and no audio flows.
-            devices.setNullDev()
+        devices = ep.audDevManager()  # the caller made sure the bridge has a clock
         audio.startTransmit(devices.getPlaybackDevMedia())
         if test.play_wav is not None and self.player is None:
             self.player = pj.AudioMediaPlayer()

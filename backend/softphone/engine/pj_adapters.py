@@ -9,6 +9,8 @@ from typing import Any, Protocol, TypeVar
 
 import pjsua2 as pj
 
+from softphone.domain.account import DtmfMethod, SrtpMode
+
 log = logging.getLogger(__name__)
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -48,10 +50,14 @@ class PjAccount(pj.Account):  # type: ignore[misc]
     def __init__(self, engine: EngineCallbacks) -> None:
         super().__init__()
         self._engine = engine
+        self.last_reason = ""
+        self.srtp: SrtpMode | None = None  # the account's SRTP mode, to explain a 488
+        self.dtmf_method = DtmfMethod.RFC4733  # how _send_dtmf sends digits on its calls
 
     @_contained
     def onRegState(self, prm: pj.OnRegStateParam) -> None:  # noqa: N802 (pjsua2 API)
         info = self.getInfo()
+        self.last_reason = str(prm.reason)  # a TLS failure is named only here (code is 503)
         self._engine.on_reg_state(int(prm.code), bool(info.regIsActive))
 
     @_contained

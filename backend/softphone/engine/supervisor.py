@@ -44,6 +44,7 @@ class EngineSupervisor:
         self._account_command: cmd.ConfigureAccount | None = None
         self._policy_command: cmd.SetIncomingPolicy | None = None
         self._monitored_command: cmd.SetMonitored | None = None
+        self._audio_command: cmd.SetAudioRoute | None = None
         self._stopping = False
         self._restarts = 0
         self._started = threading.Event()
@@ -105,6 +106,8 @@ class EngineSupervisor:
             self._policy_command = command
         elif isinstance(command, cmd.SetMonitored):
             self._monitored_command = command
+        elif isinstance(command, cmd.SetAudioRoute):
+            self._audio_command = command
         with self._lock:
             if self._conn is None:
                 raise SoftphoneError(ErrorKey.ENGINE_UNAVAILABLE)
@@ -187,6 +190,8 @@ class EngineSupervisor:
         self._spawn(config)
         if not self._started.wait(15.0):
             return
+        if self._audio_command is not None:  # devices before any call needs them
+            self.send(self._audio_command)
         # The policy first: an INVITE may arrive as soon as the account registers.
         if self._policy_command is not None:
             self.send(self._policy_command)

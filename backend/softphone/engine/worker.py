@@ -29,7 +29,22 @@ from softphone.engine.blf import EngineBlf
 from softphone.engine.calls import EngineCalls
 from softphone.engine.config import EngineConfig
 from softphone.engine.media import configure_codecs
+from softphone.engine.nat import (
+    AddressWatcher,
+    StunServers,
+    apply_account_nat,
+    rebind_sip_transports,
+)
 from softphone.engine.pj_adapters import PjAccount, PjLogWriter
+from softphone.engine.sip_guard import SipGuard
+from softphone.engine.sound import BUSY_POLL_MS, EngineSound
+from softphone.engine.stats import CallStats
+from softphone.engine.tls import (
+    apply_account_security,
+    create_tls_transport,
+    no_delay,
+    registration_error,
+)
 
 log = logging.getLogger(__name__)
 
@@ -47,9 +62,13 @@ class Engine:
         self._emit = emit
         self._commands: queue.SimpleQueue[cmd.EngineCommand] = queue.SimpleQueue()
         self._ep = pj.Endpoint()
+        self._sip_guard = SipGuard()  # lives as long as the endpoint that holds its module
         self._account: PjAccount | None = None
         self._unregistering = False
-        self._calls = EngineCalls(self._ep, config, emit, lambda: self._account)
+        self._sound = EngineSound(self._ep, config.sound, emit)
+        self._calls = EngineCalls(
+            self._ep, config, emit, lambda: self._account, self._sound.ensure_clock
+        )
         self._blf = EngineBlf(emit, lambda: self._account, config.log_level)
         self._log_writer = PjLogWriter(config.log_level, self._blf.tap.offer)
         self._was_registered = False
@@ -57,6 +76,9 @@ class Engine:
         self._transports: dict[Transport, int] = {}
         self._wake_port = 0
         self._running = False
+        self._stats = CallStats(emit)
+        self._stun = StunServers(self._ep)
+        self._watcher: AddressWatcher | None = None
         self.sip_port = 0
 
     # --- lifecycle --------------------------------------------------------------------------
@@ -78,12 +100,18 @@ class Engine:
         ep_cfg.medConfig.clockRate = 16000
         ep_cfg.medConfig.sndClockRate = 16000
         ep_cfg.medConfig.ecTailLen = 0  # echo cancellation belongs to the device layer
+        # Continuous RTP (no silence suppression): keeps NAT mappings of the media open and
+        # lets the far end tell "no audio" from silence.
+        ep_cfg.medConfig.noVad = True
         self._ep.libInit(ep_cfg)
         self._create_transports()
         self._ep.libStart()
+        self._sip_guard.install()  # before any packet is read: see sip_guard.py
         self._ep.audDevManager().setNullDev()
         configure_codecs(self._ep)
         self._blf.apply_log_level()
+        # Address changes matter only when bound to every interface (as in real use).
+        self._watcher = AddressWatcher(self._ep, self._emit, not self._config.bind_address)
         self._running = True
         self._emit(EngineStarted(pid=os.getpid(), sip_port=self.sip_port))
 
@@ -98,10 +126,15 @@ class Engine:
             tcfg.boundAddress = bind
             if self._config.public_address:
                 tcfg.publicAddress = self._config.public_address
+            if transport is Transport.TCP:
+                tcfg.sockOptParams = no_delay()  # Nagle delayed call setup (see tls.py)
             tid = self._ep.transportCreate(kind, tcfg)
             self._transports[transport] = tid
             if not self.sip_port:
                 self.sip_port = int(self._ep.transportGetInfo(tid).localName.rsplit(":", 1)[1])
+        tls_id = create_tls_transport(self._ep, self._config)
+        if tls_id is not None:
+            self._transports[Transport.TLS] = tls_id
         wake = pj.TransportConfig()
         wake.port = 0
         wake.boundAddress = "127.0.0.1"
@@ -113,13 +146,27 @@ class Engine:
         while self._running:
             self._ep.libHandleEvents(self._poll_ms())
             self._calls.after_events()
+            self._sound.update(self._calls.needs_audio())
             self._blf.after_events()
+            self._stats.sample(self._calls.pj_calls())
+            if self._watcher is not None:
+                self._watcher.poll(self._account is not None)
             self._drain_commands()
         self._destroy()
 
     def _poll_ms(self) -> int:
         """Sleep until the next deadline (spread subscriptions, no-answer forwarding)."""
-        due = [d for d in (self._blf.next_due(), self._calls.next_deadline()) if d is not None]
+        if self._sound.busy():
+            return BUSY_POLL_MS  # sound devices opening or closing: attach them promptly
+        nat_due = (
+            self._stats.next_due(bool(self._calls)),
+            self._watcher.next_due() if self._watcher else None,
+        )
+        due = [
+            d
+            for d in (self._blf.next_due(), self._calls.next_deadline(), *nat_due)
+            if d is not None
+        ]
         if not due:
             return _IDLE_POLL_MS
         wait_ms = int((min(due) - time.monotonic()) * 1000) + 1
@@ -127,6 +174,7 @@ class Engine:
 
     def _destroy(self) -> None:
         """Hang up, unregister (bounded wait), release every pj object, then destroy."""
+        self._sound.shutdown()  # no audio callback may reach the bridge while it goes
         try:
             self._ep.hangupAllCalls()
             if self._account is not None:
@@ -198,21 +246,34 @@ class Engine:
             cmd.Shutdown: self._shutdown,  # type: ignore[dict-item]
             **self._calls.handlers(),
             **self._blf.handlers(),
+            **self._sound.handlers(),
             cmd.PickupCall: self._pickup,  # type: ignore[dict-item]
+            cmd.Reregister: self._reregister,  # type: ignore[dict-item]
         }
 
     def _configure_account(self, command: cmd.ConfigureAccount) -> None:
         self._drop_account()
         account = command.account
+        if command.network.sip_port and command.network.sip_port != self.sip_port:
+            self.sip_port = rebind_sip_transports(
+                self._ep,
+                self._transports,
+                self._config.bind_address,
+                self._config.public_address,
+                command.network.sip_port,
+            )
         acfg = pj.AccountConfig()
         name = account.display_name.replace('"', "")
         acfg.idUri = f'"{name}" <{account.aor}>' if name else account.aor
         acfg.regConfig.registrarUri = account.registrar
         acfg.regConfig.timeoutSec = 300
         acfg.regConfig.retryIntervalSec = 30
-        acfg.sipConfig.transportId = self._transports.get(
-            account.transport, self._transports[Transport.UDP]
-        )
+        if account.transport not in self._transports:  # TLS could not start: never fall back
+            failed = Registration(RegistrationState.FAILED, ErrorKey.TLS_FAILED)
+            self._emit(RegistrationReported(failed))
+            return
+        acfg.sipConfig.transportId = self._transports[account.transport]
+        apply_account_security(acfg, account)
         cred = pj.AuthCredInfo(
             "digest", "*", account.auth_user or account.user, 0, command.password
         )
@@ -222,8 +283,12 @@ class Engine:
         # Our DND reaches colleagues as PIDF presence (Kamailio's presence module keeps it);
         # pjsua sends the first PUBLISH once registered, with the status set below.
         acfg.presConfig.publishEnabled = True
+        apply_account_nat(acfg, account, command.network, command.turn_password)
+        self._stun.apply(command.network.stun_server)
         self._unregistering = False
         self._account = PjAccount(self)
+        self._account.srtp = account.srtp
+        self._account.dtmf_method = account.dtmf_method
         self._emit(RegistrationReported(Registration(RegistrationState.REGISTERING)))
         self._account.create(acfg, True)
         self._publish_presence()
@@ -264,6 +329,16 @@ class Engine:
         self._account = None
         return True
 
+    def _reregister(self, command: cmd.Reregister) -> None:
+        if self._account is None:
+            return
+        if command.outage:
+            self._was_registered = False  # the next 200 subscribes BLF again
+        try:
+            self._account.setRegistration(True)
+        except pj.Error as exc:  # a REGISTER is already in flight: its retransmission will do
+            log.info("re-register: %s", exc.info())
+
     def _pickup(self, command: cmd.PickupCall) -> dict[str, object]:
         dialog, caller_uri = self._blf.pickup_target(command.extension)
         return self._calls.pickup(command.call_id, caller_uri, dialog)
@@ -275,8 +350,13 @@ class Engine:
 
     def on_reg_state(self, code: int, active: bool) -> None:
         reg = mapping.registration(code, active, self._unregistering)
+        tls_error = registration_error(self._account.last_reason if self._account else "")
+        if tls_error is not None and reg.state is RegistrationState.FAILED:
+            reg = Registration(RegistrationState.FAILED, tls_error, code)
         self._emit(RegistrationReported(reg))
         registered = reg.state is RegistrationState.REGISTERED
+        if registered and self._watcher is not None:
+            self._watcher.on_registered()
         if registered and not self._was_registered:
             # First registration, or back after an outage (PBX restart, network): the PBX may
             # have forgotten our subscriptions, so make them again.

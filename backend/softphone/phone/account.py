@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import socket
 import threading
+from collections.abc import Callable
 
 from softphone.bus import EventBus
 from softphone.domain import commands as cmd
@@ -17,6 +18,7 @@ from softphone.domain.events import (
     RegistrationReported,
 )
 from softphone.engine.supervisor import EngineSupervisor
+from softphone.phone.registration_watch import Probe, RegistrationWatch, probe_registrar
 from softphone.settings.secrets import SecretStore
 from softphone.settings.store import SettingsStore
 
@@ -33,7 +35,14 @@ class AccountManager:
     """Owns the configured account and the registration state shown to the user."""
 
     def __init__(
-        self, bus: EventBus, engine: EngineSupervisor, settings: SettingsStore, secrets: SecretStore
+        self,
+        bus: EventBus,
+        engine: EngineSupervisor,
+        settings: SettingsStore,
+        secrets: SecretStore,
+        probe: Probe = probe_registrar,
+        *,
+        prepare_tls: Callable[[AccountConfig], None] | None = None,
     ) -> None:
         self._bus = bus
         self._engine = engine
@@ -43,6 +52,10 @@ class AccountManager:
         self._registration = Registration(RegistrationState.UNCONFIGURED)
         self._generation = 0  # bumps on every (re)configuration, so waiters ignore stale reports
         self._setup_lock = threading.Lock()
+        # Writes the CA bundle for this account's server before the engine connects to it.
+        self._prepare_tls = prepare_tls
+        # Keeps the accepted account registered (PBX restart, network loss); app.py starts it.
+        self.watch = RegistrationWatch(engine.send, self._set_registration, probe)
         bus.subscribe(RegistrationReported, self._on_reported)
         bus.subscribe(EngineFailed, self._on_engine_failed)
 
@@ -74,6 +87,7 @@ class AccountManager:
         if password_override is not None:
             self._secrets.set(secret_key(account), password_override, remember=False)
         self._configure(account, password)
+        self.watch.watch(account)  # saved earlier, so accepted: retried if the PBX is away
 
     # --- the sign-in flow -------------------------------------------------------------------
 
@@ -88,6 +102,7 @@ class AccountManager:
         with self._setup_lock:
             _resolve(account)
             previous = self.account
+            self.watch.watch(None)  # a failing new account is an error to show, not to retry
             generation = self._configure(account, password)
             registration = self._wait_for_outcome(generation, REGISTER_TIMEOUT)
             if registration.state is RegistrationState.REGISTERED:
@@ -96,6 +111,7 @@ class AccountManager:
                 self._secrets.set(secret_key(account), password, remember=remember)
                 self._settings.save(self._settings.settings.with_changes(account=account))
                 self._bus.publish(AccountChanged(account))
+                self.watch.watch(account)
                 return
             error = registration.error or ErrorKey.TIMEOUT
             self._restore(previous)
@@ -104,6 +120,7 @@ class AccountManager:
     def sign_out(self) -> None:
         account = self.account
         self._engine.send(cmd.RemoveAccount())
+        self.watch.watch(None)
         with self._cond:
             self._generation += 1
         if account is not None:
@@ -116,6 +133,7 @@ class AccountManager:
         password = self._secrets.get(secret_key(previous)) if previous else None
         if previous is not None and password is not None:
             self._configure(previous, password)
+            self.watch.watch(previous)
         else:
             self._engine.send(cmd.RemoveAccount())
             self._set_registration(Registration(RegistrationState.UNCONFIGURED))
@@ -126,7 +144,15 @@ class AccountManager:
             generation = self._generation
             self._registration = Registration(RegistrationState.REGISTERING)
         self._bus.publish(RegistrationChanged(Registration(RegistrationState.REGISTERING)))
-        self._engine.send(cmd.ConfigureAccount(account, password))
+        if self._prepare_tls is not None:
+            self._prepare_tls(account)
+        network = self._settings.settings.network
+        turn_password = (
+            (self._secrets.get(network.turn_secret_key) or "") if network.turn_server else ""
+        )
+        self._engine.send(
+            cmd.ConfigureAccount(account, password, network=network, turn_password=turn_password)
+        )
         return generation
 
     def _wait_for_outcome(self, generation: int, timeout: float) -> Registration:
@@ -146,7 +172,7 @@ class AccountManager:
     # --- what the engine says ---------------------------------------------------------------
 
     def _on_reported(self, event: RegistrationReported) -> None:
-        self._set_registration(event.registration)
+        self._set_registration(self.watch.interpret(event.registration))
 
     def _on_engine_failed(self, event: EngineFailed) -> None:
         if self.account is not None:

@@ -11,6 +11,7 @@ from softphone.domain.account import RegistrationState
 from softphone.domain.calls import CallDirection, CallSnapshot, CallState
 from softphone.domain.errors import ErrorKey, SoftphoneError
 from softphone.domain.events import AccountChanged, SettingsChanged
+from softphone.domain.feature_codes import ForwardingMode
 from softphone.domain.numbers import dial_uri
 from softphone.domain.policy import Forwarding
 from softphone.engine.supervisor import EngineSupervisor
@@ -148,10 +149,13 @@ class Phone:
         """Apply the incoming-call part of `Settings` (duck-typed: phone imports no storage)."""
         self._settings = settings
         self._colleagues.apply(getattr(settings, "blf_users", ()))
+        codes = getattr(settings, "feature_codes", None)
+        pbx_forwards = codes is not None and codes.forwarding_mode is ForwardingMode.PBX
         self.apply_incoming_policy(
             bool(getattr(settings, "call_waiting", True)),
             dnd=bool(getattr(settings, "dnd", False)),
-            forwarding=getattr(settings, "forwarding", None),
+            # PBX mode: the PBX forwards (feature codes, PbxForwarding); no 302 from us too.
+            forwarding=None if pbx_forwards else getattr(settings, "forwarding", None),
         )
 
     def _on_settings_changed(self, event: SettingsChanged) -> None:
@@ -162,6 +166,10 @@ class Phone:
 
     def pickup(self, extension: str) -> str:
         """Take the call ringing for a monitored colleague (directed pickup)."""
+        codes = getattr(self._settings, "feature_codes", None)
+        if codes is not None and codes.pickup_prefix:
+            # The PBX does the pickup for a feature code (e.g. **201): an ordinary call.
+            return self.dial(codes.pickup_prefix + extension)
         if self._accounts.registration.state is not RegistrationState.REGISTERED:
             raise SoftphoneError(ErrorKey.NOT_REGISTERED)
         if len(self._calls.snapshots()) >= MAX_CALLS:

@@ -10,11 +10,14 @@ from typing import Any
 import phonenumbers
 
 from softphone.directory.config import DirectorySources, sources_from_json
-from softphone.domain.account import AccountConfig, Transport
+from softphone.domain.account import AccountConfig, DtmfMethod, SrtpMode, Transport
 from softphone.domain.colleagues import MonitoredUser, monitored_users
 from softphone.domain.directory import DisplayOrder
 from softphone.domain.errors import ErrorKey, SoftphoneError
+from softphone.domain.feature_codes import FeatureCodes, feature_codes_from_json
+from softphone.domain.network import NetworkSettings, network_from_json
 from softphone.domain.policy import Forwarding
+from softphone.domain.window import WindowGeometry, geometry_from_json
 
 SCHEMA_VERSION = 1
 LANGUAGES = ("en", "fr", "de", "it")
@@ -36,19 +39,35 @@ class Settings:
     call_waiting: bool = True  # off: a new call while one exists is refused with 486
     dnd: bool = False  # do-not-disturb: every new call is refused (486)
     forwarding: Forwarding = field(default_factory=Forwarding)  # targets as typed
+    feature_codes: FeatureCodes = field(default_factory=FeatureCodes)  # PBX forwarding, pickup
     blf_users: tuple[MonitoredUser, ...] = ()  # colleagues on the BLF panel
     headset_integration: bool = True  # telephony headsets ring, answer, mute, show call state
     busylight_blink: bool = True  # the "on call" light blinks while a call rings
     notifications: bool = True  # OS notifications for incoming and missed calls
+    # Audio devices by id (softphone.audio.devices; None: the system default), with the names
+    # they had when chosen, so "<name> is not connected" can be said while one is unplugged.
+    audio_input: str | None = None
+    audio_output: str | None = None
+    audio_ringer: str | None = None  # where incoming calls ring
+    audio_names: tuple[tuple[str, str], ...] = ()  # (device id, name) of the chosen devices
+    ring_volume: int = 80  # 0..100
+    echo_cancellation: bool = True
     directory_order: DisplayOrder = DisplayOrder.FIRST_LAST  # names shown and sorted by
     home_country: str = "CH"  # ISO region: how "044 123 45 67" is read as +41 44 123 45 67
     directory: DirectorySources = field(default_factory=DirectorySources)
+    network: NetworkSettings = field(default_factory=NetworkSettings)  # ports, NAT, STUN/TURN
+    logs: bool = True  # a rotating log file in the log dir, zipped by "Export logs"
+    close_to_tray: bool = True  # closing the window keeps the app (and its ringing) running
+    autostart: bool = False  # start minimised to the tray at login (XDG autostart entry)
+    first_run_done: bool = False  # the guided first-run check was finished or skipped
+    window: WindowGeometry | None = None  # last size and position of the window
 
     def __post_init__(self) -> None:
         if self.language is not None and self.language not in LANGUAGES:
             raise SoftphoneError(ErrorKey.INVALID_ARGUMENT, "language")
         if self.home_country not in phonenumbers.SUPPORTED_REGIONS:
             raise SoftphoneError(ErrorKey.INVALID_ARGUMENT, "home_country")
+        _check_audio(self)
 
     def with_changes(self, **changes: Any) -> Settings:
         if "theme" in changes:
@@ -61,12 +80,33 @@ class Settings:
                 changes["directory_order"] = DisplayOrder(changes["directory_order"])
             except ValueError as exc:
                 raise SoftphoneError(ErrorKey.INVALID_ARGUMENT, "directory_order") from exc
+        if isinstance(changes.get("feature_codes"), dict):
+            changes["feature_codes"] = feature_codes_from_json(
+                changes["feature_codes"], self.feature_codes
+            )
         if isinstance(changes.get("forwarding"), dict):
             try:
                 changes["forwarding"] = replace(self.forwarding, **changes["forwarding"])
             except (TypeError, ValueError) as exc:
                 raise SoftphoneError(ErrorKey.INVALID_ARGUMENT, "forwarding") from exc
         return replace(self, **changes)
+
+
+def _check_audio(s: Settings) -> None:
+    for name in ("audio_input", "audio_output", "audio_ringer"):
+        value = getattr(s, name)
+        if value is not None and (not isinstance(value, str) or not 0 < len(value) <= 256):
+            raise SoftphoneError(ErrorKey.INVALID_ARGUMENT, name)
+    volume = s.ring_volume
+    if isinstance(volume, bool) or not isinstance(volume, int) or not 0 <= volume <= 100:
+        raise SoftphoneError(ErrorKey.INVALID_ARGUMENT, "ring_volume")
+    if not isinstance(s.echo_cancellation, bool):
+        raise SoftphoneError(ErrorKey.INVALID_ARGUMENT, "echo_cancellation")
+    if not all(
+        isinstance(p, tuple) and len(p) == 2 and all(isinstance(x, str) for x in p)
+        for p in s.audio_names
+    ):
+        raise SoftphoneError(ErrorKey.INVALID_ARGUMENT, "audio_names")
 
 
 def to_json(settings: Settings) -> dict[str, Any]:
@@ -90,6 +130,8 @@ def from_json(data: Any) -> Settings:
             auth_user=_str(account_data, "auth_user", ""),
             display_name=_str(account_data, "display_name", ""),
             transport=Transport(_str(account_data, "transport", "udp")),
+            srtp=SrtpMode(_str(account_data, "srtp", "off")),
+            dtmf_method=DtmfMethod(_str(account_data, "dtmf_method", "rfc4733")),
         )
     language = data.get("language")
     if language is not None and not isinstance(language, str):
@@ -105,19 +147,56 @@ def from_json(data: Any) -> Settings:
     }
     if not all(isinstance(v, bool) for v in headset.values()):
         raise ValueError("headset or notification settings are not booleans")
+    desktop = {
+        k: data.get(k, default)
+        for k, default in (
+            ("logs", True),
+            ("close_to_tray", True),
+            ("autostart", False),
+            ("first_run_done", False),
+        )
+    }
+    if not all(isinstance(v, bool) for v in desktop.values()):
+        raise ValueError("desktop settings are not booleans")
     return Settings(
         **headset,
+        **desktop,
+        window=geometry_from_json(data.get("window")),
         account=account,
         language=language,
         theme=Theme(data.get("theme", "system")),
         call_waiting=call_waiting,
         dnd=dnd,
         forwarding=_forwarding(data.get("forwarding", {})),
+        feature_codes=_feature_codes(data.get("feature_codes", {})),
         blf_users=_blf_users(data.get("blf_users", [])),
         directory_order=DisplayOrder(data.get("directory_order", "first_last")),
         home_country=_str(data, "home_country", "CH"),
         directory=sources_from_json(data.get("directory", {})),
+        network=_network(data.get("network", {})),
+        **_audio(data),
     )
+
+
+def _audio(data: dict[str, Any]) -> dict[str, Any]:
+    names = data.get("audio_names", [])
+    if not isinstance(names, list) or not all(isinstance(p, list) for p in names):
+        raise ValueError("audio_names is not a list of pairs")
+    return {
+        "audio_input": data.get("audio_input"),
+        "audio_output": data.get("audio_output"),
+        "audio_ringer": data.get("audio_ringer"),
+        "audio_names": tuple(tuple(p) for p in names),
+        "ring_volume": data.get("ring_volume", 80),
+        "echo_cancellation": data.get("echo_cancellation", True),
+    }
+
+
+def _network(data: Any) -> NetworkSettings:
+    try:
+        return network_from_json(data)
+    except SoftphoneError as exc:
+        raise ValueError("network is invalid") from exc
 
 
 def _blf_users(data: Any) -> tuple[MonitoredUser, ...]:
@@ -125,6 +204,13 @@ def _blf_users(data: Any) -> tuple[MonitoredUser, ...]:
         return monitored_users(data)
     except SoftphoneError as exc:
         raise ValueError("blf_users is invalid") from exc
+
+
+def _feature_codes(data: Any) -> FeatureCodes:
+    try:
+        return feature_codes_from_json(data)
+    except SoftphoneError as exc:
+        raise ValueError("feature_codes is invalid") from exc
 
 
 def _forwarding(data: Any) -> Forwarding:

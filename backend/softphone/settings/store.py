@@ -9,6 +9,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 from softphone.domain.errors import SoftphoneError
 from softphone.settings.schema import Settings, from_json, to_json
@@ -22,12 +23,25 @@ class SettingsStore:
     def __init__(self, path: Path) -> None:
         self._path = path
         self._lock = threading.Lock()
+        self._update_lock = threading.Lock()  # read-modify-write of update()
         self.recovered_from: Path | None = None
         self._settings = self._load()
 
     @property
     def settings(self) -> Settings:
         return self._settings
+
+    @property
+    def path(self) -> Path:
+        return self._path
+
+    def update(self, **changes: Any) -> Settings:
+        """Apply `changes` to the current settings and save, with no lost update between
+        threads (the window's geometry is saved while the UI changes other settings)."""
+        with self._update_lock:
+            updated = self._settings.with_changes(**changes)
+            self.save(updated)
+            return updated
 
     def _load(self) -> Settings:
         try:

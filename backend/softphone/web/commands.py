@@ -14,12 +14,17 @@ from softphone.domain.events import SettingsChanged
 from softphone.phone.account import AccountManager
 from softphone.phone.service import Phone
 from softphone.settings.store import SettingsStore
+from softphone.web.account_args import dtmf_method
 from softphone.web.forwarding import forwarding_changes
+from softphone.web.tls_commands import srtp_mode
 from softphone.web.wire import Wire, arg_bool, arg_str
 
 log = logging.getLogger(__name__)
 
 CommandHandler = Callable[[Wire], Wire | None]
+
+# Desktop settings (logs, tray, login start, first-run check): plain on/off switches.
+_DESKTOP_BOOLS = ("logs", "close_to_tray", "autostart", "first_run_done")
 
 
 class CommandTable:
@@ -83,6 +88,8 @@ class CommandTable:
             auth_user=arg_str(args, "auth_user", required=False, max_len=64).strip(),
             display_name=arg_str(args, "display_name", required=False, max_len=64).strip(),
             transport=transport,
+            srtp=srtp_mode(args),
+            dtmf_method=dtmf_method(args),
         )
         self._accounts.setup(account, arg_str(args, "password"))
 
@@ -101,9 +108,13 @@ class CommandTable:
             changes["dnd"] = arg_bool(args, "dnd")
         if "forwarding" in args:
             changes["forwarding"] = forwarding_changes(args["forwarding"])
+        if "feature_codes" in args:
+            if not isinstance(args["feature_codes"], dict):
+                raise SoftphoneError(ErrorKey.INVALID_ARGUMENT, "feature_codes")
+            changes["feature_codes"] = args["feature_codes"]  # checked by Settings.with_changes
         if "blf_users" in args:
             changes["blf_users"] = monitored_users(args["blf_users"])
-        for name in ("headset_integration", "busylight_blink", "notifications"):
+        for name in ("headset_integration", "busylight_blink", "notifications", *_DESKTOP_BOOLS):
             if name in args:
                 changes[name] = arg_bool(args, name)
         for name in ("directory_order", "home_country"):  # validated by Settings
@@ -115,14 +126,15 @@ class CommandTable:
             "call_waiting",
             "dnd",
             "forwarding",
+            "feature_codes",
             "blf_users",
             "headset_integration",
             "busylight_blink",
             "notifications",
             "directory_order",
             "home_country",
+            *_DESKTOP_BOOLS,
         }:
             raise SoftphoneError(ErrorKey.INVALID_ARGUMENT)
-        updated = self._settings.settings.with_changes(**changes)
-        self._settings.save(updated)
+        updated = self._settings.update(**changes)
         self._bus.publish(SettingsChanged(updated))

@@ -18,6 +18,7 @@ from softphone.domain.errors import ErrorKey, SoftphoneError
 from softphone.domain.events import Event, SnapshotInvalidated
 from softphone.web import wire
 from softphone.web.commands import CommandTable
+from softphone.web.downloads import Downloads
 from softphone.web.security import (
     HostGuard,
     allowed_hosts,
@@ -91,8 +92,10 @@ class WebServer:
         snapshot: SnapshotFn,
         bus: EventBus,
         port: int = 0,
+        downloads: Downloads | None = None,
     ) -> None:
         self.token = token
+        self.downloads = downloads or Downloads()
         listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         listener.bind(("127.0.0.1", port))
@@ -139,6 +142,16 @@ class WebServer:
         @app.get("/<path:path>")
         def static_file(path: str) -> Response:
             return send_from_directory(frontend, path, max_age=3600)
+
+        @app.get("/download/<ticket>")
+        def download(ticket: str) -> Response:
+            item = self.downloads.take(ticket)
+            if item is None:
+                return Response("gone\n", status=404, mimetype="text/plain")
+            response = Response(item.data, mimetype=item.mimetype)
+            response.headers["Content-Disposition"] = f'attachment; filename="{item.filename}"'
+            response.headers["Cache-Control"] = "no-store"
+            return response
 
         @app.get("/healthz")
         def healthz() -> Response:

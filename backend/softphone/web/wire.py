@@ -22,10 +22,17 @@ Server -> client: Socket.IO event ``event`` with ``{"type": ..., **fields}``
     headsets_changed      headsets: Headset[]  (also in the snapshot as headsets)
     directory_changed     (no fields: contacts changed; re-run a shown search)
     directory_status      sources: SourceStatus[]  (a sync started, ended or failed)
+    audio_devices         devices: AudioDevice[], route: AudioRoute, fallbacks: AudioFallback[]
+                          (plug/unplug, or the route changed)
+    audio_status          status: AudioStatus  (engine call-audio diagnostics)
+    mic_level             rms, peak (linear 0..1; ~15/s while the microphone test runs)
+    mic_test_stopped      error (str|null)
 
-    Account      {server, user, auth_user, display_name, transport: udp|tcp|tls}  (no password)
+    Account      {server, user, auth_user, display_name, transport: udp|tcp|tls,
+                  srtp: off|optional|mandatory, dtmf_method: rfc4733|sip_info}  (no password)
     Registration {state: unconfigured|registering|registered|unregistered|failed,
-                  error: ErrorKey|null, code: int|null}
+                  error: ErrorKey|null, code: int|null}  (unregistered + server_unreachable:
+                  the PBX went away after sign-in; the app retries with backoff)
     Call         {id, direction: incoming|outgoing,
                   state: dialing|ringing_out|ringing_in|connecting|connected|held|ended,
                   number, display_name, remote_uri (untrusted SIP text: render as text),
@@ -39,6 +46,10 @@ Server -> client: Socket.IO event ``event`` with ``{"type": ..., **fields}``
                   busylight_blink: bool (the on-call light blinks while ringing),
                   notifications: bool (OS notifications of incoming and missed calls),
                   directory_order: first_last|last_first, home_country: ISO region ("CH"),
+                  logs: bool (rotating log file; off at start: the engine writes none
+                  either), close_to_tray: bool (closing the window hides it to the tray),
+                  autostart: bool (XDG autostart entry, starts --minimized),
+                  first_run_done: bool (the guided check was finished or skipped),
                   directory: {carddav: {url, user, verify_tls}|null, ldap: {url, base,
                   bind_dn, filter, start_tls, verify_tls, ca_file, mapping}|null,
                   sync_minutes: int >= 5}  (passwords only in the keyring)}
@@ -51,8 +62,17 @@ Server -> client: Socket.IO event ``event`` with ``{"type": ..., **fields}``
     Headset      {name, vendor_id, product_id (int), telephony: bool,
                   reason_key: no_telephony|permission_denied|open_failed|disabled|null
                   (why its buttons do nothing)}
+    AudioDevice  {id, name (OS text), direction: input|output, is_default}
+    AudioRoute   {input, output, ringer: device id|null (null: system default)}
+    AudioFallback {role: input|output|ringer, device_id, name}  (chosen, not connected)
+    AudioStatus  {running, input, output, echo_cancellation, underruns, overruns, frames,
+                  error (str|null)}
+    Settings also: audio_input, audio_output, audio_ringer (id|null), ring_volume (0..100),
+                  echo_cancellation (bool)
     LineState    {extension, state: unknown|free|ringing|busy, dnd: bool,
                   pickup: bool (ringing and its dialog is known: blf.pickup works)}
+    Certificate  {server, subject, issuer, sha256 ("AB:CD:..."), not_before, not_after (ISO),
+                  self_signed, name_matches, trusted: bool}  (subject/issuer: untrusted text)
     Forwarding   {unconditional, busy, no_answer: bool; unconditional_to, busy_to,
                   no_answer_to: str (number as typed); no_answer_s: 5..120}
                   (client-side 302, only while the app runs; end_reason "forwarded")
@@ -63,7 +83,11 @@ Server -> client: Socket.IO event ``event`` with ``{"type": ..., **fields}``
                   or null while the call runs, internal (bool: a short extension), seen}
 
 Client -> server: Socket.IO event ``command`` with ``{"name": ..., "args": {...}}`` and an ack
-    account.setup     {server, user, auth_user?, password, display_name?, transport}
+    account.setup     {server, user, auth_user?, password, display_name?, transport, srtp?,
+                       dtmf_method?: rfc4733 (default) | sip_info}
+                      (error tls_untrusted: the PBX certificate is not trusted; see below)
+    account.server_certificate {server}  -> Certificate (read without verifying it)
+    account.trust_certificate  {server, sha256} -> Certificate (error certificate_changed)
     account.sign_out  {}
     call.dial         {number}             -> {call_id}
     call.answer       {call_id}
@@ -78,7 +102,7 @@ Client -> server: Socket.IO event ``command`` with ``{"name": ..., "args": {...}
     call.conference   {}                   (mixes every connected/held call: conference true)
     settings.update   {language?, theme?, call_waiting?, dnd?, forwarding?: partial Forwarding,
                        headset_integration?, busylight_blink?, notifications?, directory_order?,
-                       home_country?}
+                       home_country?, logs?, close_to_tray?, autostart?, first_run_done?}
     blf.states        {}                   -> {states: LineState[]}  (after a snapshot)
     blf.pickup        {extension}          -> {call_id}  (directed pickup of the call ringing
                                               for that colleague: INVITE with Replaces)
@@ -92,6 +116,8 @@ Client -> server: Socket.IO event ``command`` with ``{"name": ..., "args": {...}
     directory.refresh {}                   (sync every configured source now, in background)
     directory.configure {carddav?, ldap?, sync_minutes?, carddav_password?, ldap_password?}
     directory.colleagues {}                -> {users: [{extension, name}]}  (internal entries)
+    directory.test    {source: carddav|ldap, carddav?|ldap?, password?} -> {entries: int}
+                      (tries the source as typed, saves nothing; errors as a sync's)
     contacts.create   {given?, family?, display?, org?, email?, numbers: [{label, number}]}
                       -> {contact}  (personal; a name is required: invalid_argument "name")
     contacts.update   {id, ...as create}   -> {contact}  (personal only: contact_not_found)
@@ -99,6 +125,17 @@ Client -> server: Socket.IO event ``command`` with ``{"name": ..., "args": {...}
     contacts.import   {format: vcard|csv, data (<=10 MB)}
                       -> {imported, rejected: [{line, reason}] (first 200), rejected_count}
     contacts.export   {format: vcard|csv}  -> {format, filename, data}
+    app.info          {}  -> {version, window: bool, tray: bool}  (what shows the UI)
+    logs.export       {}  -> window: {saved: path} | {cancelled: true} (native save dialog,
+                      waits for the user); browser: {url: "/download/<ticket>", filename}
+                      (one-time link, 120 s); a zip of logs, redacted settings.json and
+                      system.txt without passwords, tokens or digest values (export_failed)
+    notifications.test {} -> {shown: bool}  (false: notifications off or no server)
+    audio.devices     {}  -> {devices, route, fallbacks, status: AudioStatus|null, mic_test}
+    audio.configure   {input?, output?, ringer? (id|null), ring_volume?, echo_cancellation?}
+                      (a device not present: invalid_argument + field)
+    audio.mic_test    {on: bool}  (mic_level events until off; audio_device_failed)
+    audio.speaker_test {target: output|ringer} -> {duration_ms}  (audio_device_failed)
 
     Ack: {"ok": true, "result": {...}} or {"ok": false, "error": ErrorKey, "field": str|null}.
     ErrorKey values: softphone.domain.errors.ErrorKey. Errors are keys, never prose.
@@ -113,6 +150,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
+from softphone.audio.events import AudioDevicesChanged, MicLevelMeasured, MicTestStopped
 from softphone.directory.config import sources_to_json
 from softphone.domain.account import AccountConfig, Registration
 from softphone.domain.calls import CallSnapshot
@@ -126,6 +164,7 @@ from softphone.domain.directory import (
 from softphone.domain.errors import ErrorKey, SoftphoneError
 from softphone.domain.events import (
     AccountChanged,
+    AudioStatusReported,
     CallChanged,
     CallRemoved,
     Event,
@@ -141,7 +180,9 @@ from softphone.domain.history import (
     HistoryWriteFailed,
     MissedCountChanged,
 )
+from softphone.domain.network import CallQualityReported, ReregisteredAfterAddressChange
 from softphone.settings.schema import Settings
+from softphone.web import audio_wire
 
 SCHEMA_VERSION = 1
 
@@ -157,6 +198,8 @@ def account(value: AccountConfig | None) -> Wire | None:
         "auth_user": value.auth_user,
         "display_name": value.display_name,
         "transport": value.transport.value,
+        "srtp": value.srtp.value,
+        "dtmf_method": value.dtmf_method.value,
     }
 
 
@@ -198,13 +241,24 @@ def settings(value: Settings) -> Wire:
         "call_waiting": value.call_waiting,
         "dnd": value.dnd,
         "forwarding": asdict(value.forwarding),
+        "feature_codes": asdict(value.feature_codes),  # forwarding_mode is a StrEnum: a str
         "blf_users": [asdict(u) for u in value.blf_users],
         "headset_integration": value.headset_integration,
         "busylight_blink": value.busylight_blink,
         "notifications": value.notifications,
+        "audio_input": value.audio_input,
+        "audio_output": value.audio_output,
+        "audio_ringer": value.audio_ringer,
+        "ring_volume": value.ring_volume,
+        "echo_cancellation": value.echo_cancellation,
+        "network": asdict(value.network),
         "directory_order": value.directory_order.value,
         "home_country": value.home_country,
         "directory": sources_to_json(value.directory),
+        "logs": value.logs,
+        "close_to_tray": value.close_to_tray,
+        "autostart": value.autostart,
+        "first_run_done": value.first_run_done,
     }
 
 
@@ -322,8 +376,20 @@ def to_wire(event: Event) -> Wire | None:
             return {"type": "headsets_changed", "headsets": [headset(h) for h in found]}
         case DirectoryChanged():
             return {"type": "directory_changed"}
+        case CallQualityReported(quality=q):
+            return {"type": "call_quality", "quality": {**asdict(q), "level": q.level}}
+        case ReregisteredAfterAddressChange(elapsed_ms=ms):
+            return {"type": "network_changed", "reregistered_ms": ms}
         case DirectoryStatusChanged(statuses=statuses):
             return {"type": "directory_status", "sources": [source_status(x) for x in statuses]}
+        case AudioDevicesChanged(devices=found, route=route, fallbacks=fallbacks):
+            return {"type": "audio_devices", **audio_wire.devices_payload(found, route, fallbacks)}
+        case MicLevelMeasured(rms=rms, peak=peak):
+            return {"type": "mic_level", "rms": rms, "peak": peak}
+        case MicTestStopped(error=error):
+            return {"type": "mic_test_stopped", "error": error}
+        case AudioStatusReported():
+            return {"type": "audio_status", "status": audio_wire.status(event)}
     return None
 
 

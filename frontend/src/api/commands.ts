@@ -1,15 +1,21 @@
 /** One small typed function per backend command (see docs/protocol.md, "Client -> server"). */
 
+import type { AudioConfigureArgs } from "./audio";
 import type { Connection } from "./connection";
 import type {
   AccountSetupArgs,
   Ack,
+  CommandResult,
+  AppInfo,
+  LogExport,
+  Certificate,
   Contact,
   ContactFields,
   HistoryListArgs,
   HistoryPage,
   ImportReport,
   LineState,
+  MonitoredUser,
   Settings,
   SourceStatus,
 } from "./protocol";
@@ -24,6 +30,13 @@ export const setupAccount = (conn: Connection, args: AccountSetupArgs): Promise<
 
 export const signOut = (conn: Connection): Promise<Ack<Empty>> =>
   conn.sendCommand("account.sign_out", {});
+
+/** The PBX's certificate, read without verifying it, to show before the user trusts it. */
+export const serverCertificate = (conn: Connection, server: string): Promise<Ack<Certificate>> =>
+  conn.sendCommand("account.server_certificate", { server });
+
+export const trustCertificate = (conn: Connection, server: string, sha256: string): Promise<Ack<Certificate>> =>
+  conn.sendCommand("account.trust_certificate", { server, sha256 });
 
 export const dial = (conn: Connection, number: string): Promise<Ack<{ call_id: string }>> =>
   conn.sendCommand("call.dial", { number });
@@ -89,6 +102,9 @@ export const directoryStatus = (conn: Connection): Promise<Ack<{ sources: Source
 export const refreshDirectory = (conn: Connection): Promise<Ack<Empty>> =>
   conn.sendCommand("directory.refresh", {});
 
+export const directoryColleagues = (conn: Connection): Promise<Ack<{ users: MonitoredUser[] }>> =>
+  conn.sendCommand("directory.colleagues", {});
+
 export const createContact = (conn: Connection, fields: ContactFields): Promise<Ack<{ contact: Contact }>> =>
   conn.sendCommand("contacts.create", fields);
 
@@ -112,3 +128,28 @@ export const exportContacts = (
   format: "vcard" | "csv",
 ): Promise<Ack<{ format: string; filename: string; data: string }>> =>
   conn.sendCommand("contacts.export", { format });
+
+/** The native save dialog waits for the user: give it minutes, not seconds. */
+export const LOG_EXPORT_TIMEOUT_MS = 10 * 60_000;
+
+export const appInfo = (conn: Connection): Promise<Ack<AppInfo>> => conn.sendCommand("app.info", {});
+
+export const exportLogs = (conn: Connection): Promise<Ack<LogExport>> =>
+  conn.sendCommand("logs.export", {}, LOG_EXPORT_TIMEOUT_MS);
+
+export const testNotification = (conn: Connection): Promise<Ack<{ shown: boolean }>> =>
+  conn.sendCommand("notifications.test", {});
+
+export const audioDevices = (conn: Connection): Promise<Ack<CommandResult<"audio.devices">>> =>
+  conn.sendCommand("audio.devices", {});
+
+export const configureAudio = (conn: Connection, args: AudioConfigureArgs): Promise<Ack<Empty>> =>
+  conn.sendCommand("audio.configure", args);
+
+export const micTest = (conn: Connection, on: boolean): Promise<Ack<Empty>> =>
+  conn.sendCommand("audio.mic_test", { on });
+
+export const speakerTest = (
+  conn: Connection,
+  target: "output" | "ringer",
+): Promise<Ack<{ duration_ms: number }>> => conn.sendCommand("audio.speaker_test", { target });

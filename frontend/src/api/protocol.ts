@@ -1,8 +1,13 @@
 /** Wire protocol types (schema 1), mirroring docs/protocol.md and backend/softphone/web/wire.py. */
 
+import type { CallQuality, NetworkChanges, NetworkReport, NetworkSettings } from "./network";
+import { AUDIO_EVENT_TYPES, type AudioCommandMap, type AudioEvent } from "./audio";
+
 export const SCHEMA_VERSION = 1;
 
 export type Transport = "udp" | "tcp" | "tls";
+export type SrtpMode = "off" | "optional" | "mandatory";
+export type DtmfMethod = "rfc4733" | "sip_info";
 export type Language = "en" | "fr" | "de" | "it";
 export type Theme = "system" | "light" | "dark";
 
@@ -25,7 +30,13 @@ export const ERROR_KEYS = [
   "directory_bad_response",
   "directory_not_configured",
   "tls_failed",
+  "tls_untrusted",
+  "srtp_needs_tls",
+  "certificate_changed",
+  "tls_name_mismatch",
   "contact_not_found",
+  "audio_device_failed",
+  "export_failed",
   "internal_error",
 ] as const;
 export type ErrorKey = (typeof ERROR_KEYS)[number];
@@ -54,6 +65,8 @@ export const END_REASONS = [
   "transferred",
   "refused_dnd",
   "forwarded",
+  "media_refused",
+  "encryption_refused",
 ] as const;
 export type EndReason = (typeof END_REASONS)[number];
 
@@ -63,6 +76,9 @@ export interface Account {
   auth_user: string;
   display_name: string;
   transport: Transport;
+  srtp: SrtpMode;
+  /** Absent from backends older than the DTMF fallback: means rfc4733. */
+  dtmf_method?: DtmfMethod;
 }
 
 export type RegistrationState =
@@ -117,6 +133,8 @@ export interface Settings {
   dnd?: boolean;
   /** Client-side call forwarding (works only while the app runs). */
   forwarding?: Forwarding;
+  /** PBX feature codes (forwarding by the PBX, pickup prefix). Absent from older backends. */
+  feature_codes?: FeatureCodes;
   /** Colleagues on the BLF panel. */
   blf_users?: MonitoredUser[];
   /** Telephony headsets ring, answer, mute and show the call state. Absent from older backends. */
@@ -127,8 +145,27 @@ export interface Settings {
   notifications?: boolean;
   /** Names shown and sorted first-name-first or last-name-first. Absent from older backends. */
   directory_order?: DirectoryOrder;
+  /** Company directory sources (passwords never sent). Absent from older backends. */
+  directory?: DirectorySources;
   /** ISO region that national numbers belong to ("CH"). Absent from older backends. */
   home_country?: string;
+  /** Audio device ids (AudioDevice.id); null: the system default. Absent from older backends. */
+  audio_input?: string | null;
+  audio_output?: string | null;
+  audio_ringer?: string | null;
+  /** 0..100 */
+  ring_volume?: number;
+  echo_cancellation?: boolean;
+  /** A rotating log file is written (Export logs zips it). Absent from older backends. */
+  logs?: boolean;
+  /** Closing the window keeps the app running in the tray. Absent from older backends. */
+  close_to_tray?: boolean;
+  /** Start minimised to the tray at login. Absent from older backends. */
+  autostart?: boolean;
+  /** The first-run check was finished or skipped. Absent from older backends. */
+  first_run_done?: boolean;
+  /** Ports, STUN, ICE, TURN, keep-alives, outbound proxy. Absent from older backends. */
+  network?: NetworkSettings;
 }
 
 export type DirectoryOrder = "first_last" | "last_first";
@@ -195,6 +232,45 @@ export interface Headset {
   /** Has a telephony collection: rings, answers, mutes. */
   telephony: boolean;
   reason_key: HeadsetReasonKey | null;
+}
+
+export interface CardDavSource {
+  url: string;
+  user: string;
+  verify_tls: boolean;
+}
+
+export interface LdapSource {
+  url: string;
+  base: string;
+  bind_dn: string;
+  filter: string;
+  start_tls: boolean;
+  verify_tls: boolean;
+  ca_file: string;
+  /** Our field (given, family, display, org, email, office, mobile, home, fax, other, extension) -> attribute. */
+  mapping: Record<string, string>;
+}
+
+export interface DirectorySources {
+  carddav: CardDavSource | null;
+  ldap: LdapSource | null;
+  sync_minutes: number;
+}
+
+export type ForwardingMode = "app" | "pbx";
+
+/** Templates dialled to set forwarding on the PBX; `{number}` stands for the target. */
+export interface FeatureCodes {
+  forwarding_mode: ForwardingMode;
+  unconditional_on: string;
+  unconditional_off: string;
+  busy_on: string;
+  busy_off: string;
+  no_answer_on: string;
+  no_answer_off: string;
+  /** Empty: pickup by INVITE with Replaces; else dialled before the colleague's extension. */
+  pickup_prefix: string;
 }
 
 export interface Forwarding {
@@ -297,7 +373,10 @@ export type ServerEvent =
   | { type: "headsets_changed"; headsets: Headset[] }
   | { type: "line_state"; line: LineState }
   | { type: "directory_changed" }
-  | { type: "directory_status"; sources: SourceStatus[] };
+  | { type: "directory_status"; sources: SourceStatus[] }
+  | AudioEvent
+  | { type: "call_quality"; quality: CallQuality }
+  | { type: "network_changed"; reregistered_ms: number };
 
 export type ServerEventType = ServerEvent["type"];
 
@@ -308,12 +387,30 @@ export interface AccountSetupArgs {
   password: string;
   display_name?: string;
   transport: Transport;
+  dtmf_method?: DtmfMethod;
+  srtp?: SrtpMode;
+}
+
+/** A PBX's TLS certificate as the server presented it (subject and issuer: untrusted text). */
+export interface Certificate {
+  server: string;
+  subject: string;
+  issuer: string;
+  sha256: string;
+  not_before: string;
+  not_after: string;
+  self_signed: boolean;
+  /** Issued for the host connected to; if not, trusting it cannot help (refused anyway). */
+  name_matches: boolean;
+  trusted: boolean;
 }
 
 /** Command name -> [args, result]. */
-export interface CommandMap {
+export interface CommandMap extends AudioCommandMap {
   "account.setup": [AccountSetupArgs, Record<string, never>];
   "account.sign_out": [Record<string, never>, Record<string, never>];
+  "account.server_certificate": [{ server: string }, Certificate];
+  "account.trust_certificate": [{ server: string; sha256: string }, Certificate];
   "call.dial": [{ number: string }, { call_id: string }];
   "call.answer": [{ call_id: string }, Record<string, never>];
   "call.reject": [{ call_id: string }, Record<string, never>];
@@ -334,12 +431,43 @@ export interface CommandMap {
   "directory.search": [{ query: string; limit?: number }, { query: string; contacts: Contact[] }];
   "directory.status": [Record<string, never>, { sources: SourceStatus[] }];
   "directory.refresh": [Record<string, never>, Record<string, never>];
+  /** Directory entries with an extension (internal users): candidates for the BLF panel. */
+  "directory.colleagues": [Record<string, never>, { users: MonitoredUser[] }];
+  "directory.configure": [
+    {
+      carddav: CardDavSource | null;
+      ldap: LdapSource | null;
+      sync_minutes: number;
+      carddav_password?: string;
+      ldap_password?: string;
+    },
+    Record<string, never>,
+  ];
+  "directory.test": [
+    { source: "carddav" | "ldap"; carddav?: CardDavSource; ldap?: LdapSource; password?: string },
+    { entries: number },
+  ];
   "contacts.create": [ContactFields, { contact: Contact }];
   "contacts.update": [ContactFields & { id: number }, { contact: Contact }];
   "contacts.delete": [{ id: number }, Record<string, never>];
   "contacts.import": [{ format: "vcard" | "csv"; data: string }, ImportReport];
   "contacts.export": [{ format: "vcard" | "csv" }, { format: string; filename: string; data: string }];
+  "app.info": [Record<string, never>, AppInfo];
+  "logs.export": [Record<string, never>, LogExport];
+  "notifications.test": [Record<string, never>, { shown: boolean }];
+  "network.check": [Record<string, never>, NetworkReport];
+  "network.update": [NetworkChanges, Record<string, never>];
 }
+
+/** What shows the UI: a native window (with or without a tray) or a browser tab. */
+export interface AppInfo {
+  version: string;
+  window: boolean;
+  tray: boolean;
+}
+
+/** Window: saved through the native dialog (or cancelled). Browser: a one-time download link. */
+export type LogExport = { saved: string } | { cancelled: true } | { url: string; filename: string };
 
 export type CommandName = keyof CommandMap;
 export type CommandArgs<N extends CommandName> = CommandMap[N][0];
@@ -371,6 +499,9 @@ const SERVER_EVENT_TYPES: ReadonlySet<string> = new Set<ServerEventType>([
   "line_state",
   "directory_changed",
   "directory_status",
+  ...AUDIO_EVENT_TYPES,
+  "call_quality",
+  "network_changed",
 ]);
 
 /** Shallow check of an incoming `event` payload; unknown types are dropped (newer backend). */

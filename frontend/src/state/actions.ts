@@ -17,7 +17,7 @@ import {
 } from "../api/commands";
 import type { Connection } from "../api/connection";
 import type { Ack, Call, Settings } from "../api/protocol";
-import { dtmfTarget, escapeTarget, ringingCall } from "./selectors";
+import { dtmfTarget, escapeTarget, ringingCall, transferringCall } from "./selectors";
 import type { Store } from "./store";
 import type { UiState } from "./ui";
 
@@ -39,6 +39,8 @@ export class Actions {
 
   /** DTMF only; used when the number field already received the character itself. */
   sendTone(key: string): void {
+    // In transfer mode the keypad types the target's number: the caller must not hear it.
+    if (this.transferring()) return;
     const target = dtmfTarget(this.store.calls.value);
     if (target && DTMF_CHARS.test(key)) void this.report(sendDtmf(this.conn, target.id, key));
   }
@@ -50,6 +52,10 @@ export class Actions {
   async dial(): Promise<void> {
     const number = this.ui.number.value.trim();
     if (!number) return;
+    if (this.transferring()) {
+      if ((await this.transferTo(number)).ok) this.ui.number.value = "";
+      return;
+    }
     const ack = await this.report(dial(this.conn, number));
     if (ack.ok) this.ui.number.value = "";
   }
@@ -61,8 +67,12 @@ export class Actions {
     else void this.dial();
   }
 
-  /** Escape: reject the newest call if it is ringing, otherwise hang it up. */
+  /** Escape: leave transfer mode; otherwise reject the newest call if ringing, else hang it up. */
   escape(): void {
+    if (this.transferring()) {
+      this.cancelTransfer();
+      return;
+    }
     const call = escapeTarget(this.store.calls.value);
     if (!call) return;
     if (call.state === "ringing_in") void this.reject(call);
@@ -104,6 +114,36 @@ export class Actions {
   /** DTMF to one call, from its own keypad. */
   sendDigit(call: Call, key: string): void {
     if (DTMF_CHARS.test(key)) void this.report(sendDtmf(this.conn, call.id, key));
+  }
+
+  /** The call in transfer mode, if any (a call that ended or stopped talking ends the mode). */
+  transferring(): Call | undefined {
+    return transferringCall(this.store.calls.value, this.ui.transferFrom.value);
+  }
+
+  /** Transfer mode: keypad, colleagues and directory entries become targets for `call`. */
+  startTransfer(call: Call): void {
+    this.ui.transferFrom.value = call.id;
+  }
+
+  /** Leaves transfer mode; the call stays as it was. */
+  cancelTransfer(): void {
+    this.ui.transferFrom.value = null;
+  }
+
+  /** Calls `number`, or in transfer mode transfers the call to it (blind) and leaves the mode. */
+  callOrTransfer(number: string): Promise<Ack<unknown>> {
+    if (this.transferring()) return this.transferTo(number);
+    return this.report(dial(this.conn, number.trim()));
+  }
+
+  /** Blind transfer of the call in transfer mode to `number`; the mode ends when it is accepted. */
+  async transferTo(number: string): Promise<Ack<unknown>> {
+    const call = this.transferring();
+    if (!call) return { ok: false, error: "invalid_state", field: null };
+    const ack = await this.transfer(call, number);
+    if (ack.ok) this.cancelTransfer();
+    return ack;
   }
 
   transfer(call: Call, target: string): Promise<Ack<unknown>> {

@@ -37,6 +37,17 @@ export function callTitle(call: Call): string {
 /** Connected or held: the calls that can be held, muted, transferred or conferenced. */
 export const isTalking = (call: Call): boolean => call.state === "connected" || call.state === "held";
 
+/** Calls the engine holds at once (PJSUA_MAX_CALLS of the pjsua2 wheel; the backend refuses more). */
+export const MAX_CALLS = 4;
+
+/** True when no further call can be made or taken: every engine call slot is in use. */
+export const atCallLimit = (calls: readonly Call[]): boolean =>
+  calls.filter((c) => c.state !== "ended").length >= MAX_CALLS;
+
+/** The call in transfer mode, while it can still be transferred (else transfer mode is over). */
+export const transferringCall = (calls: readonly Call[], id: string | null): Call | undefined =>
+  id === null ? undefined : calls.find((c) => c.id === id && isTalking(c));
+
 /** Which call controls make sense for `call` now (buttons that do not are disabled). */
 export interface CallControls {
   hold: boolean;

@@ -4,7 +4,7 @@ import { signal, type Signal } from "@preact/signals";
 import type { CommandErrorKey } from "../api/protocol";
 
 export type PhoneTab = "keypad" | "history" | "directory";
-export type DialogName = "account" | "settings";
+export type DialogName = "account" | "settings" | "firstRun" | "networkCheck" | "audio";
 
 export interface Notice {
   id: number;
@@ -19,6 +19,8 @@ export class UiState {
   readonly dialog: Signal<DialogName | null> = signal(null);
   /** Narrow layouts only: the colleagues panel shown as a drawer. */
   readonly colleaguesOpen: Signal<boolean> = signal(false);
+  /** Transfer mode: the id of the call being transferred; keypad, BLF and directory pick its target. */
+  readonly transferFrom: Signal<string | null> = signal(null);
   readonly notices: Signal<readonly Notice[]> = signal([]);
   private nextNoticeId = 1;
 

@@ -4,16 +4,35 @@ import { CircleAlert, LoaderCircle } from "lucide-preact";
 import type { JSX } from "preact";
 import { useRef, useState } from "preact/hooks";
 import { setupAccount } from "../api/commands";
-import type { Account, AccountSetupArgs, CommandErrorKey, Transport } from "../api/protocol";
+import type { Account, AccountSetupArgs, CommandErrorKey, DtmfMethod, SrtpMode, Transport } from "../api/protocol";
 import { errorText, type MessageKey } from "../i18n";
+import { CertificateTrust, SrtpChoice } from "./AccountSecurity";
 import { useApp, useT } from "./context";
 
-type FieldName = "server" | "user" | "auth_user" | "password" | "display_name" | "transport";
+type FieldName =
+  | "server"
+  | "user"
+  | "auth_user"
+  | "password"
+  | "display_name"
+  | "transport"
+  | "dtmf_method"
+  | "srtp";
 type Values = Record<FieldName, string>;
 
 const REQUIRED: readonly FieldName[] = ["server", "user", "password"];
-const FIELDS: readonly FieldName[] = ["server", "user", "auth_user", "password", "display_name", "transport"];
+const FIELDS: readonly FieldName[] = [
+  "server",
+  "user",
+  "auth_user",
+  "password",
+  "display_name",
+  "transport",
+  "dtmf_method",
+  "srtp",
+];
 const TRANSPORTS: readonly Transport[] = ["udp", "tcp", "tls"];
+const DTMF_METHODS: readonly DtmfMethod[] = ["rfc4733", "sip_info"];
 
 interface AccountFormProps {
   initial: Account | null;
@@ -41,8 +60,13 @@ export function AccountForm({ initial, onDone, onCancel }: AccountFormProps) {
     password: "",
     display_name: initial?.display_name ?? "",
     transport: initial?.transport ?? "udp",
+    dtmf_method: initial?.dtmf_method ?? "rfc4733",
+    srtp: initial?.srtp ?? "off",
   }));
   const [pending, setPending] = useState(false);
+  const [advancedOpen] = useState(initial?.dtmf_method === "sip_info" || (initial?.srtp ?? "off") !== "off");
+  /** Sign-in failed on an untrusted PBX certificate: the server whose certificate is shown. */
+  const [untrusted, setUntrusted] = useState<string | null>(null);
   const [error, setError] = useState<FormError>(NO_ERROR);
 
   const set = (name: FieldName) => (e: JSX.TargetedEvent<HTMLInputElement | HTMLSelectElement>) => {
@@ -69,6 +93,8 @@ export function AccountForm({ initial, onDone, onCancel }: AccountFormProps) {
       user: values.user.trim(),
       password: values.password,
       transport: values.transport as Transport,
+      dtmf_method: values.dtmf_method as DtmfMethod,
+      srtp: values.srtp as SrtpMode,
     };
     if (values.auth_user.trim()) args.auth_user = values.auth_user.trim();
     if (values.display_name.trim()) args.display_name = values.display_name.trim();
@@ -78,6 +104,7 @@ export function AccountForm({ initial, onDone, onCancel }: AccountFormProps) {
       onDone?.();
       return;
     }
+    if (ack.error === "tls_untrusted") setUntrusted(args.server);
     const field = FIELDS.find((f) => f === ack.field);
     setError({ key: ack.error, fields: new Set(field ? [field] : []), missing: new Set() });
     if (field) focusField(field);
@@ -87,6 +114,7 @@ export function AccountForm({ initial, onDone, onCancel }: AccountFormProps) {
     user: "account.userHint",
     auth_user: "account.authUserHint",
     display_name: "account.displayNameHint",
+    dtmf_method: "account.dtmfMethodHint",
     ...(initial ? { password: "account.passwordAgain" as const } : {}),
   };
 
@@ -120,7 +148,7 @@ export function AccountForm({ initial, onDone, onCancel }: AccountFormProps) {
 
   return (
     <form ref={formRef} class="account-form" onSubmit={submit} noValidate aria-busy={pending}>
-      {error.key && (
+      {error.key && !untrusted && (
         <div class="form-error" role="alert">
           <CircleAlert size={18} />
           <span>{errorText(t, error.key)}</span>
@@ -185,6 +213,47 @@ export function AccountForm({ initial, onDone, onCancel }: AccountFormProps) {
         <input {...fieldProps("auth_user")} type="text" autoComplete="off" spellcheck={false} />
         {fieldMessage("auth_user")}
       </div>
+      {/* Rarely needed: closed unless a non-default value or an error is in it. */}
+      <details
+        class="account-form__advanced"
+        open={advancedOpen || error.fields.has("dtmf_method") || error.fields.has("srtp")}
+      >
+        <summary>{t("account.advanced")}</summary>
+        <div class="field">
+          <label for="account-dtmf_method" class="field__label">
+            {t("account.dtmfMethod")}
+          </label>
+          <select {...fieldProps("dtmf_method")} class={`${fieldProps("dtmf_method").class} select`}>
+            {DTMF_METHODS.map((m) => (
+              <option key={m} value={m}>
+                {t(`dtmf.${m}`)}
+              </option>
+            ))}
+          </select>
+          {fieldMessage("dtmf_method")}
+        </div>
+        <SrtpChoice
+          value={values.srtp as SrtpMode}
+          onChange={(srtp) => setValues((v) => ({ ...v, srtp }))}
+          disabled={pending}
+          invalid={error.fields.has("srtp")}
+          errorId={error.fields.has("srtp") ? "account-srtp-error" : undefined}
+        />
+        {error.fields.has("srtp") && <FieldError id="account-srtp-error" text={errorText(t, error.key)} />}
+      </details>
+      {untrusted && (
+        <CertificateTrust
+          server={untrusted}
+          onTrusted={() => {
+            setUntrusted(null);
+            formRef.current?.requestSubmit();
+          }}
+          onCancel={() => {
+            setUntrusted(null);
+            setError(NO_ERROR);
+          }}
+        />
+      )}
       <div class="form-actions">
         {onCancel && (
           <button type="button" class="button button--secondary" onClick={onCancel} disabled={pending}>

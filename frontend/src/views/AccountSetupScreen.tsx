@@ -1,12 +1,17 @@
 /** First run: the whole window is the account form. */
 
-import { useT } from "./context";
+import { useApp, useT } from "./context";
 import { AccountForm } from "./AccountForm";
 import { Logo } from "./Logo";
 import { LanguagePicker } from "./SettingsDialog";
 
 export function AccountSetupScreen() {
   const t = useT();
+  const { store, ui } = useApp();
+  // The first sign-in leads into the guided check (once; reopened from the user menu).
+  const done = () => {
+    if (!store.settings.value.first_run_done) ui.dialog.value = "firstRun";
+  };
   return (
     <main class="setup">
       <div class="setup__card">
@@ -16,7 +21,7 @@ export function AccountSetupScreen() {
         </div>
         <h1 class="setup__title">{t("account.setupTitle")}</h1>
         <p class="setup__subtitle">{t("account.setupSubtitle")}</p>
-        <AccountForm initial={null} />
+        <AccountForm initial={null} onDone={done} />
       </div>
       <div class="setup__footer">
         <LanguagePicker compact />

@@ -4,6 +4,10 @@ import { LoaderCircle, ShieldAlert } from "lucide-preact";
 import { useEffect } from "preact/hooks";
 import { AccountDialog } from "./AccountDialog";
 import { AccountSetupScreen } from "./AccountSetupScreen";
+import { AudioFallbackBanner, audioBannerShown } from "./AudioBanner";
+import { AudioSettingsDialog } from "./AudioSettingsDialog";
+import { FirstRunWizard } from "./FirstRunWizard";
+import { NetworkCheckDialog } from "./NetworkCheckDialog";
 import { ReconnectBanner, Notices } from "./Banners";
 import { CallsPanel } from "./CallsPanel";
 import { ColleaguesPanel } from "./ColleaguesPanel";
@@ -12,6 +16,7 @@ import { PhoneTabs } from "./PhoneTabs";
 import { SettingsDialog } from "./SettingsDialog";
 import { installShortcuts } from "./shortcuts";
 import { TopBar } from "./TopBar";
+import { TransferBanner } from "./TransferBanner";
 
 export function App({ services }: { services: AppServices }) {
   return (
@@ -69,12 +74,16 @@ function Screen() {
 }
 
 function MainWindow() {
-  const { ui, actions } = useApp();
+  const { ui, actions, audio } = useApp();
   useEffect(() => installShortcuts(document, ui, actions), [ui, actions]);
   const closeDialog = () => (ui.dialog.value = null);
   return (
-    <div class="shell">
+    <div
+      class={`shell${actions.transferring() ? " is-transferring" : ""}${audioBannerShown(audio, ui) ? " has-audio-banner" : ""}`}
+    >
       <TopBar />
+      <TransferBanner />
+      <AudioFallbackBanner />
       <main class="workspace">
         <ColleaguesPanel />
         <PhoneTabs />
@@ -85,6 +94,9 @@ function MainWindow() {
       </main>
       {ui.dialog.value === "account" && <AccountDialog onClose={closeDialog} />}
       {ui.dialog.value === "settings" && <SettingsDialog onClose={closeDialog} />}
+      {ui.dialog.value === "audio" && <AudioSettingsDialog onClose={closeDialog} />}
+      {ui.dialog.value === "firstRun" && <FirstRunWizard onClose={closeDialog} />}
+      {ui.dialog.value === "networkCheck" && <NetworkCheckDialog onClose={closeDialog} />}
     </div>
   );
 }

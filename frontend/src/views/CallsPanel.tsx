@@ -5,6 +5,7 @@ import type { Call } from "../api/protocol";
 import { endReasonText } from "../i18n";
 import { callTitle, canConference, isActive, isTalking } from "../state/selectors";
 import { CallControls } from "./CallControls";
+import { CallQualityIndicator } from "./CallQuality";
 import { formatDuration } from "../util/format";
 import { useApp, useT } from "./context";
 import { EmptyState } from "./EmptyState";
@@ -115,6 +116,7 @@ function CallCard({ call }: { call: Call }) {
           </span>
         )}
       </div>
+      {isTalking(call) && <CallQualityIndicator callId={call.id} />}
       {isTalking(call) && <CallControls call={call} />}
       {!ended && (
         <div class="call-card__actions">

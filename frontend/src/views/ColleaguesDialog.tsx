@@ -1,10 +1,11 @@
-/** Edit the monitored colleagues (extension + name) until the company directory provides them. */
+/** Edit the monitored colleagues: picked from the company directory, or extension + name by hand. */
 
-import { Plus, Trash2 } from "lucide-preact";
+import { BookUser, Plus, Trash2 } from "lucide-preact";
 import { useSignal } from "@preact/signals";
 import type { MonitoredUser } from "../api/protocol";
 import { useApp, useT } from "./context";
 import { Dialog } from "./Dialog";
+import { DirectoryColleagues } from "./DirectoryColleagues";
 
 const MAX_USERS = 200;
 
@@ -14,6 +15,9 @@ export function ColleaguesDialog({ onClose }: { onClose: () => void }) {
   const users = useSignal<MonitoredUser[]>([...(store.settings.value.blf_users ?? [])]);
   const extension = useSignal("");
   const name = useSignal("");
+  const picking = useSignal(false);
+  const codes = store.settings.value.feature_codes;
+  const prefix = useSignal(codes?.pickup_prefix ?? "");
   const add = () => {
     const ext = extension.value.trim();
     if (!ext || users.value.some((u) => u.extension === ext) || users.value.length >= MAX_USERS) return;
@@ -22,7 +26,10 @@ export function ColleaguesDialog({ onClose }: { onClose: () => void }) {
     name.value = "";
   };
   const save = async () => {
-    const ack = await actions.updateSettings({ blf_users: users.value });
+    const changes: Parameters<typeof actions.updateSettings>[0] = { blf_users: users.value };
+    // Only a backend that knows feature codes gets the prefix (older ones refuse the key).
+    if (codes) changes.feature_codes = { ...codes, pickup_prefix: prefix.value.trim() };
+    const ack = await actions.updateSettings(changes);
     if (ack.ok) onClose();
   };
   return (
@@ -43,6 +50,12 @@ export function ColleaguesDialog({ onClose }: { onClose: () => void }) {
           </li>
         ))}
       </ul>
+      <button type="button" class="button button--secondary blf-edit__from-directory"
+        aria-expanded={picking.value} onClick={() => (picking.value = !picking.value)}>
+        <BookUser size={16} aria-hidden="true" />
+        {t("colleagues.fromDirectory")}
+      </button>
+      {picking.value && <DirectoryColleagues users={users} max={MAX_USERS} />}
       <form
         class="field-row blf-edit__add"
         onSubmit={(e) => {
@@ -79,6 +92,17 @@ export function ColleaguesDialog({ onClose }: { onClose: () => void }) {
           {t("colleagues.add")}
         </button>
       </form>
+      {codes && (
+        <div class="field field--narrow">
+          <label for="blf-pickup-prefix" class="field__label">
+            {t("colleagues.pickupPrefix")}
+          </label>
+          <input id="blf-pickup-prefix" class="input" maxLength={8} spellcheck={false}
+            aria-describedby="blf-pickup-prefix-hint" value={prefix.value}
+            onInput={(e) => (prefix.value = e.currentTarget.value)} />
+          <p id="blf-pickup-prefix-hint" class="field__hint">{t("colleagues.pickupPrefixHint")}</p>
+        </div>
+      )}
       <div class="dialog__actions">
         <button type="button" class="button button--ghost" onClick={onClose}>
           {t("colleagues.cancel")}

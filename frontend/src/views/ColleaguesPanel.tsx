@@ -1,9 +1,9 @@
 /** Busy lamp field panel: monitored colleagues with a line-state dot, call and pickup buttons. */
 
-import { Pencil, Phone, PhoneIncoming, UsersRound, X } from "lucide-preact";
+import { ArrowRightLeft, Pencil, Phone, PhoneIncoming, UsersRound, X } from "lucide-preact";
 import { useEffect } from "preact/hooks";
 import { useSignal } from "@preact/signals";
-import { dial, lineStates, pickupCall } from "../api/commands";
+import { lineStates, pickupCall } from "../api/commands";
 import type { Ack, LineState, MonitoredUser } from "../api/protocol";
 import type { MessageKey } from "../i18n";
 import { ColleaguesDialog } from "./ColleaguesDialog";
@@ -83,11 +83,14 @@ function ColleagueRow({ user }: { user: MonitoredUser }) {
   const state = line?.state ?? "unknown";
   const stateText = line?.dnd && state === "busy" ? t("blf.dnd") : t(`blf.${state}` as MessageKey);
   const name = user.name || user.extension;
+  // In transfer mode the call button transfers the current call to this colleague.
+  const transferring = actions.transferring() !== undefined;
+  const callLabel = transferring ? t("transfer.to", { name }) : t("blf.call", { name });
   const report = (ack: Ack<unknown>) => {
     if (!ack.ok) ui.notify(ack.error);
   };
   return (
-    <li class={`blf-row blf-row--${state}`} data-extension={user.extension}>
+    <li class={`blf-row blf-row--${state}${transferring ? " is-transfer-target" : ""}`} data-extension={user.extension}>
       <span
         class={`blf-dot blf-dot--${state}`}
         role="img"
@@ -114,14 +117,12 @@ function ColleagueRow({ user }: { user: MonitoredUser }) {
       )}
       <button
         type="button"
-        class="icon-button blf-row__call"
-        aria-label={t("blf.call", { name })}
-        title={t("blf.call", { name })}
-        onClick={() =>
-          void dial(actions.connection, user.extension).then(report)
-        }
+        class={transferring ? "icon-button blf-row__call transfer-target" : "icon-button blf-row__call"}
+        aria-label={callLabel}
+        title={callLabel}
+        onClick={() => void actions.callOrTransfer(user.extension)}
       >
-        <Phone size={16} />
+        {transferring ? <ArrowRightLeft size={16} /> : <Phone size={16} />}
       </button>
     </li>
   );

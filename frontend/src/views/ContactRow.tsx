@@ -4,7 +4,7 @@ import { Phone } from "lucide-preact";
 import type { ComponentChildren } from "preact";
 import type { Contact, ContactNumber } from "../api/protocol";
 import type { MessageKey } from "../i18n";
-import { useT } from "./context";
+import { useApp, useT } from "./context";
 
 interface Props {
   contact: Contact;
@@ -14,6 +14,9 @@ interface Props {
 
 export function ContactRow({ contact, onCall, actions }: Props) {
   const t = useT();
+  const app = useApp();
+  // In transfer mode each number is a blue transfer target instead of a call button.
+  const transferring = app.actions.transferring() !== undefined;
   return (
     <li class="contact-row" data-testid="contact-row">
       <div class="contact-row__head">
@@ -32,9 +35,12 @@ export function ContactRow({ contact, onCall, actions }: Props) {
           <li key={i}>
             <button
               type="button"
-              class="number-button"
+              class={transferring ? "number-button transfer-target" : "number-button"}
               onClick={() => onCall(n)}
-              aria-label={t("directory.callNumber", { name: contact.name, number: n.number })}
+              aria-label={t(transferring ? "transfer.toNumber" : "directory.callNumber", {
+                name: contact.name,
+                number: n.number,
+              })}
             >
               <Phone size={14} />
               <span class="number-button__label">{t(`label.${n.label}` as MessageKey)}</span>

@@ -26,10 +26,8 @@ export function DirectoryPanel() {
 
   useEffect(() => void search.run(), []);
 
-  const call = (number: string) => {
-    ui.number.value = number;
-    void actions.dial();
-  };
+  // Dials, or in transfer mode transfers the call to the number (the dial string is left alone).
+  const call = (number: string) => void actions.callOrTransfer(number);
   const importFile = async (file: File) => {
     const format = /\.(vcf|vcard)$/i.test(file.name) ? "vcard" : "csv";
     const ack = await directory.importData(format, await file.text());

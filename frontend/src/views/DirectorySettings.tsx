@@ -3,6 +3,7 @@
 import { useState } from "preact/hooks";
 import type { DirectoryOrder } from "../api/protocol";
 import { useApp, useT } from "./context";
+import { DirectorySources } from "./DirectorySources";
 
 export function DirectorySettings() {
   const t = useT();
@@ -42,6 +43,7 @@ export function DirectorySettings() {
           }}
         />
       </div>
+      <DirectorySources />
     </>
   );
 }

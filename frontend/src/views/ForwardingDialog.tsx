@@ -1,7 +1,7 @@
-/** Call forwarding rules: unconditional, when busy, when not answered after N seconds. */
+/** Call forwarding rules (unconditional, busy, no answer after N s), by the app or by the PBX. */
 
 import { useSignal } from "@preact/signals";
-import type { Forwarding } from "../api/protocol";
+import type { FeatureCodes, Forwarding } from "../api/protocol";
 import type { MessageKey } from "../i18n";
 import { useApp, useT } from "./context";
 import { Dialog } from "./Dialog";
@@ -16,6 +16,27 @@ const EMPTY: Forwarding = {
   no_answer_s: 20,
 };
 
+/** The backend's defaults (FreePBX/Asterisk codes), for a backend that sent none. */
+export const DEFAULT_CODES: FeatureCodes = {
+  forwarding_mode: "app",
+  unconditional_on: "*72{number}",
+  unconditional_off: "*73",
+  busy_on: "*90{number}",
+  busy_off: "*91",
+  no_answer_on: "*52{number}",
+  no_answer_off: "*53",
+  pickup_prefix: "",
+};
+
+const CODE_FIELDS = [
+  "unconditional_on",
+  "unconditional_off",
+  "busy_on",
+  "busy_off",
+  "no_answer_on",
+  "no_answer_off",
+] as const;
+
 type Rule = "unconditional" | "busy" | "no_answer";
 const RULES: readonly Rule[] = ["unconditional", "busy", "no_answer"];
 
@@ -23,15 +44,29 @@ export function ForwardingDialog({ onClose }: { onClose: () => void }) {
   const t = useT();
   const { store, actions } = useApp();
   const draft = useSignal<Forwarding>({ ...EMPTY, ...(store.settings.value.forwarding ?? {}) });
+  const codes = useSignal<FeatureCodes>({ ...DEFAULT_CODES, ...(store.settings.value.feature_codes ?? {}) });
   const set = (changes: Partial<Forwarding>) => (draft.value = { ...draft.value, ...changes });
+  const setCodes = (changes: Partial<FeatureCodes>) => (codes.value = { ...codes.value, ...changes });
+  const pbx = codes.value.forwarding_mode === "pbx";
   const save = async () => {
-    const ack = await actions.updateSettings({ forwarding: draft.value });
+    // One update: the backend sees mode and rules together and dials only what changed.
+    const ack = await actions.updateSettings({ forwarding: draft.value, feature_codes: codes.value });
     if (ack.ok) onClose();
   };
   return (
     <Dialog title={t("forwarding.title")} onClose={onClose}>
+      <fieldset class="forwarding__mode">
+        <legend class="field__label">{t("forwarding.mode")}</legend>
+        {(["app", "pbx"] as const).map((mode) => (
+          <label key={mode} class="forwarding__toggle">
+            <input type="radio" name="forwarding-mode" value={mode} checked={codes.value.forwarding_mode === mode}
+              onChange={() => setCodes({ forwarding_mode: mode })} />
+            {t(mode === "app" ? "forwarding.modeApp" : "forwarding.modePbx")}
+          </label>
+        ))}
+      </fieldset>
       <p class="field__hint forwarding__note" role="note">
-        {t("forwarding.clientNote")}
+        {t(pbx ? "forwarding.pbxNote" : "forwarding.clientNote")}
       </p>
       {RULES.map((rule) => (
         <div class="forwarding__rule" key={rule}>
@@ -68,6 +103,18 @@ export function ForwardingDialog({ onClose }: { onClose: () => void }) {
           )}
         </div>
       ))}
+      {pbx && (
+        <fieldset class="forwarding__codes">
+          <legend class="field__label">{t("forwarding.codes")}</legend>
+          {CODE_FIELDS.map((name) => (
+            <label key={name} class="forwarding__code">
+              <span>{t(`forwarding.code.${name}` as MessageKey)}</span>
+              <input class="input" maxLength={32} spellcheck={false} value={codes.value[name]}
+                onInput={(e) => setCodes({ [name]: e.currentTarget.value })} />
+            </label>
+          ))}
+        </fieldset>
+      )}
       <div class="dialog__actions">
         <button type="button" class="button button--ghost" onClick={onClose}>
           {t("colleagues.cancel")}

@@ -37,7 +37,7 @@ export function HeadsetSettings() {
   );
 }
 
-function HeadsetRow({ headset }: { headset: Headset }) {
+export function HeadsetRow({ headset }: { headset: Headset }) {
   const t = useT();
   // Names come from the USB device: untrusted text, rendered as text only.
   return (

@@ -1,8 +1,8 @@
 /** Dial field, 12-key pad and Call button; keys also go to the connected call as DTMF. */
 
-import { Delete, Phone } from "lucide-preact";
+import { ArrowRightLeft, Delete, Phone } from "lucide-preact";
 import { DIAL_CHARS } from "../state/actions";
-import { callTitle, dtmfTarget } from "../state/selectors";
+import { atCallLimit, callTitle, dtmfTarget, MAX_CALLS } from "../state/selectors";
 import { useApp, useT } from "./context";
 import { KeypadMatches } from "./KeypadMatches";
 
@@ -31,9 +31,13 @@ export function Keypad() {
   const { store, ui, actions } = useApp();
   const number = ui.number.value;
   const target = dtmfTarget(store.calls.value);
+  // Transfer mode: the pad types the transfer target and the Call button transfers.
+  const transferring = actions.transferring();
+  // At the engine's limit a new call cannot work: say so instead of failing on click.
+  const full = !transferring && atCallLimit(store.calls.value);
 
   return (
-    <div class="keypad">
+    <div class={transferring ? "keypad is-transfer" : "keypad"}>
       <div class="keypad__display">
         <input
           id={NUMBER_INPUT_ID}
@@ -66,8 +70,15 @@ export function Keypad() {
         </button>
       </div>
       <KeypadMatches />
-      <p class="keypad__hint" aria-live="polite">
-        {target ? t("keypad.dtmfHint", { name: callTitle(target) }) : "\u00a0"}
+      <p class={transferring ? "keypad__hint is-transfer" : full ? "keypad__hint is-limit" : "keypad__hint"}
+        aria-live="polite" data-testid="keypad-hint">
+        {transferring
+          ? t("transfer.keypadHint", { name: callTitle(transferring) })
+          : full
+            ? t("calls.limitReached", { max: MAX_CALLS })
+            : target
+            ? t("keypad.dtmfHint", { name: callTitle(target) })
+            : "\u00a0"}
       </p>
       <div class="keypad__grid">
         {KEYS.map(([digit, letters]) => (
@@ -90,14 +101,14 @@ export function Keypad() {
       </div>
       <button
         type="button"
-        class="call-button"
-        aria-label={t("keypad.call")}
-        disabled={number.trim() === ""}
+        class={transferring ? "call-button transfer-target" : "call-button"}
+        aria-label={transferring ? t("calls.transferNumber") : t("keypad.call")}
+        disabled={number.trim() === "" || full}
         onMouseDown={keepFocus}
         onClick={() => void actions.dial()}
       >
-        <Phone size={20} />
-        <span aria-hidden="true">{t("keypad.call")}</span>
+        {transferring ? <ArrowRightLeft size={20} /> : <Phone size={20} />}
+        <span aria-hidden="true">{transferring ? t("calls.transfer") : t("keypad.call")}</span>
       </button>
     </div>
   );

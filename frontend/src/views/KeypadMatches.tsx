@@ -11,6 +11,8 @@ export function KeypadMatches() {
   const number = ui.number.value;
   const matches = directory.keypad.results.value;
   const [choosing, setChoosing] = useState<Contact | null>(null);
+  // In transfer mode a match is a transfer target (blue): picking it transfers the call.
+  const item = actions.transferring() ? "keypad-matches__item transfer-target" : "keypad-matches__item";
 
   useEffect(() => {
     directory.keypad.set(number);
@@ -34,7 +36,7 @@ export function KeypadMatches() {
         <ul class="keypad-matches__list" data-testid="number-chooser">
           {choosing.numbers.map((n, i) => (
             <li key={i}>
-              <button type="button" class="keypad-matches__item" onClick={() => call(n.number)}>
+              <button type="button" class={item} onClick={() => call(n.number)}>
                 <span class="keypad-matches__name">{t(`label.${n.label}` as MessageKey)}</span>
                 <span class="keypad-matches__number">{n.number}</span>
               </button>
@@ -52,7 +54,7 @@ export function KeypadMatches() {
     <ul class="keypad-matches keypad-matches__list" aria-label={t("keypad.matches")} data-testid="keypad-matches">
       {matches.map((c) => (
         <li key={c.id}>
-          <button type="button" class="keypad-matches__item" onClick={() => pick(c)}>
+          <button type="button" class={item} onClick={() => pick(c)}>
             <span class="keypad-matches__name">{c.name}</span>
             <span class="keypad-matches__number">
               {c.numbers.length > 1

@@ -6,7 +6,7 @@ import { type PhoneTab } from "../state/ui";
 import type { MessageKey } from "../i18n";
 import { useApp, useT } from "./context";
 import { DirectoryPanel } from "./DirectoryPanel";
-import { HistoryPanel } from "./HistoryPanel";
+import { HistoryPanel, prewarmHistoryFormats } from "./HistoryPanel";
 import { Keypad } from "./Keypad";
 
 const TABS: readonly { id: PhoneTab; label: MessageKey; icon: typeof Clock }[] = [
@@ -17,9 +17,10 @@ const TABS: readonly { id: PhoneTab; label: MessageKey; icon: typeof Clock }[] =
 
 export function PhoneTabs() {
   const t = useT();
-  const { ui, history } = useApp();
+  const { ui, history, language } = useApp();
   const current = ui.tab.value;
   const missed = history.missedCount.value;
+  useEffect(() => prewarmHistoryFormats(language.value), [language.value]);
 
   // Looking at the history counts as seeing the missed calls (also those arriving meanwhile).
   useEffect(() => {

@@ -4,11 +4,21 @@ import type { Settings } from "../api/protocol";
 import { useApp } from "./context";
 
 /** The boolean settings that default to on when an older backend does not send them. */
-export type SwitchSetting = "call_waiting" | "notifications" | "headset_integration" | "busylight_blink";
+export type SwitchSetting =
+  | "call_waiting"
+  | "notifications"
+  | "headset_integration"
+  | "busylight_blink"
+  | "logs"
+  | "close_to_tray"
+  | "autostart";
+
+/** Settings that are off unless the user turns them on. */
+const OFF_BY_DEFAULT: ReadonlySet<SwitchSetting> = new Set(["autostart"]);
 
 export function SettingSwitch({ setting, label, hint }: { setting: SwitchSetting; label: string; hint: string }) {
   const { store, actions } = useApp();
-  const on = store.settings.value[setting] ?? true;
+  const on = store.settings.value[setting] ?? !OFF_BY_DEFAULT.has(setting);
   const id = `settings-${setting}`;
   const change: Partial<Settings> = { [setting]: !on };
   return (

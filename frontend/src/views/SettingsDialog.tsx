@@ -5,8 +5,10 @@ import type { Language, Theme } from "../api/protocol";
 import { LANGUAGE_NAMES, LANGUAGES } from "../i18n";
 import { useApp, useT } from "./context";
 import { Dialog } from "./Dialog";
+import { DesktopSettings } from "./DesktopSettings";
 import { DirectorySettings } from "./DirectorySettings";
 import { HeadsetSettings } from "./HeadsetSettings";
+import { NetworkSettingsSection } from "./NetworkSettings";
 import { SettingSwitch } from "./SettingSwitch";
 
 const THEMES: readonly { value: Theme; icon: typeof Sun }[] = [
@@ -34,6 +36,8 @@ export function SettingsDialog({ onClose }: { onClose: () => void }) {
         />
         <HeadsetSettings />
         <DirectorySettings />
+        <DesktopSettings />
+        <NetworkSettingsSection />
       </div>
     </Dialog>
   );

@@ -75,6 +75,7 @@ function RegistrationPill() {
   const reg = store.registration.value;
   let label: string;
   let detail: string | null = null;
+  let hint: string | null = null; // tooltip only: the top bar has little room
   switch (reg.state) {
     case "registered":
       label = t("registration.registered");
@@ -88,10 +89,17 @@ function RegistrationPill() {
       if (reg.code !== null) detail = t("registration.sipCode", { code: reg.code });
       break;
     }
+    case "unregistered":
+      // Lost the registrar (PBX restart, network): the backend retries with backoff.
+      label = reg.error
+        ? t("registration.unregisteredWithReason", { reason: errorText(t, reg.error) })
+        : t("registration.unregistered");
+      if (reg.error) hint = t("registration.retrying");
+      break;
     default:
       label = t("registration.unregistered");
   }
-  const full = detail ? `${label} (${detail})` : label;
+  const full = [detail ? `${label} (${detail})` : label, hint].filter(Boolean).join(". ");
   return (
     <span class={`pill pill--${reg.state}`} role="status" title={full}>
       <span class="pill__dot" aria-hidden="true" />

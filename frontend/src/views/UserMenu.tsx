@@ -1,6 +1,6 @@
-/** The user menu: account, audio settings (later), settings, sign out. */
+/** The user menu: account, audio settings, settings, sign out. */
 
-import { ChevronDown, CircleUser, Headphones, LogOut, Settings, UserRound } from "lucide-preact";
+import { ChevronDown, CircleUser, Headphones, ListChecks, LogOut, Network, Settings, UserRound } from "lucide-preact";
 import type { ComponentChildren } from "preact";
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 import { useApp, useT } from "./context";
@@ -68,11 +68,21 @@ export function UserMenu() {
           <MenuItem icon={<UserRound size={16} />} onSelect={choose(() => (ui.dialog.value = "account"))}>
             {t("menu.account")}
           </MenuItem>
-          <MenuItem icon={<Headphones size={16} />} disabled>
+          <MenuItem icon={<Headphones size={16} />} onSelect={choose(() => (ui.dialog.value = "audio"))}>
             {t("menu.audioSettings")}
           </MenuItem>
           <MenuItem icon={<Settings size={16} />} onSelect={choose(() => (ui.dialog.value = "settings"))}>
             {t("menu.settings")}
+          </MenuItem>
+          <MenuItem icon={<ListChecks size={16} />} onSelect={choose(() => (ui.dialog.value = "firstRun"))}>
+            {t("menu.setupCheck")}
+          </MenuItem>
+          <MenuItem
+            icon={<Network size={16} />}
+            disabled={!account}
+            onSelect={choose(() => (ui.dialog.value = "networkCheck"))}
+          >
+            {t("menu.networkCheck")}
           </MenuItem>
           <div class="menu__separator" role="separator" />
           <MenuItem icon={<LogOut size={16} />} onSelect={choose(() => void actions.signOut())}>

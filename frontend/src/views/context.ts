@@ -5,6 +5,7 @@ import { useContext } from "preact/hooks";
 import type { Language } from "../api/protocol";
 import { translator, type Translate } from "../i18n";
 import type { Actions } from "../state/actions";
+import type { AudioState } from "../state/audio";
 import type { DirectoryState } from "../state/directory";
 import type { HistoryState } from "../state/history";
 import type { Store } from "../state/store";
@@ -17,6 +18,7 @@ export interface AppServices {
   actions: Actions;
   history: HistoryState;
   directory: DirectoryState;
+  audio: AudioState;
   language: ReadonlySignal<Language>;
 }
 
