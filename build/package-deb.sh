@@ -65,8 +65,9 @@ for lib in "${syslibs[@]}"; do
   [[ -n "$owner" ]] && pkgs["$owner"]=1 || echo "package-deb: no package owns $lib" >&2
 done
 # Depends, part 2: opened at run time (dlopen): GL/EGL (Qt, Chromium), the xcb platform
-# plugin's libraries, NSS modules, fonts, PortAudio (audio device work), Secret Service.
-for p in libportaudio2 libnss3 libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 \
+# plugin's libraries, NSS modules, fonts, PortAudio and its ALSA->PulseAudio plugin, libpulse
+# (device names and hotplug, pulsectl), Secret Service.
+for p in libportaudio2 libasound2-plugins libpulse0 libnss3 libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 \
   libxcb-keysyms1 libxcb-image0 libxcb-randr0 libxcb-render-util0 libxcb-shape0 \
   libxcb-xinerama0 libxcb-xkb1 libegl1 libgl1 libfontconfig1 libdbus-1-3 libasound2 \
   fonts-dejavu-core; do
