@@ -319,7 +319,8 @@ def bench_audio(pbx: Kamailio, work: Path, rows: list[Row]) -> None:
             f"audio underruns in a {glitch.minutes:.0f}-minute call, UI busy",
             glitch.underruns,
             "count",
-            note=f"overruns {glitch.overruns}; {glitch.frames} frames;"
+            note=f"overruns {glitch.overruns}; speaker clock"
+            f" {glitch.frames / (glitch.minutes * 60):.1f} frames/s (50 expected);"
             f" {glitch.ui_commands} UI commands meanwhile",
         )
     )

@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
+from pbx.kamailio import Kamailio
 from softphone.app import SoftphoneApp
+from support.app_harness import UiClient, running_app, sign_in
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 CHROMIUM = "/usr/bin/chromium"
@@ -52,3 +54,15 @@ def page(browser: Browser, app: SoftphoneApp) -> Iterator[Page]:
     page.goto(app.url)
     yield page
     context.close()
+
+
+@pytest.fixture
+def signed_in_app(tmp_path: Path, kamailio: Kamailio) -> Iterator[SoftphoneApp]:
+    """The real app registered on `kamailio` as 1001 (a module's `app` fixture can return it)."""
+    with running_app(tmp_path / "app") as running:
+        ui = UiClient(running)
+        try:
+            assert sign_in(ui, kamailio.port, "1001", kamailio.users["1001"])["ok"]
+        finally:
+            ui.close()
+        yield running

@@ -5,27 +5,21 @@ Real parts only: the app (engine process, web server, built frontend), Kamailio,
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from pbx.kamailio import Kamailio
 from pbx.pj_peer_proc import PjPeer
 from softphone.app import SoftphoneApp
-from support.app_harness import UiClient, running_app, sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
 
 @pytest.fixture
-def app(tmp_path: Path, kamailio: Kamailio) -> Iterator[SoftphoneApp]:
-    with running_app(tmp_path / "app") as running:
-        ui = UiClient(running)
-        assert sign_in(ui, kamailio.port, "1001", kamailio.users["1001"])["ok"]
-        ui.close()
-        yield running
+def app(signed_in_app: SoftphoneApp) -> SoftphoneApp:
+    return signed_in_app
 
 
 @pytest.fixture

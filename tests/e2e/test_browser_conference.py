@@ -3,16 +3,14 @@ keypad refuses a fifth call with the limit message. Real app, Kamailio, pjsua2 p
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from pbx.kamailio import Kamailio
 from pbx.pj_peer_proc import PjPeer
 from softphone.app import SoftphoneApp
-from support.app_harness import UiClient, running_app, sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
@@ -20,14 +18,8 @@ PEERS = ("1002", "1003", "1004", "1005")
 
 
 @pytest.fixture
-def app(tmp_path: Path, kamailio: Kamailio) -> Iterator[SoftphoneApp]:
-    with running_app(tmp_path / "app") as running:
-        ui = UiClient(running)
-        try:
-            assert sign_in(ui, kamailio.port, "1001", kamailio.users["1001"])["ok"]
-        finally:
-            ui.close()
-        yield running
+def app(signed_in_app: SoftphoneApp) -> SoftphoneApp:
+    return signed_in_app
 
 
 def test_four_calls_join_a_purple_conference_and_a_fifth_is_refused(

@@ -5,7 +5,6 @@ are searchable."""
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,22 +12,14 @@ from playwright.sync_api import Locator, Page, expect
 
 from dirservers.radicale import PASSWORD, USER, Radicale
 from dirservers.slapd import ADMIN_DN, ADMIN_PW, PEOPLE, Slapd
-from pbx.kamailio import Kamailio
 from softphone.app import SoftphoneApp
-from support.app_harness import UiClient, running_app, sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
 
 @pytest.fixture
-def app(tmp_path: Path, kamailio: Kamailio) -> Iterator[SoftphoneApp]:
-    with running_app(tmp_path / "app") as running:
-        ui = UiClient(running)
-        try:
-            assert sign_in(ui, kamailio.port, "1001", kamailio.users["1001"])["ok"]
-        finally:
-            ui.close()
-        yield running
+def app(signed_in_app: SoftphoneApp) -> SoftphoneApp:
+    return signed_in_app
 
 
 def _free_port() -> int:

@@ -7,15 +7,13 @@ The full disk is SQLite's real SQLITE_FULL: the app's own history connection is 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from pbx.kamailio import Kamailio
 from softphone.app import SoftphoneApp
-from support.app_harness import UiClient, running_app, sign_in
+from support.app_harness import UiClient
 from support.raw_caller import RawCaller
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
@@ -24,12 +22,8 @@ BANNER = "The disk is full: the call history could not be saved"
 
 
 @pytest.fixture
-def app(tmp_path: Path, kamailio: Kamailio) -> Iterator[SoftphoneApp]:
-    with running_app(tmp_path / "app") as running:
-        ui = UiClient(running)
-        assert sign_in(ui, kamailio.port, "1001", kamailio.users["1001"])["ok"]
-        ui.close()
-        yield running
+def app(signed_in_app: SoftphoneApp) -> SoftphoneApp:
+    return signed_in_app
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@ arrive at the peer as SIP INFO. Real parts: the app, Kamailio, a pjsua2 peer."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -12,20 +12,13 @@ from playwright.sync_api import Page, expect
 from pbx.kamailio import Kamailio
 from pbx.pj_peer_proc import PjPeer
 from softphone.app import SoftphoneApp
-from support.app_harness import UiClient, running_app, sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
 
 @pytest.fixture
-def app(tmp_path: Path, kamailio: Kamailio) -> Iterator[SoftphoneApp]:
-    with running_app(tmp_path / "app") as running:
-        ui = UiClient(running)
-        try:
-            assert sign_in(ui, kamailio.port, "1001", kamailio.users["1001"])["ok"]
-        finally:
-            ui.close()
-        yield running
+def app(signed_in_app: SoftphoneApp) -> SoftphoneApp:
+    return signed_in_app
 
 
 def test_sip_info_chosen_in_advanced_settings_carries_typed_digits(

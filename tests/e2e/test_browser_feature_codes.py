@@ -14,7 +14,6 @@ from pbx.kamailio import Kamailio, default_users
 from pbx.pj_peer_proc import PjPeer
 from softphone.app import SoftphoneApp
 from softphone.domain.feature_codes import ForwardingMode
-from support.app_harness import UiClient, running_app, sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
@@ -30,14 +29,8 @@ def kamailio(tmp_path: Path) -> Iterator[Kamailio]:
 
 
 @pytest.fixture
-def app(tmp_path: Path, kamailio: Kamailio) -> Iterator[SoftphoneApp]:
-    with running_app(tmp_path / "app") as running:
-        ui = UiClient(running)
-        try:
-            assert sign_in(ui, kamailio.port, "1001", kamailio.users["1001"])["ok"]
-        finally:
-            ui.close()
-        yield running
+def app(signed_in_app: SoftphoneApp) -> SoftphoneApp:
+    return signed_in_app
 
 
 def test_forwarding_set_on_the_pbx_by_a_feature_code(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -10,18 +9,13 @@ from playwright.sync_api import Page, expect
 
 from pbx.kamailio import Kamailio
 from softphone.app import SoftphoneApp
-from support.app_harness import UiClient, running_app, sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
 
 @pytest.fixture
-def app(tmp_path: Path, kamailio: Kamailio) -> Iterator[SoftphoneApp]:
-    with running_app(tmp_path / "app") as running:
-        ui = UiClient(running)
-        assert sign_in(ui, kamailio.port, "1001", kamailio.users["1001"])["ok"]
-        ui.close()
-        yield running
+def app(signed_in_app: SoftphoneApp) -> SoftphoneApp:
+    return signed_in_app
 
 
 def test_the_top_bar_shows_the_outage_and_the_return(

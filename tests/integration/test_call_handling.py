@@ -45,28 +45,6 @@ def ui(app: SoftphoneApp, kamailio: Kamailio) -> Iterator[UiClient]:
     client.close()
 
 
-def _call_event(ui: UiClient, call_id: str, state: str, start: int, timeout: float = 10.0) -> Any:
-    event = ui.wait_for(
-        lambda e: (
-            e.get("type") == "call_changed"
-            and e["call"]["id"] == call_id
-            and e["call"]["state"] == state
-        ),
-        timeout,
-        start,
-    )
-    return event["call"]
-
-
-def _dial_connected(ui: UiClient, number: str) -> str:
-    mark = ui.mark()
-    reply = ui.command("call.dial", number=number)
-    assert reply["ok"], reply
-    call_id: str = reply["result"]["call_id"]
-    _call_event(ui, call_id, "connected", mark)
-    return call_id
-
-
 def _ok(reply: dict[str, Any]) -> None:
     assert reply == {"ok": True, "result": {}}, reply
 
@@ -99,19 +77,19 @@ def test_hold_silences_us_for_the_peer_and_resume_brings_the_audio_back(
     ui: UiClient, pj_peer_factory: Callable[..., PjPeer]
 ) -> None:
     peer = pj_peer_factory("1002", mode="silent")
-    call_id = _dial_connected(ui, "1002")
+    call_id = ui.dial_connected("1002")
     line = Timeline()
     time.sleep(1.5)
     t_hold, mark = line.now(), ui.mark()
     _ok(ui.command("call.hold", call_id=call_id))
-    held = _call_event(ui, call_id, "held", mark)
+    held = ui.wait_call(call_id, "held", mark)
     assert held["held"] is True
     t_held = line.now()
     assert ui.command("call.hold", call_id=call_id)["error"] == "invalid_state"
     time.sleep(1.5)
     t_resume, mark = line.now(), ui.mark()
     _ok(ui.command("call.resume", call_id=call_id))
-    assert _call_event(ui, call_id, "connected", mark)["held"] is False
+    assert ui.wait_call(call_id, "connected", mark)["held"] is False
     t_resumed = line.now()
     time.sleep(1.5)
     t_end = line.now()
@@ -127,7 +105,7 @@ def test_mute_sends_silence_and_unmute_sends_the_microphone_again(
     ui: UiClient, pj_peer_factory: Callable[..., PjPeer]
 ) -> None:
     peer = pj_peer_factory("1002", mode="silent")
-    call_id = _dial_connected(ui, "1002")
+    call_id = ui.dial_connected("1002")
     line = Timeline()
     time.sleep(1.2)
     t_mute, mark = line.now(), ui.mark()
@@ -159,17 +137,17 @@ def test_dialing_a_second_call_puts_the_first_on_hold_and_the_fifth_call_is_refu
     ui: UiClient, pj_peer_factory: Callable[..., PjPeer]
 ) -> None:
     pj_peer_factory("1002", mode="echo")
-    first = _dial_connected(ui, "1002")
+    first = ui.dial_connected("1002")
     mark = ui.mark()
-    second = _dial_connected(ui, "1002")
-    _call_event(ui, first, "held", mark)
+    second = ui.dial_connected("1002")
+    ui.wait_call(first, "held", mark)
     # Resuming the held call puts the talking one on hold first (double-click in the UI).
     mark = ui.mark()
     _ok(ui.command("call.resume", call_id=first))
-    _call_event(ui, second, "held", mark)
-    _call_event(ui, first, "connected", mark)
-    _dial_connected(ui, "1002")
-    _dial_connected(ui, "1002")
+    ui.wait_call(second, "held", mark)
+    ui.wait_call(first, "connected", mark)
+    ui.dial_connected("1002")
+    ui.dial_connected("1002")
     reply = ui.command("call.dial", number="1002")
     assert reply == {"ok": False, "error": "too_many_calls", "field": None}
     states = [c["state"] for c in _snapshot_calls(ui)]
@@ -192,15 +170,15 @@ def test_call_waiting_on_rings_the_second_call_and_answering_it_holds_the_first(
 ) -> None:
     pj_peer_factory("1002", mode="silent")
     caller = baresip_factory("1003")
-    first = _dial_connected(ui, "1002")
+    first = ui.dial_connected("1002")
     mark = ui.mark()
     caller.dial("1001")
     ringing = ui.wait_call_state("ringing_in", start=mark)
     assert _snapshot_calls(ui)[0]["state"] == "connected"
     mark = ui.mark()
     _ok(ui.command("call.answer", call_id=ringing["id"]))
-    _call_event(ui, first, "held", mark)
-    _call_event(ui, ringing["id"], "connected", mark)
+    ui.wait_call(first, "held", mark)
+    ui.wait_call(ringing["id"], "connected", mark)
 
 
 def test_call_waiting_off_refuses_a_second_call_with_486(
@@ -212,7 +190,7 @@ def test_call_waiting_off_refuses_a_second_call_with_486(
     _ok(ui.command("settings.update", call_waiting=False))
     changed = ui.wait_for(lambda e: e.get("type") == "settings_changed", start=mark)
     assert changed["settings"]["call_waiting"] is False
-    first = _dial_connected(ui, "1002")
+    first = ui.dial_connected("1002")
     mark, caller_mark = ui.mark(), caller.mark()
     caller.dial("1001")
     closed = caller.wait_for_event("CALL_CLOSED", start=caller_mark)
@@ -237,10 +215,10 @@ def test_blind_transfer_hands_the_peer_over_and_ends_our_call(
 ) -> None:
     transferee = baresip_factory("1002", answermode="auto")
     target = pj_peer_factory("1003", mode="silent")
-    call_id = _dial_connected(ui, "1002")
+    call_id = ui.dial_connected("1002")
     mark = ui.mark()
     _ok(ui.command("call.transfer", call_id=call_id, target="1003"))
-    ended = _call_event(ui, call_id, "ended", mark)
+    ended = ui.wait_call(call_id, "ended", mark)
     assert ended["end_reason"] == "transferred"
     status = target.wait_until(
         lambda st: any(c["incoming"] and c["state"] == "CONFIRMED" for c in st["calls"])
@@ -254,8 +232,8 @@ def test_conference_mixes_both_peers_and_us(
 ) -> None:
     talker = pj_peer_factory("1002", mode="tone", tone_hz=600)
     listener = pj_peer_factory("1003", mode="silent")
-    first = _dial_connected(ui, "1002")
-    second = _dial_connected(ui, "1003")
+    first = ui.dial_connected("1002")
+    second = ui.dial_connected("1003")
     line = Timeline()
     assert ui.command("call.transfer_attended", call_id=first, to_call_id=first)["ok"] is False
     time.sleep(1.2)
@@ -288,12 +266,12 @@ def test_attended_transfer_connects_both_peers_and_ends_both_our_calls(
 ) -> None:
     transferee = pj_peer_factory("1002", mode="silent")
     pj_peer_factory("1003", mode="tone", tone_hz=600)
-    first = _dial_connected(ui, "1002")
-    second = _dial_connected(ui, "1003")
+    first = ui.dial_connected("1002")
+    second = ui.dial_connected("1003")
     mark = ui.mark()
     _ok(ui.command("call.transfer_attended", call_id=first, to_call_id=second))
     for call_id in (first, second):
-        assert _call_event(ui, call_id, "ended", mark)["end_reason"] == "transferred"
+        assert ui.wait_call(call_id, "ended", mark)["end_reason"] == "transferred"
     # The transferee now talks to 1003 directly: it hears 1003's 600 Hz tone.
     transferee.wait_until(
         lambda st: any(not c["incoming"] and c["state"] == "CONFIRMED" for c in st["calls"])
@@ -325,7 +303,7 @@ def test_call_waiting_off_is_replayed_after_an_engine_restart(
         start=mark,
     )
     assert app.engine.pid != old_pid
-    _dial_connected(ui, "1002")
+    ui.dial_connected("1002")
     mark, caller_mark = ui.mark(), caller.mark()
     caller.dial("1001")
     assert "486" in json.dumps(caller.wait_for_event("CALL_CLOSED", start=caller_mark))

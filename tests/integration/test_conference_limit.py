@@ -51,24 +51,11 @@ def _changed(e: dict[str, Any], call_id: str) -> dict[str, Any] | None:
     return None
 
 
-def _dial_connected(ui: UiClient, number: str) -> str:
-    mark = ui.mark()
-    reply = ui.command("call.dial", number=number)
-    assert reply["ok"], reply
-    call_id: str = reply["result"]["call_id"]
-    ui.wait_for(
-        lambda e: (c := _changed(e, call_id)) is not None and c["state"] == "connected",
-        15.0,
-        mark,
-    )
-    return call_id
-
-
 def test_conference_of_four_remote_parties_everyone_hears_everyone_and_a_fifth_is_refused(
     ui: UiClient, pj_peer_factory: Callable[..., PjPeer]
 ) -> None:
     peers = {ext: pj_peer_factory(ext, mode="tone", tone_hz=hz) for ext, hz in PEER_TONES.items()}
-    calls = {ext: _dial_connected(ui, ext) for ext in PEER_TONES}  # each new one holds the last
+    calls = {ext: ui.dial_connected(ext) for ext in PEER_TONES}  # each new one holds the last
     reply = ui.command("call.dial", number="1006")
     assert reply == {"ok": False, "error": "too_many_calls", "field": None}
 

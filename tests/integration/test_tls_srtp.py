@@ -104,28 +104,6 @@ def ui(app: SoftphoneApp, kamailio: Kamailio) -> Iterator[UiClient]:
     client.close()
 
 
-def _call_event(ui: UiClient, call_id: str, state: str, start: int, timeout: float = 10.0) -> Any:
-    event = ui.wait_for(
-        lambda e: (
-            e.get("type") == "call_changed"
-            and e["call"]["id"] == call_id
-            and e["call"]["state"] == state
-        ),
-        timeout,
-        start,
-    )
-    return event["call"]
-
-
-def _dial_connected(ui: UiClient, number: str) -> str:
-    mark = ui.mark()
-    reply = ui.command("call.dial", number=number)
-    assert reply["ok"], reply
-    call_id: str = reply["result"]["call_id"]
-    _call_event(ui, call_id, "connected", mark)
-    return call_id
-
-
 def _ok(reply: dict[str, Any]) -> None:
     assert reply == {"ok": True, "result": {}}, reply
 
@@ -292,18 +270,18 @@ def test_srtp_call_hold_resume_and_dtmf_reach_the_peer(
     app: SoftphoneApp, ui: UiClient, tls_peer: PeerFactory
 ) -> None:
     peer = tls_peer("1002", mode="silent")
-    call_id = _dial_connected(ui, "1002")
+    call_id = ui.dial_connected("1002")
     assert _all_srtp(_confirmed(peer))
     t0 = time.monotonic()
     time.sleep(1.2)
     t_hold, mark = time.monotonic() - t0, ui.mark()
     _ok(ui.command("call.hold", call_id=call_id))
-    assert _call_event(ui, call_id, "held", mark)["held"] is True
+    assert ui.wait_call(call_id, "held", mark)["held"] is True
     t_held = time.monotonic() - t0
     time.sleep(1.2)
     t_resume, mark = time.monotonic() - t0, ui.mark()
     _ok(ui.command("call.resume", call_id=call_id))
-    assert _call_event(ui, call_id, "connected", mark)["held"] is False
+    assert ui.wait_call(call_id, "connected", mark)["held"] is False
     t_resumed = time.monotonic() - t0
     _ok(ui.command("call.dtmf", call_id=call_id, digits="19#*"))
     status = peer.wait_until(lambda st: st["calls"] and st["calls"][0]["dtmf"] == "19#*")
@@ -315,7 +293,7 @@ def test_srtp_call_hold_resume_and_dtmf_reach_the_peer(
     t_end = time.monotonic() - t0
     mark = ui.mark()
     _ok(ui.command("call.hangup", call_id=call_id))
-    _call_event(ui, call_id, "ended", mark)
+    ui.wait_call(call_id, "ended", mark)
 
     status = peer.wait_until(lambda st: len(st["finished"]) == 1)
     time.sleep(0.3)  # the WAV is complete one media tick after the call
@@ -339,12 +317,12 @@ def test_an_incoming_srtp_call_over_tls_rings_and_connects(
     ringing = ui.wait_call_state("ringing_in", start=mark)
     mark = ui.mark()
     _ok(ui.command("call.answer", call_id=ringing["id"]))
-    _call_event(ui, ringing["id"], "connected", mark)
+    ui.wait_call(ringing["id"], "connected", mark)
     assert _all_srtp(_confirmed(caller, incoming=False))
     time.sleep(1.5)
     mark = ui.mark()
     _ok(ui.command("call.hangup", call_id=ringing["id"]))
-    _call_event(ui, ringing["id"], "ended", mark)
+    ui.wait_call(ringing["id"], "ended", mark)
     status = caller.wait_until(lambda st: len(st["finished"]) == 1)
     time.sleep(0.3)
     # The caller decrypts our audio: it hears the app's tone.
@@ -357,10 +335,10 @@ def test_srtp_blind_transfer_connects_the_peer_to_the_target(
 ) -> None:
     transferee = tls_peer("1002", mode="silent")
     target = tls_peer("1003", mode="silent")
-    call_id = _dial_connected(ui, "1002")
+    call_id = ui.dial_connected("1002")
     mark = ui.mark()
     _ok(ui.command("call.transfer", call_id=call_id, target="1003"))
-    assert _call_event(ui, call_id, "ended", mark)["end_reason"] == "transferred"
+    assert ui.wait_call(call_id, "ended", mark)["end_reason"] == "transferred"
     assert _all_srtp(_confirmed(target, incoming=True))
     assert _all_srtp(_confirmed(transferee, incoming=False))
 
@@ -368,12 +346,12 @@ def test_srtp_blind_transfer_connects_the_peer_to_the_target(
 def test_srtp_attended_transfer_connects_both_peers(ui: UiClient, tls_peer: PeerFactory) -> None:
     transferee = tls_peer("1002", mode="silent")
     target = tls_peer("1003", mode="tone", tone_hz=600)
-    first = _dial_connected(ui, "1002")
-    second = _dial_connected(ui, "1003")
+    first = ui.dial_connected("1002")
+    second = ui.dial_connected("1003")
     mark = ui.mark()
     _ok(ui.command("call.transfer_attended", call_id=first, to_call_id=second))
     for call_id in (first, second):
-        assert _call_event(ui, call_id, "ended", mark)["end_reason"] == "transferred"
+        assert ui.wait_call(call_id, "ended", mark)["end_reason"] == "transferred"
     assert _all_srtp(_confirmed(transferee, incoming=False))
     target.wait_until(lambda st: len(st["calls"]) == 1 and st["calls"][0]["state"] == "CONFIRMED")
     time.sleep(1.5)
@@ -388,8 +366,8 @@ def test_srtp_attended_transfer_connects_both_peers(ui: UiClient, tls_peer: Peer
 def test_srtp_conference_mixes_both_peers_and_us(ui: UiClient, tls_peer: PeerFactory) -> None:
     talker = tls_peer("1002", mode="tone", tone_hz=600)
     listener = tls_peer("1003", mode="silent")
-    first = _dial_connected(ui, "1002")
-    second = _dial_connected(ui, "1003")
+    first = ui.dial_connected("1002")
+    second = ui.dial_connected("1003")
     t0 = time.monotonic()
     time.sleep(1.2)
     t_conf, mark = time.monotonic() - t0, ui.mark()
@@ -427,7 +405,7 @@ def test_mandatory_srtp_against_a_peer_without_srtp_ends_with_a_clear_reason(
     mark = ui.mark()
     reply = ui.command("call.dial", number="1002")
     assert reply["ok"], reply
-    ended = _call_event(ui, reply["result"]["call_id"], "ended", mark)
+    ended = ui.wait_call(reply["result"]["call_id"], "ended", mark)
     assert ended["end_reason"] == "encryption_refused"
     assert ended["sip_code"] == 488
     assert not plain.status()["calls"]
@@ -449,10 +427,10 @@ def test_optional_srtp_encrypts_with_a_willing_peer_and_falls_back_to_plain_rtp(
         _ok(ui.command("account.setup", **_tls_account(kamailio, "1001", "optional")))
         willing = tls_peer("1002", srtp="optional", mode="silent")
         plain = tls_peer("1003", srtp="off", mode="silent")
-        first = _dial_connected(ui, "1002")
+        first = ui.dial_connected("1002")
         assert _all_srtp(_confirmed(willing))  # its answer carries keys: SRTP is on
         _ok(ui.command("call.hangup", call_id=first))
-        second = _dial_connected(ui, "1003")
+        second = ui.dial_connected("1003")
         call = _confirmed(plain)
         assert call["sdp_srtp"] and not any(call["sdp_srtp"])  # plain RTP, and it works
         _ok(ui.command("call.dtmf", call_id=second, digits="42"))

@@ -72,6 +72,31 @@ class UiClient:
                     )
                 self._cond.wait(left)
 
+    def wait_call(
+        self, call_id: str, state: str, start: int = 0, timeout: float = 10.0
+    ) -> dict[str, Any]:
+        """The call `call_id` as pushed when it reached `state`."""
+        event = self.wait_for(
+            lambda e: (
+                e.get("type") == "call_changed"
+                and e["call"]["id"] == call_id
+                and e["call"]["state"] == state
+            ),
+            timeout,
+            start,
+        )
+        call: dict[str, Any] = event["call"]
+        return call
+
+    def dial_connected(self, number: str, timeout: float = 15.0) -> str:
+        """Dial `number` and wait until that call is connected; its id."""
+        mark = self.mark()
+        reply = self.command("call.dial", number=number)
+        assert reply["ok"], reply
+        call_id: str = reply["result"]["call_id"]
+        self.wait_call(call_id, "connected", mark, timeout)
+        return call_id
+
     def wait_call_state(self, state: str, timeout: float = 10.0, start: int = 0) -> Event:
         event = self.wait_for(
             lambda e: e.get("type") == "call_changed" and e["call"]["state"] == state,
