@@ -11,6 +11,7 @@ from pathlib import Path
 import platformdirs
 
 from softphone import __version__
+from softphone.audio.headset_audio import HeadsetAudioPolicy
 from softphone.audio.selection import AudioPreferences, AudioRoute
 from softphone.audio.service import AudioService
 from softphone.bus import EventBus
@@ -44,6 +45,7 @@ from softphone.web.commands import CommandTable
 from softphone.web.desktop_commands import desktop_commands
 from softphone.web.directory_commands import directory_commands
 from softphone.web.directory_test import directory_test_commands
+from softphone.web.headset_audio_commands import headset_audio_commands
 from softphone.web.history_commands import history_commands
 from softphone.web.network_commands import network_commands
 from softphone.web.security import new_token
@@ -181,6 +183,9 @@ class SoftphoneApp:
             busylight=RelayBusyLight(),
             blink_when_ringing=self.settings.settings.busylight_blink,
         )
+        self.headset_audio = HeadsetAudioPolicy(
+            self.bus, lambda: prefs.settings, prefs.save, lambda: self.audio.devices
+        )
         self.notifier: notifications.CallNotifier | None = None
         if notifications.wanted():  # a desktop session: no D-Bus traffic on servers
             self.notifier = notifications.CallNotifier(
@@ -194,6 +199,7 @@ class SoftphoneApp:
         self.commands.handlers.update(tls_commands(self.trust))
         self.commands.handlers.update(directory_test_commands(self.directory, self.secrets))
         self.commands.handlers.update(audio_commands(self.audio, self.settings, self.bus.publish))
+        self.commands.handlers.update(headset_audio_commands(self.headset_audio))
         self.commands.handlers.update(
             network_commands(
                 self.settings,

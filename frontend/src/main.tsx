@@ -17,6 +17,9 @@ import {
   refreshDirectory,
   searchDirectory,
   speakerTest,
+  useHeadsetAudio,
+  declineHeadsetAudio,
+  headsetAudioState,
   updateContact,
 } from "./api/commands";
 import { connect } from "./api/connection";
@@ -70,6 +73,9 @@ const audio = new AudioState(
     configure: (args) => configureAudio(conn, args),
     micTest: (on) => micTest(conn, on),
     speakerTest: (target) => speakerTest(conn, target),
+    useHeadset: (key) => useHeadsetAudio(conn, key),
+    declineHeadset: (key) => declineHeadsetAudio(conn, key),
+    headsetState: () => headsetAudioState(conn),
   },
   (error) => ui.notify(error),
 );

@@ -24,6 +24,9 @@ function fakeApi(micOk = true): AudioApi & { calls: string[] } {
       return micOk ? ok({}) : Promise.resolve({ ok: false, error: "audio_device_failed", field: "input" });
     },
     speakerTest: (target) => (calls.push(`speaker ${target}`), ok({ duration_ms: 1500 })),
+    useHeadset: (key) => (calls.push(`use ${key}`), ok({})),
+    declineHeadset: (key) => (calls.push(`decline ${key}`), ok({})),
+    headsetState: () => ok({ offered: { key: "0b0e:0307", name: "Jabra" }, candidates: ["0b0e:0307"] }),
   };
 }
 
@@ -62,5 +65,30 @@ describe("audio state", () => {
     working.apply({ type: "mic_test_stopped", error: null });
     expect(working.micTesting.value).toBe(false);
     expect(working.micLevel.value).toBeNull();
+  });
+
+  it("shows a headset offer until it is answered, and sends the answer", async () => {
+    const api = fakeApi();
+    const audio = new AudioState(api);
+    audio.apply({ type: "headset_audio_offer", key: "0b0e:0307", name: "Jabra" });
+    expect(audio.headsetOffer.value).toEqual({ key: "0b0e:0307", name: "Jabra" });
+    await audio.useHeadset("0b0e:0307");
+    expect(audio.headsetOffer.value).toBeNull();
+    audio.apply({ type: "headset_audio_offer", key: "0b0e:0307", name: "Jabra" });
+    await audio.declineHeadset("0b0e:0307");
+    expect(audio.headsetOffer.value).toBeNull();
+    expect(api.calls).toEqual(["use 0b0e:0307", "decline 0b0e:0307"]);
+    audio.apply({ type: "headset_audio_offer", key: "0b0e:0307", name: "Jabra" });
+    audio.apply({ type: "headset_audio_offer", key: null, name: "" }); // unplugged
+    expect(audio.headsetOffer.value).toBeNull();
+    await Promise.resolve();
+    expect(audio.headsetCandidates.value).toEqual(["0b0e:0307"]);
+    expect(audio.headsetOffer.value).toBeNull(); // events never revive a withdrawn offer
+  });
+
+  it("shows the pending offer again after a reconnect (snapshot)", async () => {
+    const audio = new AudioState(fakeApi());
+    await audio.loadHeadsets(true);
+    expect(audio.headsetOffer.value).toEqual({ key: "0b0e:0307", name: "Jabra" });
   });
 });

@@ -106,19 +106,20 @@ class PulseServer:
             raise PulseError(f"pactl {' '.join(args)}: {result.stderr.strip()}")
         return result
 
-    def add_output(self, name: str, description: str) -> str:
-        """A null sink (speaker, ringer, headset); returns its PulseAudio name."""
+    def add_output(self, name: str, description: str, **props: str) -> str:
+        """A null sink (speaker, ringer, headset); returns its PulseAudio name. `props`: more
+        properties, dots as "__" (device__bus="usb", device__vendor__id="0b0e")."""
         module = self._pactl(
             "load-module",
             "module-null-sink",
             f"sink_name={name}",
             "rate=48000",
-            f"sink_properties=\"device.description='{description}'\"",
+            f'sink_properties="{_proplist(description, props)}"',
         ).stdout.strip()
         self._modules.setdefault(name, []).append(int(module))
         return name
 
-    def add_input(self, name: str, description: str) -> str:
+    def add_input(self, name: str, description: str, **props: str) -> str:
         """A microphone: a null sink the test plays into, seen by the app as a source."""
         feed = f"{name}_feed"
         self.add_output(feed, f"{description} (feed)")
@@ -127,7 +128,7 @@ class PulseServer:
             "module-remap-source",
             f"master={feed}.monitor",
             f"source_name={name}",
-            f"source_properties=\"device.description='{description}'\"",
+            f'source_properties="{_proplist(description, props)}"',
         ).stdout.strip()
         self._modules.setdefault(name, []).append(int(module))
         return name
@@ -196,3 +197,8 @@ class Recording:
             out.setframerate(self.rate)
             out.writeframes(data)
         return np.frombuffer(data, dtype="<i2").astype(np.float64) / 32768.0
+
+
+def _proplist(description: str, props: dict[str, str]) -> str:
+    extra = "".join(f" {key.replace('__', '.')}='{value}'" for key, value in props.items())
+    return f"device.description='{description}'{extra}"

@@ -66,6 +66,7 @@ def test_headset_answers_mutes_and_hangs_up_a_real_call(
             "product_id": 0x0307,
             "telephony": True,
             "reason_key": None,
+            "key": "0b0e:0307",
         }
     ]
     peer = baresip_factory("1003")

@@ -40,6 +40,7 @@ def test_headsets_changed_encodes_reason_keys() -> None:
                 "product_id": 0x0307,
                 "telephony": True,
                 "reason_key": None,
+                "key": "0b0e:0307",
             },
             {
                 "name": "G535",
@@ -47,6 +48,7 @@ def test_headsets_changed_encodes_reason_keys() -> None:
                 "product_id": 0x0AC4,
                 "telephony": False,
                 "reason_key": "no_telephony",
+                "key": "046d:0ac4",
             },
         ],
     }

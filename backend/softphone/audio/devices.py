@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -27,6 +28,11 @@ class AudioDevice:
     name: str
     direction: Direction
     is_default: bool = False
+    # USB identity (PulseAudio's device.vendor.id / device.product.id / device.serial), so a
+    # USB headset's sound card can be matched to its HID telephony interface; None elsewhere.
+    vendor_id: int | None = None
+    product_id: int | None = None
+    serial: str | None = None
 
 
 def pulse_server_running() -> bool:
@@ -57,13 +63,21 @@ def _pulse_devices() -> list[AudioDevice]:
             info = pulse.server_info()
             devices = [
                 AudioDevice(
-                    s.name, s.description or s.name, "output", s.name == info.default_sink_name
+                    s.name,
+                    s.description or s.name,
+                    "output",
+                    s.name == info.default_sink_name,
+                    *usb_identity(s.proplist),
                 )
                 for s in pulse.sink_list()
             ]
             devices += [
                 AudioDevice(
-                    s.name, s.description or s.name, "input", s.name == info.default_source_name
+                    s.name,
+                    s.description or s.name,
+                    "input",
+                    s.name == info.default_source_name,
+                    *usb_identity(s.proplist),
                 )
                 for s in pulse.source_list()
                 # A monitor replays an output; offering it as a microphone only confuses.
@@ -73,6 +87,19 @@ def _pulse_devices() -> list[AudioDevice]:
     except pulsectl.PulseError as exc:
         log.warning("PulseAudio device list failed: %s", exc)
         return []
+
+
+def usb_identity(proplist: Mapping[str, str]) -> tuple[int | None, int | None, str | None]:
+    """(vendor id, product id, serial) of a USB sound device from its PulseAudio properties;
+    Nones for anything else (built-in cards, Bluetooth, null sinks)."""
+    if proplist.get("device.bus") != "usb":
+        return None, None, None
+    try:
+        vendor = int(proplist.get("device.vendor.id", ""), 16)
+        product = int(proplist.get("device.product.id", ""), 16)
+    except ValueError:
+        return None, None, None
+    return vendor, product, proplist.get("device.serial") or None
 
 
 def _portaudio_devices() -> list[AudioDevice]:

@@ -31,3 +31,12 @@ class MicTestStopped(Event):
     """The microphone test ended (asked, timed out, or the device failed: `error` set)."""
 
     error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class HeadsetAudioOffered(Event):
+    """A telephony headset with a sound card was plugged in: "Use <name> for calls?".
+    `key` None withdraws the offer (answered, declined, or the headset left)."""
+
+    key: str | None
+    name: str = ""

@@ -24,6 +24,13 @@ class DetectedHeadset:
     product_id: int
     telephony: bool  # has a telephony collection: rings, answers, mutes
     reason: HeadsetReason | None = None  # set when its buttons are not in use
+    serial: str = ""  # USB serial number, "" when the device has none
+
+    @property
+    def key(self) -> str:
+        """Stable id across replugs ("vvvv:pppp" or "vvvv:pppp:serial"): what settings store."""
+        base = f"{self.vendor_id:04x}:{self.product_id:04x}"
+        return f"{base}:{self.serial}" if self.serial else base
 
 
 @dataclass(frozen=True, slots=True)

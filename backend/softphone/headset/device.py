@@ -27,6 +27,7 @@ class HidDeviceInfo:
     product_id: int
     name: str
     usage_pages: tuple[int, ...] = ()
+    serial: str = ""  # the USB serial number when the device reports one
 
 
 class HidHandle(Protocol):
@@ -94,7 +95,12 @@ class HidrawTransport:
                 entry.get("product_string") or f"{entry['vendor_id']:04x}:{entry['product_id']:04x}"
             )
             by_path[path] = HidDeviceInfo(
-                path, entry["vendor_id"], entry["product_id"], name, pages
+                path,
+                entry["vendor_id"],
+                entry["product_id"],
+                name,
+                pages,
+                entry.get("serial_number") or "",
             )
         return list(by_path.values())
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 
 from softphone.bus import EventBus
 from softphone.domain.calls import CallSnapshot
@@ -120,7 +121,9 @@ class HeadsetService:
     def _set_detected(
         self, info: HidDeviceInfo, telephony: bool, reason: HeadsetReason | None
     ) -> None:
-        entry = DetectedHeadset(info.name, info.vendor_id, info.product_id, telephony, reason)
+        entry = DetectedHeadset(
+            info.name, info.vendor_id, info.product_id, telephony, reason, info.serial
+        )
         with self._lock:
             if self._detected.get(info.path) == entry:
                 return
@@ -178,8 +181,6 @@ class HeadsetService:
             for path, entry in self._detected.items():
                 if entry.telephony and entry.reason in (None, HeadsetReason.DISABLED):
                     reason = None if enabled else HeadsetReason.DISABLED
-                    self._detected[path] = DetectedHeadset(
-                        entry.name, entry.vendor_id, entry.product_id, True, reason
-                    )
+                    self._detected[path] = replace(entry, reason=reason)
         self._follow_calls()
         self._publish()

@@ -50,6 +50,12 @@ class Settings:
     audio_output: str | None = None
     audio_ringer: str | None = None  # where incoming calls ring
     audio_names: tuple[tuple[str, str], ...] = ()  # (device id, name) of the chosen devices
+    # Plugging a telephony headset: "ask" offers its sound card for calls, "always" switches
+    # to it, "never" leaves the devices alone. `headset_calls` is the headset (DetectedHeadset
+    # key) now driving calls; `audio_before_headset` the (input, output, ringer) to go back to.
+    headset_audio: str = "ask"
+    headset_calls: str | None = None
+    audio_before_headset: tuple[str | None, str | None, str | None] | None = None
     ring_volume: int = 80  # 0..100
     echo_cancellation: bool = True
     directory_order: DisplayOrder = DisplayOrder.FIRST_LAST  # names shown and sorted by
@@ -93,7 +99,7 @@ class Settings:
 
 
 def _check_audio(s: Settings) -> None:
-    for name in ("audio_input", "audio_output", "audio_ringer"):
+    for name in ("audio_input", "audio_output", "audio_ringer", "headset_calls"):
         value = getattr(s, name)
         if value is not None and (not isinstance(value, str) or not 0 < len(value) <= 256):
             raise SoftphoneError(ErrorKey.INVALID_ARGUMENT, name)
@@ -107,6 +113,15 @@ def _check_audio(s: Settings) -> None:
         for p in s.audio_names
     ):
         raise SoftphoneError(ErrorKey.INVALID_ARGUMENT, "audio_names")
+    if s.headset_audio not in ("ask", "always", "never"):
+        raise SoftphoneError(ErrorKey.INVALID_ARGUMENT, "headset_audio")
+    before = s.audio_before_headset
+    if before is not None and not (
+        isinstance(before, tuple)
+        and len(before) == 3
+        and all(x is None or isinstance(x, str) for x in before)
+    ):
+        raise SoftphoneError(ErrorKey.INVALID_ARGUMENT, "audio_before_headset")
 
 
 def to_json(settings: Settings) -> dict[str, Any]:
@@ -187,9 +202,20 @@ def _audio(data: dict[str, Any]) -> dict[str, Any]:
         "audio_output": data.get("audio_output"),
         "audio_ringer": data.get("audio_ringer"),
         "audio_names": tuple(tuple(p) for p in names),
+        "headset_audio": data.get("headset_audio", "ask"),
+        "headset_calls": data.get("headset_calls"),
+        "audio_before_headset": _before_headset(data.get("audio_before_headset")),
         "ring_volume": data.get("ring_volume", 80),
         "echo_cancellation": data.get("echo_cancellation", True),
     }
+
+
+def _before_headset(value: Any) -> tuple[str | None, str | None, str | None] | None:
+    if value is None:
+        return None
+    if not isinstance(value, list) or len(value) != 3:
+        raise ValueError("audio_before_headset is not a list of three")
+    return (value[0], value[1], value[2])
 
 
 def _network(data: Any) -> NetworkSettings:

@@ -38,7 +38,7 @@ def audio_commands(
         return result
 
     def configure(args: Wire) -> None:
-        if not args or set(args) - {*_ROLES, "ring_volume", "echo_cancellation"}:
+        if not args or set(args) - {*_ROLES, "ring_volume", "echo_cancellation", "headset_audio"}:
             raise SoftphoneError(ErrorKey.INVALID_ARGUMENT)
         current = settings.settings
         changes = _device_changes(args, current, audio.devices)
@@ -49,6 +49,10 @@ def audio_commands(
             changes["ring_volume"] = volume
         if "echo_cancellation" in args:
             changes["echo_cancellation"] = arg_bool(args, "echo_cancellation")
+        if "headset_audio" in args:
+            if args["headset_audio"] not in ("ask", "always", "never"):
+                raise SoftphoneError(ErrorKey.INVALID_ARGUMENT, "headset_audio")
+            changes["headset_audio"] = args["headset_audio"]
         updated = current.with_changes(**changes)
         settings.save(updated)
         publish(SettingsChanged(updated))
@@ -102,6 +106,10 @@ def _device_changes(
             if found is not None:
                 names[value] = found.name
         changes[field] = value
+    # A choice by hand: unplugging the headset must no longer revert to older devices.
+    if any(role in args for role in _ROLES):
+        changes["headset_calls"] = None
+        changes["audio_before_headset"] = None
     chosen = {changes.get(field, getattr(current, field)) for field, _d in _ROLES.values()}
     changes["audio_names"] = tuple(sorted((k, v) for k, v in names.items() if k in chosen))
     return changes

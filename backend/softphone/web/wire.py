@@ -150,7 +150,12 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from softphone.audio.events import AudioDevicesChanged, MicLevelMeasured, MicTestStopped
+from softphone.audio.events import (
+    AudioDevicesChanged,
+    HeadsetAudioOffered,
+    MicLevelMeasured,
+    MicTestStopped,
+)
 from softphone.directory.config import sources_to_json
 from softphone.domain.account import AccountConfig, Registration
 from softphone.domain.calls import CallSnapshot
@@ -251,6 +256,8 @@ def settings(value: Settings) -> Wire:
         "audio_ringer": value.audio_ringer,
         "ring_volume": value.ring_volume,
         "echo_cancellation": value.echo_cancellation,
+        "headset_audio": value.headset_audio,
+        "headset_calls": value.headset_calls,
         "network": asdict(value.network),
         "directory_order": value.directory_order.value,
         "home_country": value.home_country,
@@ -297,6 +304,7 @@ def headset(value: DetectedHeadset) -> Wire:
         "product_id": value.product_id,
         "telephony": value.telephony,
         "reason_key": value.reason.value if value.reason else None,
+        "key": value.key,
     }
 
 
@@ -390,6 +398,8 @@ def to_wire(event: Event) -> Wire | None:
             return {"type": "mic_test_stopped", "error": error}
         case AudioStatusReported():
             return {"type": "audio_status", "status": audio_wire.status(event)}
+        case HeadsetAudioOffered(key=key, name=name):
+            return {"type": "headset_audio_offer", "key": key, "name": name}
     return None
 
 

@@ -44,19 +44,39 @@ export interface AudioConfigureArgs {
   ringer?: string | null;
   ring_volume?: number;
   echo_cancellation?: boolean;
+  /** Plugging a telephony headset: offer it for calls, switch to it, or do nothing. */
+  headset_audio?: HeadsetAudioMode;
+}
+
+export type HeadsetAudioMode = "ask" | "always" | "never";
+
+/** "Use <name> for calls?" after a telephony headset was plugged in; key null: withdrawn. */
+export interface HeadsetAudioOffer {
+  key: string;
+  name: string;
 }
 
 export type AudioEvent =
   | ({ type: "audio_devices" } & AudioDevicesInfo)
   | { type: "audio_status"; status: AudioStatus | null }
   | { type: "mic_level"; rms: number; peak: number }
-  | { type: "mic_test_stopped"; error: string | null };
+  | { type: "mic_test_stopped"; error: string | null }
+  | { type: "headset_audio_offer"; key: string | null; name: string };
 
-export const AUDIO_EVENT_TYPES = ["audio_devices", "audio_status", "mic_level", "mic_test_stopped"] as const;
+export const AUDIO_EVENT_TYPES = [
+  "audio_devices",
+  "audio_status",
+  "mic_level",
+  "mic_test_stopped",
+  "headset_audio_offer",
+] as const;
 
 export interface AudioCommandMap {
   "audio.devices": [Record<string, never>, AudioDevicesInfo & { status: AudioStatus | null; mic_test: boolean }];
   "audio.configure": [AudioConfigureArgs, Record<string, never>];
   "audio.mic_test": [{ on: boolean }, Record<string, never>];
   "audio.speaker_test": [{ target: "output" | "ringer" }, { duration_ms: number }];
+  "headset_audio.state": [Record<string, never>, { offered: HeadsetAudioOffer | null; candidates: string[] }];
+  "headset_audio.use": [{ key: string }, Record<string, never>];
+  "headset_audio.decline": [{ key: string }, Record<string, never>];
 }

@@ -146,6 +146,16 @@ export const audioDevices = (conn: Connection): Promise<Ack<CommandResult<"audio
 export const configureAudio = (conn: Connection, args: AudioConfigureArgs): Promise<Ack<Empty>> =>
   conn.sendCommand("audio.configure", args);
 
+export const useHeadsetAudio = (conn: Connection, key: string): Promise<Ack<Empty>> =>
+  conn.sendCommand("headset_audio.use", { key });
+
+export const declineHeadsetAudio = (conn: Connection, key: string): Promise<Ack<Empty>> =>
+  conn.sendCommand("headset_audio.decline", { key });
+
+export const headsetAudioState = (
+  conn: Connection,
+): Promise<Ack<CommandResult<"headset_audio.state">>> => conn.sendCommand("headset_audio.state", {});
+
 export const micTest = (conn: Connection, on: boolean): Promise<Ack<Empty>> =>
   conn.sendCommand("audio.mic_test", { on });
 

@@ -153,6 +153,10 @@ export interface Settings {
   audio_input?: string | null;
   audio_output?: string | null;
   audio_ringer?: string | null;
+  /** Plugging a telephony headset: "ask" (offer), "always" (switch), "never". */
+  headset_audio?: "ask" | "always" | "never";
+  /** Key of the headset whose sound card calls use since it was plugged in, else null. */
+  headset_calls?: string | null;
   /** 0..100 */
   ring_volume?: number;
   echo_cancellation?: boolean;
@@ -232,6 +236,8 @@ export interface Headset {
   /** Has a telephony collection: rings, answers, mutes. */
   telephony: boolean;
   reason_key: HeadsetReasonKey | null;
+  /** Stable id ("vvvv:pppp[:serial]"); absent from older backends. */
+  key?: string;
 }
 
 export interface CardDavSource {

@@ -8,6 +8,7 @@ import type {
   AudioFallback,
   AudioRoute,
   AudioStatus,
+  HeadsetAudioOffer,
 } from "../api/audio";
 import type { Ack, CommandErrorKey, ServerEvent } from "../api/protocol";
 
@@ -19,6 +20,10 @@ export interface AudioApi {
   configure(args: AudioConfigureArgs): Promise<Ack<Empty>>;
   micTest(on: boolean): Promise<Ack<Empty>>;
   speakerTest(target: "output" | "ringer"): Promise<Ack<{ duration_ms: number }>>;
+  /** Call audio to this headset's sound card (the offer, or a pick among several). */
+  useHeadset(key: string): Promise<Ack<Empty>>;
+  declineHeadset(key: string): Promise<Ack<Empty>>;
+  headsetState(): Promise<Ack<{ offered: HeadsetAudioOffer | null; candidates: string[] }>>;
 }
 
 export interface MicLevel {
@@ -44,6 +49,10 @@ export class AudioState {
   readonly micTesting: Signal<boolean> = signal(false);
   /** Which speaker test is playing, until its sound is over. */
   readonly playing: Signal<"output" | "ringer" | null> = signal(null);
+  /** A plugged-in headset offered for calls ("ask" mode), until answered or unplugged. */
+  readonly headsetOffer: Signal<HeadsetAudioOffer | null> = signal(null);
+  /** Keys of present telephony headsets whose sound card is plugged in (can take calls). */
+  readonly headsetCandidates: Signal<readonly string[]> = signal([]);
 
   constructor(
     private readonly api: AudioApi,
@@ -54,15 +63,24 @@ export class AudioState {
     switch (event.type) {
       case "snapshot":
         void this.load(); // the banner needs the fallbacks without opening the dialog
+        void this.loadHeadsets(true); // and a headset offer made while the UI was away
         break;
       case "audio_devices":
         this.setDevices(event);
+        void this.loadHeadsets(); // a headset's sound card may have come or gone
+        break;
+      case "headsets_changed":
+        void this.loadHeadsets();
         break;
       case "audio_status":
         this.status.value = event.status;
         break;
       case "mic_level":
         if (this.micTesting.value) this.micLevel.value = { rms: event.rms, peak: event.peak };
+        break;
+      case "headset_audio_offer":
+        this.headsetOffer.value = event.key === null ? null : { key: event.key, name: event.name };
+        void this.loadHeadsets();
         break;
       case "mic_test_stopped":
         batch(() => {
@@ -72,6 +90,24 @@ export class AudioState {
         if (event.error) this.onError("audio_device_failed");
         break;
     }
+  }
+
+  async useHeadset(key: string): Promise<void> {
+    if (this.headsetOffer.value?.key === key) this.headsetOffer.value = null;
+    const ack = await this.api.useHeadset(key);
+    if (!ack.ok) this.onError(ack.error);
+  }
+
+  async declineHeadset(key: string): Promise<void> {
+    if (this.headsetOffer.value?.key === key) this.headsetOffer.value = null;
+    await this.api.declineHeadset(key);
+  }
+
+  async loadHeadsets(withOffer = false): Promise<void> {
+    const ack = await this.api.headsetState();
+    if (!ack.ok) return;
+    this.headsetCandidates.value = ack.result.candidates;
+    if (withOffer) this.headsetOffer.value = ack.result.offered;
   }
 
   async load(): Promise<void> {

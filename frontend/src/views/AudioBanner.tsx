@@ -4,16 +4,32 @@ import { CircleAlert } from "lucide-preact";
 import type { AudioState } from "../state/audio";
 import type { UiState } from "../state/ui";
 import { useApp, useT } from "./context";
+import { HeadsetOfferBanner } from "./HeadsetOfferBanner";
 
-/** Shown unless the audio dialog is open (it says the same itself). */
-export function audioBannerShown(audio: AudioState, ui: UiState): boolean {
+function fallbackShown(audio: AudioState, ui: UiState): boolean {
   return audio.fallbacks.value.length > 0 && ui.dialog.value !== "audio";
 }
 
+/** The banner row: fallbacks (unless the audio dialog, which says the same, is open) and a
+ * plugged-in headset offered for calls. One grid row holds both. */
+export function audioBannerShown(audio: AudioState, ui: UiState): boolean {
+  return fallbackShown(audio, ui) || audio.headsetOffer.value !== null;
+}
+
 export function AudioFallbackBanner() {
-  const t = useT();
   const { audio, ui } = useApp();
   if (!audioBannerShown(audio, ui)) return null;
+  return (
+    <div class="audio-banners">
+      {fallbackShown(audio, ui) && <FallbackBanner />}
+      <HeadsetOfferBanner />
+    </div>
+  );
+}
+
+function FallbackBanner() {
+  const t = useT();
+  const { audio, ui } = useApp();
   const names = [...new Set(audio.fallbacks.value.map((f) => f.name))];
   return (
     <div class="audio-banner" role="status" data-testid="audio-fallback-banner">

@@ -7,6 +7,7 @@ import type { Translate } from "../i18n";
 import { meterPosition } from "../state/audio";
 import { useApp, useT } from "./context";
 import { Dialog } from "./Dialog";
+import { HeadsetAudioMode } from "./HeadsetSettings";
 import { SettingSwitch } from "./SettingSwitch";
 
 const SETTING: Record<AudioRole, "audio_input" | "audio_output" | "audio_ringer"> = {
@@ -40,6 +41,7 @@ export function AudioSettingsDialog({ onClose }: { onClose: () => void }) {
           label={t("settings.headsetIntegration")}
           hint={t("settings.headsetIntegrationHint")}
         />
+        <HeadsetAudioMode />
         <Diagnostics status={audio.status.value} />
       </div>
     </Dialog>

@@ -1,6 +1,7 @@
 /** Settings > Headset: the integration switch, the busy light option, and detected headsets. */
 
 import { Headphones } from "lucide-preact";
+import type { HeadsetAudioMode as Mode } from "../api/audio";
 import type { Headset } from "../api/protocol";
 import { useApp, useT } from "./context";
 import { SettingSwitch } from "./SettingSwitch";
@@ -28,6 +29,7 @@ export function HeadsetSettings() {
           ))}
         </ul>
       )}
+      <HeadsetAudioMode />
       <SettingSwitch
         setting="busylight_blink"
         label={t("settings.busylightBlink")}
@@ -39,16 +41,54 @@ export function HeadsetSettings() {
 
 export function HeadsetRow({ headset }: { headset: Headset }) {
   const t = useT();
+  const { audio, store } = useApp();
+  const key = headset.key ?? "";
+  // A headset whose sound card is plugged in can take the calls: the user picks which one.
+  const canTakeCalls = key !== "" && audio.headsetCandidates.value.includes(key);
+  const usedForCalls = key !== "" && store.settings.value.headset_calls === key;
   // Names come from the USB device: untrusted text, rendered as text only.
   return (
     <li class="headsets__item">
       <Headphones size={16} aria-hidden="true" />
-      <div>
+      <div class="headsets__text">
         <div class="headsets__name">{headset.name}</div>
         <p class="field__hint">
           {headset.reason_key ? t(`headset.reason.${headset.reason_key}`) : t("settings.headsetReady")}
         </p>
       </div>
+      {usedForCalls ? (
+        <span class="headsets__used">{t("settings.headsetUsedForCalls")}</span>
+      ) : (
+        canTakeCalls && (
+          <button type="button" class="button button--secondary button--small" onClick={() => void audio.useHeadset(key)}>
+            {t("settings.headsetUseForCalls")}
+          </button>
+        )
+      )}
     </li>
+  );
+}
+
+/** "Use the headset for calls when it is plugged in": ask / always / never. */
+export function HeadsetAudioMode() {
+  const t = useT();
+  const { audio, store } = useApp();
+  const mode = store.settings.value.headset_audio ?? "ask";
+  return (
+    <div class="field">
+      <label for="headset-audio-mode" class="field__label">
+        {t("audio.headsetMode")}
+      </label>
+      <select
+        id="headset-audio-mode"
+        class="input select"
+        value={mode}
+        onChange={(e) => void audio.configure({ headset_audio: e.currentTarget.value as Mode })}
+      >
+        <option value="ask">{t("audio.headsetMode.ask")}</option>
+        <option value="always">{t("audio.headsetMode.always")}</option>
+        <option value="never">{t("audio.headsetMode.never")}</option>
+      </select>
+    </div>
   );
 }
