@@ -32,6 +32,8 @@ class CallRecord:
     being_replaced: bool = False  # the partner: its peer's BYE is the transfer's end
     forward_at: float = 0.0  # no-answer forwarding: monotonic deadline (0: none)
     forward_to: str = ""
+    dtmf_queue: str = ""  # SIP INFO digits not sent yet
+    info_sent_at: float = 0.0  # monotonic time of the INFO awaiting its answer (0: none)
 
     def reported(
         self, state: CallState, code: int | None = None, reason: EndReason | None = None

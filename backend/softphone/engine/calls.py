@@ -29,6 +29,8 @@ Handler = Callable[[object], dict[str, object] | None]
 # Refusals decided before ringing: the UI sees the call only once, ended.
 _REFUSED_UNSEEN = frozenset({EndReason.BUSY_REFUSED, EndReason.REFUSED_DND, EndReason.FORWARDED})
 
+_INFO_ANSWER_S = 2.0  # how long a DTMF INFO may wait for its answer before the next goes
+
 _MEDIA_PRESENT = (
     pj.PJSUA_CALL_MEDIA_ACTIVE,
     pj.PJSUA_CALL_MEDIA_LOCAL_HOLD,
@@ -177,13 +179,36 @@ class EngineCalls:
             raise SoftphoneError(ErrorKey.INVALID_STATE)
         account = self._account()
         if account is not None and account.dtmf_method is DtmfMethod.SIP_INFO:
-            # Fallback for PBXs that drop RTP events: one INFO per digit (application/dtmf-relay).
-            prm = pj.CallSendDtmfParam()
-            prm.method = pj.PJSUA_DTMF_METHOD_SIP_INFO
-            prm.digits = command.digits
-            record.call.sendDtmf(prm)
+            # Fallback for PBXs that drop RTP events: one INFO per digit (application/dtmf-relay),
+            # the next only once the previous is answered: a proxy with several workers can
+            # reorder back-to-back requests, and the far end then refuses the one with the
+            # lower CSeq (500, RFC 3261 12.2.2): digits went missing that way (seen in CI).
+            record.dtmf_queue += command.digits
+            if not record.info_sent_at:
+                self._send_next_info(record)
         else:
             record.call.dialDtmf(command.digits)
+
+    def _send_next_info(self, record: CallRecord) -> None:
+        record.info_sent_at = 0.0
+        if not record.dtmf_queue:
+            return
+        digit, record.dtmf_queue = record.dtmf_queue[0], record.dtmf_queue[1:]
+        prm = pj.CallSendDtmfParam()
+        prm.method = pj.PJSUA_DTMF_METHOD_SIP_INFO
+        prm.digits = digit
+        try:
+            record.call.sendDtmf(prm)
+        except pj.Error as exc:
+            log.warning("DTMF INFO on %s failed: %s", record.call.app_id, exc.info())
+            record.dtmf_queue = ""
+            return
+        record.info_sent_at = time.monotonic()
+
+    def on_info_answered(self, call: PjCall) -> None:
+        record = self._calls.get(call.app_id)
+        if record is not None and record.info_sent_at:
+            self._send_next_info(record)
 
     def _confirmed(self, call_id: str) -> CallRecord:
         record = self._record(call_id)
@@ -410,6 +435,7 @@ class EngineCalls:
     def after_events(self) -> None:
         """Run on every loop turn: deferred final answers, then release ended calls."""
         self._forward_unanswered()
+        self._unstall_info()
         deferred, self._deferred = self._deferred, []
         for app_id, code, target in deferred:
             record = self._calls.get(app_id)
@@ -429,6 +455,12 @@ class EngineCalls:
             except pj.Error as exc:
                 log.warning("deferred hangup of %s failed: %s", app_id, exc.info())
         self.release_ended()
+
+    def _unstall_info(self) -> None:
+        now = time.monotonic()
+        for record in self._calls.values():
+            if record.info_sent_at and now - record.info_sent_at > _INFO_ANSWER_S:
+                self._send_next_info(record)  # no answer to the last INFO: go on regardless
 
     def _forward_unanswered(self) -> None:
         now = time.monotonic()

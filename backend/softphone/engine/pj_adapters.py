@@ -44,6 +44,7 @@ class CallCallbacks(Protocol):
     def on_call_state(self, call: PjCall) -> None: ...
     def on_call_media_state(self, call: PjCall) -> None: ...
     def on_call_transfer_status(self, call: PjCall, code: int, final: bool) -> bool: ...
+    def on_info_answered(self, call: PjCall) -> None: ...
 
 
 class PjAccount(pj.Account):  # type: ignore[misc]
@@ -91,6 +92,15 @@ class PjCall(pj.Call):  # type: ignore[misc]
         prm.cont = self._engine.on_call_transfer_status(
             self, int(prm.statusCode), bool(prm.finalNotify)
         )
+
+    @_contained
+    def onCallTsxState(self, prm: pj.OnCallTsxStateParam) -> None:  # noqa: N802
+        if prm.e.type != pj.PJSIP_EVENT_TSX_STATE:
+            return
+        tsx = prm.e.body.tsxState.tsx
+        # Only our own INFO getting its final answer matters (DTMF by SIP INFO is paced).
+        if tsx.role == pj.PJSIP_ROLE_UAC and str(tsx.method) == "INFO" and tsx.statusCode >= 200:
+            self._engine.on_info_answered(self)
 
 
 class BuddyCallbacks(Protocol):
