@@ -277,7 +277,6 @@ class SoftphoneApp:
         self.desktop.start()  # first: the log file records the rest of the start
         self.history_recorder.recover()  # before any call: rows a crash left open
         self.engine.start()
-        self.audio.start()  # sends the audio route to the engine
         self.accounts.watch.start()
         self.phone.apply_settings(self.settings.settings)
         self.web.start()
@@ -291,6 +290,9 @@ class SoftphoneApp:
             self.accounts.resume(password_override=scripted.password)
         else:
             self.accounts.resume()
+        # Last: listing sound devices takes ~0.1-0.4 s (PulseAudio probe, PortAudio's ALSA
+        # scan) and no call needs the route before the account registers. It sends the route.
+        self.audio.start()
 
     def stop(self) -> None:
         if self.notifier is not None:
