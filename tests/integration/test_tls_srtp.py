@@ -8,8 +8,6 @@ DTMF work with SRTP" is judged on the far side.
 
 from __future__ import annotations
 
-import datetime as dt
-import ipaddress
 import socket
 import time
 from collections.abc import Callable, Iterator
@@ -18,11 +16,10 @@ from typing import Any
 
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
+from cryptography.hazmat.primitives import hashes
 
 from pbx import tones
+from pbx.certs import write_self_signed
 from pbx.kamailio import Kamailio
 from pbx.pj_peer_proc import PjPeer
 from softphone.app import SoftphoneApp
@@ -180,7 +177,7 @@ def test_a_trusted_self_signed_leaf_certificate_without_ca_flag_is_accepted(
 ) -> None:
     # What `openssl req -x509` with a CA:FALSE profile or many PBX installers make: the
     # pinned certificate is its own trust anchor, with no CA among the system's.
-    _write_leaf_certificate(kamailio.cert_path, kamailio.key_path, "127.0.0.1")
+    write_self_signed(kamailio.cert_path, kamailio.key_path, ["127.0.0.1"], ca=False)
     kamailio.restart()
     ui = UiClient(app)
     try:
@@ -191,35 +188,6 @@ def test_a_trusted_self_signed_leaf_certificate_without_ca_flag_is_accepted(
         _ok(ui.command("account.setup", **account))
     finally:
         ui.close()
-
-
-def _write_leaf_certificate(cert_path: Path, key_path: Path, ip: str) -> None:
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "pbx leaf")])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(hours=1))
-        .not_valid_after(now + dt.timedelta(days=2))
-        .add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address(ip))]),
-            critical=False,
-        )
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.TraditionalOpenSSL,
-            serialization.NoEncryption(),
-        )
-    )
 
 
 def test_tls_to_nothing_or_to_a_plain_sip_port_fails_in_bounded_time(

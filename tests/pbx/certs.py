@@ -12,12 +12,14 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 
-def write_self_signed(cert_path: Path, key_path: Path, names: list[str]) -> None:
+def write_self_signed(
+    cert_path: Path, key_path: Path, names: list[str], *, ca: bool = True
+) -> None:
     """Write a PEM cert+key valid for the given DNS names / IP addresses.
 
-    The certificate is its own CA (basicConstraints CA=true) so clients can pass the same
-    file as CA list and verify it. P-256 keeps generation instant; OpenSSL 1.0.2 in the
-    pjsua2 wheel supports ECDHE-ECDSA with TLS 1.2.
+    By default the certificate is its own CA (basicConstraints CA=true) so clients can pass
+    the same file as CA list and verify it; ca=False gives a self-signed leaf. P-256 keeps
+    generation instant; OpenSSL 1.0.2 in the pjsua2 wheel supports ECDHE-ECDSA with TLS 1.2.
     """
     key = ec.generate_private_key(ec.SECP256R1())
     subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, names[0])])
@@ -37,7 +39,7 @@ def write_self_signed(cert_path: Path, key_path: Path, names: list[str]) -> None
         .not_valid_before(now - dt.timedelta(hours=1))
         .not_valid_after(now + dt.timedelta(days=30))
         .add_extension(x509.SubjectAlternativeName(sans), critical=False)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
         .sign(key, hashes.SHA256())
     )
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
