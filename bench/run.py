@@ -22,6 +22,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import bench_call_cpu  # noqa: E402  (bench/ is on sys.path when run.py runs)
 import bench_history_browser  # noqa: E402
+import bench_incoming  # noqa: E402
+import bench_startup  # noqa: E402
 import keyring  # noqa: E402
 
 from pbx.baresip import Baresip  # noqa: E402
@@ -358,8 +360,22 @@ def main() -> int:
         work = Path(tmp)
         with Kamailio(work_dir=work / "kamailio", tls=False) as pbx:
             bench_call_setup(pbx, work, rows)
+            # Incoming INVITE (captured on lo) to the ringing UI in Chromium and to Notify.
+            bench_incoming.run_all(
+                pbx,
+                work,
+                lambda name, value, unit, note: rows.append(Row(name, value, unit, note=note)),
+            )
             bench_start_to_registered(pbx, work, rows)
             bench_window_memory(pbx, work, rows)
+            # The installed .deb beside Linphone desktop: start to paint/registered, tree PSS.
+            bench_startup.run_all(
+                work,
+                lambda name, value, peer, unit, note: rows.append(
+                    Row(name, value, unit, peer, "Linphone" if peer is not None else "", note)
+                ),
+                artifacts=ROOT / "tests" / "artifacts",
+            )
             # History paging (100k entries) and directory keystroke-to-results in Chromium.
             bench_history_browser.run_all(
                 pbx,

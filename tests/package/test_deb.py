@@ -14,7 +14,6 @@ Numbers (sizes, times) go to tests/artifacts/package-metrics.json and to stdout 
 from __future__ import annotations
 
 import configparser
-import fcntl
 import json
 import os
 import queue
@@ -35,27 +34,13 @@ import pytest
 
 from e2e.window_harness import xdg_env, xvfb_display
 from pbx.kamailio import Kamailio
+from support import deb_package
 from support.app_harness import UiClient, sign_in
 
 pytestmark = [pytest.mark.package, pytest.mark.timeout(900)]
 
 ROOT = Path(__file__).resolve().parents[2]
-OUT = ROOT / "build" / "out"
 ARTIFACTS = ROOT / "tests" / "artifacts"
-VENV_BIN = ROOT / ".venv" / "bin"
-# Everything the .deb is made from: a .deb older than any of these is rebuilt.
-SOURCES = [
-    ROOT / "backend",
-    ROOT / "frontend" / "dist",
-    ROOT / "assets",
-    ROOT / "build" / "softphone.spec",
-    ROOT / "build" / "entry.py",
-    ROOT / "build" / "package-deb.sh",
-    ROOT / "build" / "deb",
-    ROOT / "build" / "softphone.desktop",
-    ROOT / "build" / "60-softphone-headsets.rules",
-    ROOT / "pyproject.toml",
-]
 HEADSET_VENDORS = ("0b0e", "047f", "1395", "6993", "046d")
 OPEN_LINE = re.compile(r"^Open (http://127\.0\.0\.1:(\d+)/#token=(\S+))$")
 
@@ -69,74 +54,28 @@ def _record(name: str, value: Any) -> None:
     (ARTIFACTS / "package-metrics.json").write_text(json.dumps(METRICS, indent=2) + "\n")
 
 
-def _newest_source_mtime() -> float:
-    newest = 0.0
-    for src in SOURCES:
-        if src.is_file():
-            newest = max(newest, src.stat().st_mtime)
-            continue
-        for dirpath, dirnames, filenames in os.walk(src):
-            dirnames[:] = [d for d in dirnames if d != "__pycache__"]
-            for name in filenames:
-                newest = max(newest, (Path(dirpath) / name).stat().st_mtime)
-    return newest
-
-
-def _existing_deb() -> Path | None:
-    debs = sorted(OUT.glob("softphone_*.deb"), key=lambda p: p.stat().st_mtime)
-    return debs[-1] if debs else None
-
-
-def _run(cmd: list[str], **kw: Any) -> None:
-    subprocess.run(cmd, cwd=ROOT, check=True, **kw)
-
-
 @pytest.fixture(scope="module")
 def deb() -> Path:
     """The .deb: reused when newer than its sources, else built (frontend, bundle, package)."""
-    OUT.mkdir(parents=True, exist_ok=True)
-    with (OUT / ".package.lock").open("w") as lock:  # one build at a time in this tree
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        _run(["make", "-s", "frontend"])
-        existing = _existing_deb()
-        if existing and existing.stat().st_mtime > _newest_source_mtime():
-            _record("deb_reused", True)
-            return existing
-        started = time.monotonic()
-        _run(
-            [
-                str(VENV_BIN / "pyinstaller"),
-                "--noconfirm",
-                "--clean",
-                "--log-level",
-                "WARN",
-                "--distpath",
-                str(OUT / "dist"),
-                "--workpath",
-                str(OUT / "work"),
-                "build/softphone.spec",
-            ]
-        )
-        bundled = time.monotonic()
-        env = dict(os.environ, DEB_COMPRESS=os.environ.get("SOFTPHONE_TEST_DEB_COMPRESS", "zstd"))
-        _run(["bash", "build/package-deb.sh", str(OUT / "dist" / "softphone"), str(OUT)], env=env)
-        _record("deb_reused", False)
-        _record("pyinstaller_seconds", round(bundled - started, 1))
-        _record("package_deb_seconds", round(time.monotonic() - bundled, 1))
-        built = _existing_deb()
-        assert built is not None
-        return built
+    build = deb_package.ensure_deb()
+    _record("deb_reused", build.reused)
+    for name, seconds in build.timings.items():
+        _record(name, seconds)
+    return build.path
 
 
 @pytest.fixture(scope="module")
 def installed(deb: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The package unpacked with `dpkg -x` into a temporary root."""
     root = tmp_path_factory.mktemp("deb-root")
-    _run(["dpkg-deb", "-x", str(deb), str(root)])
-    du = subprocess.run(["du", "-sm", str(root)], capture_output=True, text=True, check=True)
+    installed_mib = deb_package.unpack(deb, root)
     _record("deb_mib", round(deb.stat().st_size / 2**20, 1))
-    _record("installed_mib", int(du.stdout.split()[0]))
+    _record("installed_mib", installed_mib)
     return root
+
+
+def _run(cmd: list[str], **kw: Any) -> None:
+    subprocess.run(cmd, cwd=ROOT, check=True, **kw)
 
 
 def test_control_file_declares_the_runtime_libraries(deb: Path) -> None:

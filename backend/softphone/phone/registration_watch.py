@@ -24,7 +24,8 @@ log = logging.getLogger(__name__)
 
 # A registration fails only when it expires (minutes), so the registrar is probed: an
 # OPTIONS (UDP) or a connection (TCP/TLS) every PROBE_S while registered. 5 s finds a 10 s
-# outage for sure; one small datagram every 5 s costs nothing measurable.
+# outage for sure; two small datagrams (UDP: the registrar, then our AOR through it, see
+# _UNBOUND_CODES) every 5 s cost nothing measurable.
 PROBE_S = 5.0
 # While the PBX is away it is probed faster, so that it is re-registered with at once when
 # it answers again (a cheap probe, not a REGISTER: no load on a PBX that is starting up).
@@ -42,6 +43,19 @@ class ProbeResult(enum.Enum):
     ANSWERED = "answered"
     REFUSED = "refused"
     TIMEOUT = "timeout"
+    # The registrar answers and, asked about our own address of record (UDP only), says it
+    # still reaches us (BOUND: 200 from our phone) or knows no binding for it (UNBOUND).
+    BOUND = "bound"
+    UNBOUND = "unbound"
+
+
+_REACHABLE = frozenset({ProbeResult.ANSWERED, ProbeResult.BOUND, ProbeResult.UNBOUND})
+# A PBX that restarts between two probes (Kamailio keeps usrloc in memory) answers them
+# all, yet has forgotten us: incoming calls get 480/404 until our next REGISTER refresh,
+# minutes later. So the UDP probe also sends OPTIONS to our own AOR through the registrar
+# (From a non-local domain, so it is routed, not challenged): with our binding it reaches
+# our phone (pjsua answers 200); without it the registrar answers 404 or 480.
+_UNBOUND_CODES = frozenset({404, 480})
 
 
 Probe = Callable[[AccountConfig], ProbeResult]
@@ -52,7 +66,7 @@ def probe_registrar(account: AccountConfig, timeout: float = PROBE_TIMEOUT_S) ->
     host, port = _address(account)
     try:
         if account.transport is Transport.UDP:
-            return _probe_udp(host, port, timeout)
+            return _probe_udp(host, port, timeout, account.aor)
         with socket.create_connection((host, port), timeout=timeout):
             return ProbeResult.ANSWERED
     except ConnectionRefusedError:
@@ -66,7 +80,7 @@ def _address(account: AccountConfig) -> tuple[str, int]:
     return host.strip("[]"), port or _DEFAULT_PORTS[account.transport]
 
 
-def _probe_udp(host: str, port: int, timeout: float) -> ProbeResult:
+def _probe_udp(host: str, port: int, timeout: float, aor: str | None = None) -> ProbeResult:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     with socket.socket(family, socket.SOCK_DGRAM) as sock:
         sock.settimeout(timeout)
@@ -80,24 +94,47 @@ def _probe_udp(host: str, port: int, timeout: float) -> ProbeResult:
             if family == socket.AF_INET6
             else (f"{local_host}:{local_port}")
         )
-        request = (
-            f"OPTIONS sip:{target} SIP/2.0\r\n"
-            f"Via: SIP/2.0/UDP {local};branch={branch};rport\r\n"
-            "Max-Forwards: 70\r\n"
-            f"From: <sip:probe@{local}>;tag={secrets.token_hex(4)}\r\n"
-            f"To: <sip:{target}>\r\n"
-            f"Call-ID: {secrets.token_hex(12)}\r\n"
-            "CSeq: 1 OPTIONS\r\n"
-            "Content-Length: 0\r\n\r\n"
-        )
-        sock.send(request.encode())
+        sock.send(_options(f"sip:{target}", local, branch, f"probe@{local}"))
         deadline = time.monotonic() + timeout
-        while True:
-            sock.settimeout(max(0.01, deadline - time.monotonic()))
-            data = sock.recv(4096)
-            # Any SIP response will do (401, 404, 405 ...): someone is there.
-            if data.startswith(b"SIP/2.0 ") and branch.encode() in data:
-                return ProbeResult.ANSWERED
+        # Any SIP response will do (100, 401, 404, 405 ...): someone is there.
+        _response(sock, branch, deadline, final=False)
+        if aor is None:
+            return ProbeResult.ANSWERED
+        # "invalid" (RFC 2606): a domain no PBX serves, so it does not ask us to authenticate.
+        branch = "z9hG4bK" + secrets.token_hex(8)
+        sock.send(_options(aor, local, branch, "registration-probe@invalid"))
+        try:
+            code = _response(sock, branch, time.monotonic() + timeout)
+        except TimeoutError:  # our phone busy, or a PBX that drops it: nothing learnt
+            return ProbeResult.ANSWERED
+        if code == 200:
+            return ProbeResult.BOUND
+        # 401/407/403/405/...: this PBX does not route it to us; not a sign of anything.
+        return ProbeResult.UNBOUND if code in _UNBOUND_CODES else ProbeResult.ANSWERED
+
+
+def _options(uri: str, local: str, branch: str, sender: str) -> bytes:
+    return (
+        f"OPTIONS {uri} SIP/2.0\r\n"
+        f"Via: SIP/2.0/UDP {local};branch={branch};rport\r\n"
+        "Max-Forwards: 70\r\n"
+        f"From: <sip:{sender}>;tag={secrets.token_hex(4)}\r\n"
+        f"To: <{uri}>\r\n"
+        f"Call-ID: {secrets.token_hex(12)}\r\n"
+        "CSeq: 1 OPTIONS\r\n"
+        "Content-Length: 0\r\n\r\n"
+    ).encode()
+
+
+def _response(sock: socket.socket, branch: str, deadline: float, *, final: bool = True) -> int:
+    """The status code of the (final) response to the request sent with `branch`."""
+    while True:
+        sock.settimeout(max(0.01, deadline - time.monotonic()))
+        data = sock.recv(4096)
+        if data.startswith(b"SIP/2.0 ") and branch.encode() in data:
+            code = int(data[8:11]) if data[8:11].isdigit() else 0
+            if code >= 200 or code == 0 or not final:
+                return code
 
 
 class RegistrationWatch:
@@ -126,6 +163,7 @@ class RegistrationWatch:
         self._reachable = False  # what the last probe during an outage said
         self._refused = False
         self._timeouts = 0
+        self._bound_seen = False  # the AOR probe reached our phone since the last re-register
         self._attempt = 0
         self._next_probe = 0.0
         self._next_retry = 0.0
@@ -152,6 +190,7 @@ class RegistrationWatch:
             self._account = account
             self._outage = False
             self._timeouts = 0
+            self._bound_seen = False
             self._attempt = 0
             self._next_probe = self._clock() + PROBE_S
             self._cond.notify_all()
@@ -218,7 +257,7 @@ class RegistrationWatch:
             now = self._clock()
             if self._outage:
                 self._next_probe = now + OUTAGE_PROBE_S
-                reachable = result is ProbeResult.ANSWERED
+                reachable = result in _REACHABLE
                 if reachable and not self._reachable:
                     # Once per return of the PBX: if REGISTER still fails, back off again.
                     self._answered = True
@@ -228,15 +267,29 @@ class RegistrationWatch:
                 self._refused = result is ProbeResult.REFUSED
                 return
             self._next_probe = now + PROBE_S
-            if result is ProbeResult.ANSWERED:
+            if result in _REACHABLE:
                 self._timeouts = 0
-                return
-            self._timeouts += 1
-            if result is ProbeResult.TIMEOUT and self._timeouts < TIMEOUTS_FOR_OUTAGE:
-                self._next_probe = now + OUTAGE_PROBE_S
-                return
-            log.warning("the registrar does not answer (%s): not registered", result.value)
-            self._begin_outage_locked()
+                forgotten = result is ProbeResult.UNBOUND and self._bound_seen
+                # Acts once per 200 seen: a PBX whose 404/480 means something else (or that
+                # still says it after our REGISTER) does not get a REGISTER every PROBE_S.
+                if result is ProbeResult.BOUND:
+                    self._bound_seen = True
+                elif forgotten:
+                    self._bound_seen = False
+                if not forgotten:
+                    return
+            else:
+                self._timeouts += 1
+                if result is ProbeResult.TIMEOUT and self._timeouts < TIMEOUTS_FOR_OUTAGE:
+                    self._next_probe = now + OUTAGE_PROBE_S
+                    return
+                log.warning("the registrar does not answer (%s): not registered", result.value)
+                self._begin_outage_locked()
+        if result in _REACHABLE:
+            # Not an outage to show: the PBX is there and takes a REGISTER at once.
+            log.warning("the registrar no longer knows us (restarted?): registering again")
+            self._reregister_now()
+            return
         self._report(Registration(RegistrationState.UNREGISTERED, ErrorKey.SERVER_UNREACHABLE))
 
     def _begin_outage_locked(self) -> None:
@@ -271,6 +324,10 @@ class RegistrationWatch:
             log.info("the registrar answers again: registering now")
         else:
             log.info("registering again (next try in %.0f s if this one fails)", delay)
+        self._reregister_now()
+
+    def _reregister_now(self) -> None:
+        # outage=True: a PBX that lost us lost our BLF subscriptions too.
         try:
             self._send(cmd.Reregister(outage=True))
         except Exception:  # the engine is restarting: it registers by itself when back
