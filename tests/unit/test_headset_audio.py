@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 
 import pytest
@@ -111,6 +112,11 @@ def test_always_switches_when_hid_and_sound_card_have_both_arrived() -> None:
     lab.headsets(JABRA)  # HID first: its sound card is not listed yet
     assert lab.saved == []
     lab.sound(J_OUT, J_IN)
+    # Applied from another thread: the device event comes from inside the watcher's refresh.
+    deadline = time.monotonic() + 5
+    while not lab.saved:
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
     assert lab.route() == ("jabra_in", "jabra_out", "jabra_out")
     assert len(lab.saved) == 1
     lab.sound(J_OUT, J_IN)  # later device events change nothing more

@@ -116,8 +116,9 @@ class HeadsetAudioPolicy:
         self._present: dict[str, DetectedHeadset] = {}
         self._pending: set[str] = set()  # plugged, not yet paired with its sound card
         self._offered: DetectedHeadset | None = None
+        self._start_checked = False  # the first device list was compared with the settings
         bus.subscribe(HeadsetsChanged, self._on_headsets)
-        bus.subscribe(AudioDevicesChanged, lambda _e: self._decide())
+        bus.subscribe(AudioDevicesChanged, self._on_devices)
 
     @property
     def offered(self) -> DetectedHeadset | None:
@@ -163,8 +164,30 @@ class HeadsetAudioPolicy:
             self._apply(restored(current))
         self._decide()
 
-    def _decide(self) -> None:
+    def _on_devices(self, _event: AudioDevicesChanged) -> None:
+        # This runs inside the device watcher's refresh, and a settings change makes the app
+        # refresh the devices again (same lock): settings are applied from another thread.
+        self._restore_if_gone_at_start()
+        self._decide(apply=self._apply_soon)
+
+    def _restore_if_gone_at_start(self) -> None:
+        """The headset that took the calls was unplugged while the app was closed: its unplug
+        was never seen, so at the first device list go back to the devices used before it."""
+        devices = self._devices()
+        with self._lock:
+            if self._start_checked or not devices:  # no list yet: cannot tell
+                return
+            self._start_checked = True
+        current = self._settings()
+        key = current.headset_calls
+        if key is None or match_audio(_from_key(key), devices) is not None:
+            return
+        log.info("the headset used for calls is gone since the last run: previous devices")
+        self._apply_soon(restored(current))
+
+    def _decide(self, apply: Callable[[Settings], None] | None = None) -> None:
         """Pair plugged headsets with their sound cards; offer or switch per the setting."""
+        apply = apply or self._apply
         devices = self._devices()
         current = self._settings()
         with self._lock:
@@ -179,7 +202,7 @@ class HeadsetAudioPolicy:
                 continue
             if current.headset_audio == "always":
                 current = switched(current, headset, audio)
-                self._apply(current)
+                apply(current)
                 log.info("headset plugged in: calls now use %s", headset.name)
             else:
                 with self._lock:
@@ -193,6 +216,19 @@ class HeadsetAudioPolicy:
             self._offered = None
         self._bus.publish(HeadsetAudioOffered(None))
 
+    def _apply_soon(self, updated: Settings) -> None:
+        threading.Thread(target=self._apply, args=(updated,), name="headset-audio-apply").start()
+
     def _apply(self, updated: Settings) -> None:
         self._save(updated)
         self._bus.publish(SettingsChanged(updated))
+
+
+def _from_key(key: str) -> DetectedHeadset:
+    """The USB identity a settings key ("vvvv:pppp" or "vvvv:pppp:serial") names."""
+    parts = key.split(":", 2)
+    try:
+        vendor, product = int(parts[0], 16), int(parts[1], 16)
+    except (ValueError, IndexError):
+        vendor = product = -1  # a key we cannot read matches no device
+    return DetectedHeadset("", vendor, product, True, None, parts[2] if len(parts) > 2 else "")

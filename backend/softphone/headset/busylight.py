@@ -7,7 +7,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any, Generic, Protocol, TypeVar
 
 from softphone.domain.calls import CallSnapshot, CallState
 
@@ -24,6 +24,9 @@ _ON_CALL = frozenset(
         CallState.HELD,
     }
 )
+
+
+D = TypeVar("D")
 
 
 class LightState(StrEnum):
@@ -67,28 +70,34 @@ def find_relay() -> RelayController | None:
         return None
 
 
-class RelayBusyLight:
-    """Relay 1 of a USB HID relay board drives a lamp; blinking toggles it from a timer."""
+class SwitchedBusyLight(Generic[D]):
+    """A light that is either lit or dark (`switch(device, on)`); blinking toggles it from a
+    timer. A device missing or gone is searched for again (`find`) in the background."""
 
     def __init__(
         self,
-        find: Callable[[], RelayController | None] = find_relay,
-        relay: int = 1,
+        find: Callable[[], D | None],
+        switch: Callable[[D, bool], object],
         blink_period_s: float = 0.5,
+        *,
+        find_now: bool = True,
+        release: Callable[[D], object] | None = None,
     ) -> None:
         self._find = find
-        self._relay = relay
+        self._switch = switch
+        self._release = release  # gives the device back (closing it) when we let go
         self._period = blink_period_s
-        self._controller: RelayController | None = None
+        self._controller: D | None = None
         self._lock = threading.Lock()
         self._state = LightState.OFF
         self._blinker: threading.Thread | None = None
         self._stop_blink = threading.Event()
         self._searching = False
-        self._last_search = time.monotonic()
-        # Searching enumerates USB (~100 ms): once here at start-up, later only in the
-        # background, so call events on the bus never wait for it.
-        self._controller = self._find()
+        self._last_search = time.monotonic() if find_now else -_SEARCH_EVERY_S
+        # Searching enumerates USB (~100 ms): here at start-up when `find_now`, later only in
+        # the background, so call events on the bus never wait for it.
+        if find_now:
+            self._controller = self._find()
 
     def show(self, state: LightState) -> None:
         with self._lock:
@@ -107,6 +116,16 @@ class RelayBusyLight:
 
     def close(self) -> None:
         self.show(LightState.OFF)
+        controller, self._controller = self._controller, None
+        if controller is not None:
+            self._let_go(controller)
+
+    def _let_go(self, controller: D) -> None:
+        if self._release is not None:
+            try:
+                self._release(controller)
+            except Exception:
+                log.info("releasing the busy light failed", exc_info=True)
 
     def _stop_blinking(self) -> None:
         self._stop_blink.set()
@@ -127,10 +146,11 @@ class RelayBusyLight:
             self._search_in_background()  # a board plugged in later is picked up this way
             return
         try:
-            controller.set_state(self._relay, on)
+            self._switch(controller, on)
         except Exception:
-            log.info("busy light relay went away")
+            log.info("busy light went away")
             self._controller = None
+            self._let_go(controller)
 
     def _search_in_background(self) -> None:
         with self._lock:
@@ -151,3 +171,15 @@ class RelayBusyLight:
             state = self._state
             if state is not LightState.BLINK:  # a blinker thread applies itself
                 self._set(state is LightState.ON)
+
+
+class RelayBusyLight(SwitchedBusyLight[RelayController]):
+    """Relay 1 of a USB HID relay board drives a lamp."""
+
+    def __init__(
+        self,
+        find: Callable[[], RelayController | None] = find_relay,
+        relay: int = 1,
+        blink_period_s: float = 0.5,
+    ) -> None:
+        super().__init__(find, lambda board, on: board.set_state(relay, on), blink_period_s)

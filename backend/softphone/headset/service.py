@@ -14,6 +14,7 @@ from softphone.domain.events import CallChanged, CallRemoved, SettingsChanged, S
 from softphone.domain.headset import DetectedHeadset, HeadsetReason, HeadsetsChanged
 from softphone.headset import quirks
 from softphone.headset.busylight import BusyLight, light_for
+from softphone.headset.busylight_core_driver import SelectedBusyLight
 from softphone.headset.descriptor import DescriptorError, parse, telephony_profile
 from softphone.headset.device import Attachment, DeviceWatcher, HidDeviceInfo, HidTransport
 from softphone.headset.telephony import Action, HeadsetCommand, TelephonyHeadset
@@ -36,6 +37,7 @@ class HeadsetService:
         busylight: BusyLight | None = None,
         blink_when_ringing: bool = True,
         scan_interval: float = 2.0,
+        last_number: Callable[[], str | None] = lambda: None,
     ) -> None:
         self._bus = bus
         self._phone = phone
@@ -44,6 +46,7 @@ class HeadsetService:
         self._enabled = enabled
         self._busylight = busylight
         self._blink = blink_when_ringing
+        self._last_number = last_number  # for Redial: the history's last outgoing number
         self._lock = threading.Lock()
         self._headsets: dict[bytes, TelephonyHeadset] = {}
         self._detected: dict[bytes, DetectedHeadset] = {}
@@ -157,6 +160,16 @@ class HeadsetService:
                     self._phone.resume(call_id)
                 case Action.MUTE | Action.UNMUTE:
                     self._phone.set_mute(call_id, command.action is Action.MUTE)
+                case Action.REDIAL:
+                    try:
+                        number = self._last_number()
+                    except Exception:  # the history file unreadable: no redial, no dead thread
+                        log.exception("headset redial: reading the history failed")
+                        return
+                    if number is None:
+                        log.info("headset redial: no outgoing call in the history")
+                        return
+                    self._phone.dial(number)  # the UI's call.dial
         except SoftphoneError as exc:
             log.info("headset %s refused: %s", command.action.value, exc.key.value)
 
@@ -174,6 +187,8 @@ class HeadsetService:
     def _on_settings(self, event: SettingsChanged) -> None:
         enabled = bool(getattr(event.settings, "headset_integration", True))
         self._blink = bool(getattr(event.settings, "busylight_blink", True))
+        if isinstance(self._busylight, SelectedBusyLight):
+            self._busylight.select(str(getattr(event.settings, "busylight", "auto")))
         if enabled == self._enabled:
             return
         self._enabled = enabled

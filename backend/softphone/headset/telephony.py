@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from softphone.domain.calls import CallSnapshot, CallState
@@ -39,6 +39,7 @@ class Action(StrEnum):
     RESUME = "resume"
     MUTE = "mute"
     UNMUTE = "unmute"
+    REDIAL = "redial"  # no call_id: dial the last number called out (idle only)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +56,9 @@ class Indicators:
     ring: bool = False
     mute: bool = False
     hold: bool = False
+    # The device reports Line Busy (Jabra/Yealink: its line is taken by another of its
+    # connections, a mobile or desk phone): its own ringer must not sound over that call.
+    busy_elsewhere: bool = False
 
     def value(self, indicator: Indicator) -> bool:
         match indicator:
@@ -67,7 +71,7 @@ class Indicators:
             case Indicator.HOLD:
                 return self.hold
             case Indicator.RINGER:  # the audible ringer only while no call is up
-                return self.ring and not self.off_hook
+                return self.ring and not self.off_hook and not self.busy_elsewhere
         return False
 
 
@@ -129,6 +133,7 @@ class TelephonyHeadset:
         self._last_press: dict[Control, float] = {}
         self._last_values: dict[Control, int] = {}
         self._pending: dict[Action, float] = {}
+        self._busy_elsewhere = False
 
     @property
     def indicators(self) -> Indicators:
@@ -140,7 +145,7 @@ class TelephonyHeadset:
         """Push the LEDs for these calls; only reports whose bytes change are written."""
         with self._lock:
             self._calls = [c for c in calls if c.state is not CallState.ENDED]
-            wanted = indicators_for(self._calls)
+            wanted = replace(indicators_for(self._calls), busy_elsewhere=self._busy_elsewhere)
             now = self._clock()
             if wanted.off_hook != self._shown.off_hook:
                 self._changed_at["off_hook"] = now
@@ -225,6 +230,9 @@ class TelephonyHeadset:
         return [HeadsetCommand(action, call.id)]
 
     def _on_level(self, control: Control, value: bool, now: float) -> list[HeadsetCommand]:
+        if control is Control.LINE_BUSY:
+            self._line_busy(value)
+            return []  # a state of the device, never a request to the phone
         if control is not Control.HOOK or value == self._shown.off_hook:
             return []  # matches what we show: an acknowledgement or a duplicate
         if self._recent("off_hook", now, self._timing.echo_window_s):
@@ -248,7 +256,20 @@ class TelephonyHeadset:
                 return self._flash(now)
             case Control.REJECT:
                 return self._request(Action.REJECT, self._ringing(), now)
+            case Control.REDIAL:
+                # Like a desk phone: Redial dials when the line is idle. During a call or
+                # while one rings it would start a second call nobody expects: ignored.
+                if self._calls or self._pending_fresh(Action.REDIAL, now):
+                    return []
+                self._pending[Action.REDIAL] = now
+                return [HeadsetCommand(Action.REDIAL, "")]
         return []
+
+    def _line_busy(self, busy: bool) -> None:
+        """Line Busy changed: only the Telephony Ringer bit depends on it (whole reports)."""
+        self._busy_elsewhere = busy
+        self._shown = replace(self._shown, busy_elsewhere=busy)
+        self._push(False)
 
     def _ringing(self) -> CallSnapshot | None:
         return next((c for c in self._calls if c.state is CallState.RINGING_IN), None)

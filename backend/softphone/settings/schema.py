@@ -43,6 +43,9 @@ class Settings:
     blf_users: tuple[MonitoredUser, ...] = ()  # colleagues on the BLF panel
     headset_integration: bool = True  # telephony headsets ring, answer, mute, show call state
     busylight_blink: bool = True  # the "on call" light blinks while a call rings
+    # Which "on call" light: "auto" (any of the kinds below that is plugged in), "busylight"
+    # (Kuando, Embrava, Luxafor... via busylight-core), "relay" (USB HID relay board), "none".
+    busylight: str = "auto"
     notifications: bool = True  # OS notifications for incoming and missed calls
     # Audio devices by id (softphone.audio.devices; None: the system default), with the names
     # they had when chosen, so "<name> is not connected" can be said while one is unplugged.
@@ -74,6 +77,8 @@ class Settings:
         if self.home_country not in phonenumbers.SUPPORTED_REGIONS:
             raise SoftphoneError(ErrorKey.INVALID_ARGUMENT, "home_country")
         _check_audio(self)
+        if self.busylight not in ("auto", "busylight", "relay", "none"):
+            raise SoftphoneError(ErrorKey.INVALID_ARGUMENT, "busylight")
 
     def with_changes(self, **changes: Any) -> Settings:
         if "theme" in changes:
@@ -176,6 +181,7 @@ def from_json(data: Any) -> Settings:
     return Settings(
         **headset,
         **desktop,
+        busylight=_str(data, "busylight", "auto"),
         window=geometry_from_json(data.get("window")),
         account=account,
         language=language,

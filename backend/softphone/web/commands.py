@@ -117,7 +117,7 @@ class CommandTable:
         for name in ("headset_integration", "busylight_blink", "notifications", *_DESKTOP_BOOLS):
             if name in args:
                 changes[name] = arg_bool(args, name)
-        for name in ("directory_order", "home_country"):  # validated by Settings
+        for name in ("directory_order", "home_country", "busylight"):  # validated by Settings
             if name in args:
                 changes[name] = arg_str(args, name, max_len=16)
         if set(args) - {
@@ -130,6 +130,7 @@ class CommandTable:
             "blf_users",
             "headset_integration",
             "busylight_blink",
+            "busylight",
             "notifications",
             "directory_order",
             "home_country",

@@ -2,7 +2,7 @@
 
 import { Headphones } from "lucide-preact";
 import type { HeadsetAudioMode as Mode } from "../api/audio";
-import type { Headset } from "../api/protocol";
+import type { BusyLightKind, Headset } from "../api/protocol";
 import { useApp, useT } from "./context";
 import { SettingSwitch } from "./SettingSwitch";
 
@@ -30,6 +30,7 @@ export function HeadsetSettings() {
         </ul>
       )}
       <HeadsetAudioMode />
+      <BusyLightKindSelect />
       <SettingSwitch
         setting="busylight_blink"
         label={t("settings.busylightBlink")}
@@ -88,6 +89,31 @@ export function HeadsetAudioMode() {
         <option value="ask">{t("audio.headsetMode.ask")}</option>
         <option value="always">{t("audio.headsetMode.always")}</option>
         <option value="never">{t("audio.headsetMode.never")}</option>
+      </select>
+    </div>
+  );
+}
+
+/** Which "on call" light is driven: any plugged in, a dedicated busy light, a relay board, none. */
+export function BusyLightKindSelect() {
+  const t = useT();
+  const { store, actions } = useApp();
+  const kind = store.settings.value.busylight ?? "auto";
+  return (
+    <div class="field">
+      <label for="busylight-kind" class="field__label">
+        {t("settings.busylightKind")}
+      </label>
+      <select
+        id="busylight-kind"
+        class="input select"
+        value={kind}
+        onChange={(e) => void actions.updateSettings({ busylight: e.currentTarget.value as BusyLightKind })}
+      >
+        <option value="auto">{t("settings.busylightKind.auto")}</option>
+        <option value="busylight">{t("settings.busylightKind.busylight")}</option>
+        <option value="relay">{t("settings.busylightKind.relay")}</option>
+        <option value="none">{t("settings.busylightKind.none")}</option>
       </select>
     </div>
   );
