@@ -26,8 +26,9 @@ from softphone.domain.errors import SoftphoneError
 from softphone.domain.events import EngineStarted, SettingsChanged, SnapshotInvalidated
 from softphone.engine.config import EngineConfig
 from softphone.engine.supervisor import EngineSupervisor
-from softphone.headset.busylight import RelayBusyLight
+from softphone.headset.busylight_core_driver import SelectedBusyLight
 from softphone.headset.device import HidTransport, system_hid_transport
+from softphone.headset.redial import last_outgoing_number
 from softphone.headset.service import HeadsetService
 from softphone.history.recorder import HistoryRecorder
 from softphone.history.store import HistoryStore
@@ -180,8 +181,9 @@ class SoftphoneApp:
             self.calls.snapshots,
             options.hid_transport or system_hid_transport(),
             enabled=self.settings.settings.headset_integration,
-            busylight=RelayBusyLight(),
+            busylight=SelectedBusyLight(self.settings.settings.busylight),
             blink_when_ringing=self.settings.settings.busylight_blink,
+            last_number=lambda: last_outgoing_number(self.history),
         )
         self.headset_audio = HeadsetAudioPolicy(
             self.bus, lambda: prefs.settings, prefs.save, lambda: self.audio.devices

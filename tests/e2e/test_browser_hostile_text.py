@@ -37,7 +37,9 @@ DIRECTORY_NAMES = [
     "<script>window.__pwned=1</script>",
     "Zoë " + "Long" * 40,
 ]
-BLF_NAMES = ["<b onmouseover=window.__pwned=1>Bea</b>", "M" * 64]
+# The user types BLF names: a right-to-left override there is kept (it is theirs), and shown
+# isolated so it cannot reverse the row around it.
+BLF_NAMES = ["<b onmouseover=window.__pwned=1>Bea</b>", "M" * 64, "\u202eBea 1004"]
 PWNED_CHECK = (
     "() => window.__pwned === undefined && document.querySelectorAll("
     "'[onerror],[onload],[onmouseover],script:not([src]):not([type])').length === 0"
@@ -72,6 +74,14 @@ def app(tmp_path: Path, kamailio: Kamailio) -> Iterator[SoftphoneApp]:
 def page(page: Page) -> Page:
     expect(page.get_by_text("Registered", exact=True)).to_be_visible(timeout=15_000)
     return page
+
+
+def _bidi_isolated(page: Page, selector: str) -> None:
+    """Every element matching `selector` isolates its text (CSS unicode-bidi: isolate)."""
+    styles = page.eval_on_selector_all(
+        selector, "els => els.map(e => getComputedStyle(e).unicodeBidi)"
+    )
+    assert styles and set(styles) == {"isolate"}, (selector, styles)
 
 
 def _truncated_with_ellipsis(page: Page, selector: str, text: str) -> None:
@@ -119,6 +129,7 @@ def test_hostile_names_from_sip_and_directory_are_shown_as_text_only(
             assert card_name.text_content() == name, (value, name)
             if name == LONG_NAME:
                 _truncated_with_ellipsis(page, ".call-card__name", name)
+                _bidi_isolated(page, ".call-card__name")
                 page.screenshot(path=str(artifacts / "e2e-hostile-long-name.png"))
             assert page.evaluate(PWNED_CHECK), value
             mark = ui.mark()
@@ -142,12 +153,14 @@ def test_hostile_names_from_sip_and_directory_are_shown_as_text_only(
     expect(history_names).to_have_count(len(SIP_NAMES), timeout=10_000)
     assert sorted(history_names.all_text_contents()) == sorted(shown)
     _truncated_with_ellipsis(page, ".history-row__name", LONG_NAME)
+    _bidi_isolated(page, ".history-row__name")
     page.screenshot(path=str(artifacts / "e2e-hostile-history.png"))
 
     blf_names = page.locator(".blf-row__name")
     expect(blf_names).to_have_count(len(BLF_NAMES))
     assert blf_names.all_text_contents() == BLF_NAMES
     _truncated_with_ellipsis(page, ".blf-row__name", BLF_NAMES[1])
+    _bidi_isolated(page, ".blf-row__name")
 
     page.get_by_role("tab", name="Directory").click()
     rows = page.locator(".contact-row__name")
@@ -156,6 +169,7 @@ def test_hostile_names_from_sip_and_directory_are_shown_as_text_only(
     orgs = page.locator(".contact-row__org")
     assert set(orgs.all_text_contents()) == {"<script>window.__pwned=1</script>"}
     _truncated_with_ellipsis(page, ".contact-row__name", DIRECTORY_NAMES[2])
+    _bidi_isolated(page, ".contact-row__name")
     page.screenshot(path=str(artifacts / "e2e-hostile-directory.png"))
 
     page.get_by_role("tab", name="History").click()

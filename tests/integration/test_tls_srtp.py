@@ -377,10 +377,48 @@ def test_mandatory_srtp_against_a_peer_without_srtp_ends_with_a_clear_reason(
     assert ended["end_reason"] == "encryption_refused"
     assert ended["sip_code"] == 488
     assert not plain.status()["calls"]
+    # The history keeps why (the UI says the other phone cannot encrypt).
+    entry = ui.wait_for(
+        lambda e: e.get("type") == "history_changed" and e["entry"]["outcome"] is not None,
+        start=mark,
+    )["entry"]
+    assert (entry["direction"], entry["outcome"]) == ("outgoing", "failed")
+    assert entry["end_reason"] == "encryption_refused"
     # The other way round: the plain peer calling us is refused with 488 as well.
     plain.dial("1001")
     status = plain.wait_until(lambda st: len(st["finished"]) == 1)
     assert status["finished"][0]["last_code"] == 488
+
+
+def test_a_caller_without_srtp_refused_by_mandatory_srtp_is_a_missed_call_saying_why(
+    ui: UiClient, tls_peer: PeerFactory
+) -> None:
+    # pjsua answers this INVITE with 488 by itself, before onIncomingCall: the engine finds
+    # it in its message log and reports an incoming call born ended.
+    plain = tls_peer("1002", srtp="off", mode="silent")
+    mark = ui.mark()
+    plain.dial("1001")
+    status = plain.wait_until(lambda st: len(st["finished"]) == 1)
+    assert status["finished"][0]["last_code"] == 488
+    changed = ui.wait_for(
+        lambda e: e.get("type") == "call_changed" and e["call"]["direction"] == "incoming",
+        start=mark,
+    )
+    call = changed["call"]
+    assert call["state"] == "ended" and call["end_reason"] == "encryption_refused", call
+    assert call["number"] == "1002" and call["sip_code"] == 488
+    entry = ui.wait_for(lambda e: e.get("type") == "history_changed", start=mark)["entry"]
+    assert entry["outcome"] == "missed" and entry["end_reason"] == "encryption_refused"
+    assert entry["number"] == "1002" and entry["seen"] is False
+    assert ui.wait_for(lambda e: e.get("type") == "missed_count", start=mark)["count"] == 1
+    listed = ui.command("history.list", filter="missed")
+    assert listed["ok"], listed
+    assert [(e["number"], e["end_reason"]) for e in listed["result"]["entries"]] == [
+        ("1002", "encryption_refused")
+    ]
+    # Ringing never showed: no incoming call other than the one born ended.
+    events = [e for e in ui.events[mark:] if e.get("type") == "call_changed"]
+    assert all(e["call"]["state"] == "ended" for e in events), events
 
 
 # --- optional SRTP ------------------------------------------------------------------------------

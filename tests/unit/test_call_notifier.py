@@ -109,6 +109,19 @@ def test_caller_giving_up_is_a_missed_call(rig: Rig) -> None:
     assert rig.fake.cleared == [rig.fake.sent[0].identifier]
 
 
+def test_caller_refused_for_lack_of_encryption_is_a_missed_call_that_says_why(rig: Rig) -> None:
+    # Born ended: pjsua answered 488 before the call could ring (our SRTP is mandatory).
+    refused = _call(CallState.ENDED, "Ann", end_reason=EndReason.ENCRYPTION_REFUSED)
+    rig.publish_and_settle(CallChanged(refused, None))
+    [shown] = rig.fake.sent
+    assert shown.title == "Verpasster Anruf"
+    assert shown.message == "Ann\n1003\nDas Telefon des Anrufers unterstützt keine Verschlüsselung"
+    # A DND refusal, also born ended, is not a missed-call notification.
+    dnd = _call(CallState.ENDED, end_reason=EndReason.REFUSED_DND)
+    rig.publish_and_settle(CallChanged(dnd, None))
+    assert len(rig.fake.sent) == 1
+
+
 def test_rejected_call_is_not_missed_and_removal_clears(rig: Rig) -> None:
     rig.publish_and_settle(CallChanged(_call(CallState.RINGING_IN), None))
     rig.publish_and_settle(CallRemoved("c1"))

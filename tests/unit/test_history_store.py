@@ -101,9 +101,44 @@ def store(tmp_path: Path) -> HistoryStore:
 def test_the_database_is_in_wal_mode_with_a_schema_version(store: HistoryStore) -> None:
     assert store.journal_mode == "wal"
     with sqlite3.connect(store.path) as db:
-        assert db.execute("SELECT version FROM schema_version").fetchall() == [(1,)]
+        assert db.execute("SELECT version FROM schema_version").fetchall() == [(2,)]
         indexes = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='index'")}
     assert {"history_by_time", "history_missed_by_time"} <= indexes
+
+
+def test_a_schema_1_file_gains_end_reason_and_keeps_its_rows(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite3"
+    with sqlite3.connect(path) as db:
+        db.executescript(
+            """CREATE TABLE schema_version (version INTEGER NOT NULL);
+            INSERT INTO schema_version VALUES (1);
+            CREATE TABLE history (id INTEGER PRIMARY KEY AUTOINCREMENT,
+                call_id TEXT NOT NULL UNIQUE, direction TEXT NOT NULL, number TEXT NOT NULL,
+                display_name TEXT NOT NULL, remote_uri TEXT NOT NULL,
+                started_at INTEGER NOT NULL, answered_at INTEGER, ended_at INTEGER,
+                duration_s INTEGER NOT NULL DEFAULT 0, outcome TEXT, internal INTEGER NOT NULL,
+                seen INTEGER NOT NULL);
+            INSERT INTO history (call_id, direction, number, display_name, remote_uri,
+                started_at, ended_at, outcome, internal, seen)
+                VALUES ('old', 'incoming', '1002', 'Bob', 'sip:1002@pbx', 1000, 2000,
+                        'missed', 1, 0);"""
+        )
+    db.close()
+    store = HistoryStore(path)
+    [old] = store.list().entries
+    assert old.call_id == "old" and old.end_reason is None
+    refused = _call(
+        "new",
+        state=CallState.ENDED,
+        ended_at=1_001.0,
+        end_reason=EndReason.ENCRYPTION_REFUSED,
+    )
+    saved = store.save(HistoryEntry.from_call(refused))
+    assert saved.outcome is Outcome.MISSED and saved.end_reason == "encryption_refused"
+    store.close()
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT version FROM schema_version").fetchall() == [(2,)]
+    db.close()
 
 
 def test_save_inserts_once_then_updates_the_same_row(store: HistoryStore) -> None:
@@ -315,7 +350,7 @@ def test_history_events_and_snapshot_on_the_wire() -> None:
             "id": 7, "call_id": "c1", "direction": "incoming", "number": "1002",
             "display_name": "Bob <b>", "remote_uri": "sip:1002@pbx.test", "started_at": 1_000_000,
             "answered_at": None, "ended_at": None, "duration_s": 0, "outcome": None,
-            "internal": True, "seen": True,
+            "internal": True, "seen": True, "end_reason": None,
         },
     }  # fmt: skip
     assert wire.to_wire(HistoryCleared()) == {"type": "history_cleared"}

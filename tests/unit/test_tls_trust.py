@@ -88,6 +88,27 @@ def test_the_bundle_holds_the_system_cas_and_only_the_accounts_trusted_certifica
     assert store.bundle_path.read_text() == system_cas.read_text()
 
 
+def test_a_trusted_certificate_is_listed_and_removed_from_the_file_and_the_bundle(
+    tmp_path: Path, tls_server: TlsServer, system_cas: Path
+) -> None:
+    store = TrustStore(tmp_path / "tls", system_cas=str(system_cas))
+    store.prepare(AccountConfig(server=tls_server.server, user="1001", transport=Transport.TLS))
+    assert store.trusted_certificates(tls_server.server) == []
+    _pem, info = store.inspect(tls_server.server)
+    store.trust(tls_server.server, info.sha256)
+    [listed] = store.trusted_certificates(tls_server.server)
+    assert listed == info  # subject, SHA-256 and expiry as shown before trusting
+    with pytest.raises(SoftphoneError) as unknown:
+        store.untrust(tls_server.server, "AA:" * 31 + "AA")
+    assert unknown.value.key is ErrorKey.INVALID_ARGUMENT and unknown.value.field == "sha256"
+
+    store.untrust(tls_server.server, info.sha256.lower())
+    assert store.trusted_certificates(tls_server.server) == []
+    assert not store.is_trusted(tls_server.server, info.sha256)
+    assert store.bundle_path.read_text() == system_cas.read_text()
+    assert not list((tmp_path / "tls" / "trusted").iterdir())  # no empty file left behind
+
+
 def test_trusting_refuses_a_certificate_other_than_the_one_shown(
     tmp_path: Path, tls_server: TlsServer
 ) -> None:

@@ -156,6 +156,13 @@ class CallNotifier:
         missed = call.state is CallState.ENDED and call.end_reason is EndReason.CANCELLED
         if missed and old_state is CallState.RINGING_IN and await self._usable():
             await self._send(text("missed_call", self._language()), self._caller(call))
+        # Refused by the media negotiation before it could ring (our SRTP is mandatory, the
+        # caller's phone has none): the user never saw it ring, so say why it was missed.
+        refused = call.state is CallState.ENDED and call.end_reason is EndReason.ENCRYPTION_REFUSED
+        if refused and old_state is None and await self._usable():
+            language = self._language()
+            body = f"{self._caller(call)}\n{text('missed_no_encryption', language)}"
+            await self._send(text("missed_call", language), body)
 
     async def _usable(self) -> bool:
         """Notifications are on and a notification server answers (asked once)."""

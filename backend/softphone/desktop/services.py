@@ -10,7 +10,7 @@ from softphone import __version__
 from softphone.bus import EventBus
 from softphone.desktop.autostart import apply_autostart, autostart_dir, launch_command
 from softphone.diagnostics.export import ExportSources, system_info
-from softphone.diagnostics.logfiles import AppLogFile
+from softphone.diagnostics.logfiles import AppLogFile, rotated_files
 from softphone.directory.service import SECRET_KEYS
 from softphone.domain.events import SettingsChanged
 from softphone.phone.account import secret_key
@@ -71,7 +71,8 @@ class DesktopServices:
 
     def export_sources(self) -> ExportSources:
         files = [*self.app_log.files()]
-        for path in [*sorted(self._log_dir.glob("*.log*")), *self._extra_logs]:
+        extra = [p for log in self._extra_logs for p in rotated_files(log)]  # engine.log, .1..
+        for path in [*sorted(self._log_dir.glob("*.log*")), *extra]:
             if path.is_file() and path not in files:
                 files.append(path)
         return ExportSources(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import logging.handlers
+import os
 import threading
 from pathlib import Path
 
@@ -46,8 +47,41 @@ class AppLogFile:
 
     def files(self) -> list[Path]:
         """The current file and its rotated copies that exist, newest first."""
-        names = [self.path] + [Path(f"{self.path}.{i}") for i in range(1, BACKUPS + 1)]
-        return [p for p in names if p.is_file()]
+        return rotated_files(self.path)
 
     def close(self) -> None:
         self.apply(False)
+
+
+def rotated_files(path: Path) -> list[Path]:
+    """`path` and its rotated copies (`path.1` .. `path.BACKUPS`) that exist, newest first."""
+    names = [path] + [Path(f"{path}.{i}") for i in range(1, BACKUPS + 1)]
+    return [p for p in names if p.is_file()]
+
+
+class StdoutFollowingHandler(logging.handlers.RotatingFileHandler):
+    """A rotating handler that also keeps file descriptor 1 on the current file.
+
+    The engine process points fd 1 at its log because pjlib prints there before our log
+    writer is installed; without following, fd 1 would keep appending to the renamed
+    copy (and to the deleted one after the last backup), growing without bound again.
+    """
+
+    def __init__(self, path: Path, *, follow_stdout: bool) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        super().__init__(path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8")
+        self._follow_stdout = follow_stdout
+        if follow_stdout:
+            self._point_stdout()
+
+    def doRollover(self) -> None:  # noqa: N802 - logging's name
+        super().doRollover()
+        if self._follow_stdout:
+            self._point_stdout()
+
+    def _point_stdout(self) -> None:
+        target = os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+        try:
+            os.dup2(target, 1)
+        finally:
+            os.close(target)

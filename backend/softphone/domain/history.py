@@ -84,6 +84,9 @@ class HistoryEntry:
     outcome: Outcome | None
     internal: bool
     seen: bool
+    # Why it ended (an EndReason value), kept where it explains the outcome (e.g. a caller
+    # refused because our SRTP is mandatory and theirs is off); None while it runs.
+    end_reason: str | None = None
 
     @classmethod
     def from_call(cls, call: CallSnapshot, entry_id: int = 0) -> HistoryEntry:
@@ -113,6 +116,7 @@ class HistoryEntry:
             internal=is_internal(call.number),
             # Only a missed call waits for the user to look at it.
             seen=outcome is not Outcome.MISSED,
+            end_reason=call.end_reason.value if ended and call.end_reason else None,
         )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ctypes
 import logging
+from collections.abc import Callable
 
 from softphone.engine.native import pjsua_library
 
@@ -77,6 +78,8 @@ class SipGuard:
         self._module.priority = _PRIORITY
         self._module.on_rx_request = self._callback
         self.dropped = 0
+        # Sees every request as received, before pjsua (refused_calls.RefusedInviteTap).
+        self.observer: Callable[[bytes], None] | None = None
 
     def install(self) -> bool:
         endpt = self._lib.pjsua_get_pjsip_endpt()
@@ -91,6 +94,11 @@ class SipGuard:
         except Exception:  # never unwind into pjsip; the guard just steps aside
             log.exception("SIP guard could not read a request")
             message = None
+        if message is not None and self.observer is not None:
+            try:
+                self.observer(message)
+            except Exception:
+                log.exception("SIP request observer failed")
         if message is None or not method_mismatch(message):
             return 0
         self.dropped += 1

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import socket
+from pathlib import Path
 
 import pjsua2 as pj
 
@@ -51,6 +53,16 @@ def create_tls_transport(ep: pj.Endpoint, config: EngineConfig) -> int | None:
     except pj.Error as exc:
         log.warning("no TLS transport: %s", exc.info())
         return None
+
+
+def ca_bundle_digest(config: EngineConfig) -> str:
+    """A digest of the CA file TLS verifies with ("" when unreadable): tells when it changed."""
+    if not config.tls_ca_file:
+        return ""
+    try:
+        return hashlib.sha256(Path(config.tls_ca_file).read_bytes()).hexdigest()
+    except OSError:
+        return ""
 
 
 def no_delay() -> pj.SockOptParams:

@@ -11,10 +11,12 @@ import socket
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from multiprocessing.connection import Connection
 
 import pjsua2 as pj
 
+from softphone.diagnostics.logfiles import StdoutFollowingHandler
 from softphone.domain import commands as cmd
 from softphone.domain.account import Registration, RegistrationState, Transport
 from softphone.domain.errors import ErrorKey, SoftphoneError
@@ -36,17 +38,21 @@ from softphone.engine.nat import (
     rebind_sip_transports,
 )
 from softphone.engine.pj_adapters import PjAccount, PjLogWriter
+from softphone.engine.refused_calls import RefusedCallReporter, RefusedInviteTap
 from softphone.engine.sip_guard import SipGuard
 from softphone.engine.sound import BUSY_POLL_MS, EngineSound
 from softphone.engine.stats import CallStats
 from softphone.engine.tls import (
     apply_account_security,
+    ca_bundle_digest,
     create_tls_transport,
     no_delay,
     registration_error,
 )
 
 log = logging.getLogger(__name__)
+
+_MAX_RETIRED_TLS = 3  # UDP, TCP, TLS and the wake socket use 4 of pjsua's 8 transport slots
 
 # A CRLF keep-alive is ignored by pjsip but makes its poll return: how other threads wake
 # the engine loop without it having to poll often (idle CPU).
@@ -70,10 +76,17 @@ class Engine:
             self._ep, config, emit, lambda: self._account, self._sound.ensure_clock
         )
         self._blf = EngineBlf(emit, lambda: self._account, config.log_level)
-        self._log_writer = PjLogWriter(config.log_level, self._blf.tap.offer)
+        self._refused_tap = RefusedInviteTap()
+        self._refused = RefusedCallReporter(self._refused_tap, emit)
+        self._sip_guard.observer = self._refused_tap.note_request
+        self._log_writer = PjLogWriter(config.log_level, self._tap_log)
         self._was_registered = False
         self._calls.on_policy(lambda _policy: self._publish_presence())
         self._transports: dict[Transport, int] = {}
+        self._tls_bundle = ""  # digest of the CA bundle the TLS listener was made with
+        self._retired_tls: list[int] = []  # earlier TLS listeners, never closed (see below)
+        self._tls_account = False  # the account signs in over TLS
+        self._tls_verified = False  # the PBX answered a REGISTER over the current listener
         self._wake_port = 0
         self._running = False
         self._stats = CallStats(emit)
@@ -132,6 +145,7 @@ class Engine:
             self._transports[transport] = tid
             if not self.sip_port:
                 self.sip_port = int(self._ep.transportGetInfo(tid).localName.rsplit(":", 1)[1])
+        self._tls_bundle = ca_bundle_digest(self._config)
         tls_id = create_tls_transport(self._ep, self._config)
         if tls_id is not None:
             self._transports[Transport.TLS] = tls_id
@@ -148,6 +162,9 @@ class Engine:
             self._calls.after_events()
             self._sound.update(self._calls.needs_audio())
             self._blf.after_events()
+            self._refused.after_events(
+                self._sip_call_ids, self._account.srtp if self._account else None
+            )
             self._stats.sample(self._calls.pj_calls())
             if self._watcher is not None:
                 self._watcher.poll(self._account is not None)
@@ -268,6 +285,9 @@ class Engine:
         acfg.regConfig.registrarUri = account.registrar
         acfg.regConfig.timeoutSec = 300
         acfg.regConfig.retryIntervalSec = 30
+        self._tls_account = account.transport is Transport.TLS
+        if self._tls_account:
+            self._renew_tls_if_trust_changed()
         if account.transport not in self._transports:  # TLS could not start: never fall back
             failed = Registration(RegistrationState.FAILED, ErrorKey.TLS_FAILED)
             self._emit(RegistrationReported(failed))
@@ -314,6 +334,44 @@ class Engine:
         if self._drop_account():
             self._emit(RegistrationReported(Registration(RegistrationState.UNCONFIGURED)))
 
+    def _renew_tls_if_trust_changed(self) -> None:
+        """A new TLS listener when the CA bundle changed (a certificate trusted or removed).
+
+        pjsua picks TLS connections by listener, and an open connection to the PBX was
+        verified with the old bundle: reusing it would sign in again through a certificate
+        the user just stopped trusting. A new listener means a new, verified connection.
+        The old listener stays open: closing it while a connection it made still lives
+        aborted the engine later (pj_mutex_lock assertion, seen), and made right after the
+        close the new one took the old one's memory, so pjsip matched the old connection to
+        it again (seen). Listener slots are few (PJSUA_MAX_TRANSPORTS 8): at most
+        _MAX_RETIRED_TLS are kept; past that, a trust change applies to new connections only.
+        """
+        digest = ca_bundle_digest(self._config)
+        if digest == self._tls_bundle:
+            return
+        if not self._tls_verified:
+            # No connection of this listener passed verification (a refused handshake
+            # closes its connection): none can be reused, so no new listener is needed.
+            self._tls_bundle = digest
+            return
+        old = self._transports.get(Transport.TLS)
+        if old is not None and len(self._retired_tls) >= _MAX_RETIRED_TLS:
+            log.warning("CA bundle changed: TLS listener kept (no slot left for a new one)")
+            return
+        self._tls_bundle = digest
+        tls_id = create_tls_transport(self._ep, self._config)
+        if tls_id is None and self._config.sip_port:
+            # A fixed TLS port (--sip-port) is still held by the old listener: any port
+            # will do (we are the client of the PBX's TLS).
+            tls_id = create_tls_transport(self._ep, replace(self._config, sip_port=0))
+        if tls_id is None:
+            return  # keep the old one: TLS goes on working as before
+        if old is not None:
+            self._retired_tls.append(old)
+        self._transports[Transport.TLS] = tls_id
+        self._tls_verified = False
+        log.info("CA bundle changed: new TLS listener %s, new connections verify with it", tls_id)
+
     def _drop_account(self) -> bool:
         if self._account is None:
             return False
@@ -346,6 +404,19 @@ class Engine:
     def _shutdown(self, command: cmd.Shutdown) -> None:
         self._running = False
 
+    def _tap_log(self, text: str) -> None:
+        self._blf.tap.offer(text)
+        self._refused_tap.offer(text)
+
+    def _sip_call_ids(self) -> list[str]:
+        ids = []
+        for call in self._calls.pj_calls():
+            try:
+                ids.append(str(call.getInfo().callIdString))
+            except pj.Error:
+                continue  # disconnected meanwhile: released on this turn
+        return ids
+
     # --- callbacks (called by the adapters on this thread) ----------------------------------
 
     def on_reg_state(self, code: int, active: bool) -> None:
@@ -355,6 +426,8 @@ class Engine:
             reg = Registration(RegistrationState.FAILED, tls_error, code)
         self._emit(RegistrationReported(reg))
         registered = reg.state is RegistrationState.REGISTERED
+        if self._tls_account and tls_error is None and code not in (0, 408, 503):
+            self._tls_verified = True  # the PBX answered: over a connection that verified
         if registered and self._watcher is not None:
             self._watcher.on_registered()
         if registered and not self._was_registered:
@@ -367,25 +440,26 @@ class Engine:
         self._calls.on_incoming_call(pj_call_id, whole_msg)
 
 
-def _quiet_stdout(config: EngineConfig) -> None:
-    """pjlib prints to stdout before our log writer is installed; stdout belongs to the app
-    (browser mode prints the URL line there), so point this process's fd 1 at the log."""
-    target = os.open(
-        str(config.log_file) if config.log_file else os.devnull,
-        os.O_WRONLY | os.O_CREAT | os.O_APPEND,
-    )
-    os.dup2(target, 1)
-    os.close(target)
+def _log_to_file(config: EngineConfig) -> None:
+    """Log to engine.log, rotated like softphone.log. pjlib prints to stdout before our log
+    writer is installed; stdout belongs to the app (browser mode prints the URL line there),
+    so this process's fd 1 goes to the log too (the handler keeps it there across rotation)."""
+    level = logging.DEBUG if config.log_level >= 4 else logging.INFO
+    fmt = "%(asctime)s %(levelname)s [engine:%(threadName)s] %(name)s: %(message)s"
+    if config.log_file is None:
+        logging.basicConfig(level=level, format=fmt)
+        target = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(target, 1)
+        os.close(target)
+        return
+    handler = StdoutFollowingHandler(config.log_file, follow_stdout=True)
+    handler.setFormatter(logging.Formatter(fmt))
+    logging.basicConfig(level=level, handlers=[handler])
 
 
 def engine_main(conn: Connection, config: EngineConfig) -> None:
     """Entry point of the engine process: run the engine, bridge the pipe to it."""
-    logging.basicConfig(
-        level=logging.DEBUG if config.log_level >= 4 else logging.INFO,
-        format="%(asctime)s %(levelname)s [engine:%(threadName)s] %(name)s: %(message)s",
-        filename=str(config.log_file) if config.log_file else None,
-    )
-    _quiet_stdout(config)
+    _log_to_file(config)
     # Ctrl-C in a terminal reaches the whole process group: the app decides when the engine
     # stops (it sends Shutdown), so a SIGINT here must not kill calls mid-way.
     signal.signal(signal.SIGINT, signal.SIG_IGN)

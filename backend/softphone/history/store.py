@@ -17,7 +17,7 @@ from softphone.domain.history import HistoryEntry, HistoryFilter, Outcome
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: end_reason
 MAX_PAGE = 200
 
 _SCHEMA = """
@@ -35,7 +35,8 @@ CREATE TABLE IF NOT EXISTS history (
     duration_s   INTEGER NOT NULL DEFAULT 0,
     outcome      TEXT,              -- NULL while the call runs
     internal     INTEGER NOT NULL,
-    seen         INTEGER NOT NULL
+    seen         INTEGER NOT NULL,
+    end_reason   TEXT               -- EndReason value; NULL while running or before schema 2
 );
 CREATE INDEX IF NOT EXISTS history_by_time ON history (started_at, id);
 CREATE INDEX IF NOT EXISTS history_missed_by_time ON history (started_at, id)
@@ -47,7 +48,7 @@ _Rows = list[sqlite3.Row]
 
 _COLUMNS = (
     "id, call_id, direction, number, display_name, remote_uri, started_at, answered_at,"
-    " ended_at, duration_s, outcome, internal, seen"
+    " ended_at, duration_s, outcome, internal, seen, end_reason"
 )
 
 
@@ -103,6 +104,7 @@ def _entry(row: sqlite3.Row) -> HistoryEntry:
         outcome=Outcome(row["outcome"]) if row["outcome"] is not None else None,
         internal=bool(row["internal"]),
         seen=bool(row["seen"]),
+        end_reason=row["end_reason"],
     )
 
 
@@ -128,6 +130,10 @@ class HistoryStore:
         row = self._db.execute("SELECT version FROM schema_version").fetchone()
         if row is None:
             self._db.execute("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION,))
+        elif row[0] < 2:
+            # Schema 1 had no end_reason: CREATE TABLE IF NOT EXISTS kept the old table.
+            self._db.execute("ALTER TABLE history ADD COLUMN end_reason TEXT")
+            self._db.execute("UPDATE schema_version SET version = ?", (SCHEMA_VERSION,))
         elif row[0] > SCHEMA_VERSION:
             # A newer app wrote this file: read it, but never rewrite its schema.
             log.warning("history schema %s is newer than %s", row[0], SCHEMA_VERSION)
@@ -168,16 +174,18 @@ class HistoryStore:
             entry.outcome.value if entry.outcome else None,
             int(entry.internal),
             int(entry.seen),
+            entry.end_reason,
         )
         with self._lock:
             rows, _ = self._write(
                 f"""INSERT INTO history ({_COLUMNS.split(", ", 1)[1]})
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     ON CONFLICT (call_id) DO UPDATE SET
                         number = excluded.number, display_name = excluded.display_name,
                         remote_uri = excluded.remote_uri, answered_at = excluded.answered_at,
                         ended_at = excluded.ended_at, duration_s = excluded.duration_s,
-                        outcome = excluded.outcome, seen = excluded.seen
+                        outcome = excluded.outcome, seen = excluded.seen,
+                        end_reason = excluded.end_reason
                     RETURNING {_COLUMNS}""",
                 params,
             )

@@ -197,6 +197,37 @@ class TrustStore:
         log.info("certificate %s trusted for %s", info.sha256, server)
         return info
 
+    def trusted_certificates(self, server: str) -> list[CertificateInfo]:
+        """What the user trusted for `server`, to list (and remove) in the account form."""
+        host = tls_address(server)[0]
+        infos = []
+        for pem in self.trusted(server):
+            try:
+                infos.append(CertificateInfo.from_pem(pem, host))
+            except ValueError:
+                log.warning("unreadable certificate in the trust file of %s: skipped", server)
+        return infos
+
+    def untrust(self, server: str, sha256: str) -> None:
+        """Stop trusting one certificate of `server`: its next TLS connection is verified
+        without it (the bundle is rewritten when `server` is the account's)."""
+        wanted = sha256.strip().upper()
+        with self._lock:
+            pems = self.trusted(server)
+            kept = [p for p in pems if _sha256_of(p) != wanted]
+            if len(kept) == len(pems):
+                raise SoftphoneError(ErrorKey.INVALID_ARGUMENT, "sha256")
+            path = self._file(server)
+            if kept:
+                tmp = path.with_suffix(".tmp")
+                tmp.write_text("".join(kept))
+                os.replace(tmp, path)
+            else:
+                path.unlink()
+            if self._server == server:
+                self._write_bundle()
+        log.info("certificate %s no longer trusted for %s", wanted, server)
+
     def is_trusted(self, server: str, sha256: str) -> bool:
         return any(_sha256_of(p) == sha256 for p in self.trusted(server))
 

@@ -1,4 +1,4 @@
-"""Wire commands for TLS trust (show a PBX certificate, trust it) and the SRTP argument."""
+"""Wire commands for TLS trust (show, trust, list, remove PBX certificates) and SRTP."""
 
 from __future__ import annotations
 
@@ -27,7 +27,8 @@ def certificate(server: str, info: CertificateInfo, trusted: bool) -> Wire:
 
 
 def tls_commands(trust: TrustStore) -> dict[str, CommandHandler]:
-    """account.server_certificate and account.trust_certificate (see wire.py)."""
+    """account.server_certificate, account.trust_certificate, account.trusted_certificates and
+    account.untrust_certificate (see wire.py)."""
 
     def server_certificate(args: Wire) -> Wire:
         server = arg_str(args, "server", max_len=260).strip()
@@ -39,7 +40,19 @@ def tls_commands(trust: TrustStore) -> dict[str, CommandHandler]:
         info = trust.trust(server, arg_str(args, "sha256", max_len=128))
         return certificate(server, info, True)
 
+    def trusted_certificates(args: Wire) -> Wire:
+        server = arg_str(args, "server", max_len=260).strip()
+        infos = trust.trusted_certificates(server)
+        return {"certificates": [certificate(server, info, True) for info in infos]}
+
+    def untrust_certificate(args: Wire) -> Wire:
+        server = arg_str(args, "server", max_len=260).strip()
+        trust.untrust(server, arg_str(args, "sha256", max_len=128))
+        return {}
+
     return {
         "account.server_certificate": server_certificate,
         "account.trust_certificate": trust_certificate,
+        "account.trusted_certificates": trusted_certificates,
+        "account.untrust_certificate": untrust_certificate,
     }

@@ -44,6 +44,7 @@ Server -> client: Socket.IO event ``event`` with ``{"type": ..., **fields}``
                   forwarding: Forwarding, blf_users: [{extension, name}] (max 200),
                   headset_integration: bool (telephony headsets ring/answer/mute),
                   busylight_blink: bool (the on-call light blinks while ringing),
+                  busylight: auto|busylight|relay|none (which on-call light is driven),
                   notifications: bool (OS notifications of incoming and missed calls),
                   directory_order: first_last|last_first, home_country: ISO region ("CH"),
                   logs: bool (rotating log file; off at start: the engine writes none
@@ -80,7 +81,8 @@ Server -> client: Socket.IO event ``event`` with ``{"type": ..., **fields}``
                   remote_uri (untrusted SIP text: render as text), started_at, answered_at,
                   ended_at (epoch ms or null), duration_s (int),
                   outcome: answered|missed|rejected|refused_dnd|busy|failed|cancelled_by_me
-                  or null while the call runs, internal (bool: a short extension), seen}
+                  or null while the call runs, internal (bool: a short extension), seen,
+                  end_reason: EndReason|null (why it ended, e.g. encryption_refused)}
 
 Client -> server: Socket.IO event ``command`` with ``{"name": ..., "args": {...}}`` and an ack
     account.setup     {server, user, auth_user?, password, display_name?, transport, srtp?,
@@ -88,6 +90,8 @@ Client -> server: Socket.IO event ``command`` with ``{"name": ..., "args": {...}
                       (error tls_untrusted: the PBX certificate is not trusted; see below)
     account.server_certificate {server}  -> Certificate (read without verifying it)
     account.trust_certificate  {server, sha256} -> Certificate (error certificate_changed)
+    account.trusted_certificates {server} -> {certificates: Certificate[]} (trusted by the user)
+    account.untrust_certificate  {server, sha256} -> {} (error invalid_argument: not trusted)
     account.sign_out  {}
     call.dial         {number}             -> {call_id}
     call.answer       {call_id}
@@ -101,7 +105,8 @@ Client -> server: Socket.IO event ``command`` with ``{"name": ..., "args": {...}
     call.transfer_attended {call_id, to_call_id}  (connects both peers; both calls end)
     call.conference   {}                   (mixes every connected/held call: conference true)
     settings.update   {language?, theme?, call_waiting?, dnd?, forwarding?: partial Forwarding,
-                       headset_integration?, busylight_blink?, notifications?, directory_order?,
+                       headset_integration?, busylight_blink?, busylight?, notifications?,
+                       directory_order?,
                        home_country?, logs?, close_to_tray?, autostart?, first_run_done?}
     blf.states        {}                   -> {states: LineState[]}  (after a snapshot)
     blf.pickup        {extension}          -> {call_id}  (directed pickup of the call ringing
@@ -250,6 +255,7 @@ def settings(value: Settings) -> Wire:
         "blf_users": [asdict(u) for u in value.blf_users],
         "headset_integration": value.headset_integration,
         "busylight_blink": value.busylight_blink,
+        "busylight": value.busylight,
         "notifications": value.notifications,
         "audio_input": value.audio_input,
         "audio_output": value.audio_output,
@@ -332,6 +338,7 @@ def history_entry(value: HistoryEntry) -> Wire:
         "outcome": value.outcome.value if value.outcome else None,
         "internal": value.internal,
         "seen": value.seen,
+        "end_reason": value.end_reason,
     }
 
 

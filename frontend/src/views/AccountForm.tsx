@@ -7,6 +7,7 @@ import { setupAccount } from "../api/commands";
 import type { Account, AccountSetupArgs, CommandErrorKey, DtmfMethod, SrtpMode, Transport } from "../api/protocol";
 import { errorText, type MessageKey } from "../i18n";
 import { CertificateTrust, SrtpChoice } from "./AccountSecurity";
+import { TrustedCertificates } from "./TrustedCertificates";
 import { useApp, useT } from "./context";
 
 type FieldName =
@@ -67,6 +68,7 @@ export function AccountForm({ initial, onDone, onCancel }: AccountFormProps) {
   const [advancedOpen] = useState(initial?.dtmf_method === "sip_info" || (initial?.srtp ?? "off") !== "off");
   /** Sign-in failed on an untrusted PBX certificate: the server whose certificate is shown. */
   const [untrusted, setUntrusted] = useState<string | null>(null);
+  const [trustChanged, setTrustChanged] = useState(0); // lists the trusted certificates again
   const [error, setError] = useState<FormError>(NO_ERROR);
 
   const set = (name: FieldName) => (e: JSX.TargetedEvent<HTMLInputElement | HTMLSelectElement>) => {
@@ -240,12 +242,14 @@ export function AccountForm({ initial, onDone, onCancel }: AccountFormProps) {
           errorId={error.fields.has("srtp") ? "account-srtp-error" : undefined}
         />
         {error.fields.has("srtp") && <FieldError id="account-srtp-error" text={errorText(t, error.key)} />}
+        {values.transport === "tls" && <TrustedCertificates server={values.server} refresh={trustChanged} />}
       </details>
       {untrusted && (
         <CertificateTrust
           server={untrusted}
           onTrusted={() => {
             setUntrusted(null);
+            setTrustChanged((n) => n + 1);
             formRef.current?.requestSubmit();
           }}
           onCancel={() => {

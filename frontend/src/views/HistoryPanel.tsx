@@ -203,6 +203,11 @@ function HistoryRow({ entry }: { entry: HistoryEntry }) {
             direction
           )}
         </div>
+        {entry.end_reason === "encryption_refused" && (
+          <div class="history-row__reason">
+            {t(entry.direction === "incoming" ? "history.reason.noEncryptionIn" : "history.reason.noEncryptionOut")}
+          </div>
+        )}
       </div>
       <div class="history-row__meta">
         <span class="history-row__outcome">{t(`outcome.${outcome}` as MessageKey)}</span>
