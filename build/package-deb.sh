@@ -39,6 +39,12 @@ install -m 0644 "$DEB_SRC/copyright" "$STAGE/usr/share/doc/softphone/copyright"
 install -m 0755 "$DEB_SRC/postinst" "$DEB_SRC/postrm" "$STAGE/DEBIAN/"
 # Files and directories: readable by all, no group/other write (PyInstaller keeps source modes).
 chmod -R u+rwX,go+rX,go-w "$STAGE/opt/softphone"
+# A pyenv-built libpython carries ~19 MB of debug info: drop only that (--strip-debug). The
+# other libraries stay as their wheels ship them: a full strip of the bundle (PyInstaller's
+# strip=True) broke numpy's OpenBLAS ("ELF load command address/offset not page-aligned").
+for lib in "$STAGE"/opt/softphone/_internal/libpython3*.so*; do
+  if [[ -f "$lib" && ! -L "$lib" ]]; then strip --strip-debug "$lib"; fi
+done
 
 # Depends, part 1: what the ELF files of the bundle load from the system.
 internal="$STAGE/opt/softphone/_internal"

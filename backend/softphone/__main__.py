@@ -14,6 +14,7 @@ from typing import Any
 
 from softphone import __version__
 from softphone.app import AppOptions, AppPaths, ScriptedAccount, SoftphoneApp
+from softphone.desktop.single_instance import SingleInstance
 from softphone.domain.account import AccountConfig, SrtpMode, Transport
 from softphone.domain.errors import SoftphoneError
 from softphone.engine.config import EngineConfig
@@ -119,7 +120,6 @@ def main(argv: list[str] | None = None) -> int:
     paths = AppPaths.for_data_dir(args.data_dir)
     paths.create()
 
-    from softphone.desktop.single_instance import SingleInstance
     from softphone.desktop.window import has_display
 
     instance = SingleInstance(paths.runtime_dir)
@@ -145,31 +145,60 @@ def main(argv: list[str] | None = None) -> int:
         launch_data_dir=args.data_dir,
     )
     app = SoftphoneApp(options)
+    if not args.browser and has_display():
+        return _run_window(app, instance, args)
     try:
         app.start()
     except SoftphoneError as exc:
         log.error("cannot start: %s", exc)
         instance.close()
         return 1
-    window_mode = not args.browser and has_display()
-    windows: list[Any] = []  # the window, once it exists: a second launch brings it forward
     try:
-        instance.serve(lambda received: _on_second_launch(app, received, windows))
+        instance.serve(lambda received: _on_second_launch(app, received, []))
         if args.uri:
             _dial_link(app, args.uri)
-        if window_mode:
-            from softphone.desktop.runner import DesktopRunner
-
-            runner = DesktopRunner(app, minimized=args.minimized)
-            windows.append(runner.window)
-            runner.run()
-        else:
-            print(f"Open {app.url}", flush=True)
-            _wait_for_signal()
+        print(f"Open {app.url}", flush=True)
+        _wait_for_signal()
     finally:
         app.stop()
         instance.close()
     return 0
+
+
+def _run_window(app: SoftphoneApp, instance: SingleInstance, args: argparse.Namespace) -> int:
+    """Window mode: the window opens at once (splash page) while the app starts beside it.
+
+    Qt WebEngine's start (~1 s) and the app's (engine process, server, sign-in: ~1 s) used to
+    run one after the other; the window now shows the UI as soon as the server answers.
+    """
+    from softphone.desktop.runner import DesktopRunner
+
+    runner = DesktopRunner(app, minimized=args.minimized)
+    started = threading.Event()
+
+    def start() -> None:
+        try:
+            app.start()
+        except Exception as exc:  # SoftphoneError or a bug: either way there is nothing to show
+            log.error("cannot start: %s", exc, exc_info=not isinstance(exc, SoftphoneError))
+            runner.window.close()
+            return
+        started.set()
+        instance.serve(lambda received: _on_second_launch(app, received, [runner.window]))
+        if args.uri:
+            _dial_link(app, args.uri)
+        runner.show_app()
+
+    starter = threading.Thread(target=start, name="app-start", daemon=True)
+    starter.start()
+    try:
+        runner.run()
+    finally:
+        starter.join()  # closed while starting: let the start finish, then stop what it started
+        if started.is_set():
+            app.stop()
+        instance.close()
+    return 0 if started.is_set() else 1
 
 
 def _on_second_launch(app: SoftphoneApp, argv: list[str], windows: list[Any]) -> None:

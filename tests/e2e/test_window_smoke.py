@@ -136,3 +136,36 @@ def test_session_storage_survives_a_reload_and_local_storage_a_relaunch(tmp_path
                 pass
             assert window.proc.returncode == 0, window.log_tail()
     assert server.hits == ["visits=2&launches=1", "visits=2&launches=2"]
+
+
+SPLASH_INDIGO_RANGE = ((0x40, 0x4D, 0xC0), (0x68, 0x74, 0xE4))  # the logo's gradient
+
+
+def _splash_logo_pixels(display: Display) -> int:
+    low, high = SPLASH_INDIGO_RANGE
+    frame = display.grab().astype(int)
+    inside = (frame >= low) & (frame <= high)
+    return int(inside.all(axis=-1).sum())
+
+
+def test_window_opens_on_the_splash_page_and_then_loads_the_app(
+    xvfb: Display, tmp_path: Path
+) -> None:
+    # What the app does at start: the window comes up on the splash page at once, and the
+    # UI's URL is loaded into it when the backend has started (here: when the test says so).
+    with open_window_and_wait_for(
+        [*smoke_command(), "--splash", "de"],
+        lambda w: w.event("opening") is not None,
+        display=xvfb,
+        log_path=ARTIFACTS / "window-splash.log",
+        timeout=LOAD_TIMEOUT,
+        extra_env=xdg_env(tmp_path),
+    ) as window:
+        _wait_until(lambda: _splash_logo_pixels(xvfb) > 1_000, timeout=LOAD_TIMEOUT)
+        assert window.event("page_loaded") is None  # the URL is not loaded before "load"
+        xvfb.screenshot(ARTIFACTS / "window-splash.png")
+        window.send_line("load")
+        _wait_until(lambda: window.event("page_loaded") is not None, timeout=30)
+        _wait_until(lambda: xvfb.pixels_of(SMOKE_GREEN) > 100_000, timeout=10)
+        assert _splash_logo_pixels(xvfb) < 50  # the splash is gone
+    assert window.proc.returncode == 0, window.log_tail()

@@ -2,7 +2,8 @@
 
 Run as a script by window_harness. It closes the window when its stdin reaches end of file,
 so the harness can take a screenshot first and still end it gracefully; a "focus" line on
-stdin calls show_and_focus().
+stdin calls show_and_focus(). With --splash LANG the window opens on the start-up splash
+page and a "load" line on stdin loads the URL, as the app does once it has started.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from softphone.desktop.splash import splash_html
 from softphone.desktop.window import AppWindow
 
 SMOKE_PAGE = b"""<!doctype html>
@@ -73,12 +75,15 @@ def serve_smoke_page() -> tuple[ThreadingHTTPServer, str]:
     return server, f"http://127.0.0.1:{server.server_address[1]}/#token=smoke"
 
 
-def follow_stdin(window: AppWindow) -> None:
+def follow_stdin(window: AppWindow, url: str) -> None:
     # A "focus" line asks for what a second launch does; end of file closes the window.
     for line in sys.stdin:
         if line.strip() == "focus":
             window.show_and_focus()
             emit("focused")
+        elif line.strip() == "load":
+            window.load(url)
+            emit("load_requested")
     emit("closing")
     window.close()
 
@@ -95,13 +100,22 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--url", help="page to open; default: serve the smoke page")
     parser.add_argument("--storage", type=Path, help="persistent web storage directory")
+    parser.add_argument("--splash", metavar="LANG", help="open on the splash page first")
     args = parser.parse_args()
     server = None
     url = args.url
     if url is None:
         server, url = serve_smoke_page()
-    window = AppWindow(url, title="Softphone smoke", storage_path=args.storage)
-    threading.Thread(target=follow_stdin, args=(window,), daemon=True).start()
+    if args.splash:
+        window = AppWindow(
+            None,
+            splash=splash_html(args.splash),
+            title="Softphone smoke",
+            storage_path=args.storage,
+        )
+    else:
+        window = AppWindow(url, title="Softphone smoke", storage_path=args.storage)
+    threading.Thread(target=follow_stdin, args=(window, url), daemon=True).start()
     threading.Thread(target=report_window_loaded, args=(window,), daemon=True).start()
     emit("opening", url=url)
     window.run()

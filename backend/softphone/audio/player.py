@@ -8,7 +8,6 @@ through PulseAudio, is left to the caller's own thread.
 from __future__ import annotations
 
 import logging
-import sys
 import threading
 import wave
 from dataclasses import dataclass
@@ -23,14 +22,6 @@ from softphone.audio import streams
 log = logging.getLogger(__name__)
 
 BLOCK_S = 0.02
-
-
-def assets_dir() -> Path:
-    """assets/ of the source tree, or of a PyInstaller bundle."""
-    bundle = getattr(sys, "_MEIPASS", None)
-    if bundle:
-        return Path(bundle) / "assets"
-    return Path(__file__).resolve().parents[3] / "assets"
 
 
 @dataclass(frozen=True, slots=True)

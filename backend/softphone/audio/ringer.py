@@ -16,12 +16,13 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from softphone.audio.events import AudioDevicesChanged
-from softphone.audio.player import Sound, TonePlayer, assets_dir
+from softphone.audio.player import Sound, TonePlayer
 from softphone.audio.selection import AudioRoute
 from softphone.audio.streams import DeviceUnavailableError
 from softphone.bus import EventBus
 from softphone.domain.calls import CallSnapshot, CallState
 from softphone.domain.events import CallChanged, CallRemoved, SettingsChanged, SnapshotInvalidated
+from softphone.resources import assets_dir
 
 log = logging.getLogger(__name__)
 

@@ -10,13 +10,14 @@ from typing import Literal
 from softphone.audio import devices as devices_mod
 from softphone.audio.devices import AudioDevice
 from softphone.audio.mic_test import MicTest
-from softphone.audio.player import Sound, TonePlayer, assets_dir
+from softphone.audio.player import Sound, TonePlayer
 from softphone.audio.ringer import Ringer, ring_gain
 from softphone.audio.selection import AudioPreferences, AudioRoute, Resolution
 from softphone.audio.watch import DeviceWatcher
 from softphone.bus import EventBus
 from softphone.domain.calls import CallSnapshot
 from softphone.domain.events import AudioStatusReported
+from softphone.resources import assets_dir
 
 log = logging.getLogger(__name__)
 

@@ -6,6 +6,8 @@ import logging
 import threading
 from typing import TYPE_CHECKING
 
+from softphone import i18n
+from softphone.desktop.splash import splash_html
 from softphone.desktop.window import AppWindow
 from softphone.domain.errors import SoftphoneError
 from softphone.domain.window import WindowGeometry
@@ -18,7 +20,11 @@ log = logging.getLogger(__name__)
 
 
 class DesktopRunner:
-    """Builds the window (and, with a tray host, the tray) and runs them on the main thread."""
+    """Builds the window (and, with a tray host, the tray) and runs them on the main thread.
+
+    It needs only the app's settings: the window opens on a splash page while the app starts
+    (`SoftphoneApp.start()` on another thread), and `show_app()` then loads the UI.
+    """
 
     def __init__(self, app: SoftphoneApp, *, minimized: bool = False, tray: bool = True) -> None:
         self.app = app
@@ -26,7 +32,8 @@ class DesktopRunner:
         self.tray: QtTray | None = None
         settings = app.settings.settings
         self.window = AppWindow(
-            app.url,
+            None,
+            splash=splash_html(i18n.language_for(settings.language)),
             title="Softphone",
             storage_path=app.options.paths.data_dir / "webview",
             geometry=settings.window,
@@ -47,6 +54,10 @@ class DesktopRunner:
             self.app.shell.ask_save_path = None
             if self.tray is not None:
                 self.tray.hide()
+
+    def show_app(self) -> None:
+        """The app has started: replace the splash page with the UI. Any thread."""
+        self.window.load(self.app.url)
 
     def _build_tray(self) -> None:
         from softphone.desktop.tray import QtTray, tray_available

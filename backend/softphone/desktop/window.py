@@ -78,13 +78,17 @@ def _release_stuck_js_calls(browser: Any) -> None:
 class AppWindow:
     """One pywebview window on `url`; `run()` blocks the main thread until it is closed.
 
+    With `url=None` the window opens at once on the `splash` page and shows the app when
+    `load(url)` is called: the window (Qt WebEngine's start, ~1 s) comes up while the app
+    starts its engine and server instead of after them.
+
     `show_and_focus()`, `close()` and `evaluate_ready()` may be called from any thread:
     pywebview's Qt backend forwards window methods to the GUI thread through Qt signals.
     """
 
     def __init__(
         self,
-        url: str,
+        url: str | None,
         *,
         title: str,
         width: int = 1280,
@@ -98,8 +102,10 @@ class AppWindow:
         start_hidden: bool = False,
         hide_on_close: Callable[[], bool] | None = None,
         on_gui_ready: Callable[[], None] | None = None,
+        splash: str = "",
     ) -> None:
         self._url = url
+        self._splash = splash
         self._title = title
         self._size = (width, height)
         self._min_size = min_size
@@ -141,7 +147,7 @@ class AppWindow:
         screens = [Rect(s.x, s.y, s.width, s.height) for s in get_screens()]
         if self._on_gui_ready is not None:
             self._on_gui_ready()
-        self._window = self._create(webview, screens)
+        self._create(webview, screens)
         self._created.set()
         try:
             webview.start(gui="qt", debug=self._debug, **self._storage_options())
@@ -152,7 +158,7 @@ class AppWindow:
             if self._on_closed is not None:
                 self._on_closed()
 
-    def _create(self, webview: Any, screens: list[Rect]) -> Any:
+    def _create(self, webview: Any, screens: list[Rect]) -> None:
         placement: dict[str, Any] = {"width": self._size[0], "height": self._size[1]}
         if self._geometry is not None:
             fitted = clamp_to_screens(self._geometry, screens, self._min_size)
@@ -163,16 +169,21 @@ class AppWindow:
                 "height": fitted.height,
                 "maximized": fitted.maximized and not self._start_hidden,
             }
-        window = webview.create_window(
-            self._title,
-            url=self._url,
-            min_size=self._min_size,
-            hidden=self._start_hidden,
-            **placement,
-            # pywebview otherwise injects CSS that forbids selecting text; the frontend's own
-            # CSS decides (numbers and addresses should be copyable).
-            text_select=True,
-        )
+        # Under the lock: load() either finds the window or leaves its URL for it, never both.
+        with self._lock:
+            page: dict[str, str] = (
+                {"url": self._url} if self._url is not None else {"html": self._splash}
+            )
+            window = self._window = webview.create_window(
+                self._title,
+                **page,
+                min_size=self._min_size,
+                hidden=self._start_hidden,
+                **placement,
+                # pywebview otherwise injects CSS that forbids selecting text; the frontend's
+                # own CSS decides (numbers and addresses should be copyable).
+                text_select=True,
+            )
         window.events.shown += self._on_shown
         window.events.minimized += self._on_minimized
         window.events.maximized += self._on_maximized
@@ -180,7 +191,18 @@ class AppWindow:
         window.events.moved += self._schedule_save
         window.events.resized += self._schedule_save
         window.events.closing += self._on_closing
-        return window
+
+    def load(self, url: str) -> None:
+        """Show `url` instead of the splash page. Any thread; waits until the window is shown."""
+        with self._lock:
+            self._url = url
+            window = self._window  # None: _create() has not run yet and will use the URL
+        if window is None or self._closed.is_set():
+            return
+        try:
+            window.load_url(url)
+        except Exception:  # the window closed or never came up: nothing to show it in
+            log.warning("could not load the app into the window", exc_info=True)
 
     def _storage_options(self) -> dict[str, Any]:
         # sessionStorage survives reloads either way. Private mode writes nothing to disk;
