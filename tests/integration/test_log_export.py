@@ -41,6 +41,9 @@ def test_exported_zip_has_the_logs_but_no_secret(kamailio: Kamailio, tmp_path: P
             logging.getLogger("softphone.test").warning(
                 "opened %s with %s / %s", app.url, SIP_PASSWORD, LDAP_PASSWORD
             )
+            # A rotated engine log (engine.log.1) goes into the export too, redacted.
+            rotated = tmp_path / "app" / "engine.log.1"
+            rotated.write_text(f"older engine lines; password {SIP_PASSWORD}\n")
             reply = ui.command("logs.export")
             assert reply["ok"], reply
             result = reply["result"]
@@ -65,6 +68,7 @@ def test_exported_zip_has_the_logs_but_no_secret(kamailio: Kamailio, tmp_path: P
     assert {"settings.json", "system.txt", "logs/softphone.log", "logs/engine.log"} <= set(names)
     assert "REGISTER sip:" in texts["logs/engine.log"]  # the SIP trace is there, redacted
     assert "Authorization: <redacted>" in texts["logs/engine.log"]
+    assert "older engine lines" in texts["logs/engine.log.1"]
     assert "opened http://127.0.0.1" in texts["logs/softphone.log"]
     assert json.loads(texts["settings.json"])["account"]["user"] == "1006"
     assert "softphone:" in texts["system.txt"]

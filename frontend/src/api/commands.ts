@@ -38,6 +38,13 @@ export const serverCertificate = (conn: Connection, server: string): Promise<Ack
 export const trustCertificate = (conn: Connection, server: string, sha256: string): Promise<Ack<Certificate>> =>
   conn.sendCommand("account.trust_certificate", { server, sha256 });
 
+/** The certificates the user trusted for this server (stored, not fetched). */
+export const trustedCertificates = (conn: Connection, server: string): Promise<Ack<{ certificates: Certificate[] }>> =>
+  conn.sendCommand("account.trusted_certificates", { server });
+
+export const untrustCertificate = (conn: Connection, server: string, sha256: string): Promise<Ack<Empty>> =>
+  conn.sendCommand("account.untrust_certificate", { server, sha256 });
+
 export const dial = (conn: Connection, number: string): Promise<Ack<{ call_id: string }>> =>
   conn.sendCommand("call.dial", { number });
 

@@ -124,6 +124,9 @@ export interface Call {
   conference?: boolean;
 }
 
+/** "auto": any light plugged in; "busylight": Kuando, Embrava, Luxafor...; "relay": USB relay board. */
+export type BusyLightKind = "auto" | "busylight" | "relay" | "none";
+
 export interface Settings {
   language: Language | null;
   theme: Theme;
@@ -141,6 +144,8 @@ export interface Settings {
   headset_integration?: boolean;
   /** The "on call" busy light blinks while a call rings. Absent from older backends. */
   busylight_blink?: boolean;
+  /** Which "on call" light is driven. Absent from older backends ("auto"). */
+  busylight?: BusyLightKind;
   /** OS notifications of incoming (Accept/Reject) and missed calls. Absent from older backends. */
   notifications?: boolean;
   /** Names shown and sorted first-name-first or last-name-first. Absent from older backends. */
@@ -338,6 +343,8 @@ export interface HistoryEntry {
   /** A colleague's short extension. */
   internal: boolean;
   seen: boolean;
+  /** Why it ended (an end reason), null while it runs or for older entries. */
+  end_reason?: string | null;
 }
 
 export interface HistoryPage {
@@ -417,6 +424,8 @@ export interface CommandMap extends AudioCommandMap {
   "account.sign_out": [Record<string, never>, Record<string, never>];
   "account.server_certificate": [{ server: string }, Certificate];
   "account.trust_certificate": [{ server: string; sha256: string }, Certificate];
+  "account.trusted_certificates": [{ server: string }, { certificates: Certificate[] }];
+  "account.untrust_certificate": [{ server: string; sha256: string }, Record<string, never>];
   "call.dial": [{ number: string }, { call_id: string }];
   "call.answer": [{ call_id: string }, Record<string, never>];
   "call.reject": [{ call_id: string }, Record<string, never>];
