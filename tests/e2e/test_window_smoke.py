@@ -131,11 +131,14 @@ def test_session_storage_survives_a_reload_and_local_storage_a_relaunch(tmp_path
                 log_path=ARTIFACTS / f"window-storage-{launch}.log",
                 timeout=LOAD_TIMEOUT,
                 storage=storage,
-                extra_env=xdg_env(tmp_path),
+                extra_env={**xdg_env(tmp_path), "HOME": str(tmp_path / "home")},
             ) as window:
                 pass
             assert window.proc.returncode == 0, window.log_tail()
     assert server.hits == ["visits=2&launches=1", "visits=2&launches=2"]
+    # The profile is where the window was told to keep it, not pywebview's ~/.pywebview.
+    assert (storage / "Local Storage").is_dir()
+    assert not (tmp_path / "home" / ".pywebview").exists()
 
 
 SPLASH_INDIGO_RANGE = ((0x40, 0x4D, 0xC0), (0x68, 0x74, 0xE4))  # the logo's gradient

@@ -139,6 +139,13 @@ class AppWindow:
             raise RuntimeError("AppWindow.run() must be called on the main thread")
         _allow_webengine_as_root()
         import webview  # imported late: it reads the environment set above on import
+
+        # pywebview's Qt backend reads the profile's storage path once, when its module is
+        # imported (below, for the screen list), and webview.start() sets it only later: set
+        # it first, or the profile goes to ~/.pywebview whatever storage_path says.
+        storage = self._storage_options()
+        webview._state["private_mode"] = storage["private_mode"]
+        webview._state["storage_path"] = storage.get("storage_path")
         import webview.platforms.qt as qt_gui
 
         self._webview = webview
@@ -150,7 +157,7 @@ class AppWindow:
         self._create(webview, screens)
         self._created.set()
         try:
-            webview.start(gui="qt", debug=self._debug, **self._storage_options())
+            webview.start(gui="qt", debug=self._debug, **storage)
         finally:
             self._cancel_save()
             _release_stuck_js_calls(self._browser)

@@ -1,0 +1,373 @@
+"""Tray icon over StatusNotifierItem (D-Bus) with a real watcher and a real host under Xvfb."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import psutil
+import pytest
+from dbus_fast import Message, MessageType, Variant
+from dbus_fast.aio import MessageBus
+
+from pbx.baresip import Baresip
+from pbx.kamailio import Kamailio
+from support.app_harness import UiClient, sign_in
+
+from .test_tray import BRAND, DND, REGISTERED, _until, _x, window_visible
+from .window_harness import (
+    Display,
+    WindowProcess,
+    _stop_processes,
+    open_window_and_wait_for,
+    xdg_env,
+    xvfb_display,
+)
+
+TRAY_CHILD = Path(__file__).with_name("tray_child.py")
+WATCHER = "org.kde.StatusNotifierWatcher"
+WATCHER_PATH = "/StatusNotifierWatcher"
+ITEM = "org.kde.StatusNotifierItem"
+MENU = "com.canonical.dbusmenu"
+PROPS = "org.freedesktop.DBus.Properties"
+HOST_HEIGHT = 30  # gtk-sni-tray-standalone's default bar height, at the top of the screen
+
+pytestmark = pytest.mark.skipif(
+    not all(
+        shutil.which(tool)
+        for tool in ("status-notifier-watcher", "gtk-sni-tray-standalone", "xdotool")
+    ),
+    reason="haskell-status-notifier-item-utils, haskell-gtk-sni-tray-utils and xdotool "
+    "(build/apt-packages.txt) are needed",
+)
+
+
+# -- a private session bus and a small synchronous D-Bus client --------------------------------
+
+
+@dataclass
+class Bus:
+    address: str
+
+    def call(
+        self, dest: str, path: str, iface: str, member: str, sig: str = "", *body: Any
+    ) -> list[Any]:
+        message = Message(
+            destination=dest,
+            path=path,
+            interface=iface,
+            member=member,
+            signature=sig,
+            body=list(body),
+        )
+        return asyncio.run(self._call(message))
+
+    async def _call(self, message: Message) -> list[Any]:
+        bus = await MessageBus(bus_address=self.address).connect()
+        try:
+            reply = await asyncio.wait_for(bus.call(message), timeout=10)
+        finally:
+            bus.disconnect()
+        assert reply is not None
+        if reply.message_type == MessageType.ERROR:
+            raise RuntimeError(f"{message.member}: {reply.error_name} {reply.body}")
+        return list(reply.body)
+
+    def prop(self, dest: str, path: str, iface: str, name: str) -> Any:
+        value = self.call(dest, path, PROPS, "Get", "ss", iface, name)[0]
+        assert isinstance(value, Variant)
+        return value.value
+
+    def has_owner(self, name: str) -> bool:
+        dbus = ("org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus")
+        return bool(self.call(*dbus, "NameHasOwner", "s", name)[0])
+
+    def pid_of(self, name: str) -> int:
+        dbus = ("org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus")
+        return int(self.call(*dbus, "GetConnectionUnixProcessID", "s", name)[0])
+
+
+def _stop(proc: subprocess.Popen[Any]) -> None:
+    """This process and whatever it spawned (D-Bus activation), by PID."""
+    with contextlib.suppress(psutil.NoSuchProcess):
+        spawned = psutil.Process(proc.pid).children(recursive=True)
+        _stop_processes([psutil.Process(proc.pid), *spawned], timeout=5.0)
+    proc.wait(5)
+
+
+@contextlib.contextmanager
+def session_bus() -> Iterator[Bus]:
+    """A private dbus-daemon: the watcher, the host and the app meet there and nowhere else."""
+    proc = subprocess.Popen(
+        ["dbus-daemon", "--session", "--nofork", "--print-address=1"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        yield Bus(proc.stdout.readline().strip())
+    finally:
+        _stop(proc)
+        if proc.stdout is not None:
+            proc.stdout.close()
+
+
+@contextlib.contextmanager
+def background(argv: list[str], display: Display, bus: Bus, log: Path) -> Iterator[None]:
+    env = {k: v for k, v in {**os.environ, **display.env}.items() if v is not None}
+    env.update(DBUS_SESSION_BUS_ADDRESS=bus.address, NO_AT_BRIDGE="1")
+    with open(log, "w") as out:
+        proc = subprocess.Popen(argv, env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        yield
+    finally:
+        _stop(proc)
+
+
+@contextlib.contextmanager
+def sni_host(display: Display, bus: Bus, logs: Path) -> Iterator[None]:
+    """Debian's real StatusNotifierWatcher, then a real host (a GTK bar) registered with it."""
+    with background(["status-notifier-watcher"], display, bus, logs / "sni-watcher.log"):
+        _until(lambda: bus.has_owner(WATCHER), 10, "the watcher on the bus")
+        host = ["gtk-sni-tray-standalone", "--top", "--end", "--size", str(HOST_HEIGHT)]
+        with background(host, display, bus, logs / "sni-host.log"):
+            _until(
+                lambda: bool(
+                    bus.prop(WATCHER, WATCHER_PATH, WATCHER, "IsStatusNotifierHostRegistered")
+                ),
+                15,
+                "the host registered with the watcher",
+            )
+            yield
+
+
+# -- the item, read through the protocol -------------------------------------------------------
+
+
+def registered_items(bus: Bus) -> list[tuple[str, str]]:
+    """(bus name, object path) of every item the watcher knows. The spec allows a bare
+    service name (path /StatusNotifierItem) or "service/path"."""
+    items: list[tuple[str, str]] = []
+    for entry in bus.prop(WATCHER, WATCHER_PATH, WATCHER, "RegisteredStatusNotifierItems"):
+        name, slash, path = entry.partition("/")
+        items.append((name, f"/{path}" if slash else "/StatusNotifierItem"))
+    return items
+
+
+@dataclass
+class Item:
+    bus: Bus
+    name: str
+    path: str
+
+    def prop(self, prop: str) -> Any:
+        return self.bus.prop(self.name, self.path, ITEM, prop)
+
+    def tooltip(self) -> str:
+        _icon, _pixmaps, title, body = self.prop("ToolTip")
+        return f"{title}\n{body}".strip()
+
+    def pixels(self, rgb: tuple[int, int, int]) -> int:
+        """Opaque pixels near this colour in the largest IconPixmap (ARGB32, big-endian)."""
+        width, height, data = max(self.prop("IconPixmap"), key=lambda p: p[0] * p[1])
+        argb = np.frombuffer(bytes(data), np.uint8).reshape(height, width, 4).astype(int)
+        near = np.abs(argb[..., 1:] - np.array(rgb)).sum(axis=-1) < 40
+        return int((near & (argb[..., 0] > 200)).sum())
+
+    def menu(self) -> dict[str, tuple[int, dict[str, Any]]]:
+        """The dbusmenu items by label: id and properties (GetLayout of the whole tree)."""
+        menu_path = self.prop("Menu")
+        _revision, layout = self.bus.call(
+            self.name, menu_path, MENU, "GetLayout", "iias", 0, -1, []
+        )
+        found: dict[str, tuple[int, dict[str, Any]]] = {}
+
+        def walk(node: list[Any]) -> None:
+            node_id, props, children = node
+            values = {k: v.value for k, v in props.items()}
+            if "label" in values:
+                found[values["label"].replace("&", "")] = (node_id, values)
+            for child in children:
+                walk(child.value)
+
+        walk(layout)
+        return found
+
+    def click(self, label: str) -> None:
+        menu_path = self.prop("Menu")
+        node_id, _ = self.menu()[label]
+        self.bus.call(
+            self.name, menu_path, MENU, "Event", "isvu", node_id, "clicked", Variant("i", 0), 0
+        )
+
+
+def host_icon(display: Display) -> tuple[int, int]:
+    """Centre of our icon as the host painted it: the brand-green pixels in its bar."""
+    bar = display.grab()[:HOST_HEIGHT].astype(int)
+    ys, xs = np.nonzero(np.abs(bar - np.array(BRAND)).sum(axis=-1) < 40)
+    if len(xs) < 50:
+        raise AssertionError("the host shows no icon of ours")
+    return int(xs.mean()), int(ys.mean())
+
+
+def bar_pixels(display: Display, rgb: tuple[int, int, int]) -> int:
+    """Pixels near this colour in the host's bar: what the host repainted after NewIcon."""
+    bar = display.grab()[:HOST_HEIGHT].astype(int)
+    return int((np.abs(bar - np.array(rgb)).sum(axis=-1) < 40).sum())
+
+
+def _app(
+    display: Display, bus: Bus, tmp_path: Path, until: Callable[[WindowProcess], bool]
+) -> contextlib.AbstractContextManager[WindowProcess]:
+    # The harness runs the app under dbus-run-session; `env` points it back at our bus, where
+    # the watcher is (Qt picks SNI only if a host is registered when the tray is created).
+    command = [
+        "env",
+        f"DBUS_SESSION_BUS_ADDRESS={bus.address}",
+        *(sys.executable, str(TRAY_CHILD), str(tmp_path / "app")),
+    ]
+    return open_window_and_wait_for(
+        command,
+        until,
+        display=display,
+        log_path=tmp_path / "tray_child.log",
+        extra_env={"SOFTPHONE_NOTIFICATIONS": "0", **xdg_env(tmp_path / "home")},
+        stop_grace=20.0,
+    )
+
+
+def test_tray_over_status_notifier_item_with_a_real_watcher_and_host(
+    kamailio: Kamailio,
+    baresip_factory: Callable[..., Baresip],
+    tmp_path: Path,
+    artifacts: Path,
+) -> None:
+    timings: dict[str, float] = {}
+    with (
+        xvfb_display(size=(1920, 1080)) as display,
+        session_bus() as bus,
+        sni_host(display, bus, tmp_path),
+        _app(
+            display,
+            bus,
+            tmp_path,
+            lambda w: w.event("ready") is not None and bool(registered_items(bus)),
+        ) as child,
+    ):
+        assert child.ready_after is not None
+        timings["spawn_to_item_registered_s"] = round(child.ready_after, 2)
+        [(name, path)] = registered_items(bus)
+        # The registered item is this app's, not some other client's.
+        app_pids = {p.pid for p in psutil.Process(child.proc.pid).children(recursive=True)}
+        assert bus.pid_of(name) in app_pids
+        item = Item(bus, name, path)
+        assert item.prop("Status") == "Active"
+        assert item.prop("Category") == "ApplicationStatus"
+        assert item.tooltip() == "Softphone: Not registered"
+        labels = item.menu()
+        assert [k for k in labels if k] == ["Show", "Do not disturb", "Quit"]
+        _dnd_id, dnd = labels["Do not disturb"]
+        assert dnd.get("toggle-type") == "checkmark" and dnd.get("toggle-state") == 0
+
+        # The host shows it: its bar holds our icon.
+        _until(lambda: _safe(lambda: host_icon(display)), 20, "the icon in the host's bar")
+        icon_x, icon_y = host_icon(display)
+
+        ready = child.event("ready")
+        assert ready is not None
+        ui = UiClient.at(ready["port"], ready["token"])
+        try:
+            t0 = time.monotonic()
+            assert sign_in(ui, kamailio.port, "1001", kamailio.users["1001"])["ok"]
+            _until(lambda: item.tooltip() == "Softphone: Registered", 15, "tooltip Registered")
+            timings["sign_in_to_tooltip_registered_s"] = round(time.monotonic() - t0, 2)
+            assert item.pixels(REGISTERED) > 10 and item.pixels(DND) == 0
+            _until(lambda: bar_pixels(display, REGISTERED) > 3, 10, "a green dot in the host")
+            assert bar_pixels(display, DND) == 0
+
+            # A missed call: in a call while it rings, then a red count badge and a tooltip line.
+            peer = baresip_factory("1002")
+            mark = ui.mark()
+            peer.dial("1001")
+            ui.wait_call_state("ringing_in", start=mark, timeout=15)
+            _until(lambda: item.tooltip() == "Softphone: In a call", 10, "tooltip In a call")
+            peer.hangup()
+            ui.wait_for(lambda e: e == {"type": "missed_count", "count": 1}, start=mark)
+            expected = "Softphone: Registered\n1 missed calls"
+            _until(lambda: item.tooltip() == expected, 10, "the missed-call tooltip")
+            assert item.pixels(DND) > 10  # the badge (same red as the DND dot)
+            _until(lambda: bar_pixels(display, DND) > 3, 10, "the badge in the host")
+            display.screenshot(artifacts / "tray-sni-registered-missed.png")
+
+            # Do not disturb through the real menu protocol, as the host's menu does it.
+            mark = ui.mark()
+            t0 = time.monotonic()
+            item.click("Do not disturb")
+            ui.wait_for(
+                lambda e: e.get("type") == "settings_changed" and e["settings"]["dnd"],
+                timeout=10,
+                start=mark,
+            )
+            _until(lambda: item.tooltip().startswith("Softphone: Do not disturb"), 10, "DND")
+            timings["menu_event_to_dnd_tooltip_s"] = round(time.monotonic() - t0, 2)
+            assert item.menu()["Do not disturb"][1].get("toggle-state") == 1
+            assert item.pixels(REGISTERED) == 0
+            _until(lambda: bar_pixels(display, REGISTERED) == 0, 10, "the green dot gone")
+
+            # The host's own GTK menu (right click), built from the same dbusmenu: look at it,
+            # then turn do-not-disturb off from it (Show, Do not disturb, Return).
+            _x(display, "xdotool", "mousemove", str(icon_x), str(icon_y), "click", "3")
+            time.sleep(1.5)  # the menu pops up and grabs the keyboard
+            display.screenshot(artifacts / "tray-sni-host-menu.png")
+            mark = ui.mark()
+            _x(display, "xdotool", "key", "Down", "Down", "Return")
+            ui.wait_for(
+                lambda e: e.get("type") == "settings_changed" and not e["settings"]["dnd"],
+                timeout=10,
+                start=mark,
+            )
+            _until(lambda: item.tooltip() == expected, 10, "the tooltip back to Registered")
+            _until(lambda: bar_pixels(display, REGISTERED) > 3, 10, "the green dot back")
+
+            # Activate: a left click on the icon in the host's bar, after closing to the tray.
+            _until(lambda: window_visible(display), 30, "the window")
+            child.send_line("user_close")
+            _until(lambda: not window_visible(display), 10, "the window hidden")
+            time.sleep(1.0)
+            assert child.proc.poll() is None  # still running: calls still ring
+            t0 = time.monotonic()
+            _x(display, "xdotool", "mousemove", str(icon_x), str(icon_y), "click", "1")
+            _until(lambda: window_visible(display), 10, "the window shown by a click")
+            timings["host_click_to_window_shown_s"] = round(time.monotonic() - t0, 2)
+        finally:
+            ui.close()
+
+        t0 = time.monotonic()
+        item.click("Quit")
+        _until(lambda: child.event("exited") is not None, 30, "the app to quit")
+        assert child.proc.wait(20) == 0
+        # The watcher noticed the item's owner leaving the bus.
+        _until(lambda: not registered_items(bus), 10, "the item unregistered")
+        timings["quit_to_unregistered_s"] = round(time.monotonic() - t0, 2)
+    (artifacts / "tray-sni-timings.json").write_text(json.dumps(timings, indent=2) + "\n")
+    print("SNI tray timings:", timings)
+
+
+def _safe(check: Callable[[], object]) -> bool:
+    try:
+        check()
+    except AssertionError:
+        return False
+    return True
