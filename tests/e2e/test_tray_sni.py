@@ -275,6 +275,7 @@ def test_tray_over_status_notifier_item_with_a_real_watcher_and_host(
         item = Item(bus, name, path)
         assert item.prop("Status") == "Active"
         assert item.prop("Category") == "ApplicationStatus"
+        assert item.prop("Id") == "softphone"  # not the script's or the interpreter's name
         assert item.tooltip() == "Softphone: Not registered"
         labels = item.menu()
         assert [k for k in labels if k] == ["Show", "Do not disturb", "Quit"]
@@ -371,3 +372,67 @@ def _safe(check: Callable[[], object]) -> bool:
     except AssertionError:
         return False
     return True
+
+
+def _item_of(child: WindowProcess, bus: Bus) -> bool:
+    """The watcher lists exactly one item, and it belongs to this app."""
+    items = registered_items(bus)
+    if len(items) != 1:
+        return False
+    app_pids = {p.pid for p in psutil.Process(child.proc.pid).children(recursive=True)}
+    return bus.pid_of(items[0][0]) in app_pids
+
+
+def test_a_panel_that_starts_after_the_app_still_gets_the_icon(tmp_path: Path) -> None:
+    # At login the app may start before the panel: the icon must appear when the panel does,
+    # and closing the window must then hide it to the tray instead of quitting.
+    with (
+        xvfb_display(size=(1280, 800)) as display,
+        session_bus() as bus,
+        _app(display, bus, tmp_path, lambda w: w.event("ready") is not None) as child,
+    ):
+        ready = child.event("ready")
+        assert ready is not None
+        ui = UiClient.at(ready["port"], ready["token"])
+        try:
+            time.sleep(3.0)  # the app is up and found no tray host
+            assert not bus.has_owner(WATCHER)
+            assert ui.command("app.info")["result"]["tray"] is False
+            with sni_host(display, bus, tmp_path):
+                t0 = time.monotonic()
+                _until(lambda: _item_of(child, bus), 15, "the icon registered with the panel")
+                print(f"panel start to icon registered: {time.monotonic() - t0:.2f} s")
+                _until(lambda: ui.command("app.info")["result"]["tray"] is True, 5, "tray")
+                _until(lambda: _safe(lambda: host_icon(display)), 20, "the icon in the bar")
+                _until(lambda: window_visible(display), 30, "the window")
+                child.send_line("user_close")
+                _until(lambda: not window_visible(display), 10, "the window hidden to the tray")
+                time.sleep(1.0)
+                assert child.proc.poll() is None  # hidden, not quit
+        finally:
+            ui.close()
+
+
+def test_the_icon_comes_back_when_the_panel_restarts(tmp_path: Path) -> None:
+    first_logs, second_logs = tmp_path / "panel-1", tmp_path / "panel-2"
+    first_logs.mkdir()
+    second_logs.mkdir()
+    with (
+        xvfb_display(size=(1280, 800)) as display,
+        session_bus() as bus,
+        contextlib.ExitStack() as first_panel,
+    ):
+        first_panel.enter_context(sni_host(display, bus, first_logs))
+        with _app(
+            display, bus, tmp_path, lambda w: w.event("ready") is not None and _item_of(w, bus)
+        ) as child:
+            # The panel goes away (a plasmashell crash, a session restart) and comes back:
+            # Qt registers the icon with the new watcher by itself; this keeps it so.
+            first_panel.close()
+            _until(lambda: not bus.has_owner(WATCHER), 10, "the first watcher gone")
+            with sni_host(display, bus, second_logs):
+                t0 = time.monotonic()
+                _until(lambda: _item_of(child, bus), 15, "the icon registered again")
+                print(f"panel restart to icon registered: {time.monotonic() - t0:.2f} s")
+                _until(lambda: _safe(lambda: host_icon(display)), 20, "the icon in the new bar")
+            assert child.proc.poll() is None

@@ -44,6 +44,8 @@ def main() -> int:
     try:
         runner = DesktopRunner(app, minimized=minimized)
         threading.Thread(target=follow_stdin, args=(runner,), daemon=True).start()
+        # The app has started: the UI replaces the splash page once the window is up.
+        threading.Thread(target=runner.show_app, daemon=True).start()
         emit("ready", port=app.web.port, token=app.web.token)
         runner.run()
     finally:

@@ -14,9 +14,13 @@ from softphone.domain.window import WindowGeometry
 
 if TYPE_CHECKING:
     from softphone.app import SoftphoneApp
-    from softphone.desktop.tray import QtTray
+    from softphone.desktop.tray import QtTray, TrayHostWatch
 
 log = logging.getLogger(__name__)
+
+# Started hidden (at login) with no tray host yet: the panel usually comes up within seconds;
+# past this the window is shown, as nothing else could bring it back.
+TRAY_WAIT_MS = 15_000
 
 
 class DesktopRunner:
@@ -30,6 +34,7 @@ class DesktopRunner:
         self.app = app
         self._want_tray = tray
         self.tray: QtTray | None = None
+        self._host_watch: TrayHostWatch | None = None
         settings = app.settings.settings
         self.window = AppWindow(
             None,
@@ -52,6 +57,8 @@ class DesktopRunner:
             self.window.run()
         finally:
             self.app.shell.ask_save_path = None
+            if self._host_watch is not None:
+                self._host_watch.stop()
             if self.tray is not None:
                 self.tray.hide()
 
@@ -60,14 +67,29 @@ class DesktopRunner:
         self.window.load(self.app.url)
 
     def _build_tray(self) -> None:
-        from softphone.desktop.tray import QtTray, tray_available
-
-        if not self._want_tray or not tray_available():
-            log.info("no system tray: closing the window quits the app")
+        """GUI thread, before the window exists: the tray now, or once a tray host appears."""
+        if not self._want_tray:
             self.window.set_start_hidden(False)
             return
+        from qtpy.QtCore import QTimer
+
+        from softphone.desktop.tray import TrayHostWatch
+
+        self._host_watch = TrayHostWatch(self._make_tray)
+        if self._host_watch.available:
+            self._make_tray()
+            return
+        log.info("no system tray yet: closing the window quits the app until one appears")
+        if self.window.starts_hidden:
+            QTimer.singleShot(TRAY_WAIT_MS, self._show_if_no_tray)
+
+    def _make_tray(self) -> None:
+        """GUI thread: (re)create the tray icon for the current tray host."""
+        from softphone.desktop.tray import QtTray
         from softphone.desktop.tray_model import TrayModel
 
+        if self.tray is not None:
+            self.tray.dispose()
         app = self.app
         model = TrayModel(
             app.bus,
@@ -84,6 +106,11 @@ class DesktopRunner:
             quit_app=self.window.close,
         )
         app.shell.tray = True
+
+    def _show_if_no_tray(self) -> None:
+        if self.tray is None:
+            log.info("no system tray after %d s: showing the window", TRAY_WAIT_MS // 1000)
+            self.window.show_and_focus()
 
     def _hide_on_close(self) -> bool:
         return self.tray is not None and self.app.settings.settings.close_to_tray

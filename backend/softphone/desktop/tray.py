@@ -18,6 +18,7 @@ _DOT = {
     TrayStatus.OFFLINE: "#8a8f98",
 }
 _BRAND = "#1d6f42"
+HOST_POLL_MS = 2000
 
 
 def tray_available() -> bool:
@@ -25,6 +26,42 @@ def tray_available() -> bool:
     from qtpy.QtWidgets import QSystemTrayIcon
 
     return bool(QSystemTrayIcon.isSystemTrayAvailable())
+
+
+class TrayHostWatch:
+    """GUI thread: calls `on_change` when a tray host appears where there was none.
+
+    Qt chooses the tray protocol when a QSystemTrayIcon is created (StatusNotifierItem if a
+    watcher is on the session bus, else XEmbed) and the app makes no icon without a host, so
+    a panel that starts after the app (at login) would never get one. A poll every 2 s (one
+    D-Bus call, one X selection query) finds the moment to make it. A panel that restarts
+    needs nothing: Qt registers an existing SNI icon with the new watcher itself (tested).
+    """
+
+    def __init__(self, on_change: Callable[[], None], interval_ms: int = HOST_POLL_MS) -> None:
+        from qtpy.QtCore import QTimer
+
+        self._on_change = on_change
+        self._available = tray_available()
+        self._timer = QTimer()
+        self._timer.setInterval(interval_ms)
+        self._timer.timeout.connect(self._poll)
+        self._timer.start()
+
+    @property
+    def available(self) -> bool:
+        return self._available
+
+    def _poll(self) -> None:
+        available = tray_available()
+        appeared = available and not self._available
+        self._available = available
+        if appeared:
+            log.info("a system tray host appeared")
+            self._on_change()
+
+    def stop(self) -> None:
+        self._timer.stop()
 
 
 def paint_icon(state: TrayState, size: int = 64) -> Any:
@@ -119,3 +156,9 @@ class QtTray:
     def hide(self) -> None:
         self._model.stop()
         self.icon.hide()
+
+    def dispose(self) -> None:
+        """Hide and free the Qt objects (before a new icon is made for a new tray host)."""
+        self.hide()
+        self.icon.deleteLater()
+        self.menu.deleteLater()

@@ -75,6 +75,16 @@ def _release_stuck_js_calls(browser: Any) -> None:
         time.sleep(0.02)
 
 
+def _name_the_application() -> None:
+    """The names desktops show: the tray item's Id, Wayland's app id (matched to the .desktop
+    file for the dock icon). Otherwise Qt uses the executable's name ("python" in a venv)."""
+    from qtpy.QtGui import QGuiApplication
+
+    QGuiApplication.setApplicationName("softphone")
+    QGuiApplication.setApplicationDisplayName("Softphone")
+    QGuiApplication.setDesktopFileName("softphone")
+
+
 class AppWindow:
     """One pywebview window on `url`; `run()` blocks the main thread until it is closed.
 
@@ -152,6 +162,7 @@ class AppWindow:
         # Creates the QApplication on this (the GUI) thread; pywebview reuses it.
         get_screens: Any = qt_gui.get_screens
         screens = [Rect(s.x, s.y, s.width, s.height) for s in get_screens()]
+        _name_the_application()
         if self._on_gui_ready is not None:
             self._on_gui_ready()
         self._create(webview, screens)
@@ -314,6 +325,10 @@ class AppWindow:
         if not chosen:
             return None
         return Path(chosen if isinstance(chosen, str) else chosen[0])
+
+    @property
+    def starts_hidden(self) -> bool:
+        return self._start_hidden
 
     def set_start_hidden(self, hidden: bool) -> None:
         """Before `run()` creates the window (from `on_gui_ready`): start hidden or shown."""
