@@ -20,7 +20,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "bench"))
 
-import bench_call_cpu  # noqa: E402  (bench/ is on sys.path when run.py runs)
+import bench_blf  # noqa: E402  (bench/ is on sys.path when run.py runs)
+import bench_call_cpu  # noqa: E402
 import bench_history_browser  # noqa: E402
 import bench_incoming  # noqa: E402
 import bench_startup  # noqa: E402
@@ -378,6 +379,12 @@ def main() -> int:
             )
             # History paging (100k entries) and directory keystroke-to-results in Chromium.
             bench_history_browser.run_all(
+                pbx,
+                work,
+                lambda name, value, unit, note: rows.append(Row(name, value, unit, note=note)),
+            )
+            # 200 colleagues on the BLF panel: time until known, idle CPU, PUBLISH -> UI.
+            bench_blf.run_all(
                 pbx,
                 work,
                 lambda name, value, unit, note: rows.append(Row(name, value, unit, note=note)),

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import os
-import statistics
-import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -108,19 +104,12 @@ def test_a_colleague_in_dnd_shows_busy(ui: UiClient, kamailio: Kamailio) -> None
         assert line["dnd"] is True
 
 
-def _engine_cpu_s(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def test_benchmark_200_colleagues_subscribe_time_cpu_and_notify_latency(
-    app: SoftphoneApp, ui: UiClient, kamailio: Kamailio
+def test_200_colleagues_all_get_their_line_state_and_follow_changes(
+    ui: UiClient, kamailio: Kamailio
 ) -> None:
-    """Prints the numbers; the budgets are loose (2 shared cores), the report has them."""
+    """Behaviour at scale; the timings (subscribe time, CPU, latency) are in bench/bench_blf.py."""
     extensions = ["1004"] + [str(2000 + i) for i in range(199)]
-    pid = app.engine.pid
-    assert pid is not None
-    cpu0, t0, mark = _engine_cpu_s(pid), time.monotonic(), ui.mark()
+    mark = ui.mark()
     users = [{"extension": e, "name": f"User {e}"} for e in extensions]
     assert ui.command("settings.update", blf_users=users)["ok"]
     pending = set(extensions)
@@ -135,12 +124,10 @@ def test_benchmark_200_colleagues_subscribe_time_cpu_and_notify_latency(
             start=mark,
         )
         pending.discard(event["line"]["extension"])
-    elapsed, cpu = time.monotonic() - t0, _engine_cpu_s(pid) - cpu0
 
-    latencies: list[float] = []
     with SipUdpClient(kamailio.port, "1004", kamailio.users["1004"]) as phone:
         etag = ""
-        for i in range(20):
+        for i in range(4):
             note, want = ("dnd", "busy") if i % 2 == 0 else ("online", "free")
             headers = ["Event: presence", "Expires: 60", "Content-Type: application/pidf+xml"]
             if etag:
@@ -150,20 +137,12 @@ def test_benchmark_200_colleagues_subscribe_time_cpu_and_notify_latency(
                 'entity="sip:1004@127.0.0.1"><tuple id="t1"><status><basic>open</basic>'
                 f"</status><note>{note}</note></tuple></presence>"
             )
-            mark, cause = ui.mark(), time.monotonic()
+            mark = ui.mark()
             reply = phone.request(
                 "PUBLISH", "sip:1004@127.0.0.1", "sip:1004@127.0.0.1", headers, body=pidf
             )
             etag = reply.header("SIP-ETag") or ""
             _line(ui, "1004", want, mark)
-            latencies.append(time.monotonic() - cause)
-    p50 = statistics.median(latencies) * 1000
-    p95 = statistics.quantiles(latencies, n=20)[18] * 1000
-    print(
-        f"\nBLF bench: 200 colleagues subscribed and known in {elapsed:.2f} s, engine CPU "
-        f"{cpu:.2f} s; PUBLISH -> line_state event p50 {p50:.1f} ms, p95 {p95:.1f} ms"
-    )
-    assert elapsed < 15.0 and statistics.median(latencies) < 0.3
 
 
 def test_subscriptions_come_back_after_a_pbx_restart_and_re_registration(
