@@ -385,7 +385,6 @@ def main() -> int:
             )
             # 200 colleagues on the BLF panel: time until known, idle CPU, PUBLISH -> UI.
             bench_blf.run_all(
-                pbx,
                 work,
                 lambda name, value, unit, note: rows.append(Row(name, value, unit, note=note)),
             )
