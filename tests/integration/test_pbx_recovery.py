@@ -16,7 +16,8 @@ from pbx.baresip import Baresip
 from pbx.kamailio import Kamailio
 from softphone.app import SoftphoneApp
 from softphone.phone import registration_watch as rw
-from support.app_harness import Event, UiClient, running_app, sign_in
+from support.app_harness import UiClient, running_app, sign_in
+from support.app_harness import registration_event as _registration
 
 pytestmark = pytest.mark.integration
 
@@ -34,19 +35,6 @@ def ui(app: SoftphoneApp) -> Iterator[UiClient]:
     client = UiClient(app)
     yield client
     client.close()
-
-
-def _registration(state: str, error: str | None = None) -> Callable[[Event], bool]:
-    def match(event: Event) -> bool:
-        reg = event.get("registration")
-        return (
-            event.get("type") == "registration_changed"
-            and isinstance(reg, dict)
-            and reg["state"] == state
-            and (error is None or reg["error"] == error)
-        )
-
-    return match
 
 
 def test_a_pbx_restarting_between_two_probes_is_noticed_and_calls_ring(

@@ -17,7 +17,8 @@ from pbx import tones
 from pbx.baresip import Baresip
 from pbx.kamailio import Kamailio
 from softphone.app import SoftphoneApp
-from support.app_harness import Event, UiClient, running_app, sign_in
+from support.app_harness import UiClient, running_app, sign_in
+from support.app_harness import registration_event as _registration
 
 pytestmark = pytest.mark.integration
 
@@ -37,19 +38,6 @@ def ui(app: SoftphoneApp, kamailio: Kamailio) -> Iterator[UiClient]:
     assert sign_in(client, kamailio.port, "1001", kamailio.users["1001"])["ok"]
     yield client
     client.close()
-
-
-def _registration(state: str, error: str | None = None) -> Callable[[Event], bool]:
-    def match(event: Event) -> bool:
-        reg = event.get("registration")
-        return (
-            event.get("type") == "registration_changed"
-            and isinstance(reg, dict)
-            and reg["state"] == state
-            and (error is None or reg["error"] == error)
-        )
-
-    return match
 
 
 def _line(ui: UiClient, extension: str, state: str, start: int, timeout: float = 10.0) -> None:

@@ -19,6 +19,21 @@ from softphone.headset.device import HidTransport
 Event = dict[str, Any]
 
 
+def registration_event(state: str, error: str | None = None) -> Callable[[Event], bool]:
+    """Matches a registration_changed event to `state` (and `error`, when given)."""
+
+    def match(event: Event) -> bool:
+        reg = event.get("registration")
+        return (
+            event.get("type") == "registration_changed"
+            and isinstance(reg, dict)
+            and reg["state"] == state
+            and (error is None or reg["error"] == error)
+        )
+
+    return match
+
+
 class UiClient:
     """A Socket.IO client like the frontend: sends commands, records every pushed event."""
 
