@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -10,18 +10,9 @@ import pytest
 from pbx.kamailio import Kamailio
 from pbx.pj_peer_proc import PjPeer
 from pbx.sip_udp import SipUdpClient
-from softphone.app import SoftphoneApp
 from support.app_harness import UiClient, sign_in
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def ui(app: SoftphoneApp, kamailio: Kamailio) -> Iterator[UiClient]:
-    client = UiClient(app)
-    assert sign_in(client, kamailio.port, "1001", kamailio.users["1001"])["ok"]
-    yield client
-    client.close()
 
 
 def _watch(ui: UiClient, *extensions: str) -> None:

@@ -18,12 +18,11 @@ import pytest
 from audiolab.pulse import PulseServer
 from pbx import tones
 from pbx.baresip import Baresip
-from pbx.kamailio import Kamailio
 from pbx.pj_peer_proc import PjPeer
 from softphone.app import SoftphoneApp
 from softphone.domain.commands import SetAudioRoute
 from softphone.domain.events import AudioStatusReported
-from support.app_harness import UiClient, running_app, sign_in
+from support.app_harness import UiClient, running_app
 
 pytestmark = pytest.mark.integration
 
@@ -37,14 +36,6 @@ def app(pulse: PulseServer, tmp_path: Path) -> Iterator[SoftphoneApp]:
     # `pulse` first: the engine process inherits PULSE_SERVER and opens real devices.
     with running_app(tmp_path / "app") as running:
         yield running
-
-
-@pytest.fixture
-def ui(app: SoftphoneApp, kamailio: Kamailio) -> Iterator[UiClient]:
-    client = UiClient(app)
-    assert sign_in(client, kamailio.port, "1001", kamailio.users["1001"])["ok"]
-    yield client
-    client.close()
 
 
 @pytest.fixture

@@ -16,10 +16,9 @@ from typing import Any
 import pytest
 
 from pbx import tones
-from pbx.kamailio import Kamailio
 from pbx.pj_peer_proc import PjPeer
 from softphone.app import SoftphoneApp
-from support.app_harness import UiClient, running_app, sign_in
+from support.app_harness import UiClient, running_app
 
 pytestmark = pytest.mark.integration
 
@@ -34,14 +33,6 @@ def app(tmp_path: Path) -> Iterator[SoftphoneApp]:
     wav = tones.write_tone_wav(tmp_path / "app-tone.wav", APP_TONE, 3.0, rate=16000)
     with running_app(tmp_path / "app", play_wav=wav, record_dir=tmp_path / "rec") as running:
         yield running
-
-
-@pytest.fixture
-def ui(app: SoftphoneApp, kamailio: Kamailio) -> Iterator[UiClient]:
-    client = UiClient(app)
-    assert sign_in(client, kamailio.port, "1001", kamailio.users["1001"])["ok"]
-    yield client
-    client.close()
 
 
 def _changed(e: dict[str, Any], call_id: str) -> dict[str, Any] | None:

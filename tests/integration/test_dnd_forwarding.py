@@ -7,7 +7,7 @@ The caller is a pj peer playing 600 Hz; the forwarding target records what it he
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,20 +17,11 @@ from pbx import tones
 from pbx.kamailio import Kamailio
 from pbx.pj_peer_proc import PjPeer
 from pbx.sip_udp import SipUdpClient
-from softphone.app import SoftphoneApp
-from support.app_harness import UiClient, sign_in
+from support.app_harness import UiClient
 
 pytestmark = pytest.mark.integration
 
 CALLER_TONE = 600
-
-
-@pytest.fixture
-def ui(app: SoftphoneApp, kamailio: Kamailio) -> Iterator[UiClient]:
-    client = UiClient(app)
-    assert sign_in(client, kamailio.port, "1001", kamailio.users["1001"])["ok"]
-    yield client
-    client.close()
 
 
 def _ok(reply: dict[str, Any]) -> None:

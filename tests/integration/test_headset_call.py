@@ -15,9 +15,8 @@ import pytest
 
 from pbx import tones
 from pbx.baresip import Baresip
-from pbx.kamailio import Kamailio
 from softphone.app import SoftphoneApp
-from support.app_harness import UiClient, running_app, sign_in
+from support.app_harness import UiClient, running_app
 from support.fake_hid import FakeHidTransport
 
 pytestmark = pytest.mark.integration
@@ -42,14 +41,6 @@ def app(tmp_path: Path, hid: FakeHidTransport) -> Iterator[SoftphoneApp]:
         tmp_path / "app", play_wav=wav, record_dir=tmp_path / "rec", hid_transport=hid
     ) as running:
         yield running
-
-
-@pytest.fixture
-def ui(app: SoftphoneApp, kamailio: Kamailio) -> Iterator[UiClient]:
-    client = UiClient(app)
-    assert sign_in(client, kamailio.port, "1001", kamailio.users["1001"])["ok"]
-    yield client
-    client.close()
 
 
 def test_headset_answers_mutes_and_hangs_up_a_real_call(

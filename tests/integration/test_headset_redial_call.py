@@ -13,9 +13,8 @@ from pathlib import Path
 import pytest
 
 from pbx.baresip import Baresip
-from pbx.kamailio import Kamailio
 from softphone.app import SoftphoneApp
-from support.app_harness import UiClient, running_app, sign_in
+from support.app_harness import UiClient, running_app
 from support.fake_hid import FakeHidTransport
 
 pytestmark = pytest.mark.integration
@@ -37,14 +36,6 @@ def hid() -> FakeHidTransport:
 def app(tmp_path: Path, hid: FakeHidTransport) -> Iterator[SoftphoneApp]:
     with running_app(tmp_path / "app", hid_transport=hid) as running:
         yield running
-
-
-@pytest.fixture
-def ui(app: SoftphoneApp, kamailio: Kamailio) -> Iterator[UiClient]:
-    client = UiClient(app)
-    assert sign_in(client, kamailio.port, "1001", kamailio.users["1001"])["ok"]
-    yield client
-    client.close()
 
 
 def _dialled_calls(ui: UiClient, start: int) -> set[str]:

@@ -20,20 +20,11 @@ import pytest
 
 from pbx.baresip import Baresip
 from pbx.kamailio import Kamailio
-from softphone.app import SoftphoneApp
-from support.app_harness import UiClient, sign_in
+from support.app_harness import UiClient
 
 pytestmark = pytest.mark.integration
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def ui(app: SoftphoneApp, kamailio: Kamailio) -> Iterator[UiClient]:
-    client = UiClient(app)
-    assert sign_in(client, kamailio.port, "1001", kamailio.users["1001"])["ok"]
-    yield client
-    client.close()
 
 
 def _entries(ui: UiClient, **args: Any) -> list[dict[str, Any]]:

@@ -17,7 +17,7 @@ from pbx import tones
 from pbx.baresip import Baresip
 from pbx.kamailio import Kamailio
 from softphone.app import SoftphoneApp
-from support.app_harness import UiClient, running_app, sign_in
+from support.app_harness import UiClient, running_app
 from support.app_harness import registration_event as _registration
 
 pytestmark = pytest.mark.integration
@@ -30,14 +30,6 @@ PEER_TONE = 700
 def app(tmp_path: Path) -> Iterator[SoftphoneApp]:
     with running_app(tmp_path / "app", record_dir=tmp_path / "rec") as running:
         yield running
-
-
-@pytest.fixture
-def ui(app: SoftphoneApp, kamailio: Kamailio) -> Iterator[UiClient]:
-    client = UiClient(app)
-    assert sign_in(client, kamailio.port, "1001", kamailio.users["1001"])["ok"]
-    yield client
-    client.close()
 
 
 def _line(ui: UiClient, extension: str, state: str, start: int, timeout: float = 10.0) -> None:

@@ -11,27 +11,18 @@ import os
 import signal
 import socket
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from pbx.baresip import Baresip
-from pbx.kamailio import Kamailio
 from softphone.app import SoftphoneApp
-from support.app_harness import UiClient, sign_in
+from support.app_harness import UiClient
 
 pytestmark = pytest.mark.integration
 
 TORTURE = sorted((Path(__file__).resolve().parents[1] / "fixtures" / "rfc4475").glob("*.dat"))
-
-
-@pytest.fixture
-def ui(app: SoftphoneApp, kamailio: Kamailio) -> Iterator[UiClient]:
-    client = UiClient(app)
-    assert sign_in(client, kamailio.port, "1001", kamailio.users["1001"])["ok"]
-    yield client
-    client.close()
 
 
 def _registered(event: dict[str, object]) -> bool:

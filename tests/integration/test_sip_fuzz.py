@@ -13,15 +13,14 @@ import random
 import re
 import socket
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from pbx.baresip import Baresip
-from pbx.kamailio import Kamailio
 from softphone.app import SoftphoneApp
-from support.app_harness import UiClient, sign_in
+from support.app_harness import UiClient
 
 pytestmark = pytest.mark.integration
 
@@ -126,14 +125,6 @@ def mutate(rng: random.Random, data: bytes) -> bytes:
                 lines[0] = method + b" " + lines[0].split(b" ", 1)[-1]
             out = bytearray(b"\r\n".join(lines))
     return _MADDR.sub(b"", bytes(out))
-
-
-@pytest.fixture
-def ui(app: SoftphoneApp, kamailio: Kamailio) -> Iterator[UiClient]:
-    client = UiClient(app)
-    assert sign_in(client, kamailio.port, "1001", kamailio.users["1001"])["ok"]
-    yield client
-    client.close()
 
 
 def test_mutated_sip_over_udp_and_tcp_leaves_the_phone_registered_and_calling(
