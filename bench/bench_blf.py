@@ -22,7 +22,7 @@ for path in (ROOT / "tests", ROOT / "backend"):
 
 from pbx.kamailio import Kamailio  # noqa: E402
 from pbx.sip_udp import SipUdpClient  # noqa: E402
-from support.app_harness import UiClient, running_app, sign_in  # noqa: E402
+from support.app_harness import UiClient, running_app, sign_in, wait_lines  # noqa: E402
 
 # (name, value, unit, note)
 Add = Callable[[str, float, str, str], None]
@@ -76,18 +76,7 @@ def _measure(pbx: Kamailio, work: Path, add: Add) -> None:
             cpu0, t0, mark = _cpu_s([engine]), time.monotonic(), ui.mark()
             users = [{"extension": e, "name": f"User {e}"} for e in extensions]
             assert ui.command("settings.update", blf_users=users)["ok"]
-            pending = set(extensions)
-            while pending:
-                event = ui.wait_for(
-                    lambda e: (
-                        e.get("type") == "line_state"
-                        and e["line"]["extension"] in pending
-                        and e["line"]["state"] == "free"
-                    ),
-                    timeout=60.0,
-                    start=mark,
-                )
-                pending.discard(event["line"]["extension"])
+            wait_lines(ui, extensions, "free", start=mark, timeout=60.0)
             known_s, engine_cpu = time.monotonic() - t0, _cpu_s([engine]) - cpu0
 
             time.sleep(2.0)  # let the last NOTIFYs settle before the idle window

@@ -10,7 +10,7 @@ import pytest
 from pbx.kamailio import Kamailio
 from pbx.pj_peer_proc import PjPeer
 from pbx.sip_udp import SipUdpClient
-from support.app_harness import UiClient, sign_in
+from support.app_harness import UiClient, sign_in, wait_lines
 
 pytestmark = pytest.mark.integration
 
@@ -103,18 +103,7 @@ def test_200_colleagues_all_get_their_line_state_and_follow_changes(
     mark = ui.mark()
     users = [{"extension": e, "name": f"User {e}"} for e in extensions]
     assert ui.command("settings.update", blf_users=users)["ok"]
-    pending = set(extensions)
-    while pending:
-        event = ui.wait_for(
-            lambda e: (
-                e.get("type") == "line_state"
-                and e["line"]["extension"] in pending
-                and e["line"]["state"] == "free"
-            ),
-            timeout=30.0,
-            start=mark,
-        )
-        pending.discard(event["line"]["extension"])
+    wait_lines(ui, extensions, "free", start=mark, timeout=30.0)
 
     with SipUdpClient(kamailio.port, "1004", kamailio.users["1004"]) as phone:
         etag = ""

@@ -165,3 +165,22 @@ def sign_in(ui: UiClient, pbx_port: int, user: str, password: str, **extra: Any)
         transport="udp",
         **extra,
     )
+
+
+def wait_lines(
+    ui: UiClient, extensions: list[str], state: str, *, start: int, timeout: float
+) -> None:
+    """Wait until every colleague line has had a line_state event with `state` since `start`;
+    `timeout` applies to each next line."""
+    pending = set(extensions)
+    while pending:
+        event = ui.wait_for(
+            lambda e: (
+                e.get("type") == "line_state"
+                and e["line"]["extension"] in pending
+                and e["line"]["state"] == state
+            ),
+            timeout=timeout,
+            start=start,
+        )
+        pending.discard(event["line"]["extension"])
