@@ -16,11 +16,23 @@ if str(TESTS) not in sys.path:
 from pbx.kamailio import Kamailio  # noqa: E402
 from softphone.app import SoftphoneApp  # noqa: E402
 from support.app_harness import UiClient, running_app, sign_in  # noqa: E402
+from support.engine_watch import ENGINE_WATCH  # noqa: E402
 from support.memory_keyring import MemoryKeyring  # noqa: E402
 
 keyring.set_keyring(MemoryKeyring())
 
 pytest_plugins = ["pbx.fixtures", "dirservers.fixtures", "audiolab.fixtures"]
+
+
+@pytest.fixture(autouse=True)
+def _no_engine_crash() -> Iterator[None]:
+    """Every test: an engine that died or restarted without the test killing it fails it
+    (apps shared by a module are checked after each of its tests, not only at the end; a
+    death between two tests fails the next one)."""
+    yield
+    failures = ENGINE_WATCH.unexpected()
+    if failures:
+        pytest.fail(f"the engine process died during the test: {failures}")
 
 
 @pytest.fixture

@@ -24,6 +24,8 @@ from urllib.parse import urlsplit
 import numpy as np
 import psutil
 
+from support.engine_watch import engine_deaths_in_logs
+
 WINDOW_CHILD = Path(__file__).with_name("window_child.py")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 XVFB = "/usr/bin/Xvfb"
@@ -262,6 +264,9 @@ def open_window_and_wait_for(
         spawned = _descendants(proc.pid)
         window.stop(stop_grace)
         _stop_processes(spawned, timeout=5.0)
+    # The app logs to stderr (this log) too: a dead engine fails the test (engine_watch.py).
+    deaths = engine_deaths_in_logs(log_path)
+    assert not deaths, f"the engine process died during the test: {deaths}"
 
 
 def _child_env(display: Display, extra: Mapping[str, str] | None) -> dict[str, str]:

@@ -8,8 +8,6 @@ UI saw each state change.
 from __future__ import annotations
 
 import json
-import os
-import signal
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -23,6 +21,7 @@ from pbx.kamailio import Kamailio
 from pbx.pj_peer_proc import PjPeer
 from softphone.app import SoftphoneApp
 from support.app_harness import UiClient, running_app, sign_in
+from support.engine_watch import kill_engine
 
 pytestmark = pytest.mark.integration
 
@@ -294,7 +293,7 @@ def test_call_waiting_off_is_replayed_after_an_engine_restart(
     old_pid = app.engine.pid
     assert old_pid is not None
     mark = ui.mark()
-    os.kill(old_pid, signal.SIGKILL)  # a native crash, as far as the app can tell
+    kill_engine(app)  # a native crash, as far as the app can tell
     ui.wait_for(
         lambda e: (
             e.get("type") == "registration_changed" and e["registration"]["state"] == "registered"

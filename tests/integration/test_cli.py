@@ -14,6 +14,7 @@ import pytest
 from pbx.baresip import Baresip
 from pbx.kamailio import Kamailio
 from support.app_harness import UiClient
+from support.engine_watch import engine_deaths_in_logs
 
 pytestmark = pytest.mark.integration
 
@@ -81,6 +82,7 @@ def first(kamailio: Kamailio, tmp_path: Path) -> Iterator[tuple[subprocess.Popen
         ui.close()
     finally:
         _stop(proc)
+    assert not engine_deaths_in_logs(tmp_path / "app" / "logs")
 
 
 def test_second_launch_hands_a_sip_link_to_the_running_app(

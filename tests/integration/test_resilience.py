@@ -7,8 +7,6 @@ sender's source address (pjsip adds `received`), so nothing leaves the loopback.
 
 from __future__ import annotations
 
-import os
-import signal
 import socket
 import time
 from collections.abc import Callable
@@ -19,6 +17,7 @@ import pytest
 from pbx.baresip import Baresip
 from softphone.app import SoftphoneApp
 from support.app_harness import UiClient
+from support.engine_watch import kill_engine
 
 pytestmark = pytest.mark.integration
 
@@ -54,7 +53,7 @@ def test_killed_engine_is_restarted_and_registers_again(
     assert old_pid is not None
     mark = ui.mark()
     killed_at = time.monotonic()
-    os.kill(old_pid, signal.SIGKILL)
+    kill_engine(app)  # a native crash, as far as the app can tell
 
     ended = ui.wait_call_state("ended", start=mark)
     assert ended["end_reason"] == "engine_failed"  # the call in progress is marked ended

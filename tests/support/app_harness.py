@@ -15,6 +15,7 @@ import socketio
 from softphone.app import AppOptions, AppPaths, SoftphoneApp
 from softphone.engine.config import EngineConfig, MediaTestConfig
 from softphone.headset.device import HidTransport
+from support.engine_watch import ENGINE_WATCH
 
 Event = dict[str, Any]
 
@@ -150,10 +151,17 @@ def running_app(
     )
     app = SoftphoneApp(options)
     app.start()
+    ENGINE_WATCH.watch(app)
     try:
         yield app
     finally:
         app.stop()
+        failures = ENGINE_WATCH.unwatch(app)
+        # Checked after the test's own exceptions: a crash while stopping counts too.
+        assert not failures, f"the engine process died during the test: {failures}"
+        assert app.engine.exitcode == 0, (
+            f"the engine did not stop cleanly (exit code {app.engine.exitcode})"
+        )
 
 
 def sign_in(ui: UiClient, pbx_port: int, user: str, password: str, **extra: Any) -> dict[str, Any]:

@@ -54,6 +54,11 @@ class EngineSupervisor:
     def pid(self) -> int | None:
         return self._process.pid if self._process else None
 
+    @property
+    def exitcode(self) -> int | None:
+        """The current engine process's exit code (None while it runs); 0 after a clean stop."""
+        return self._process.exitcode if self._process else None
+
     def start(self, timeout: float = 15.0) -> None:
         self._stopping = False
         self._spawn()
