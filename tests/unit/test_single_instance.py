@@ -2,23 +2,26 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import queue
 import signal
+import socket
 import stat
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from collections.abc import Iterator
 from multiprocessing import AuthenticationError
-from multiprocessing.connection import Client
+from multiprocessing.connection import Client, Listener
 from pathlib import Path
 
 import pytest
 
-from softphone.desktop.single_instance import SingleInstance
+from softphone.desktop.single_instance import HANDSHAKE_TIMEOUT, SingleInstance
 
 # Runs in a fresh interpreter: what a second launch of the app does.
 _SECOND_LAUNCH = textwrap.dedent(
@@ -205,3 +208,115 @@ def test_hand_over_without_a_first_instance_gives_up_after_the_timeout(tmp_path:
 def test_serve_without_the_lock_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(RuntimeError):
         SingleInstance(tmp_path).serve(lambda argv: None)
+
+
+def test_a_stalled_local_connection_does_not_lose_the_next_hand_over(
+    tmp_path: Path, first: SingleInstance
+) -> None:
+    # Any local process may open the port: this one connects and never says anything.
+    assert first.acquire()
+    received = _serve_into_queue(first)
+    port = json.loads(first.info_path.read_text())["port"]
+    stalled = [socket.create_connection(("127.0.0.1", port)) for _ in range(3)]
+    try:
+        result = _second_launch(tmp_path, ["tel:+41441234567"])
+
+        assert result["handed"] is True
+        assert received.get(timeout=5) == ["tel:+41441234567"]
+        assert float(str(result["seconds"])) < 1.5  # not after a stalled client's deadline
+        print(f"hand-over beside 3 stalled connections took {result['seconds']:.3f} s")
+    finally:
+        for sock in stalled:
+            sock.close()
+
+
+def test_a_stalled_connection_is_hung_up_on_after_the_handshake_deadline(
+    first: SingleInstance,
+) -> None:
+    assert first.acquire()
+    _serve_into_queue(first)
+    port = json.loads(first.info_path.read_text())["port"]
+    with socket.create_connection(("127.0.0.1", port)) as sock:
+        sock.settimeout(10)
+        started = time.monotonic()
+        challenge = sock.recv(4096)  # the server's challenge; we never answer it
+        while sock.recv(4096):  # drip nothing; wait for the server to hang up
+            pass
+        elapsed = time.monotonic() - started
+    assert challenge
+    assert HANDSHAKE_TIMEOUT - 0.1 < elapsed < HANDSHAKE_TIMEOUT + 1.0
+    print(f"stalled connection closed after {elapsed:.2f} s")
+
+
+def test_lock_dir_made_loose_is_made_private_again(tmp_path: Path) -> None:
+    lock_dir = tmp_path / "run"
+    lock_dir.mkdir(mode=0o755)
+    os.chmod(lock_dir, 0o755)
+    instance = SingleInstance(lock_dir)
+    try:
+        assert instance.acquire()
+        instance.serve(lambda argv: None)
+
+        assert stat.S_IMODE(os.stat(lock_dir).st_mode) == 0o700
+        assert stat.S_IMODE(os.stat(instance.lock_path).st_mode) == 0o600
+        assert stat.S_IMODE(os.stat(instance.info_path).st_mode) == 0o600
+    finally:
+        instance.close()
+
+
+_OTHER_USER = 65534  # nobody
+
+
+def _impostor() -> tuple[Listener, queue.Queue[bytes]]:
+    """Another local user's listener that takes hand-overs and acknowledges them."""
+    listener = Listener(("127.0.0.1", 0), family="AF_INET", authkey=b"k" * 32)
+    heard: queue.Queue[bytes] = queue.Queue()
+
+    def serve() -> None:
+        with contextlib.suppress(OSError, EOFError), listener.accept() as conn:
+            heard.put(conn.recv_bytes())
+            conn.send_bytes(b"ok")
+
+    threading.Thread(target=serve, daemon=True).start()
+    return listener, heard
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="making a file another user's needs root")
+def test_info_file_planted_by_another_user_is_not_trusted(tmp_path: Path) -> None:
+    # Another user answering on "our" port would get the link (and could answer "ok").
+    impostor, heard = _impostor()
+    try:
+        info = {"port": impostor.address[1], "authkey": (b"k" * 32).hex(), "pid": 1}
+        later = SingleInstance(tmp_path)
+        later.info_path.write_text(json.dumps(info))
+        os.chmod(later.info_path, 0o600)
+        os.chown(later.info_path, _OTHER_USER, _OTHER_USER)
+
+        assert later.hand_over(["tel:+41441234567"], timeout=1.0) is False
+        assert heard.empty()
+    finally:
+        impostor.close()
+
+
+def test_info_file_others_can_write_is_not_trusted(tmp_path: Path) -> None:
+    impostor, heard = _impostor()
+    try:
+        info = {"port": impostor.address[1], "authkey": (b"k" * 32).hex(), "pid": 1}
+        later = SingleInstance(tmp_path)
+        later.info_path.write_text(json.dumps(info))
+        os.chmod(later.info_path, 0o666)
+
+        assert later.hand_over(["tel:+41441234567"], timeout=1.0) is False
+        assert heard.empty()
+    finally:
+        impostor.close()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="making a file another user's needs root")
+def test_lock_file_planted_by_another_user_is_refused(tmp_path: Path) -> None:
+    instance = SingleInstance(tmp_path)
+    instance.lock_path.touch(mode=0o600)
+    os.chown(instance.lock_path, _OTHER_USER, _OTHER_USER)
+
+    with pytest.raises(PermissionError):
+        instance.acquire()

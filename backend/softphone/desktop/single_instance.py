@@ -9,22 +9,36 @@ import logging
 import os
 import secrets
 import socket
+import stat
 import sys
 import threading
 import time
 from collections.abc import Callable
 from multiprocessing import AuthenticationError
-from multiprocessing.connection import Client, Connection, Listener
+from multiprocessing.connection import (
+    Client,
+    Connection,
+    answer_challenge,
+    deliver_challenge,
+)
 from pathlib import Path
 from typing import IO
 
 log = logging.getLogger(__name__)
 
 HOST = "127.0.0.1"
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)  # a symlink planted at our path is not followed
 _ACK = b"ok"
 _MAX_MESSAGE = 64 * 1024
 _RECV_TIMEOUT = 2.0
 _RETRY_INTERVAL = 0.05
+# A client has this long, from connect to acknowledgement, before we hang up on it: any local
+# process can open the port, and one that sends nothing must not hold up a real hand-over.
+HANDSHAKE_TIMEOUT = 2.0
+# Hand-overs in progress at once; beyond this a connection is closed at once (a flood).
+_MAX_CLIENTS = 16
+# One attempt of a later launch; a stuck one is abandoned and the next one started.
+_ATTEMPT_TIMEOUT = 2.5
 
 # Where the first instance listens, and the secret a client must prove.
 _Peer = tuple[tuple[str, int], bytes]
@@ -78,6 +92,26 @@ def _write_private(path: Path, data: bytes) -> None:
     os.replace(tmp, path)
 
 
+def _private_dir(path: Path) -> None:
+    """Make our lock dir owner-only; refuse one that another user owns (they could plant files)."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if not hasattr(os, "getuid"):
+        return  # Windows: the per-user profile directory already is private
+    info = os.stat(path)
+    if info.st_uid != os.getuid():
+        raise PermissionError(f"{path} belongs to another user")
+    if stat.S_IMODE(info.st_mode) & 0o077:
+        os.chmod(path, 0o700)
+
+
+def _owned_privately(fd: int) -> bool:
+    """True if the open file is ours and only ours (0600): else another user could edit it."""
+    if not hasattr(os, "getuid"):
+        return True
+    info = os.fstat(fd)
+    return info.st_uid == os.getuid() and not stat.S_IMODE(info.st_mode) & 0o077
+
+
 def _decode_argv(raw: bytes) -> list[str] | None:
     try:
         value = json.loads(raw.decode("utf-8"))
@@ -103,7 +137,9 @@ class SingleInstance:
         self.lock_path = lock_dir / f"{stem}.lock"
         self.info_path = lock_dir / f"{stem}.addr"
         self._lock_file: IO[bytes] | None = None
-        self._listener: Listener | None = None
+        self._server: socket.socket | None = None
+        self._authkey = b""
+        self._clients = threading.BoundedSemaphore(_MAX_CLIENTS)
         self._port = 0
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
@@ -114,7 +150,7 @@ class SingleInstance:
         """True if we are the first instance (we now hold the lock until `close()`)."""
         if self._lock_file is not None:
             return True
-        self._lock_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        _private_dir(self._lock_dir)
         lock_file = self._open_locked()
         if lock_file is None:
             return False
@@ -127,8 +163,12 @@ class SingleInstance:
 
     def _open_locked(self) -> IO[bytes] | None:
         while True:
-            fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+            fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT | _NOFOLLOW, 0o600)
             lock_file = os.fdopen(fd, "r+b")
+            if not _owned_privately(fd):
+                # Planted by someone else (who could hold its lock for ever): not ours to use.
+                lock_file.close()
+                raise PermissionError(f"{self.lock_path} is not private to this user")
             if not _lock_fd(fd):
                 lock_file.close()
                 return None
@@ -154,43 +194,74 @@ class SingleInstance:
             raise RuntimeError("serve() needs the lock: call acquire() first")
         if self._thread is not None:
             raise RuntimeError("already serving")
-        authkey = secrets.token_bytes(32)
-        self._listener = Listener((HOST, 0), family="AF_INET", authkey=authkey)
-        self._port = int(self._listener.address[1])
-        info = {"port": self._port, "authkey": authkey.hex(), "pid": os.getpid()}
+        self._authkey = secrets.token_bytes(32)
+        self._server = socket.create_server((HOST, 0))
+        self._port = int(self._server.getsockname()[1])
+        info = {"port": self._port, "authkey": self._authkey.hex(), "pid": os.getpid()}
         _write_private(self.info_path, json.dumps(info).encode())
         self._thread = threading.Thread(
             target=self._accept_loop,
-            args=(self._listener, on_message),
+            args=(self._server, on_message),
             name="single-instance",
             daemon=True,
         )
         self._thread.start()
 
-    def _accept_loop(self, listener: Listener, on_message: Callable[[list[str]], None]) -> None:
+    def _accept_loop(self, server: socket.socket, on_message: Callable[[list[str]], None]) -> None:
+        # Only accept() runs here; each client is handled on its own thread under a deadline,
+        # so a client that connects and stalls cannot hold up the next one.
         while not self._stopping.is_set():
             try:
-                conn = listener.accept()
-            except AuthenticationError:
-                log.warning("single-instance: refused a client with the wrong authkey")
+                sock, _address = server.accept()
+            except OSError:
+                continue  # close()'s wake-up, or a client that hung up at once
+            if self._stopping.is_set():
+                sock.close()
+                break
+            if not self._clients.acquire(blocking=False):
+                log.warning("single-instance: too many hand-overs at once: closed one")
+                sock.close()
                 continue
-            except (OSError, EOFError):
-                continue  # a client (or close()'s wake-up) hung up mid-handshake, or we closed
-            argv = self._receive(conn)
-            if argv is not None:
-                self._dispatch(on_message, argv)
+            threading.Thread(
+                target=self._serve_client,
+                args=(sock, on_message),
+                name="single-instance-client",
+                daemon=True,
+            ).start()
 
-    def _receive(self, conn: Connection) -> list[str] | None:
-        with conn:
+    def _serve_client(self, sock: socket.socket, on_message: Callable[[list[str]], None]) -> None:
+        # The watchdog shuts the socket down at the deadline whatever the client does (even
+        # one byte a second): the blocked read below then ends with EOF.
+        watchdog = threading.Timer(HANDSHAKE_TIMEOUT, _shutdown, args=(sock,))
+        watchdog.daemon = True
+        watchdog.start()
+        try:
+            argv = self._receive(sock)
+        finally:
+            watchdog.cancel()
+            sock.close()
+            self._clients.release()
+        if argv is not None:
+            self._dispatch(on_message, argv)
+
+    def _receive(self, sock: socket.socket) -> list[str] | None:
+        sock.setblocking(True)
+        # The Connection gets a duplicate: closing it leaves `sock` to the watchdog and to us.
+        with Connection(sock.dup().detach()) as conn:
             try:
-                # A client that authenticated but never sends must not stall the loop.
+                deliver_challenge(conn, self._authkey)
+                answer_challenge(conn, self._authkey)
                 if not conn.poll(_RECV_TIMEOUT):
                     return None
                 argv = _decode_argv(conn.recv_bytes(_MAX_MESSAGE))
                 if argv is not None:
                     conn.send_bytes(_ACK)
+            except AuthenticationError:
+                log.warning("single-instance: refused a client with the wrong authkey")
+                return None
             except (OSError, EOFError) as exc:
-                log.warning("single-instance: bad message: %r", exc)
+                # Hung up, stalled past the deadline, or sent more than a message may hold.
+                log.warning("single-instance: hand-over dropped: %r", exc)
                 return None
         if argv is None:
             log.warning("single-instance: ignored a message that is not a list of strings")
@@ -206,7 +277,7 @@ class SingleInstance:
 
     # -- later instance ------------------------------------------------------------------
 
-    def hand_over(self, argv: list[str], timeout: float = 3.0) -> bool:
+    def hand_over(self, argv: list[str], timeout: float = 8.0) -> bool:
         """Send argv to the running first instance; True once it acknowledged them.
 
         Retries until timeout: the first instance may hold the lock but not yet listen.
@@ -226,7 +297,8 @@ class SingleInstance:
         if peer is None:
             return False
         # multiprocessing's Client has no timeout and a wedged peer would block us for ever,
-        # so the exchange runs on a daemon thread that we stop waiting for.
+        # so the exchange runs on a daemon thread that we stop waiting for; the caller then
+        # tries again (the first instance drops a stuck hand-over after HANDSHAKE_TIMEOUT).
         result: list[bool] = []
         worker = threading.Thread(
             target=lambda: result.append(_exchange(peer, payload)),
@@ -234,14 +306,24 @@ class SingleInstance:
             daemon=True,
         )
         worker.start()
-        worker.join(timeout)
+        worker.join(min(timeout, _ATTEMPT_TIMEOUT))
         return bool(result and result[0])
 
     def _read_info(self) -> _Peer | None:
         try:
-            info = json.loads(self.info_path.read_text(encoding="utf-8"))
+            fd = os.open(self.info_path, os.O_RDONLY | _NOFOLLOW)
+        except OSError:
+            return None
+        with os.fdopen(fd, "rb") as f:
+            if not _owned_privately(fd):
+                # Another user wrote it: they would get our link and could answer "ok".
+                log.warning("single-instance: %s is not private: not trusted", self.info_path)
+                return None
+            raw = f.read(4096)
+        try:
+            info = json.loads(raw.decode("utf-8"))
             return (HOST, int(info["port"])), bytes.fromhex(info["authkey"])
-        except (OSError, ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError):
             return None
 
     # -- shutdown --------------------------------------------------------------------------
@@ -265,20 +347,25 @@ class SingleInstance:
                 self.lock_path.unlink()
 
     def _stop_listener(self, timeout: float) -> None:
-        if self._listener is None:
+        if self._server is None:
             return
         self._stopping.set()
         # accept() does not return when its socket is closed from another thread; a bare
-        # connection wakes it (the handshake then fails and the loop sees the flag).
+        # connection wakes it (the loop then sees the flag and closes it).
         with contextlib.suppress(OSError), socket.create_connection((HOST, self._port), 1.0):
             pass
         if self._thread is not None:
             self._thread.join(timeout)
             if self._thread.is_alive():
                 log.warning("single-instance: listener thread did not stop in %.1f s", timeout)
-        self._listener.close()
-        self._listener = None
+        self._server.close()
+        self._server = None
         self._thread = None
+
+
+def _shutdown(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
 
 
 def _exchange(peer: _Peer, payload: bytes) -> bool:
