@@ -36,6 +36,7 @@ from softphone.phone.account import AccountManager
 from softphone.phone.calls import CallRegistry
 from softphone.phone.pbx_forwarding import PbxForwarding
 from softphone.phone.service import Phone
+from softphone.phone.voicemail import Voicemail
 from softphone.settings.schema import Settings
 from softphone.settings.secrets import SecretStore
 from softphone.settings.store import SettingsStore
@@ -172,6 +173,9 @@ class SoftphoneApp:
             self.bus, self.engine, self.settings, self.secrets, prepare_tls=self.trust.prepare
         )
         self.phone = Phone(self.engine, self.accounts, self.calls, self.bus)
+        self.voicemail = Voicemail(
+            self.bus, self.phone.dial, lambda: prefs.settings.feature_codes.voicemail
+        )
         self.pbx_forwarding = PbxForwarding(
             self.phone, self.bus, prefs.settings.forwarding, prefs.settings.feature_codes
         )
@@ -199,6 +203,7 @@ class SoftphoneApp:
             directory_commands(self.directory, self.settings, self.secrets, self.bus.publish)
         )
         self.commands.handlers.update(tls_commands(self.trust))
+        self.commands.handlers["voicemail.call"] = lambda _a: {"call_id": self.voicemail.call()}
         self.commands.handlers.update(directory_test_commands(self.directory, self.secrets))
         self.commands.handlers.update(audio_commands(self.audio, self.settings, self.bus.publish))
         self.commands.handlers.update(headset_audio_commands(self.headset_audio))
@@ -251,6 +256,7 @@ class SoftphoneApp:
             self.settings.settings,
             missed_count=self.history.unseen_missed_count(),
             headsets=self.headsets.detected(),
+            voicemail_summary=self.voicemail.summary,
         )
 
     def _apply_audio_route(self, route: AudioRoute) -> None:

@@ -36,6 +36,16 @@ describe("Store", () => {
     expect(store.settings.value).toEqual({ language: null, theme: "system" });
   });
 
+  it("voicemail comes from the snapshot, then from voicemail events", () => {
+    const { store } = makeStore();
+    store.apply(snapshot({ voicemail: { waiting: true, new: 2, old: 1, account: "*97" } }));
+    expect(store.voicemail.value.new).toBe(2);
+    store.apply({ type: "voicemail", voicemail: { waiting: false, new: 0, old: 3, account: "" } });
+    expect(store.voicemail.value).toEqual({ waiting: false, new: 0, old: 3, account: "" });
+    store.apply(snapshot({}));
+    expect(store.voicemail.value.waiting).toBe(false);
+  });
+
   it("call_changed adds a new call and keeps the list newest first", () => {
     const { store } = makeStore();
     store.apply(snapshot({ calls: [call({ id: "a", created_at: 1 })] }));

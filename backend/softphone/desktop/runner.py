@@ -97,6 +97,7 @@ class DesktopRunner:
             calls=app.calls.snapshots,
             settings=lambda: app.settings.settings,
             missed=app.history.unseen_missed_count,
+            voicemail=lambda: app.voicemail.summary.new or int(app.voicemail.summary.waiting),
         )
         self.tray = QtTray(
             model,

@@ -18,6 +18,7 @@ from softphone.domain.events import (
     SnapshotInvalidated,
 )
 from softphone.domain.history import MissedCountChanged
+from softphone.domain.voicemail import VoicemailChanged
 from softphone.i18n import language_for, text
 from softphone.settings.schema import Settings
 
@@ -37,12 +38,15 @@ class TrayState:
     dnd: bool
     missed: int
     language: str
+    voicemail: int = 0  # new voice messages (the PBX's message summary)
 
     @property
     def tooltip(self) -> str:
         lines = [f"{text('app_name', self.language)}: {text(f'tray_{self.status}', self.language)}"]
         if self.missed:
             lines.append(text("tray_missed", self.language).format(count=self.missed))
+        if self.voicemail:
+            lines.append(text("tray_voicemail", self.language).format(count=self.voicemail))
         return "\n".join(lines)
 
     def label(self, key: str) -> str:
@@ -70,12 +74,14 @@ class TrayModel:
         calls: Callable[[], list[CallSnapshot]],
         settings: Callable[[], Settings],
         missed: Callable[[], int],
+        voicemail: Callable[[], int] = lambda: 0,
     ) -> None:
         self._bus = bus
         self._registration = registration
         self._calls = calls
         self._settings = settings
         self._missed = missed
+        self._voicemail = voicemail
         self._lock = threading.Lock()
         self._state: TrayState | None = None
         self._listeners: list[Callable[[TrayState], None]] = []
@@ -92,6 +98,7 @@ class TrayModel:
                 SettingsChanged,
                 SnapshotInvalidated,
                 MissedCountChanged,
+                VoicemailChanged,
             )
         ]
         return self.refresh()
@@ -115,6 +122,7 @@ class TrayModel:
             status=tray_status(self._registration(), self._calls(), prefs.dnd),
             dnd=prefs.dnd,
             missed=self._missed(),
+            voicemail=self._voicemail(),
             language=language_for(prefs.language),
         )
         with self._lock:

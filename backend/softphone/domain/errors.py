@@ -12,6 +12,7 @@ class ErrorKey(StrEnum):
     INVALID_ARGUMENT = "invalid_argument"
     NO_ACCOUNT = "no_account"
     NOT_REGISTERED = "not_registered"
+    NO_VOICEMAIL_NUMBER = "no_voicemail_number"  # neither set nor named by the PBX
     INVALID_NUMBER = "invalid_number"
     CALL_NOT_FOUND = "call_not_found"
     INVALID_STATE = "invalid_state"

@@ -14,6 +14,7 @@ from softphone.domain.policy import Forwarding
 PLACEHOLDER = "{number}"
 _TEMPLATE = re.compile(r"^[0-9*#]*(\{number\})?[0-9*#]*$")
 _PREFIX = re.compile(r"^[0-9*#]{0,8}$")
+_VOICEMAIL = re.compile(r"^(\+?[0-9*#]{1,32})?$")
 MAX_TEMPLATE = 32
 
 
@@ -41,6 +42,8 @@ class FeatureCodes:
     no_answer_on: str = "*52{number}"
     no_answer_off: str = "*53"
     pickup_prefix: str = ""
+    # Dialled by the voicemail button; empty: the number the PBX names in Message-Account.
+    voicemail: str = ""
 
     def __post_init__(self) -> None:
         for name in TEMPLATE_FIELDS:
@@ -56,6 +59,8 @@ class FeatureCodes:
                 raise SoftphoneError(ErrorKey.INVALID_ARGUMENT, f"feature_codes.{name}")
         if not isinstance(self.pickup_prefix, str) or not _PREFIX.match(self.pickup_prefix):
             raise SoftphoneError(ErrorKey.INVALID_ARGUMENT, "feature_codes.pickup_prefix")
+        if not isinstance(self.voicemail, str) or not _VOICEMAIL.match(self.voicemail):
+            raise SoftphoneError(ErrorKey.INVALID_ARGUMENT, "feature_codes.voicemail")
 
 
 TEMPLATE_FIELDS = tuple(

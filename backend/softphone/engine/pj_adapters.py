@@ -36,6 +36,7 @@ class EngineCallbacks(Protocol):
 
     def on_reg_state(self, code: int, active: bool) -> None: ...
     def on_incoming_call(self, pj_call_id: int, whole_msg: str) -> None: ...
+    def on_mwi_info(self, whole_msg: str) -> None: ...
 
 
 class CallCallbacks(Protocol):
@@ -64,6 +65,11 @@ class PjAccount(pj.Account):  # type: ignore[misc]
     @_contained
     def onIncomingCall(self, prm: pj.OnIncomingCallParam) -> None:  # noqa: N802
         self._engine.on_incoming_call(int(prm.callId), str(prm.rdata.wholeMsg))
+
+    @_contained
+    def onMwiInfo(self, prm: pj.OnMwiInfoParam) -> None:  # noqa: N802
+        # Our message-summary subscription's NOTIFY, or an unsolicited one (pjsua's default).
+        self._engine.on_mwi_info(str(prm.rdata.wholeMsg))
 
 
 class PjCall(pj.Call):  # type: ignore[misc]

@@ -26,6 +26,7 @@ from softphone.domain.events import (
     Event,
     RegistrationReported,
 )
+from softphone.domain.voicemail import VoicemailReported, parse_message_summary
 from softphone.engine import mapping
 from softphone.engine.blf import EngineBlf
 from softphone.engine.calls import EngineCalls
@@ -303,6 +304,9 @@ class Engine:
         # Our DND reaches colleagues as PIDF presence (Kamailio's presence module keeps it);
         # pjsua sends the first PUBLISH once registered, with the status set below.
         acfg.presConfig.publishEnabled = True
+        # Voicemail indicator: subscribe to our own message-summary (RFC 3842); a PBX that
+        # refuses it can still send unsolicited NOTIFYs, which pjsua reports the same way.
+        acfg.mwiConfig.enabled = True
         apply_account_nat(acfg, account, command.network, command.turn_password)
         self._stun.apply(command.network.stun_server)
         self._unregistering = False
@@ -438,6 +442,14 @@ class Engine:
 
     def on_incoming_call(self, pj_call_id: int, whole_msg: str) -> None:
         self._calls.on_incoming_call(pj_call_id, whole_msg)
+
+    def on_mwi_info(self, whole_msg: str) -> None:
+        body = whole_msg.replace("\r\n", "\n").partition("\n\n")[2]
+        summary = parse_message_summary(body)
+        if summary is None:
+            log.info("message-summary NOTIFY without a valid body: ignored")
+            return
+        self._emit(VoicemailReported(summary))
 
 
 def _log_to_file(config: EngineConfig) -> None:

@@ -28,6 +28,7 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         "tray_offline": "Not registered",
         "tray_in_call": "In a call",
         "tray_missed": "{count} missed calls",
+        "tray_voicemail": "{count} new voice messages",
     },
     "fr": {
         "incoming_call": "Appel entrant",
@@ -47,6 +48,7 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         "tray_offline": "Non enregistré",
         "tray_in_call": "En communication",
         "tray_missed": "{count} appels manqués",
+        "tray_voicemail": "{count} nouveaux messages vocaux",
     },
     "de": {
         "incoming_call": "Eingehender Anruf",
@@ -66,6 +68,7 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         "tray_offline": "Nicht registriert",
         "tray_in_call": "Im Gespräch",
         "tray_missed": "{count} verpasste Anrufe",
+        "tray_voicemail": "{count} neue Sprachnachrichten",
     },
     "it": {
         "incoming_call": "Chiamata in arrivo",
@@ -85,6 +88,7 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         "tray_offline": "Non registrato",
         "tray_in_call": "In chiamata",
         "tray_missed": "{count} chiamate perse",
+        "tray_voicemail": "{count} nuovi messaggi vocali",
     },
 }
 

@@ -27,6 +27,8 @@ Server -> client: Socket.IO event ``event`` with ``{"type": ..., **fields}``
     audio_status          status: AudioStatus  (engine call-audio diagnostics)
     mic_level             rms, peak (linear 0..1; ~15/s while the microphone test runs)
     mic_test_stopped      error (str|null)
+    voicemail             voicemail: Voicemail  (also in the snapshot; the PBX's message
+                          summary for the signed-in account, RFC 3842)
 
     Account      {server, user, auth_user, display_name, transport: udp|tcp|tls,
                   srtp: off|optional|mandatory, dtmf_method: rfc4733|sip_info}  (no password)
@@ -70,6 +72,8 @@ Server -> client: Socket.IO event ``event`` with ``{"type": ..., **fields}``
                   error (str|null)}
     Settings also: audio_input, audio_output, audio_ringer (id|null), ring_volume (0..100),
                   echo_cancellation (bool)
+    Voicemail    {waiting: bool, new, old (int: voice messages), account (str: the number
+                  the PBX named in Message-Account, digits * # + only, or "")}
     LineState    {extension, state: unknown|free|ringing|busy, dnd: bool,
                   pickup: bool (ringing and its dialog is known: blf.pickup works)}
     Certificate  {server, subject, issuer, sha256 ("AB:CD:..."), not_before, not_after (ISO),
@@ -131,6 +135,8 @@ Client -> server: Socket.IO event ``command`` with ``{"name": ..., "args": {...}
                       -> {imported, rejected: [{line, reason}] (first 200), rejected_count}
     contacts.export   {format: vcard|csv}  -> {format, filename, data}
     app.info          {}  -> {version, window: bool, tray: bool}  (what shows the UI)
+    voicemail.call    {}  -> {call_id}  (dials feature_codes.voicemail, else the PBX's
+                      Message-Account number; no_voicemail_number when neither)
     logs.export       {}  -> window: {saved: path} | {cancelled: true} (native save dialog,
                       waits for the user); browser: {url: "/download/<ticket>", filename}
                       (one-time link, 120 s); a zip of logs, redacted settings.json and
@@ -191,6 +197,7 @@ from softphone.domain.history import (
     MissedCountChanged,
 )
 from softphone.domain.network import CallQualityReported, ReregisteredAfterAddressChange
+from softphone.domain.voicemail import VoicemailChanged, VoicemailSummary
 from softphone.settings.schema import Settings
 from softphone.web import audio_wire
 
@@ -342,6 +349,10 @@ def history_entry(value: HistoryEntry) -> Wire:
     }
 
 
+def voicemail(value: VoicemailSummary) -> Wire:
+    return {"waiting": value.waiting, "new": value.new, "old": value.old, "account": value.account}
+
+
 def snapshot(
     acct: AccountConfig | None,
     reg: Registration,
@@ -350,6 +361,7 @@ def snapshot(
     missed_count: int = 0,
     *,
     headsets: tuple[DetectedHeadset, ...] = (),
+    voicemail_summary: VoicemailSummary | None = None,
 ) -> Wire:
     return {
         "type": "snapshot",
@@ -360,6 +372,7 @@ def snapshot(
         "settings": settings(prefs),
         "missed_count": missed_count,
         "headsets": [headset(h) for h in headsets],
+        "voicemail": voicemail(voicemail_summary or VoicemailSummary()),
     }
 
 
@@ -389,6 +402,8 @@ def to_wire(event: Event) -> Wire | None:
             return {"type": "history_write_failed", "error": key.value}
         case HeadsetsChanged(headsets=found):
             return {"type": "headsets_changed", "headsets": [headset(h) for h in found]}
+        case VoicemailChanged(summary=summary):
+            return {"type": "voicemail", "voicemail": voicemail(summary)}
         case DirectoryChanged():
             return {"type": "directory_changed"}
         case CallQualityReported(quality=q):

@@ -48,6 +48,9 @@ export const untrustCertificate = (conn: Connection, server: string, sha256: str
 export const dial = (conn: Connection, number: string): Promise<Ack<{ call_id: string }>> =>
   conn.sendCommand("call.dial", { number });
 
+export const callVoicemail = (conn: Connection): Promise<Ack<{ call_id: string }>> =>
+  conn.sendCommand("voicemail.call", {});
+
 export const answerCall = (conn: Connection, callId: string): Promise<Ack<Empty>> =>
   conn.sendCommand("call.answer", { call_id: callId });
 

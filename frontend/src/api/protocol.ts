@@ -282,6 +282,8 @@ export interface FeatureCodes {
   no_answer_off: string;
   /** Empty: pickup by INVITE with Replaces; else dialled before the colleague's extension. */
   pickup_prefix: string;
+  /** Dialled by the voicemail button; "" = the PBX's Message-Account number. */
+  voicemail?: string;
 }
 
 export interface Forwarding {
@@ -359,6 +361,15 @@ export interface HistoryListArgs {
   limit?: number;
 }
 
+/** Voice messages waiting, as the PBX reported them (RFC 3842 message summary). */
+export interface Voicemail {
+  waiting: boolean;
+  new: number;
+  old: number;
+  /** The number the PBX named in Message-Account ("" when none). */
+  account: string;
+}
+
 export interface SnapshotEvent {
   type: "snapshot";
   schema: number;
@@ -370,6 +381,8 @@ export interface SnapshotEvent {
   missed_count?: number;
   /** Detected headsets; absent from older backends. */
   headsets?: Headset[];
+  /** The PBX's message summary (voicemail indicator); absent from older backends. */
+  voicemail?: Voicemail;
 }
 
 export type ServerEvent =
@@ -389,7 +402,8 @@ export type ServerEvent =
   | { type: "directory_status"; sources: SourceStatus[] }
   | AudioEvent
   | { type: "call_quality"; quality: CallQuality }
-  | { type: "network_changed"; reregistered_ms: number };
+  | { type: "network_changed"; reregistered_ms: number }
+  | { type: "voicemail"; voicemail: Voicemail };
 
 export type ServerEventType = ServerEvent["type"];
 
@@ -427,6 +441,7 @@ export interface CommandMap extends AudioCommandMap {
   "account.trusted_certificates": [{ server: string }, { certificates: Certificate[] }];
   "account.untrust_certificate": [{ server: string; sha256: string }, Record<string, never>];
   "call.dial": [{ number: string }, { call_id: string }];
+  "voicemail.call": [Record<string, never>, { call_id: string }];
   "call.answer": [{ call_id: string }, Record<string, never>];
   "call.reject": [{ call_id: string }, Record<string, never>];
   "call.hangup": [{ call_id: string }, Record<string, never>];
@@ -517,6 +532,7 @@ const SERVER_EVENT_TYPES: ReadonlySet<string> = new Set<ServerEventType>([
   ...AUDIO_EVENT_TYPES,
   "call_quality",
   "network_changed",
+  "voicemail",
 ]);
 
 /** Shallow check of an incoming `event` payload; unknown types are dropped (newer backend). */

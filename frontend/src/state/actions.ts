@@ -2,6 +2,7 @@
 
 import {
   answerCall,
+  callVoicemail,
   dial,
   hangupCall,
   holdCall,
@@ -58,6 +59,11 @@ export class Actions {
     }
     const ack = await this.report(dial(this.conn, number));
     if (ack.ok) this.ui.number.value = "";
+  }
+
+  /** The voicemail button: call the mailbox (its number is the backend's to choose). */
+  callVoicemail(): Promise<Ack<{ call_id: string }>> {
+    return this.report(callVoicemail(this.conn));
   }
 
   /** Enter: answer a ringing call when nothing was typed, otherwise dial what was typed. */

@@ -10,6 +10,7 @@ import type {
   Registration,
   ServerEvent,
   Settings,
+  Voicemail,
 } from "../api/protocol";
 
 /** How long an ended call stays visible ("Call ended" + reason) before it disappears. */
@@ -30,6 +31,7 @@ export interface StoreOptions {
 }
 
 export const INITIAL_REGISTRATION: Registration = { state: "unconfigured", error: null, code: null };
+export const NO_VOICEMAIL: Voicemail = { waiting: false, new: 0, old: 0, account: "" };
 export const DEFAULT_SETTINGS: Settings = { language: null, theme: "system" };
 
 export class Store {
@@ -45,6 +47,8 @@ export class Store {
   readonly connection: Signal<ConnectionStatus> = signal("connecting");
   /** BLF: monitored colleagues' line state by extension. */
   readonly lines: Signal<Readonly<Record<string, LineState>>> = signal({});
+  /** The voicemail indicator: what the PBX last reported for the signed-in account. */
+  readonly voicemail: Signal<Voicemail> = signal(NO_VOICEMAIL);
 
   private readonly removals = new Map<string, Cancel>();
   private readonly lingerMs: number;
@@ -67,6 +71,7 @@ export class Store {
           this.registration.value = event.registration;
           this.settings.value = event.settings;
           this.headsets.value = event.headsets ?? [];
+          this.voicemail.value = event.voicemail ?? NO_VOICEMAIL;
           this.calls.value = sortCalls(event.calls);
           for (const call of event.calls) if (call.state === "ended") this.scheduleRemoval(call.id);
           break;
@@ -78,6 +83,9 @@ export class Store {
           break;
         case "settings_changed":
           this.settings.value = event.settings;
+          break;
+        case "voicemail":
+          this.voicemail.value = event.voicemail;
           break;
         case "headsets_changed":
           this.headsets.value = event.headsets;

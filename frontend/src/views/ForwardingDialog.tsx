@@ -103,6 +103,12 @@ export function ForwardingDialog({ onClose }: { onClose: () => void }) {
           )}
         </div>
       ))}
+      <label class="field forwarding__voicemail">
+        <span class="field__label">{t("forwarding.voicemail")}</span>
+        <input class="input" maxLength={33} spellcheck={false} inputMode="tel"
+          placeholder={t("forwarding.voicemailHint")} value={codes.value.voicemail ?? ""}
+          onInput={(e) => setCodes({ voicemail: e.currentTarget.value })} />
+      </label>
       {pbx && (
         <fieldset class="forwarding__codes">
           <legend class="field__label">{t("forwarding.codes")}</legend>

@@ -8,6 +8,7 @@ import { ForwardingDialog } from "./ForwardingDialog";
 import { useApp, useT } from "./context";
 import { Logo } from "./Logo";
 import { UserMenu } from "./UserMenu";
+import { VoicemailButton } from "./VoicemailButton";
 
 export function TopBar() {
   const t = useT();
@@ -36,6 +37,7 @@ export function TopBar() {
         <RegistrationPill />
       </div>
       <div class="topbar__end">
+        <VoicemailButton />
         <button
           type="button"
           class={forwardText ? "button button--ghost topbar__forwarding is-active" : "button button--ghost topbar__forwarding"}
