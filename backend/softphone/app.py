@@ -37,6 +37,7 @@ from softphone.phone.calls import CallRegistry
 from softphone.phone.pbx_forwarding import PbxForwarding
 from softphone.phone.service import Phone
 from softphone.phone.voicemail import Voicemail
+from softphone.private_files import private_dir
 from softphone.settings.schema import Settings
 from softphone.settings.secrets import SecretStore
 from softphone.settings.store import SettingsStore
@@ -67,12 +68,13 @@ class AppPaths:
     data_dir: Path
     log_dir: Path
     runtime_dir: Path
+    root: Path | None = None  # --data-dir: the one directory holding the four above
 
     @classmethod
     def for_data_dir(cls, data_dir: Path | None) -> AppPaths:
         if data_dir is not None:
             root = data_dir.resolve()
-            return cls(root / "config", root / "data", root / "logs", root / "run")
+            return cls(root / "config", root / "data", root / "logs", root / "run", root)
         return cls(
             Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)),
             Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)),
@@ -81,8 +83,12 @@ class AppPaths:
         )
 
     def create(self) -> None:
+        """Every directory made and set to 0700 (also when it existed: older versions left
+        0755), so other local users cannot list or read calls, contacts and logs."""
+        if self.root is not None:
+            private_dir(self.root)
         for path in (self.config_dir, self.data_dir, self.log_dir, self.runtime_dir):
-            path.mkdir(parents=True, exist_ok=True, mode=0o700)
+            private_dir(path)
 
     @property
     def settings_file(self) -> Path:

@@ -2,16 +2,45 @@
 
 from __future__ import annotations
 
+import io
 import logging
 import logging.handlers
 import os
 import threading
 from pathlib import Path
 
+from softphone.diagnostics.redact import redact_credentials
+from softphone.private_files import PRIVATE_FILE, private_file
+
 APP_LOG = "softphone.log"
 MAX_BYTES = 1_000_000
 BACKUPS = 3  # at most ~4 MB on disk, and what support needs: the last hours of use
 FORMAT = "%(asctime)s %(levelname)s [%(threadName)s] %(name)s: %(message)s"
+
+
+class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """A rotating log file only its owner can read (0600), with credentials masked.
+
+    A SIP log at level 4 and up carries Authorization headers, digest nonces and responses
+    (enough for an offline password guess) and every caller's number: neither belongs in a
+    file other local users can read, nor in the file at all for the credentials.
+    """
+
+    def __init__(self, path: Path) -> None:
+        private_file(path)  # before the first open, which would use the umask (0644)
+        self._last: tuple[logging.LogRecord | None, str] = (None, "")
+        super().__init__(path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8")
+
+    def _open(self) -> io.TextIOWrapper:
+        stream = super()._open()  # also the new file after each rollover
+        os.fchmod(stream.fileno(), PRIVATE_FILE)
+        return stream
+
+    def format(self, record: logging.LogRecord) -> str:
+        # emit() formats twice (shouldRollover, then the write): redact once per record.
+        if self._last[0] is not record:
+            self._last = (record, redact_credentials(super().format(record)))
+        return self._last[1]
 
 
 class AppLogFile:
@@ -31,9 +60,7 @@ class AppLogFile:
         with self._lock:
             if enabled and self._handler is None:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
-                handler = logging.handlers.RotatingFileHandler(
-                    self.path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8"
-                )
+                handler = PrivateRotatingFileHandler(self.path)
                 handler.setLevel(self._level)
                 handler.setFormatter(logging.Formatter(FORMAT))
                 # The root level stays what --log-level chose: the console shows no more.
@@ -59,7 +86,7 @@ def rotated_files(path: Path) -> list[Path]:
     return [p for p in names if p.is_file()]
 
 
-class StdoutFollowingHandler(logging.handlers.RotatingFileHandler):
+class StdoutFollowingHandler(PrivateRotatingFileHandler):
     """A rotating handler that also keeps file descriptor 1 on the current file.
 
     The engine process points fd 1 at its log because pjlib prints there before our log
@@ -69,7 +96,7 @@ class StdoutFollowingHandler(logging.handlers.RotatingFileHandler):
 
     def __init__(self, path: Path, *, follow_stdout: bool) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        super().__init__(path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8")
+        super().__init__(path)
         self._follow_stdout = follow_stdout
         if follow_stdout:
             self._point_stdout()
@@ -80,7 +107,7 @@ class StdoutFollowingHandler(logging.handlers.RotatingFileHandler):
             self._point_stdout()
 
     def _point_stdout(self) -> None:
-        target = os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+        target = os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND, PRIVATE_FILE)
         try:
             os.dup2(target, 1)
         finally:

@@ -44,6 +44,23 @@ def redact_text(text: str, secrets: Iterable[str] = ()) -> str:
     return _BEARER.sub(lambda m: f"{m.group(1)} {MASK}", text)
 
 
+# Cheap test before the patterns (plain substring search, ~1 us for a SIP message, where a
+# case-insensitive regex took ~100 us): most log lines name no credential at all.
+_CREDENTIAL_HINTS = ("authori", "authenticate", "nonce", "response", "opaque", "rspauth")
+_CREDENTIAL_HINTS += ("bearer", "basic")
+
+
+def redact_credentials(text: str) -> str:
+    """`text` with SIP/HTTP credentials masked (Authorization and Authenticate values, digest
+    nonce/response/...): the subset of `redact_text` cheap enough for every log line."""
+    lowered = text.lower()
+    if not any(hint in lowered for hint in _CREDENTIAL_HINTS):
+        return text
+    text = _AUTH_HEADER.sub(lambda m: f"{m.group(1)} {MASK}", text)
+    text = _DIGEST_PARAMS.sub(lambda m: f'{m.group(1)}{m.group(2)}"{MASK}"', text)
+    return _BEARER.sub(lambda m: f"{m.group(1)} {MASK}", text)
+
+
 def redact_settings(data: Any, secrets: Iterable[str] = ()) -> Any:
     """A copy of parsed settings JSON with secret-named keys masked and strings redacted."""
     known = tuple(secrets)

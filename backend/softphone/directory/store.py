@@ -11,6 +11,7 @@ from pathlib import Path
 from softphone.directory.numbers import keys
 from softphone.directory.search import fold, plan
 from softphone.domain.directory import Contact, ContactNumber, ContactSource, DisplayOrder
+from softphone.private_files import private_sqlite
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +92,7 @@ class DirectoryStore:
         self._lock = threading.Lock()
         if isinstance(path, Path):
             path.parent.mkdir(parents=True, exist_ok=True)
+            private_sqlite(path)  # contacts: 0600, and SQLite gives WAL/SHM the same mode
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._db.row_factory = sqlite3.Row
         with self._lock:

@@ -14,6 +14,7 @@ from pathlib import Path
 from softphone.domain.calls import CallDirection
 from softphone.domain.errors import ErrorKey, SoftphoneError
 from softphone.domain.history import HistoryEntry, HistoryFilter, Outcome
+from softphone.private_files import private_sqlite
 
 log = logging.getLogger(__name__)
 
@@ -116,6 +117,7 @@ class HistoryStore:
         self._clock = clock
         self._lock = threading.Lock()
         path.parent.mkdir(parents=True, exist_ok=True)
+        private_sqlite(path)  # every number called: 0600, and SQLite gives WAL/SHM its mode
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._db.row_factory = sqlite3.Row
         with self._lock:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from softphone.domain.errors import SoftphoneError
+from softphone.private_files import PRIVATE_FILE
 from softphone.settings.schema import Settings, from_json, to_json
 
 log = logging.getLogger(__name__)
@@ -46,6 +47,9 @@ class SettingsStore:
     def _load(self) -> Settings:
         try:
             text = self._path.read_text(encoding="utf-8")
+            # Saves replace it with a 0600 file (mkstemp); one an older version wrote 0644
+            # (account, forwarding number, colleagues) is closed now, not at the next save.
+            os.chmod(self._path, PRIVATE_FILE)
         except FileNotFoundError:
             return Settings()
         except OSError as exc:

@@ -9,6 +9,7 @@ from pathlib import Path
 from softphone.desktop.shell import DesktopShell
 from softphone.diagnostics.export import ExportSources, archive_name, build_archive
 from softphone.domain.errors import ErrorKey, SoftphoneError
+from softphone.private_files import write_private
 from softphone.web.commands import CommandHandler
 from softphone.web.downloads import Downloads
 from softphone.web.wire import Wire
@@ -41,7 +42,7 @@ def desktop_commands(
         if target is None:
             return {"cancelled": True}
         try:
-            Path(target).write_bytes(data)
+            write_private(Path(target), data)  # call logs inside: 0600 like the logs
         except OSError as exc:
             log.error("could not write the log archive: %s", exc)
             raise SoftphoneError(ErrorKey.EXPORT_FAILED) from exc
