@@ -72,3 +72,30 @@ def test_missed_call_badge_filter_call_back_and_delete(
     expect(dialog).to_have_count(0)
     expect(page.get_by_text("No recent calls")).to_be_visible()
     expect(rows).to_have_count(0)
+
+
+def test_a_call_answered_on_the_desk_phone_is_labelled_and_not_missed(
+    page: Page, kamailio: Kamailio, baresip_factory: Callable[..., Baresip], artifacts: Path
+) -> None:
+    sign_in(page, kamailio)
+    calls = page.get_by_role("region", name="Calls")
+    desk = baresip_factory("1001")  # the user's desk phone: Kamailio forks to both
+    caller = baresip_factory("1003")
+    desk_mark = desk.mark()
+    caller.dial("1001")
+    expect(calls.get_by_role("button", name="Answer")).to_be_visible(timeout=10_000)
+    desk.wait_for_event("CALL_INCOMING", start=desk_mark)
+    desk.accept()
+    expect(page.get_by_text("No active calls")).to_be_visible(timeout=10_000)
+    page.wait_for_timeout(500)  # a missed call's badge comes with the call's end
+    expect(page.get_by_test_id("missed-badge")).to_have_count(0)  # before the tab clears it
+
+    page.get_by_role("tab", name="History").click()
+    rows = page.get_by_role("tabpanel").get_by_role("listitem")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("Answered elsewhere")
+    expect(rows.first).to_contain_text("1003")
+    page.screenshot(path=str(artifacts / "e2e-history-answered-elsewhere.png"))
+    page.get_by_role("switch", name="Missed only").click()
+    expect(rows).to_have_count(0)
+    caller.hangup()

@@ -257,3 +257,42 @@ def test_first_run_test_notification_is_shown_in_the_settings_language(
     assert shown == {"ok": True, "result": {"shown": True}}
     assert dunst.wait_shown("Les notifications du Softphone fonctionnent").startswith("Les ")
     assert refused == {"ok": True, "result": {"shown": False}}  # off in Settings: said so
+
+
+def test_a_call_answered_on_another_phone_of_the_user_is_not_missed(
+    ui: UiClient, dunst: Dunst, baresip_factory: Callable[..., Baresip]
+) -> None:
+    # The user's desk phone: baresip registered as 1001 too, so Kamailio forks 1001's calls
+    # to both bindings and, when the desk phone answers, CANCELs the app's branch with
+    # `Reason: SIP;cause=200;text="Call completed elsewhere"`.
+    desk = baresip_factory("1001")
+    caller = baresip_factory("1003")
+    desk_mark, caller_mark = desk.mark(), caller.mark()
+    _ringing(ui, caller, dunst)
+    dunst.wait_displayed(1)
+    desk.wait_for_event("CALL_INCOMING", start=desk_mark)
+    mark = ui.mark()
+    desk.accept()
+    caller.wait_for_event("CALL_ESTABLISHED", start=caller_mark)
+    ended = ui.wait_call_state("ended", start=mark)
+    assert ended["end_reason"] == "answered_elsewhere"
+    entry = ui.wait_for(
+        lambda e: (
+            e.get("type") == "history_changed"
+            and e["entry"]["call_id"] == ended["id"]
+            and e["entry"]["outcome"] is not None
+        ),
+        start=mark,
+    )["entry"]
+    assert entry["outcome"] == "answered_elsewhere" and entry["seen"] is True
+    assert entry["end_reason"] == "answered_elsewhere"
+    dunst.wait_displayed(0)  # the incoming notification is taken back, nothing replaces it
+    time.sleep(0.5)  # a missed-call notification comes within ~0.1 s
+    assert not [line for line in dunst.shown() if line.startswith("Missed call")]
+    assert dunst.displayed() == 0
+    # No missed-call badge: no count above zero pushed, none in the history either.
+    counts = [e["count"] for e in ui.events[mark:] if e.get("type") == "missed_count"]
+    assert all(count == 0 for count in counts), counts
+    missed = ui.command("history.list", filter="missed")
+    assert missed["ok"] and missed["result"]["entries"] == []
+    caller.hangup()

@@ -109,6 +109,14 @@ def test_caller_giving_up_is_a_missed_call(rig: Rig) -> None:
     assert rig.fake.cleared == [rig.fake.sent[0].identifier]
 
 
+def test_a_call_answered_elsewhere_is_taken_back_and_not_missed(rig: Rig) -> None:
+    rig.publish_and_settle(CallChanged(_call(CallState.RINGING_IN), None))
+    ended = _call(CallState.ENDED, end_reason=EndReason.ANSWERED_ELSEWHERE)
+    rig.publish_and_settle(CallChanged(ended, CallState.RINGING_IN))
+    assert [n.title for n in rig.fake.sent] == ["Eingehender Anruf"]
+    assert rig.fake.cleared == [rig.fake.sent[0].identifier]
+
+
 def test_caller_refused_for_lack_of_encryption_is_a_missed_call_that_says_why(rig: Rig) -> None:
     # Born ended: pjsua answered 488 before the call could ring (our SRTP is mandatory).
     refused = _call(CallState.ENDED, "Ann", end_reason=EndReason.ENCRYPTION_REFUSED)

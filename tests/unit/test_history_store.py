@@ -45,6 +45,7 @@ IN, OUT = CallDirection.INCOMING, CallDirection.OUTGOING
         (IN, EndReason.REJECTED, False, Outcome.REJECTED),
         (IN, EndReason.HANGUP_LOCAL, False, Outcome.REJECTED),
         (IN, "refused_dnd", False, Outcome.REFUSED_DND),
+        (IN, "answered_elsewhere", False, Outcome.ANSWERED_ELSEWHERE),
         (OUT, EndReason.BUSY, False, Outcome.BUSY),
         (OUT, EndReason.HANGUP_LOCAL, False, Outcome.CANCELLED_BY_ME),
         (OUT, EndReason.NOT_FOUND, False, Outcome.FAILED),
@@ -283,6 +284,20 @@ def test_a_missed_call_updates_the_unseen_count(store: HistoryStore) -> None:
     assert [e.count for e in seen.of(MissedCountChanged)] == [1, 0]  # type: ignore[attr-defined]
     recorder.delete_all()
     assert seen.of(HistoryCleared) and store.list().entries == []
+
+
+def test_a_call_answered_elsewhere_is_kept_seen_and_not_counted(store: HistoryStore) -> None:
+    bus = EventBus()
+    HistoryRecorder(bus, store)
+    seen = _Recorded(bus)
+    ringing = _call()
+    _drive(bus, ringing, replace(ringing, state=CallState.ENDED, ended_at=1_020.0,
+                                 end_reason=EndReason.ANSWERED_ELSEWHERE))  # fmt: skip
+    assert seen.of(MissedCountChanged) == []
+    [entry] = store.list().entries
+    assert entry.outcome is Outcome.ANSWERED_ELSEWHERE and entry.seen
+    assert entry.end_reason == "answered_elsewhere"
+    assert store.list(HistoryFilter.MISSED).entries == [] and store.unseen_missed_count() == 0
 
 
 def _fill_the_disk(store: HistoryStore) -> None:

@@ -40,6 +40,8 @@ class EndReason(StrEnum):
     FORWARDED = "forwarded"  # incoming, redirected (302) by client-side call forwarding
     MEDIA_REFUSED = "media_refused"  # 488/606: the other side accepts none of our media offers
     ENCRYPTION_REFUSED = "encryption_refused"  # 488 while our SRTP is mandatory
+    # incoming, cancelled because another phone took it (RFC 3326 Reason: SIP cause 200)
+    ANSWERED_ELSEWHERE = "answered_elsewhere"
 
 
 ACTIVE_STATES = frozenset({CallState.CONNECTING, CallState.CONNECTED, CallState.HELD})

@@ -20,6 +20,7 @@ class Outcome(StrEnum):
     BUSY = "busy"  # outgoing: the other side was busy
     FAILED = "failed"
     CANCELLED_BY_ME = "cancelled_by_me"  # outgoing: I hung up before it was answered
+    ANSWERED_ELSEWHERE = "answered_elsewhere"  # incoming: another phone took it (not missed)
 
 
 class HistoryFilter(StrEnum):
@@ -48,6 +49,8 @@ def outcome_for(direction: CallDirection, end_reason: EndReason | str, connected
             return Outcome.REJECTED
         if reason in _INCOMING_DND:
             return Outcome.REFUSED_DND
+        if reason == "answered_elsewhere":  # a colleague or the user's desk phone took it
+            return Outcome.ANSWERED_ELSEWHERE
         # cancelled (caller gave up), busy_refused (call waiting off), engine failure while
         # ringing...: the user did not get to talk, so it is a call to return.
         return Outcome.MISSED

@@ -19,6 +19,7 @@ from softphone.domain.identity import header_value, parse_name_addr
 from softphone.domain.policy import Action, decide
 from softphone.engine import mapping, tls
 from softphone.engine.call_record import CallRecord
+from softphone.engine.cancel_reasons import CancelReasons
 from softphone.engine.config import EngineConfig
 from softphone.engine.pj_adapters import PjAccount, PjCall
 
@@ -62,6 +63,7 @@ class EngineCalls:
         self._deferred: list[tuple[str, int, str]] = []
         self._policy = cmd.SetIncomingPolicy()
         self._on_policy: list[Callable[[cmd.SetIncomingPolicy], None]] = []
+        self.cancels = CancelReasons()  # fed every received request by the engine's SIP guard
 
     def handlers(self) -> dict[type, Handler]:
         return {
@@ -354,7 +356,11 @@ class EngineCalls:
             if record.being_replaced and record.local_action is None:
                 record.local_action = EndReason.TRANSFERRED
             reason = mapping.end_reason(
-                code, record.direction, record.was_connected, record.local_action
+                code,
+                record.direction,
+                record.was_connected,
+                record.local_action,
+                answered_elsewhere=self.cancels.answered_elsewhere(str(info.callIdString)),
             )
             account = self._account()
             reason = tls.end_reason(reason, code, account.srtp if account else None)

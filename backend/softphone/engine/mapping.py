@@ -31,15 +31,26 @@ def call_state(inv_state: int, direction: CallDirection) -> CallState:
 
 
 def end_reason(
-    code: int, direction: CallDirection, was_connected: bool, local_action: EndReason | None
+    code: int,
+    direction: CallDirection,
+    was_connected: bool,
+    local_action: EndReason | None,
+    *,
+    answered_elsewhere: bool = False,
 ) -> EndReason:
-    """Why a call ended, from the last SIP status and who acted."""
+    """Why a call ended, from the last SIP status and who acted.
+
+    `answered_elsewhere`: the CANCEL that ended it carried a "completed elsewhere" Reason
+    (another phone of a ring group, or the user's desk phone, took the call).
+    """
     if local_action is not None:
         return local_action
     if was_connected:
         return EndReason.HANGUP_REMOTE
     if direction is CallDirection.INCOMING:
-        return EndReason.CANCELLED  # the caller gave up (or was picked up elsewhere): missed
+        if answered_elsewhere and code == 487:  # 487: a CANCEL really ended it
+            return EndReason.ANSWERED_ELSEWHERE
+        return EndReason.CANCELLED  # the caller gave up: missed
     if code in (486, 600):
         return EndReason.BUSY
     if code == 603:

@@ -79,7 +79,7 @@ class Engine:
         self._blf = EngineBlf(emit, lambda: self._account, config.log_level)
         self._refused_tap = RefusedInviteTap()
         self._refused = RefusedCallReporter(self._refused_tap, emit)
-        self._sip_guard.observer = self._refused_tap.note_request
+        self._sip_guard.observer = self._note_request
         self._log_writer = PjLogWriter(config.log_level, self._tap_log)
         self._was_registered = False
         self._calls.on_policy(lambda _policy: self._publish_presence())
@@ -407,6 +407,10 @@ class Engine:
 
     def _shutdown(self, command: cmd.Shutdown) -> None:
         self._running = False
+
+    def _note_request(self, message: bytes) -> None:
+        self._refused_tap.note_request(message)
+        self._calls.cancels.note_request(message)
 
     def _tap_log(self, text: str) -> None:
         self._blf.tap.offer(text)

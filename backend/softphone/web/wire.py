@@ -85,6 +85,7 @@ Server -> client: Socket.IO event ``event`` with ``{"type": ..., **fields}``
                   remote_uri (untrusted SIP text: render as text), started_at, answered_at,
                   ended_at (epoch ms or null), duration_s (int),
                   outcome: answered|missed|rejected|refused_dnd|busy|failed|cancelled_by_me
+                  |answered_elsewhere (incoming, taken by another phone: not missed)
                   or null while the call runs, internal (bool: a short extension), seen,
                   end_reason: EndReason|null (why it ended, e.g. encryption_refused)}
 
@@ -152,8 +153,10 @@ Client -> server: Socket.IO event ``command`` with ``{"name": ..., "args": {...}
     ErrorKey values: softphone.domain.errors.ErrorKey. Errors are keys, never prose.
     EndReason values: softphone.domain.calls.EndReason; busy_refused = an incoming call refused
     with 486 because call_waiting is off (reported once, already ended), transferred = we
-    handed the call over. Call policy: dial, answer and resume first hold the connected calls;
-    at most 4 calls (too_many_calls). held is what the SIP stack reports, not what was asked.
+    handed the call over, answered_elsewhere = an incoming call cancelled because another
+    phone took it (CANCEL with Reason SIP cause 200 or Q.850 cause 26). Call policy: dial,
+    answer and resume first hold the connected calls; at most 4 calls (too_many_calls). held
+    is what the SIP stack reports, not what was asked.
 """
 
 from __future__ import annotations

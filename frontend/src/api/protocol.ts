@@ -67,6 +67,7 @@ export const END_REASONS = [
   "forwarded",
   "media_refused",
   "encryption_refused",
+  "answered_elsewhere",
 ] as const;
 export type EndReason = (typeof END_REASONS)[number];
 
@@ -322,6 +323,7 @@ export const OUTCOMES = [
   "busy",
   "failed",
   "cancelled_by_me",
+  "answered_elsewhere",
 ] as const;
 export type Outcome = (typeof OUTCOMES)[number];
 

@@ -99,6 +99,7 @@ export const de: Messages = {
   "outcome.busy": "Besetzt",
   "outcome.failed": "Fehlgeschlagen",
   "outcome.cancelled_by_me": "Abgebrochen",
+  "outcome.answered_elsewhere": "Anderswo angenommen",
   "outcome.ongoing": "Läuft",
 
   "directory.empty": "Kein Verzeichnis eingerichtet",
@@ -359,6 +360,7 @@ export const de: Messages = {
   "error.tls_name_mismatch": "Dieses Zertifikat wurde für einen anderen Servernamen ausgestellt: ihm zu vertrauen würde nicht helfen. Prüfen Sie die Serveradresse oder fragen Sie Ihren Administrator",
   "endReason.media_refused": "Die Gegenseite hat die Audio-Einstellungen des Anrufs abgelehnt (sie verlangt eventuell Verschlüsselung)",
   "endReason.encryption_refused": "Nicht verbunden: Die Gegenseite unterstützt keine Anrufverschlüsselung (SRTP)",
+  "endReason.answered_elsewhere": "An einem anderen Telefon angenommen",
   "srtp.label": "Anrufverschlüsselung (SRTP)",
   "srtp.off": "Aus",
   "srtp.optional": "Wenn möglich",

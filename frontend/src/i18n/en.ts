@@ -96,6 +96,7 @@ export const en = {
   "outcome.busy": "Busy",
   "outcome.failed": "Failed",
   "outcome.cancelled_by_me": "Cancelled",
+  "outcome.answered_elsewhere": "Answered elsewhere",
   "outcome.ongoing": "In progress",
 
   "directory.empty": "No directory configured",
@@ -355,6 +356,7 @@ export const en = {
   "error.tls_name_mismatch": "This certificate was issued for another server name: trusting it would not help. Check the server address or ask your administrator",
   "endReason.media_refused": "The other side refused the call's audio settings (it may require call encryption)",
   "endReason.encryption_refused": "Not connected: the other side does not support call encryption (SRTP)",
+  "endReason.answered_elsewhere": "Answered on another phone",
   "srtp.label": "Call encryption (SRTP)",
   "srtp.off": "Off",
   "srtp.optional": "When possible",

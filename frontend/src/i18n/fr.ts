@@ -98,6 +98,7 @@ export const fr: Messages = {
   "outcome.busy": "Occupé",
   "outcome.failed": "Échec",
   "outcome.cancelled_by_me": "Annulé",
+  "outcome.answered_elsewhere": "Répondu ailleurs",
   "outcome.ongoing": "En cours",
 
   "directory.empty": "Aucun annuaire configuré",
@@ -358,6 +359,7 @@ export const fr: Messages = {
   "error.tls_name_mismatch": "Ce certificat a été délivré pour un autre nom de serveur : lui faire confiance n'y changerait rien. Vérifiez l'adresse du serveur ou demandez à votre administrateur",
   "endReason.media_refused": "L'autre partie a refusé les paramètres audio de l'appel (elle exige peut-être le chiffrement)",
   "endReason.encryption_refused": "Non connecté : l'autre partie ne prend pas en charge le chiffrement des appels (SRTP)",
+  "endReason.answered_elsewhere": "Répondu sur un autre téléphone",
   "srtp.label": "Chiffrement des appels (SRTP)",
   "srtp.off": "Désactivé",
   "srtp.optional": "Si possible",

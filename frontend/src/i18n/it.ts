@@ -99,6 +99,7 @@ export const it: Messages = {
   "outcome.busy": "Occupato",
   "outcome.failed": "Non riuscita",
   "outcome.cancelled_by_me": "Annullata",
+  "outcome.answered_elsewhere": "Risposta altrove",
   "outcome.ongoing": "In corso",
 
   "directory.empty": "Nessuna rubrica configurata",
@@ -359,6 +360,7 @@ export const it: Messages = {
   "error.tls_name_mismatch": "Questo certificato è stato rilasciato per un altro nome di server: considerarlo attendibile non servirebbe. Controlla l'indirizzo del server o chiedi al tuo amministratore",
   "endReason.media_refused": "L'altra parte ha rifiutato le impostazioni audio della chiamata (potrebbe richiedere la cifratura)",
   "endReason.encryption_refused": "Non connessa: l'altra parte non supporta la cifratura delle chiamate (SRTP)",
+  "endReason.answered_elsewhere": "Risposta su un altro telefono",
   "srtp.label": "Cifratura delle chiamate (SRTP)",
   "srtp.off": "Disattivata",
   "srtp.optional": "Se possibile",

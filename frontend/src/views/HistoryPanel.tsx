@@ -5,6 +5,7 @@ import {
   Clock,
   Phone,
   PhoneIncoming,
+  PhoneForwarded,
   PhoneMissed,
   PhoneOff,
   PhoneOutgoing,
@@ -161,6 +162,8 @@ function outcomeIcon(entry: HistoryEntry) {
       return PhoneOff;
     case "refused_dnd":
       return BellOff;
+    case "answered_elsewhere":
+      return PhoneForwarded; // another phone took it: not a call to return
     default:
       return entry.direction === "incoming" ? PhoneIncoming : PhoneOutgoing;
   }
