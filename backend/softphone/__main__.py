@@ -10,7 +10,7 @@ import signal
 import sys
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from softphone import __version__
 from softphone.app import AppOptions, AppPaths, ScriptedAccount, SoftphoneApp
@@ -19,19 +19,38 @@ from softphone.domain.account import AccountConfig, SrtpMode, Transport
 from softphone.domain.errors import SoftphoneError
 from softphone.engine.config import EngineConfig
 
+if TYPE_CHECKING:
+    from _typeshed import SupportsWrite
+
 log = logging.getLogger("softphone")
 
-_DIAL_SCHEMES = ("tel:", "sip:", "sips:", "callto:")
+
+class _QuietParser(argparse.ArgumentParser):
+    """Parses a later launch's argv inside the running app: errors must not exit it."""
+
+    def error(self, message: str) -> NoReturn:
+        raise ValueError(message)
+
+    def exit(self, status: int = 0, message: str | None = None) -> NoReturn:
+        raise ValueError(message or f"exit {status}")  # --help, --version: not for us
+
+    def _print_message(self, message: str, file: SupportsWrite[str] | None = None) -> None:
+        pass  # --help, --version: nothing goes to the running app's output
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+def build_parser(
+    parser_class: type[argparse.ArgumentParser] = argparse.ArgumentParser,
+) -> argparse.ArgumentParser:
+    parser = parser_class(
         prog="softphone",
         description="Desktop SIP softphone. Opens a window; with --browser (or no display) it "
         "serves the UI on 127.0.0.1 and prints the URL to open.",
     )
     parser.add_argument(
-        "uri", nargs="?", help="a tel:, sip: or callto: link to dial (handed to the running app)"
+        "uri",
+        nargs="?",
+        help="a tel:, sip: or callto: link: shown in the keypad, ready to call (handed to the "
+        "running app)",
     )
     parser.add_argument("--version", action="version", version=f"softphone {__version__}")
     parser.add_argument(
@@ -123,7 +142,12 @@ def main(argv: list[str] | None = None) -> int:
     from softphone.desktop.window import has_display
 
     instance = SingleInstance(paths.runtime_dir)
-    if not instance.acquire():
+    try:
+        first = instance.acquire()
+    except PermissionError as exc:  # the lock dir or file was made by another user
+        print(f"softphone cannot start safely: {exc}", file=sys.stderr)
+        return 1
+    if not first:
         handed = instance.hand_over(sys.argv[1:] if argv is None else argv)
         print(
             "softphone is already running: handed over to it"
@@ -156,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         instance.serve(lambda received: _on_second_launch(app, received, []))
         if args.uri:
-            _dial_link(app, args.uri)
+            app.links.handle(args.uri)
         print(f"Open {app.url}", flush=True)
         _wait_for_signal()
     finally:
@@ -186,7 +210,7 @@ def _run_window(app: SoftphoneApp, instance: SingleInstance, args: argparse.Name
         started.set()
         instance.serve(lambda received: _on_second_launch(app, received, [runner.window]))
         if args.uri:
-            _dial_link(app, args.uri)
+            app.links.handle(args.uri)
         runner.show_app()
 
     starter = threading.Thread(target=start, name="app-start", daemon=True)
@@ -202,20 +226,25 @@ def _run_window(app: SoftphoneApp, instance: SingleInstance, args: argparse.Name
 
 
 def _on_second_launch(app: SoftphoneApp, argv: list[str], windows: list[Any]) -> None:
-    links = [a for a in argv if a.lower().startswith(_DIAL_SCHEMES)]
-    if links:
-        _dial_link(app, links[0])
+    link = link_in(argv)
+    if link is not None:
+        app.links.handle(link)  # checked there: refused, offered in the keypad, or called
     for window in windows:
         window.show_and_focus()
 
 
-def _dial_link(app: SoftphoneApp, link: str) -> None:
-    target = link.split(":", 1)[1] if link.lower().startswith(("tel:", "callto:")) else link
-    target = target.lstrip("/")
+def link_in(argv: list[str]) -> str | None:
+    """The link a later launch was given: its positional argument, read as the CLI reads it.
+
+    Whatever a local process sends is parsed, never acted on as options (no --data-dir
+    switch, no --help printed): only the link is taken, and it is checked later.
+    """
     try:
-        app.phone.dial(target)
-    except SoftphoneError as exc:
-        log.warning("could not dial the link: %s", exc.key.value)
+        args, _unknown = build_parser(_QuietParser).parse_known_args(argv)
+    except ValueError:
+        return None
+    uri = args.uri
+    return uri if isinstance(uri, str) else None
 
 
 def _wait_for_signal() -> None:

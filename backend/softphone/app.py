@@ -34,6 +34,7 @@ from softphone.history.recorder import HistoryRecorder
 from softphone.history.store import HistoryStore
 from softphone.phone.account import AccountManager
 from softphone.phone.calls import CallRegistry
+from softphone.phone.links import CallLinks
 from softphone.phone.pbx_forwarding import PbxForwarding
 from softphone.phone.service import Phone
 from softphone.phone.voicemail import Voicemail
@@ -50,6 +51,7 @@ from softphone.web.directory_commands import directory_commands
 from softphone.web.directory_test import directory_test_commands
 from softphone.web.headset_audio_commands import headset_audio_commands
 from softphone.web.history_commands import history_commands
+from softphone.web.link_commands import link_commands
 from softphone.web.network_commands import network_commands
 from softphone.web.security import new_token
 from softphone.web.server import WebServer
@@ -182,6 +184,10 @@ class SoftphoneApp:
         self.voicemail = Voicemail(
             self.bus, self.phone.dial, lambda: prefs.settings.feature_codes.voicemail
         )
+        # Links from the OS, a second launch or the CLI: offered in the keypad, not dialled.
+        self.links = CallLinks(
+            self.bus, self.phone, lambda: prefs.settings, lambda: self.accounts.account
+        )
         self.pbx_forwarding = PbxForwarding(
             self.phone, self.bus, prefs.settings.forwarding, prefs.settings.feature_codes
         )
@@ -209,6 +215,7 @@ class SoftphoneApp:
             directory_commands(self.directory, self.settings, self.secrets, self.bus.publish)
         )
         self.commands.handlers.update(tls_commands(self.trust))
+        self.commands.handlers.update(link_commands(self.links))
         self.commands.handlers["voicemail.call"] = lambda _a: {"call_id": self.voicemail.call()}
         self.commands.handlers.update(directory_test_commands(self.directory, self.secrets))
         self.commands.handlers.update(audio_commands(self.audio, self.settings, self.bus.publish))
@@ -262,6 +269,7 @@ class SoftphoneApp:
             self.settings.settings,
             missed_count=self.history.unseen_missed_count(),
             headsets=self.headsets.detected(),
+            pending_link=self.links.pending(),
             voicemail_summary=self.voicemail.summary,
         )
 

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import os
+import socket
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import psutil
 import pytest
@@ -53,8 +58,17 @@ def test_help_documents_browser_mode_data_dir_and_scripted_sign_in() -> None:
         assert option in out
 
 
-@pytest.fixture
-def first(kamailio: Kamailio, tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], UiClient]]:
+@dataclass
+class Running:
+    """The first instance (browser mode) and a UI client on it."""
+
+    proc: subprocess.Popen[str]
+    ui: UiClient
+    port: int
+    token: str
+
+
+def _first_instance(kamailio: Kamailio, tmp_path: Path) -> Iterator[Running]:
     proc = _softphone(
         "--browser",
         "--data-dir",
@@ -74,43 +88,123 @@ def first(kamailio: Kamailio, tmp_path: Path) -> Iterator[tuple[subprocess.Popen
         line = proc.stdout.readline().strip()
         assert line.startswith("Open http://127.0.0.1:") and "/#token=" in line, line
         base, token = line.removeprefix("Open ").split("/#token=")
-        ui = UiClient.at(int(base.rsplit(":", 1)[1]), token)
+        port = int(base.rsplit(":", 1)[1])
+        ui = UiClient.at(port, token)
         ui.wait_for(
             lambda e: (e.get("registration") or {}).get("state") == "registered", timeout=10
         )
-        yield proc, ui
+        yield Running(proc, ui, port, token)
         ui.close()
     finally:
         _stop(proc)
     assert not engine_deaths_in_logs(tmp_path / "app" / "logs")
 
 
-def test_second_launch_hands_a_sip_link_to_the_running_app(
-    first: tuple[subprocess.Popen[str], UiClient],
+@pytest.fixture
+def first(kamailio: Kamailio, tmp_path: Path) -> Iterator[Running]:
+    yield from _first_instance(kamailio, tmp_path)
+
+
+def _second_launch(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "softphone", "--data-dir", str(tmp_path / "app"), *args],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+
+
+def _no_call_within(ui: UiClient, start: int, seconds: float) -> None:
+    with pytest.raises(TimeoutError):
+        ui.wait_for(lambda e: e.get("type") == "call_changed", timeout=seconds, start=start)
+
+
+def _event(ui: UiClient, kind: str, start: int) -> dict[str, Any]:
+    event: dict[str, Any] = ui.wait_for(lambda e: e.get("type") == kind, start=start)
+    return event
+
+
+def test_second_launch_with_a_link_asks_the_ui_and_dials_nothing(
+    first: Running, tmp_path: Path
+) -> None:
+    mark = first.ui.mark()
+
+    second = _second_launch(tmp_path, "tel:+41 44 123 45 67")
+
+    assert second.returncode == 0
+    assert "already running" in second.stdout
+    request = _event(first.ui, "dial_requested", mark)
+    assert request["number"] == "+41441234567"
+    assert request["scheme"] == "tel"
+    _no_call_within(first.ui, mark, 2.0)  # a web page cannot make the phone call anyone
+    assert first.proc.poll() is None  # still the one instance
+
+
+def test_link_waits_in_the_snapshot_for_a_ui_until_one_dismisses_it(
+    first: Running, tmp_path: Path
+) -> None:
+    mark = first.ui.mark()
+    assert _second_launch(tmp_path, "sip:1002@pbx.example.com").returncode == 0
+    request = _event(first.ui, "dial_requested", mark)
+
+    late = UiClient.at(first.port, first.token)  # e.g. the window opening after the click
+    try:
+        pending = _event(late, "snapshot", 0)["pending_link"]
+        assert pending == request
+        assert late.command("link.dismiss", id=request["id"])["ok"]
+    finally:
+        late.close()
+    again = UiClient.at(first.port, first.token)
+    try:
+        assert _event(again, "snapshot", 0)["pending_link"] is None
+    finally:
+        again.close()
+
+
+def test_second_launch_with_a_hostile_link_is_refused_with_a_reason(
+    first: Running, tmp_path: Path
+) -> None:
+    mark = first.ui.mark()
+
+    assert _second_launch(tmp_path, "sip:1002@127.0.0.1?Replaces=x%40y").returncode == 0
+
+    refused = _event(first.ui, "link_refused", mark)
+    assert refused["reason"] == "uri_parameters"
+    assert "Replaces" not in str(refused)  # the hostile text is not echoed to the UI
+    _no_call_within(first.ui, mark, 1.0)
+
+
+def test_call_links_at_once_dials_a_second_launch_link(
+    first: Running,
     kamailio: Kamailio,
     tmp_path: Path,
     baresip_factory: Callable[..., Baresip],
 ) -> None:
-    proc, ui = first
+    assert first.ui.command("settings.update", call_links_at_once=True)["ok"]
     peer = baresip_factory("1002")
-    mark = ui.mark()
-    second = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "softphone",
-            "--data-dir",
-            str(tmp_path / "app"),
-            f"sip:1002@127.0.0.1:{kamailio.port}",
-        ],
-        check=False,
-        capture_output=True,
-        text=True,
-        timeout=20,
-    )
+    mark = first.ui.mark()
+
+    second = _second_launch(tmp_path, f"sip:1002@127.0.0.1:{kamailio.port}")
+
     assert second.returncode == 0
-    assert "already running" in second.stdout
-    dialing = ui.wait_call_state("dialing", start=mark)
+    dialing = first.ui.wait_call_state("dialing", start=mark)
     assert dialing["number"] == "1002"
     peer.wait_for_event("CALL_INCOMING")
-    assert proc.poll() is None  # still the one instance
+    assert not any(e.get("type") == "dial_requested" for e in first.ui.events[mark:])
+
+
+def test_stalled_local_connection_does_not_lose_a_second_launch_link(
+    first: Running, tmp_path: Path
+) -> None:
+    info = json.loads(next((tmp_path / "app" / "run").glob("softphone-*.addr")).read_text())
+    mark = first.ui.mark()
+    # A local process opens the hand-over port and says nothing.
+    with socket.create_connection(("127.0.0.1", info["port"])):
+        started = time.monotonic()
+        second = _second_launch(tmp_path, "tel:1002")
+        elapsed = time.monotonic() - started
+
+        assert second.returncode == 0, second.stdout
+        assert _event(first.ui, "dial_requested", mark)["number"] == "1002"
+    print(f"second launch beside a stalled connection: {elapsed:.2f} s")

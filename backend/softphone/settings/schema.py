@@ -69,6 +69,9 @@ class Settings:
     close_to_tray: bool = True  # closing the window keeps the app (and its ringing) running
     autostart: bool = False  # start minimised to the tray at login (XDG autostart entry)
     first_run_done: bool = False  # the guided first-run check was finished or skipped
+    # A tel:/sip: link is called at once instead of waiting in the keypad for a click: off,
+    # as any web page can open such a link (premium numbers); for click-to-dial users.
+    call_links_at_once: bool = False
     window: WindowGeometry | None = None  # last size and position of the window
 
     def __post_init__(self) -> None:
@@ -174,6 +177,7 @@ def from_json(data: Any) -> Settings:
             ("close_to_tray", True),
             ("autostart", False),
             ("first_run_done", False),
+            ("call_links_at_once", False),
         )
     }
     if not all(isinstance(v, bool) for v in desktop.values()):

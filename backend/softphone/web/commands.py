@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 CommandHandler = Callable[[Wire], Wire | None]
 
 # Desktop settings (logs, tray, login start, first-run check): plain on/off switches.
-_DESKTOP_BOOLS = ("logs", "close_to_tray", "autostart", "first_run_done")
+_DESKTOP_BOOLS = ("logs", "close_to_tray", "autostart", "first_run_done", "call_links_at_once")
 
 
 class CommandTable:

@@ -27,6 +27,13 @@ Server -> client: Socket.IO event ``event`` with ``{"type": ..., **fields}``
     audio_status          status: AudioStatus  (engine call-audio diagnostics)
     mic_level             rms, peak (linear 0..1; ~15/s while the microphone test runs)
     mic_test_stopped      error (str|null)
+    dial_requested        id (int), number, scheme: tel|sip|sips|callto  (a call link: show
+                          number in the keypad with Call focused; nothing was dialled unless
+                          the setting call_links_at_once is on, then no event at all)
+    link_refused          id (int), reason: unsupported_scheme|hidden_characters|too_long|
+                          uri_parameters|not_a_number  (a call link was not offered; the
+                          link's text is not sent)
+    (the snapshot's pending_link: the newest of both not yet dismissed, or null)
     voicemail             voicemail: Voicemail  (also in the snapshot; the PBX's message
                           summary for the signed-in account, RFC 3842)
 
@@ -53,6 +60,7 @@ Server -> client: Socket.IO event ``event`` with ``{"type": ..., **fields}``
                   either), close_to_tray: bool (closing the window hides it to the tray),
                   autostart: bool (XDG autostart entry, starts --minimized),
                   first_run_done: bool (the guided check was finished or skipped),
+                  call_links_at_once: bool (tel:/sip: links are called without a click),
                   directory: {carddav: {url, user, verify_tls}|null, ldap: {url, base,
                   bind_dn, filter, start_tls, verify_tls, ca_file, mapping}|null,
                   sync_minutes: int >= 5}  (passwords only in the keyring)}
@@ -136,6 +144,7 @@ Client -> server: Socket.IO event ``command`` with ``{"name": ..., "args": {...}
                       -> {imported, rejected: [{line, reason}] (first 200), rejected_count}
     contacts.export   {format: vcard|csv}  -> {format, filename, data}
     app.info          {}  -> {version, window: bool, tray: bool}  (what shows the UI)
+    link.dismiss      {id}  (the UI took the call link outcome id: later snapshots omit it)
     voicemail.call    {}  -> {call_id}  (dials feature_codes.voicemail, else the PBX's
                       Message-Account number; no_voicemail_number when neither)
     logs.export       {}  -> window: {saved: path} | {cancelled: true} (native save dialog,
@@ -199,6 +208,7 @@ from softphone.domain.history import (
     HistoryWriteFailed,
     MissedCountChanged,
 )
+from softphone.domain.links import DialRequested, LinkRefused
 from softphone.domain.network import CallQualityReported, ReregisteredAfterAddressChange
 from softphone.domain.voicemail import VoicemailChanged, VoicemailSummary
 from softphone.settings.schema import Settings
@@ -282,6 +292,7 @@ def settings(value: Settings) -> Wire:
         "close_to_tray": value.close_to_tray,
         "autostart": value.autostart,
         "first_run_done": value.first_run_done,
+        "call_links_at_once": value.call_links_at_once,
     }
 
 
@@ -364,6 +375,7 @@ def snapshot(
     missed_count: int = 0,
     *,
     headsets: tuple[DetectedHeadset, ...] = (),
+    pending_link: DialRequested | LinkRefused | None = None,
     voicemail_summary: VoicemailSummary | None = None,
 ) -> Wire:
     return {
@@ -375,6 +387,7 @@ def snapshot(
         "settings": settings(prefs),
         "missed_count": missed_count,
         "headsets": [headset(h) for h in headsets],
+        "pending_link": to_wire(pending_link) if pending_link is not None else None,
         "voicemail": voicemail(voicemail_summary or VoicemailSummary()),
     }
 
@@ -425,6 +438,15 @@ def to_wire(event: Event) -> Wire | None:
             return {"type": "audio_status", "status": audio_wire.status(event)}
         case HeadsetAudioOffered(key=key, name=name):
             return {"type": "headset_audio_offer", "key": key, "name": name}
+        case DialRequested(id=request_id, number=number, scheme=scheme):
+            return {
+                "type": "dial_requested",
+                "id": request_id,
+                "number": number,
+                "scheme": scheme,
+            }
+        case LinkRefused(id=request_id, reason=reason):
+            return {"type": "link_refused", "id": request_id, "reason": reason.value}
     return None
 
 
