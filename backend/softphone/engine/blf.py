@@ -26,8 +26,10 @@ from softphone.domain.dialoginfo import (
 from softphone.domain.errors import ErrorKey, SoftphoneError
 from softphone.domain.events import Event, LineStateReported
 from softphone.domain.identity import header_value, number_from_uri, parse_name_addr
+from softphone.domain.presence import PresenceError, parse_pidf_dnd
 from softphone.engine.native import pjsua_library
 from softphone.engine.pj_adapters import BuddyCallbacks, PjAccount, PjBuddy
+from softphone.engine.presence_subs import AccountRoute, PresenceSubscriptions
 
 log = logging.getLogger(__name__)
 
@@ -40,26 +42,41 @@ _SPACING_S = 0.05
 # Resubscribe everything now and then: pjsua only refreshes a subscription the PBX still
 # knows, and a PBX restarted without a subscription store has forgotten all of them.
 _RESUBSCRIBE_S = 300.0
-_MAX_BUDDIES = 256  # PJSUA_MAX_BUDDIES in the pjsua2 wheel (checked: the 257th asserts)
+# A presence subscription the PBX ended (or refused) is tried again after this long.
+_PRESENCE_RETRY_S = 30.0
 # Kamailio's NOTIFY for an idle line has no body and no Content-Type: go by the Event header.
 _SIP_USER = re.compile(r"^[A-Za-z0-9*#+._-]{1,64}$")
-_DIALOG_EVENT = re.compile(r"\n(?:event|o)[ \t]*:[ \t]*dialog\b", re.IGNORECASE)
+_EVENT = re.compile(r"\n(?:event|o)[ \t]*:[ \t]*(dialog|presence)\b", re.IGNORECASE)
+_TERMINATED = re.compile(r"\nsubscription-state[ \t]*:[ \t]*terminated\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class TappedNotify:
+    event: str  # "dialog" or "presence"
+    presentity: str  # from the From header
+    body: str
+    terminated: bool  # Subscription-State: terminated
 
 
 class NotifyTap:
-    """Dialog-info NOTIFY bodies picked from pjsip's message log (any thread -> engine loop).
+    """Dialog-info and presence NOTIFY bodies picked from pjsip's message log (any thread ->
+    engine loop).
 
     pjsua2 exposes only the first <dialog> of a NOTIFY; the message log has the whole body.
+    Presence subscriptions are pjsip's own (presence_subs.py): their bodies come this way too.
     """
 
     def __init__(self) -> None:
-        # (presentity from the From header, body); bounded: a flood only loses old ones
-        self._bodies: collections.deque[tuple[str, str]] = collections.deque(maxlen=1000)
+        # Bounded: a flood only loses old ones.
+        self._bodies: collections.deque[TappedNotify] = collections.deque(maxlen=1000)
         self._lock = threading.Lock()
 
     def offer(self, text: str) -> None:
         # Cheap tests first: this runs for every logged line.
-        if "NOTIFY" not in text[:200] or not _DIALOG_EVENT.search(text):
+        if "NOTIFY" not in text[:200]:
+            return
+        event = _EVENT.search(text)
+        if event is None:
             return
         head, sep, rest = text.partition("\r\n\r\n")
         if not sep or not head.lstrip().startswith(("RX", "rx")):
@@ -67,14 +84,15 @@ class NotifyTap:
         if "\n--end msg--" not in rest:
             # pjlib cuts a log entry at PJ_LOG_MAX_SIZE (4000 bytes): a NOTIFY with many
             # dialogs arrives truncated here. Say so rather than parse half a document.
-            log.warning("dialog-info NOTIFY too large for the message log: state may be stale")
+            log.warning("%s NOTIFY too large for the message log: state may be stale", event[1])
             return
         body = rest.split("\n--end msg--", 1)[0]
         presentity = parse_name_addr(header_value(head, "From", "f") or "").uri
+        tapped = TappedNotify(event[1].lower(), presentity, body, bool(_TERMINATED.search(head)))
         with self._lock:
-            self._bodies.append((presentity, body))
+            self._bodies.append(tapped)
 
-    def drain(self) -> list[tuple[str, str]]:
+    def drain(self) -> list[TappedNotify]:
         with self._lock:
             bodies = list(self._bodies)
             self._bodies.clear()
@@ -85,8 +103,7 @@ class NotifyTap:
 class Watched:
     extension: str
     uri: str
-    buddy: PjBuddy | None = None  # the dialog-event subscription
-    presence: PjBuddy | None = None  # the presence subscription (DND)
+    buddy: PjBuddy | None = None  # the dialog-event subscription (the presence one: _presence)
     dialogs: dict[str, Dialog] = field(default_factory=dict)
     dnd: bool = False
     seen: bool = False  # a dialog NOTIFY arrived: the state is known
@@ -111,7 +128,8 @@ class EngineBlf(BuddyCallbacks):
         self._next_burst = 0.0
         self._resubscribe_at = 0.0
         self._lib: ctypes.CDLL | None = None
-        self._warned_slots = False
+        self._presence: PresenceSubscriptions | None = None
+        self._presence_retry: dict[str, float] = {}  # extension -> when to subscribe again
 
     def handlers(self) -> dict[type, Handler]:
         return {cmd.SetMonitored: self._set_monitored}  # type: ignore[dict-item]
@@ -177,31 +195,43 @@ class EngineBlf(BuddyCallbacks):
 
     def _release(self, watched: Watched) -> None:
         buddy, watched.buddy = watched.buddy, None
-        presence, watched.presence = watched.presence, None
+        self._presence_retry.pop(watched.extension, None)
+        if self._presence is not None:
+            self._presence.unsubscribe(watched.extension)
         if buddy is not None:
             if self._lib is not None and buddy.isValid():
                 self._lib.pjsua_buddy_subscribe_dlg_event(ctypes.c_int(buddy.getId()), 0)
             buddy.release()
-        if presence is not None:
-            presence.release()
-        # The wrappers' destructors delete the pjsua buddies: here, on this thread.
-        del buddy, presence
+        # The wrapper's destructor deletes the pjsua buddy: here, on this thread.
+        del buddy
 
     # --- loop housekeeping ------------------------------------------------------------------
 
     def after_events(self) -> None:
-        for presentity, body in self.tap.drain():
-            self._on_dialog_info(presentity, body)
+        for notify in self.tap.drain():
+            if notify.event == "presence":
+                self._on_presence(notify)
+            else:
+                self._on_dialog_info(notify.presentity, notify.body)
         now = time.monotonic()
         if self._resubscribe_at and now >= self._resubscribe_at:
             self.on_registered()
+        for extension, due in list(self._presence_retry.items()):
+            if now >= due:
+                del self._presence_retry[extension]
+                watched = self._watched.get(extension)
+                account = self._account()
+                if watched is not None and account is not None:
+                    self._subscribe_presence(account, watched)
         if self._queue and now >= self._next_burst:
             self._next_burst = now + _SPACING_S
             for _ in range(min(_BURST, len(self._queue))):
                 self._subscribe(self._queue.popleft())
 
     def next_due(self) -> float | None:
-        return self._next_burst if self._queue else None
+        due = [self._next_burst] if self._queue else []
+        due.extend(self._presence_retry.values())
+        return min(due) if due else None
 
     def _subscribe(self, extension: str) -> None:
         watched = self._watched.get(extension)
@@ -209,32 +239,42 @@ class EngineBlf(BuddyCallbacks):
         if watched is None or account is None:
             return
         self._release(watched)
-        # Two buddies per colleague: on one pjsua 2.15 buddy, a presence subscription made
-        # the dialog-event one silently skip its SUBSCRIBE (and the reverse).
-        watched.buddy = self._buddy(account, watched, presence=False)
-        # pjsua is compiled with 256 buddy slots and asserts (aborts) past them. BLF comes
-        # first: one slot per colleague is reserved for the dialog subscription; presence
-        # (a colleague's DND) only uses what is left (56 with 200 colleagues).
-        presences = sum(1 for w in self._watched.values() if w.presence is not None)
-        if len(self._watched) + presences < _MAX_BUDDIES:
-            watched.presence = self._buddy(account, watched, presence=True)
-        elif not self._warned_slots:
-            self._warned_slots = True
-            log.warning("no pjsua buddy slot left: DND of some colleagues is not shown")
+        # A pjsua buddy holds one subscription, and pjsua has 256 buddy slots (compiled in;
+        # the 257th asserts): the dialog subscription takes a buddy, presence (DND) is
+        # pjsip's own (presence_subs.py), so 200 colleagues fit. Presence goes first: with
+        # a DND already published, the first dialog NOTIFY can show it at once.
+        self._subscribe_presence(account, watched)
+        watched.buddy = self._dialog_buddy(account, watched)
 
-    def _buddy(self, account: PjAccount, watched: Watched, *, presence: bool) -> PjBuddy:
+    def _subscribe_presence(self, account: PjAccount, watched: Watched) -> None:
+        acfg = account.pj_config
+        if acfg is None:
+            return
+        if self._presence is None:
+            if self._lib is None:
+                self._lib = pjsua_library()
+            self._presence = PresenceSubscriptions(self._lib, self._on_presence_ended)
+        route = AccountRoute.of(account.getId(), acfg)
+        if not self._presence.subscribe(watched.extension, watched.uri, route):
+            self._presence_retry[watched.extension] = time.monotonic() + _PRESENCE_RETRY_S
+
+    def _on_presence_ended(self, extension: str) -> None:
+        # Called from inside libHandleEvents: only note it, subscribe on the next turn.
+        if extension in self._watched:
+            self._presence_retry[extension] = time.monotonic() + _PRESENCE_RETRY_S
+
+    def _dialog_buddy(self, account: PjAccount, watched: Watched) -> PjBuddy:
         buddy = PjBuddy(self, watched.extension)
         bcfg = pj.BuddyConfig()
         bcfg.uri = watched.uri
-        bcfg.subscribe = presence
+        bcfg.subscribe = False
         try:
             buddy.create(account, bcfg)
-            if not presence:
-                if self._lib is None:
-                    self._lib = pjsua_library()
-                status = self._lib.pjsua_buddy_subscribe_dlg_event(ctypes.c_int(buddy.getId()), 1)
-                if status != 0:
-                    log.warning("dialog subscription to %s failed: %s", watched.extension, status)
+            if self._lib is None:
+                self._lib = pjsua_library()
+            status = self._lib.pjsua_buddy_subscribe_dlg_event(ctypes.c_int(buddy.getId()), 1)
+            if status != 0:
+                log.warning("dialog subscription to %s failed: %s", watched.extension, status)
         except pj.Error as exc:
             log.warning("BLF subscription to %s failed: %s", watched.extension, exc.info())
         return buddy
@@ -262,17 +302,28 @@ class EngineBlf(BuddyCallbacks):
         watched.seen = True
         self._report(watched)
 
-    def on_buddy_state(self, buddy: PjBuddy) -> None:
-        watched = self._watched.get(buddy.extension)
-        if watched is None or watched.presence is not buddy:
+    def _on_presence(self, notify: TappedNotify) -> None:
+        watched = self._watched.get(number_from_uri(notify.presentity))
+        if watched is None:
             return
-        # Keep `info` referenced while reading its members: `getInfo().presStatus.note` read
-        # freed memory (std::bad_alloc, process aborted), like CallInfo.media does.
-        info = buddy.getInfo()
-        activity = int(info.presStatus.activity)
-        note = str(info.presStatus.note)[:256].lower()
-        watched.dnd = activity == pj.PJRPID_ACTIVITY_BUSY or "dnd" in note
-        self._report(watched)
+        if notify.terminated and not notify.body.strip():
+            return  # the subscription ended: what it said last still holds
+        try:
+            dnd = parse_pidf_dnd(notify.body)
+        except PresenceError as exc:
+            log.warning(
+                "ignored a malformed presence NOTIFY from %s (%d bytes): %s",
+                watched.extension,
+                len(notify.body),
+                exc,
+            )
+            return
+        if dnd != watched.dnd:
+            watched.dnd = dnd
+            self._report(watched)
+
+    def on_buddy_state(self, buddy: PjBuddy) -> None:
+        """Dialog buddies only: their presence state is not subscribed and means nothing."""
 
     def _report(self, watched: Watched) -> None:
         state = line_state(watched.dialogs, watched.dnd)

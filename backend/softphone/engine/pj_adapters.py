@@ -55,6 +55,17 @@ class PjAccount(pj.Account):  # type: ignore[misc]
         self.last_reason = ""
         self.srtp: SrtpMode | None = None  # the account's SRTP mode, to explain a 488
         self.dtmf_method = DtmfMethod.RFC4733  # how _send_dtmf sends digits on its calls
+        # The config pjsua was last given: BLF's own presence subscriptions (no pjsua buddy)
+        # take the same route set and credentials from it.
+        self.pj_config: pj.AccountConfig | None = None
+
+    def create(self, cfg: pj.AccountConfig, make_default: bool = False) -> None:
+        self.pj_config = cfg
+        super().create(cfg, make_default)
+
+    def modify(self, cfg: pj.AccountConfig) -> None:
+        self.pj_config = cfg
+        super().modify(cfg)
 
     @_contained
     def onRegState(self, prm: pj.OnRegStateParam) -> None:  # noqa: N802 (pjsua2 API)
