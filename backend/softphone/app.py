@@ -34,6 +34,7 @@ from softphone.history.recorder import HistoryRecorder
 from softphone.history.store import HistoryStore
 from softphone.phone.account import AccountManager
 from softphone.phone.calls import CallRegistry
+from softphone.phone.feature_code_calls import FeatureCodeCalls
 from softphone.phone.links import CallLinks
 from softphone.phone.pbx_forwarding import PbxForwarding
 from softphone.phone.service import Phone
@@ -188,9 +189,7 @@ class SoftphoneApp:
         self.links = CallLinks(
             self.bus, self.phone, lambda: prefs.settings, lambda: self.accounts.account
         )
-        self.pbx_forwarding = PbxForwarding(
-            self.phone, self.bus, prefs.settings.forwarding, prefs.settings.feature_codes
-        )
+        self.pbx_forwarding = self._pbx_forwarding()
         self.headsets = HeadsetService(
             self.bus,
             self.phone,
@@ -209,7 +208,9 @@ class SoftphoneApp:
             self.notifier = notifications.CallNotifier(
                 self.bus, lambda: prefs.settings, self.phone.answer, self.phone.reject
             )
-        self.commands = CommandTable(self.phone, self.accounts, self.settings, self.bus)
+        self.commands = CommandTable(
+            self.phone, self.accounts, self.settings, self.bus, self.pbx_forwarding.review
+        )
         self.commands.handlers.update(history_commands(self.history, self.history_recorder))
         self.commands.handlers.update(
             directory_commands(self.directory, self.settings, self.secrets, self.bus.publish)
@@ -316,6 +317,12 @@ class SoftphoneApp:
         # scan) and no call needs the route before the account registers. It sends the route.
         self.audio.start()
 
+    def _pbx_forwarding(self) -> PbxForwarding:
+        """Feature-code calls followed until the PBX's answer is known; forwarding by codes."""
+        self.feature_code_calls = FeatureCodeCalls(self.bus, self.phone.hangup)
+        self.phone.feature_code_calls = self.feature_code_calls
+        return PbxForwarding(self.phone, self.bus, self.settings, self.feature_code_calls)
+
     def stop(self) -> None:
         if self.notifier is not None:
             self.notifier.stop()
@@ -324,6 +331,7 @@ class SoftphoneApp:
         self.accounts.watch.stop()
         self.audio.stop()
         self.engine.stop()  # calls still up end here and are recorded: close the store after
+        self.feature_code_calls.close()
         self.history_recorder.stop()
         self.history.close()
         self.directory.stop()

@@ -1,6 +1,7 @@
-"""PBX feature codes against Kamailio: forwarding switched on and off by dialled codes, and a
-pickup prefix. Kamailio has no feature-code logic, so each code is a registered user (a
-pjsua2 peer standing in for the PBX's code handler): what reaches it is the dialled code.
+"""PBX feature codes against Kamailio: forwarding switched on and off by dialled codes, a
+pickup prefix, and how the PBX's answer is reported. Kamailio has no feature-code logic, so
+an accepted code is a registered user (a pjsua2 peer standing in for the PBX's code handler,
+hanging up after "its announcement"); *403.../*488... get 403/488 and unknown codes 404.
 """
 
 from __future__ import annotations
@@ -51,20 +52,21 @@ def _called(peer: PjPeer) -> None:
     )
 
 
-def _hang_up_all(ui: UiClient, app_calls: list[str]) -> None:
-    for call_id in app_calls:
-        ui.command("call.hangup", call_id=call_id)
+def _reported(ui: UiClient, code: str, outcome: str, mark: int) -> dict[str, Any]:
+    return ui.wait_for(
+        lambda e: e.get("type") == "feature_code" and e["code"] == code and e["outcome"] == outcome,
+        timeout=15.0,
+        start=mark,
+    )
 
 
-def _new_call_ids(ui: UiClient, mark: int) -> list[str]:
-    ids: list[str] = []
-    for event in ui.events[mark:]:
-        if event.get("type") == "call_changed" and event["call"]["id"] not in ids:
-            ids.append(event["call"]["id"])
-    return ids
+def _forwarding(ui: UiClient) -> dict[str, Any]:
+    """The forwarding rules as the app last pushed them (what the top bar shows)."""
+    settings = [e["settings"] for e in ui.events if e.get("type") == "settings_changed"]
+    return settings[-1]["forwarding"] if settings else {}
 
 
-def test_pbx_mode_dials_the_on_and_off_codes_and_the_app_stops_forwarding_itself(
+def test_an_accepted_code_changes_the_forwarding_and_the_app_stops_forwarding_itself(
     ui: UiClient, pj_peer_factory: Callable[..., PjPeer]
 ) -> None:
     on_code = pj_peer_factory("*721004", mode="silent")
@@ -79,8 +81,23 @@ def test_pbx_mode_dials_the_on_and_off_codes_and_the_app_stops_forwarding_itself
             feature_codes={"forwarding_mode": "pbx"},
         )
     )
+    dialling = _reported(ui, "*721004", "dialling", mark)
+    assert (dialling["purpose"], dialling["rule"]) == ("forwarding_on", "unconditional")
     _called(on_code)
-    _hang_up_all(ui, _new_call_ids(ui, mark))
+    # Answered, announcement playing: not accepted yet, the top bar shows no forwarding.
+    assert _forwarding(ui)["unconditional"] is False
+    assert _forwarding(ui)["unconditional_to"] == "1004"  # what the user typed is kept
+    on_code.hangup()  # the PBX hangs up after its announcement: the usual "accepted"
+    accepted = _reported(ui, "*721004", "accepted", mark)
+    assert accepted["error"] is None
+    assert accepted["call_id"] == dialling["call_id"]
+    ui.wait_for(
+        lambda e: (
+            e.get("type") == "settings_changed"
+            and e["settings"]["forwarding"]["unconditional"] is True
+        ),
+        start=mark,
+    )
 
     # The PBX forwards now: a call reaching the app rings (no 302 from the app as well).
     mark = ui.mark()
@@ -91,8 +108,62 @@ def test_pbx_mode_dials_the_on_and_off_codes_and_the_app_stops_forwarding_itself
     mark = ui.mark()
     _ok(ui.command("settings.update", forwarding={"unconditional": False}))
     _called(off_code)
-    _hang_up_all(ui, _new_call_ids(ui, mark))
+    off_code.hangup()
+    _reported(ui, "*73", "accepted", mark)
+    assert _forwarding(ui)["unconditional"] is False
     assert len(on_code.status()["finished"]) + len(on_code.status()["calls"]) == 1
+
+
+@pytest.mark.parametrize(
+    ("template", "code", "sip_code"),
+    [("*403{number}", "*4031004", 403), ("*79{number}", "*791004", 404)],
+    ids=["forbidden", "unknown-code"],
+)
+def test_a_refused_code_leaves_the_forwarding_unchanged_and_names_the_code(
+    ui: UiClient, template: str, code: str, sip_code: int
+) -> None:
+    mark = ui.mark()
+    _ok(
+        ui.command(
+            "settings.update",
+            forwarding={"unconditional": True, "unconditional_to": "1004"},
+            feature_codes={"forwarding_mode": "pbx", "unconditional_on": template},
+        )
+    )
+    refused = _reported(ui, code, "refused", mark)
+    assert refused["error"] == "feature_code_refused"
+    assert (refused["sip_code"], refused["purpose"]) == (sip_code, "forwarding_on")
+    # The call card of the code call is labelled by the event naming its call id.
+    dialling = _reported(ui, code, "dialling", mark)
+    assert dialling["call_id"] == refused["call_id"]
+    ui.wait_call(refused["call_id"], "ended", mark)
+    pushed = [e for e in ui.events[mark:] if e.get("type") == "settings_changed"]
+    assert pushed, "the mode change is stored at once"
+    assert all(e["settings"]["forwarding"]["unconditional"] is False for e in pushed)
+    assert pushed[-1]["settings"]["feature_codes"]["forwarding_mode"] == "pbx"
+
+
+def test_a_code_answered_but_never_hung_up_by_the_pbx_is_not_taken_as_accepted(
+    ui: UiClient, pj_peer_factory: Callable[..., PjPeer]
+) -> None:
+    on_code = pj_peer_factory("*721004", mode="silent")
+    mark = ui.mark()
+    _ok(
+        ui.command(
+            "settings.update",
+            forwarding={"unconditional": True, "unconditional_to": "1004"},
+            feature_codes={"forwarding_mode": "pbx"},
+        )
+    )
+    dialling = _reported(ui, "*721004", "dialling", mark)
+    _called(on_code)
+    # A second change while the code is open is refused, not queued behind the user's back.
+    reply = ui.command("settings.update", forwarding={"busy": True, "busy_to": "1005"})
+    assert reply == {"ok": False, "error": "feature_code_pending", "field": None}
+    _ok(ui.command("call.hangup", call_id=dialling["call_id"]))  # the user gave up
+    unconfirmed = _reported(ui, "*721004", "unconfirmed", mark)
+    assert unconfirmed["error"] == "feature_code_unconfirmed"
+    assert _forwarding(ui)["unconditional"] is False
 
 
 def test_pickup_prefix_dials_prefix_and_extension(
@@ -104,6 +175,16 @@ def test_pickup_prefix_dials_prefix_and_extension(
     assert reply["ok"], reply
     _called(pickup_code)
     _ok(ui.command("call.hangup", call_id=reply["result"]["call_id"]))
+
+
+def test_a_refused_pickup_code_is_reported(ui: UiClient) -> None:
+    _ok(ui.command("settings.update", feature_codes={"pickup_prefix": "*403"}))
+    mark = ui.mark()
+    reply = ui.command("blf.pickup", extension="1003")
+    assert reply["ok"], reply
+    refused = _reported(ui, "*4031003", "refused", mark)
+    assert (refused["purpose"], refused["sip_code"]) == ("pickup", 403)
+    assert refused["call_id"] == reply["result"]["call_id"]
 
 
 def test_bad_codes_are_refused_with_the_field(ui: UiClient) -> None:

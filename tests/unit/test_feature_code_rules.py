@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+from typing import Any, cast
 
 import pytest
 
 from softphone.bus import EventBus
+from softphone.domain.calls import CallDirection, CallSnapshot, CallState, EndReason
 from softphone.domain.errors import ErrorKey, SoftphoneError
-from softphone.domain.events import SettingsChanged
+from softphone.domain.events import CallChanged, SettingsChanged
+from softphone.domain.feature_code_outcome import FeatureCodeOutcome, FeatureCodeReported
 from softphone.domain.feature_codes import (
     FeatureCodes,
     ForwardingMode,
@@ -17,6 +20,7 @@ from softphone.domain.feature_codes import (
     feature_codes_from_json,
 )
 from softphone.domain.policy import Forwarding
+from softphone.phone.feature_code_calls import FeatureCodeCalls
 from softphone.phone.pbx_forwarding import PbxForwarding
 from softphone.settings.schema import Settings, from_json, to_json
 
@@ -85,38 +89,142 @@ def test_partial_update_and_settings_round_trip() -> None:
 class FakePhone:
     def __init__(self, fail: bool = False) -> None:
         self.dialled: list[str] = []
+        self.call_ids: list[str] = []
         self.fail = fail
 
-    def dial(self, number: str) -> str:
+    def dial(self, number: str, call_id: str | None = None) -> str:
         if self.fail:
             raise SoftphoneError(ErrorKey.NOT_REGISTERED)
         self.dialled.append(number)
-        return "id"
+        self.call_ids.append(call_id or "id")
+        return call_id or "id"
+
+    def hangup(self, call_id: str) -> None:
+        raise SoftphoneError(ErrorKey.CALL_NOT_FOUND)
 
 
-def test_pbx_forwarding_dials_on_mode_switches_and_rule_changes() -> None:
-    bus, phone = EventBus(), FakePhone()
-    always = Forwarding(unconditional=True, unconditional_to="1004")
-    PbxForwarding(phone, bus, always, FeatureCodes())  # app mode: the PBX forwards nothing
-    app_mode = Settings(forwarding=always)
-    pbx_mode = app_mode.with_changes(feature_codes={"forwarding_mode": "pbx"})
-    bus.publish(SettingsChanged(app_mode))
-    assert phone.dialled == []
-    bus.publish(SettingsChanged(pbx_mode))  # the PBX takes over the active rule
-    assert phone.dialled == ["*721004"]
-    bus.publish(SettingsChanged(pbx_mode.with_changes(forwarding=Forwarding())))
-    assert phone.dialled == ["*721004", "*73"]
-    bus.publish(SettingsChanged(app_mode))  # nothing active on the PBX: nothing to undo
-    assert phone.dialled == ["*721004", "*73"]
+class FakeStore:
+    """The settings store's update() and settings, in memory."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def update(self, **changes: Any) -> Settings:
+        self.settings = self.settings.with_changes(**changes)
+        return self.settings
 
 
-def test_a_code_that_could_not_be_dialled_is_dialled_on_the_next_change() -> None:
-    bus, phone = EventBus(), FakePhone(fail=True)
-    PbxForwarding(phone, bus, Forwarding(), FeatureCodes(forwarding_mode=ForwardingMode.PBX))
-    pbx = Settings().with_changes(feature_codes={"forwarding_mode": "pbx"})
-    busy = pbx.with_changes(forwarding=Forwarding(busy=True, busy_to="1005"))
-    bus.publish(SettingsChanged(busy))
-    assert phone.dialled == []
-    phone.fail = False
-    bus.publish(SettingsChanged(busy))
-    assert phone.dialled == ["*901005"]
+class Ui:
+    """The settings.update path: review, store, publish; and the reports it pushes."""
+
+    def __init__(self, settings: Settings, phone: FakePhone) -> None:
+        self.bus, self.phone, self.store = EventBus(), phone, FakeStore(settings)
+        self.reports: list[FeatureCodeReported] = []
+        self.bus.subscribe(FeatureCodeReported, self.reports.append)
+        calls = FeatureCodeCalls(self.bus, phone.hangup)
+        self.pbx = PbxForwarding(phone, self.bus, self.store, calls, run=lambda work: work())
+
+    def update(self, **changes: Any) -> None:
+        changes = self.pbx.review(self.store.settings, changes)
+        self.bus.publish(SettingsChanged(self.store.update(**changes)))
+
+    def pbx_answers(self, *, connected: bool, end: EndReason, sip_code: int) -> None:
+        """The last code call ends as a PBX would end it."""
+        snap = CallSnapshot(
+            id=self.phone.call_ids[-1], direction=CallDirection.OUTGOING, state=CallState.ENDED,
+            number=self.phone.dialled[-1], display_name="", remote_uri="", created_at=1.0,
+            connected_at=2.0 if connected else None, end_reason=end, sip_code=sip_code,
+        )  # fmt: skip
+        self.bus.publish(CallChanged(snap, CallState.DIALING))
+
+    @property
+    def forwarding(self) -> Forwarding:
+        return cast(Forwarding, self.store.settings.forwarding)
+
+
+ALWAYS = {"unconditional": True, "unconditional_to": "1004"}
+
+
+def test_a_rule_changes_only_when_the_pbx_hangs_up_after_answering_its_code() -> None:
+    ui = Ui(Settings(forwarding=Forwarding(**ALWAYS)), FakePhone())  # app mode, rule on
+    ui.update(feature_codes={"forwarding_mode": "pbx"})  # the PBX takes over the active rule
+    assert ui.phone.dialled == ["*721004"]
+    assert ui.forwarding.unconditional_target == ""  # not yet: the PBX has not answered
+    assert ui.forwarding.unconditional_to == "1004"  # the typed target is kept
+    ui.pbx_answers(connected=True, end=EndReason.HANGUP_REMOTE, sip_code=200)
+    assert ui.forwarding.unconditional_target == "1004"
+    assert [r.outcome for r in ui.reports] == [
+        FeatureCodeOutcome.DIALLING, FeatureCodeOutcome.ACCEPTED
+    ]  # fmt: skip
+
+    ui.update(forwarding={"unconditional": False})
+    assert ui.phone.dialled == ["*721004", "*73"]
+    assert ui.forwarding.unconditional_target == "1004"
+    ui.pbx_answers(connected=False, end=EndReason.FAILED, sip_code=403)
+    assert ui.forwarding.unconditional_target == "1004"  # refused: still forwarding
+    last = ui.reports[-1]
+    assert (last.code, last.outcome, last.sip_code, last.error) == (
+        "*73", FeatureCodeOutcome.REFUSED, 403, ErrorKey.FEATURE_CODE_REFUSED
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("connected", "end", "sip_code", "outcome"),
+    [
+        (False, EndReason.NOT_FOUND, 404, FeatureCodeOutcome.REFUSED),
+        (False, EndReason.FAILED, 488, FeatureCodeOutcome.REFUSED),
+        (False, EndReason.UNAVAILABLE, 503, FeatureCodeOutcome.REFUSED),
+        (False, EndReason.CANCELLED, 487, FeatureCodeOutcome.UNCONFIRMED),  # we hung up
+        (False, EndReason.UNAVAILABLE, 408, FeatureCodeOutcome.UNCONFIRMED),  # no answer
+        (True, EndReason.HANGUP_LOCAL, 200, FeatureCodeOutcome.UNCONFIRMED),  # PBX never hung up
+        (True, EndReason.HANGUP_REMOTE, 200, FeatureCodeOutcome.ACCEPTED),
+    ],
+)
+def test_how_each_pbx_answer_is_judged(
+    connected: bool, end: EndReason, sip_code: int, outcome: FeatureCodeOutcome
+) -> None:
+    ui = Ui(Settings(feature_codes=FeatureCodes(forwarding_mode=ForwardingMode.PBX)), FakePhone())
+    ui.update(forwarding={"busy": True, "busy_to": "1005"})
+    ui.pbx_answers(connected=connected, end=end, sip_code=sip_code)
+    assert ui.reports[-1].outcome is outcome
+    assert ui.forwarding.busy_target == ("1005" if outcome is FeatureCodeOutcome.ACCEPTED else "")
+
+
+def test_codes_are_dialled_one_at_a_time_and_a_change_waits_for_them() -> None:
+    ui = Ui(Settings(feature_codes=FeatureCodes(forwarding_mode=ForwardingMode.PBX)), FakePhone())
+    ui.update(forwarding={**ALWAYS, "busy": True, "busy_to": "1005"})
+    assert ui.phone.dialled == ["*721004"]
+    with pytest.raises(SoftphoneError) as caught:
+        ui.update(forwarding={"no_answer": True, "no_answer_to": "1006"})
+    assert caught.value.key is ErrorKey.FEATURE_CODE_PENDING
+    ui.update(theme="dark")  # no code needed: never held up
+    ui.pbx_answers(connected=False, end=EndReason.NOT_FOUND, sip_code=404)
+    assert ui.phone.dialled == ["*721004", "*901005"]  # a refusal does not stop the next rule
+    ui.pbx_answers(connected=True, end=EndReason.HANGUP_REMOTE, sip_code=200)
+    assert (ui.forwarding.unconditional_target, ui.forwarding.busy_target) == ("", "1005")
+
+
+def test_a_code_that_could_not_be_dialled_is_reported_and_dialled_on_the_next_save() -> None:
+    pbx = Settings(feature_codes=FeatureCodes(forwarding_mode=ForwardingMode.PBX))
+    ui = Ui(pbx, FakePhone(fail=True))
+    ui.update(forwarding={"busy": True, "busy_to": "1005"})
+    assert ui.reports[-1].outcome is FeatureCodeOutcome.NOT_DIALLED
+    assert ui.reports[-1].error is ErrorKey.NOT_REGISTERED
+    assert ui.forwarding.busy_target == ""
+    ui.phone.fail = False
+    ui.update(forwarding={"busy": True, "busy_to": "1005"})
+    assert ui.phone.dialled == ["*901005"]
+
+
+def test_back_to_app_mode_dials_the_off_codes_and_the_app_forwards_at_once() -> None:
+    pbx = Settings(
+        forwarding=Forwarding(**ALWAYS),
+        feature_codes=FeatureCodes(forwarding_mode=ForwardingMode.PBX),
+    )
+    ui = Ui(pbx, FakePhone())
+    ui.update(feature_codes={"forwarding_mode": "app"})
+    assert ui.phone.dialled == ["*73"]
+    assert ui.forwarding.unconditional_target == "1004"
+    ui.pbx_answers(connected=False, end=EndReason.FAILED, sip_code=403)
+    assert ui.reports[-1].outcome is FeatureCodeOutcome.REFUSED  # told: the PBX may forward
+    assert ui.forwarding.unconditional_target == "1004"

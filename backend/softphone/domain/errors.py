@@ -33,6 +33,11 @@ class ErrorKey(StrEnum):
     CONTACT_NOT_FOUND = "contact_not_found"
     EXPORT_FAILED = "export_failed"  # the log archive could not be built or written
     AUDIO_DEVICE_FAILED = "audio_device_failed"  # a sound device could not be opened
+    # A feature code (e.g. *72 forwarding on) got a final error from the PBX: nothing changed.
+    FEATURE_CODE_REFUSED = "feature_code_refused"
+    # The PBX gave no clear answer to a feature code (no hang-up after its announcement...).
+    FEATURE_CODE_UNCONFIRMED = "feature_code_unconfirmed"
+    FEATURE_CODE_PENDING = "feature_code_pending"  # the previous codes are still being dialled
     INTERNAL_ERROR = "internal_error"
 
 

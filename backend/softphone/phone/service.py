@@ -11,6 +11,7 @@ from softphone.domain.account import RegistrationState
 from softphone.domain.calls import CallDirection, CallSnapshot, CallState
 from softphone.domain.errors import ErrorKey, SoftphoneError
 from softphone.domain.events import AccountChanged, SettingsChanged
+from softphone.domain.feature_code_outcome import FeatureCodePurpose
 from softphone.domain.feature_codes import ForwardingMode
 from softphone.domain.numbers import dial_uri
 from softphone.domain.policy import Forwarding
@@ -18,6 +19,7 @@ from softphone.engine.supervisor import EngineSupervisor
 from softphone.phone.account import AccountManager
 from softphone.phone.calls import CallRegistry
 from softphone.phone.colleagues import Colleagues
+from softphone.phone.feature_code_calls import FeatureCodeCalls
 
 _DTMF = frozenset("0123456789*#ABCDabcd")
 MAX_CALLS = 4  # compiled limit of the pjsua2 wheel (PJSUA_MAX_CALLS)
@@ -44,12 +46,15 @@ class Phone:
         self._policy: cmd.SetIncomingPolicy | None = None
         self._colleagues = Colleagues(engine, accounts, bus)
         self._settings: object = None
+        # Set by the app: follows pickup-code calls and reports the PBX's answer.
+        self.feature_code_calls: FeatureCodeCalls | None = None
         if bus is not None:
             bus.subscribe(SettingsChanged, self._on_settings_changed)
             # Forwarding targets become URIs on the account's domain: redo them on a change.
             bus.subscribe(AccountChanged, lambda _e: self.apply_settings(self._settings))
 
-    def dial(self, number: str) -> str:
+    def dial(self, number: str, call_id: str | None = None) -> str:
+        """Call `number`; `call_id` lets a caller follow the call before it exists."""
         account = self._accounts.account
         if account is None:
             raise SoftphoneError(ErrorKey.NO_ACCOUNT)
@@ -59,7 +64,7 @@ class Phone:
         if len(self._calls.snapshots()) >= MAX_CALLS:
             raise SoftphoneError(ErrorKey.TOO_MANY_CALLS)
         self._hold_others(None)
-        call_id = uuid.uuid4().hex
+        call_id = call_id or uuid.uuid4().hex
         self._engine.request(cmd.MakeCall, call_id=call_id, uri=uri)
         return call_id
 
@@ -168,8 +173,9 @@ class Phone:
         """Take the call ringing for a monitored colleague (directed pickup)."""
         codes = getattr(self._settings, "feature_codes", None)
         if codes is not None and codes.pickup_prefix:
-            # The PBX does the pickup for a feature code (e.g. **201): an ordinary call.
-            return self.dial(codes.pickup_prefix + extension)
+            # The PBX does the pickup for a feature code (e.g. **201): a call followed so
+            # that a refusal (404, 403...) is reported as "the PBX refused the pickup code".
+            return self._dial_feature_code(codes.pickup_prefix + extension)
         if self._accounts.registration.state is not RegistrationState.REGISTERED:
             raise SoftphoneError(ErrorKey.NOT_REGISTERED)
         if len(self._calls.snapshots()) >= MAX_CALLS:
@@ -178,6 +184,18 @@ class Phone:
         call_id = uuid.uuid4().hex
         self._engine.request(cmd.PickupCall, call_id=call_id, extension=extension)
         return call_id
+
+    def _dial_feature_code(self, code: str) -> str:
+        watch = self.feature_code_calls
+        call_id = uuid.uuid4().hex
+        if watch is not None:
+            watch.watch(call_id, code, FeatureCodePurpose.PICKUP)
+        try:
+            return self.dial(code, call_id=call_id)
+        except SoftphoneError:
+            if watch is not None:
+                watch.forget(call_id)  # the ack carries the error
+            raise
 
     def _hold_others(self, keep: str | None) -> None:
         for other in self._calls.snapshots():

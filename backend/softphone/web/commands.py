@@ -31,12 +31,19 @@ class CommandTable:
     """One small function per wire command; unknown names and bad args become error keys."""
 
     def __init__(
-        self, phone: Phone, accounts: AccountManager, settings: SettingsStore, bus: EventBus
+        self,
+        phone: Phone,
+        accounts: AccountManager,
+        settings: SettingsStore,
+        bus: EventBus,
+        review_settings: Callable[[Any, dict[str, Any]], dict[str, Any]] | None = None,
     ) -> None:
         self._phone = phone
         self._accounts = accounts
         self._settings = settings
         self._bus = bus
+        # PBX forwarding: holds back the changes the PBX must accept first (feature codes).
+        self.review_settings = review_settings
         self.handlers: dict[str, CommandHandler] = {
             "account.setup": self._account_setup,
             "account.sign_out": lambda _a: self._accounts.sign_out(),
@@ -137,5 +144,7 @@ class CommandTable:
             *_DESKTOP_BOOLS,
         }:
             raise SoftphoneError(ErrorKey.INVALID_ARGUMENT)
+        if self.review_settings is not None:
+            changes = self.review_settings(self._settings.settings, changes)
         updated = self._settings.update(**changes)
         self._bus.publish(SettingsChanged(updated))

@@ -34,6 +34,14 @@ Server -> client: Socket.IO event ``event`` with ``{"type": ..., **fields}``
                           uri_parameters|not_a_number  (a call link was not offered; the
                           link's text is not sent)
     (the snapshot's pending_link: the newest of both not yet dismissed, or null)
+    feature_code          call_id, code (the digits dialled, e.g. "*721004"), purpose:
+                          forwarding_on|forwarding_off|pickup, rule: unconditional|busy|
+                          no_answer|"", outcome: dialling|accepted|refused|unconfirmed|
+                          not_dialled, sip_code (int|null: the PBX's final response), error
+                          (feature_code_refused|feature_code_unconfirmed|the dial's ErrorKey|
+                          null). In PBX forwarding mode settings.forwarding changes only
+                          after "accepted"; settings.update answers feature_code_pending
+                          while earlier codes are still being dialled.
     voicemail             voicemail: Voicemail  (also in the snapshot; the PBX's message
                           summary for the signed-in account, RFC 3842)
 
@@ -200,6 +208,7 @@ from softphone.domain.events import (
     RegistrationChanged,
     SettingsChanged,
 )
+from softphone.domain.feature_code_outcome import FeatureCodeReported
 from softphone.domain.headset import DetectedHeadset, HeadsetsChanged
 from softphone.domain.history import (
     HistoryChanged,
@@ -447,7 +456,21 @@ def to_wire(event: Event) -> Wire | None:
             }
         case LinkRefused(id=request_id, reason=reason):
             return {"type": "link_refused", "id": request_id, "reason": reason.value}
+        case FeatureCodeReported():
+            return {"type": "feature_code", **feature_code(event)}
     return None
+
+
+def feature_code(value: FeatureCodeReported) -> Wire:
+    return {
+        "call_id": value.call_id,
+        "code": value.code,
+        "purpose": value.purpose.value,
+        "rule": value.rule,
+        "outcome": value.outcome.value,
+        "sip_code": value.sip_code,
+        "error": value.error.value if value.error else None,
+    }
 
 
 def ok(result: Wire | None = None) -> Wire:
