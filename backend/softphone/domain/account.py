@@ -52,6 +52,9 @@ class AccountConfig:
     transport: Transport = Transport.UDP
     srtp: SrtpMode = SrtpMode.OFF
     dtmf_method: DtmfMethod = DtmfMethod.RFC4733
+    # Off: the engine answers 403 to requests that do not come from the PBX's addresses
+    # (spoofed caller IDs, SIP scanners); on: calls straight to this computer's IP ring too.
+    accept_direct_calls: bool = False
 
     def __post_init__(self) -> None:
         host, port = split_host_port(self.server)

@@ -18,7 +18,7 @@ import pjsua2 as pj
 
 from softphone.diagnostics.logfiles import StdoutFollowingHandler
 from softphone.domain import commands as cmd
-from softphone.domain.account import Registration, RegistrationState, Transport
+from softphone.domain.account import Registration, RegistrationState, Transport, split_host_port
 from softphone.domain.errors import ErrorKey, SoftphoneError
 from softphone.domain.events import (
     CommandCompleted,
@@ -38,8 +38,11 @@ from softphone.engine.nat import (
     apply_account_nat,
     rebind_sip_transports,
 )
+from softphone.engine.pbx_addresses import PbxAddresses
 from softphone.engine.pj_adapters import PjAccount, PjLogWriter
 from softphone.engine.refused_calls import RefusedCallReporter, RefusedInviteTap
+from softphone.engine.request_filter import RequestFilter
+from softphone.engine.rx_data import RxDataReader
 from softphone.engine.sip_guard import SipGuard
 from softphone.engine.sound import BUSY_POLL_MS, EngineSound
 from softphone.engine.stats import CallStats
@@ -69,7 +72,12 @@ class Engine:
         self._emit = emit
         self._commands: queue.SimpleQueue[cmd.EngineCommand] = queue.SimpleQueue()
         self._ep = pj.Endpoint()
-        self._sip_guard = SipGuard()  # lives as long as the endpoint that holds its module
+        rx_reader = RxDataReader()
+        self._sip_guard = SipGuard(rx_reader)  # lives as long as the endpoint holding its module
+        self._pbx_addresses = PbxAddresses()  # only these may send us requests (or anyone)
+        self._request_filter = RequestFilter(
+            rx_reader, self._pbx_addresses, lambda: {self.sip_port, self._wake_port}
+        )
         self._account: PjAccount | None = None
         self._unregistering = False
         self._sound = EngineSound(self._ep, config.sound, emit)
@@ -121,6 +129,7 @@ class Engine:
         self._create_transports()
         self._ep.libStart()
         self._sip_guard.install()  # before any packet is read: see sip_guard.py
+        self._request_filter.install()  # after the guard: see request_filter.py
         self._ep.audDevManager().setNullDev()
         configure_codecs(self._ep)
         self._blf.apply_log_level()
@@ -308,6 +317,9 @@ class Engine:
         # refuses it can still send unsolicited NOTIFYs, which pjsua reports the same way.
         acfg.mwiConfig.enabled = True
         apply_account_nat(acfg, account, command.network, command.turn_password)
+        proxy_host = split_host_port(command.network.outbound_proxy)[0]
+        self._pbx_addresses.set_hosts((account.host, proxy_host))
+        self._request_filter.policy.accept_direct = account.accept_direct_calls
         self._stun.apply(command.network.stun_server)
         self._unregistering = False
         self._account = PjAccount(self)
@@ -335,6 +347,7 @@ class Engine:
             log.info("presence not published: %s", exc.info())
 
     def _remove_account(self, command: cmd.RemoveAccount) -> None:
+        self._pbx_addresses.set_hosts(())
         if self._drop_account():
             self._emit(RegistrationReported(Registration(RegistrationState.UNCONFIGURED)))
 
@@ -433,6 +446,7 @@ class Engine:
         if tls_error is not None and reg.state is RegistrationState.FAILED:
             reg = Registration(RegistrationState.FAILED, tls_error, code)
         self._emit(RegistrationReported(reg))
+        self._pbx_addresses.refresh()  # follow the registrar's DNS name to a new address
         registered = reg.state is RegistrationState.REGISTERED
         if self._tls_account and tls_error is None and code not in (0, 408, 503):
             self._tls_verified = True  # the PBX answered: over a connection that verified

@@ -97,6 +97,9 @@ class CommandTable:
             transport=transport,
             srtp=srtp_mode(args),
             dtmf_method=dtmf_method(args),
+            # Off unless given: only the PBX's addresses may ring us (engine/request_filter.py).
+            accept_direct_calls="accept_direct_calls" in args
+            and arg_bool(args, "accept_direct_calls"),
         )
         self._accounts.setup(account, arg_str(args, "password"))
 

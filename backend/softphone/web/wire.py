@@ -47,6 +47,8 @@ Server -> client: Socket.IO event ``event`` with ``{"type": ..., **fields}``
 
     Account      {server, user, auth_user, display_name, transport: udp|tcp|tls,
                   srtp: off|optional|mandatory, dtmf_method: rfc4733|sip_info}  (no password)
+    Account also: accept_direct_calls (bool: requests from other addresses than the PBX's
+                  are accepted; false: they get 403 and never ring)
     Registration {state: unconfigured|registering|registered|unregistered|failed,
                   error: ErrorKey|null, code: int|null}  (unregistered + server_unreachable:
                   the PBX went away after sign-in; the app retries with backoff)
@@ -239,6 +241,7 @@ def account(value: AccountConfig | None) -> Wire | None:
         "transport": value.transport.value,
         "srtp": value.srtp.value,
         "dtmf_method": value.dtmf_method.value,
+        "accept_direct_calls": value.accept_direct_calls,
     }
 
 

@@ -1,0 +1,213 @@
+"""Only the PBX rings the phone, and every request gets an answer.
+
+Kamailio (the PBX) and the app are both on 127.0.0.1, so a "stranger" sends from 127.0.0.2
+(Linux routes all of 127/8 to lo; nothing leaves the machine): the engine accepts requests
+by the PBX's address, not its port (a PBX's TCP/TLS connections and clusters use other
+ports than the registrar's). Requests "from the PBX" here come from 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import secrets
+import socket
+import time
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from pbx.baresip import Baresip
+from pbx.kamailio import Kamailio
+from pbx.sip_udp import SipMessage, parse
+from softphone.app import SoftphoneApp
+from support.app_harness import UiClient, sign_in
+
+pytestmark = pytest.mark.integration
+
+PBX_HOST = "127.0.0.1"
+STRANGER = "127.0.0.2"
+
+
+class _Sender:
+    """A UDP socket on `host` sending raw requests to the app and reading its answers."""
+
+    def __init__(self, host: str, app_port: int) -> None:
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind((host, 0))
+        self.host, self.port = host, int(self.sock.getsockname()[1])
+        self.app = (PBX_HOST, app_port)
+
+    def request(
+        self,
+        method: str,
+        extra: list[str] | None = None,
+        *,
+        body: str = "",
+        via: str | None = None,
+        to_tag: str = "",
+        call_id: str | None = None,
+    ) -> str:
+        call_id = call_id or secrets.token_hex(8)
+        target = f"sip:1001@{self.app[0]}:{self.app[1]}"
+        branch = "z9hG4bK" + secrets.token_hex(8)
+        lines = [
+            f"{method} {target} SIP/2.0",
+            f"Via: {via or f'SIP/2.0/UDP {self.host}:{self.port};rport'};branch={branch}",
+            "Max-Forwards: 70",
+            f'From: "Mallory" <sip:1099@{self.host}:{self.port}>;tag={secrets.token_hex(4)}',
+            f"To: <{target}>" + (f";tag={to_tag}" if to_tag else ""),
+            f"Call-ID: {call_id}",
+            f"CSeq: 1 {method}",
+            f"Contact: <sip:1099@{self.host}:{self.port}>",
+            *(extra or []),
+            f"Content-Length: {len(body.encode())}",
+            "",
+            body,
+        ]
+        self.sock.sendto("\r\n".join(lines).encode(), self.app)
+        return call_id
+
+    def invite(self, **kwargs: str) -> str:
+        sdp = (
+            f"v=0\r\no=- 1 1 IN IP4 {self.host}\r\ns=-\r\nc=IN IP4 {self.host}\r\nt=0 0\r\n"
+            "m=audio 5998 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n"
+        )
+        return self.request("INVITE", ["Content-Type: application/sdp"], body=sdp, **kwargs)
+
+    def responses(
+        self, seconds: float, until: Callable[[list[SipMessage]], bool]
+    ) -> list[SipMessage]:
+        got: list[SipMessage] = []
+        deadline = time.monotonic() + seconds
+        while not until(got) and time.monotonic() < deadline:
+            self.sock.settimeout(max(0.01, deadline - time.monotonic()))
+            try:
+                data, _ = self.sock.recvfrom(65535)
+            except TimeoutError:
+                break
+            message = parse(data)
+            if message.is_response:
+                got.append(message)
+        return got
+
+    def final(self, call_id: str, seconds: float = 3.0) -> SipMessage | None:
+        def done(got: list[SipMessage]) -> bool:
+            return any(m.status >= 200 and m.header("Call-ID") == call_id for m in got)
+
+        for message in self.responses(seconds, done):
+            if message.status >= 200 and message.header("Call-ID") == call_id:
+                return message
+        return None
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+@pytest.fixture
+def stranger(app: SoftphoneApp) -> Iterator[_Sender]:
+    sender = _Sender(STRANGER, app.engine.sip_port)
+    yield sender
+    sender.close()
+
+
+@pytest.fixture
+def from_pbx(app: SoftphoneApp) -> Iterator[_Sender]:
+    sender = _Sender(PBX_HOST, app.engine.sip_port)
+    yield sender
+    sender.close()
+
+
+def _calls_seen(ui: UiClient, start: int) -> list[dict[str, object]]:
+    return [e for e in ui.events[start:] if e.get("type") == "call_changed"]
+
+
+def test_an_invite_from_an_address_that_is_not_the_pbx_gets_403_and_never_rings(
+    app: SoftphoneApp, ui: UiClient, stranger: _Sender
+) -> None:
+    mark = ui.mark()
+    call_id = stranger.invite()
+    reply = stranger.final(call_id)
+    assert reply is not None and reply.status == 403, reply
+    time.sleep(1.0)
+    assert _calls_seen(ui, mark) == []
+    assert app.calls.snapshots() == []
+
+
+def test_a_flood_of_invites_from_a_stranger_is_refused_and_pbx_calls_still_ring(
+    app: SoftphoneApp, ui: UiClient, stranger: _Sender, baresip_factory: Callable[..., Baresip]
+) -> None:
+    mark = ui.mark()
+    ids: set[str] = set()
+    got: list[SipMessage] = []
+    for _ in range(200):  # answers read as they come: 200 unread ones overflow our socket
+        ids.add(stranger.invite())
+        got += stranger.responses(0.005, lambda _r: False)
+    got += stranger.responses(10.0, lambda r: len({m.header("Call-ID") for m in got + r}) >= 200)
+    finals = {m.header("Call-ID"): m.status for m in got if m.status >= 200}
+    assert set(finals) == ids
+    assert set(finals.values()) == {403}
+    assert [m for m in got if m.status < 200] == []  # not even a 100 Trying
+    assert _calls_seen(ui, mark) == []
+    caller = baresip_factory("1002")
+    caller.dial("1001")
+    ringing = ui.wait_call_state("ringing_in", start=mark)
+    assert ringing["number"] == "1002"
+    assert ui.command("call.hangup", call_id=ringing["id"])["ok"]
+
+
+def test_with_direct_calls_accepted_an_invite_from_another_address_rings(
+    app: SoftphoneApp, kamailio: Kamailio, stranger: _Sender
+) -> None:
+    ui = UiClient(app)
+    try:
+        extra = {"accept_direct_calls": True}
+        assert sign_in(ui, kamailio.port, "1001", kamailio.users["1001"], **extra)["ok"]
+        assert app.settings.settings.account is not None
+        assert app.settings.settings.account.accept_direct_calls
+        mark = ui.mark()
+        stranger.invite()
+        ringing = ui.wait_call_state("ringing_in", start=mark)
+        assert ringing["number"] == "1099"
+        assert ui.command("call.reject", call_id=ringing["id"])["ok"]
+        ui.wait_call_state("ended", start=mark)
+    finally:
+        ui.close()
+
+
+def test_an_invite_whose_answers_would_come_back_to_the_app_leaves_no_ringing_card(
+    app: SoftphoneApp, ui: UiClient, from_pbx: _Sender
+) -> None:
+    """A Via naming the app itself (no rport): pjsip sends its 180 to itself, the caller
+    never hears it, and the card used to ring for over a minute."""
+    mark = ui.mark()
+    from_pbx.invite(via=f"SIP/2.0/UDP 127.0.0.1:{app.engine.sip_port}")
+    time.sleep(2.0)
+    assert _calls_seen(ui, mark) == []
+    assert app.calls.snapshots() == []
+
+
+def test_a_notify_for_no_subscription_from_the_pbx_gets_481(
+    ui: UiClient, from_pbx: _Sender
+) -> None:
+    call_id = from_pbx.request(
+        "NOTIFY", ["Event: x-unknown-package", "Subscription-State: active;expires=60"]
+    )
+    reply = from_pbx.final(call_id)
+    assert reply is not None and reply.status == 481, reply
+
+
+def test_an_unknown_method_gets_405_with_allow(ui: UiClient, from_pbx: _Sender) -> None:
+    call_id = from_pbx.request("FOO")
+    reply = from_pbx.final(call_id)
+    assert reply is not None and reply.status == 405, reply
+    allow = {m.strip() for m in (reply.header("Allow") or "").split(",")}
+    assert {"INVITE", "ACK", "BYE", "CANCEL", "OPTIONS"} <= allow
+
+
+def test_a_required_extension_we_lack_gets_420_naming_it(ui: UiClient, from_pbx: _Sender) -> None:
+    call_id = from_pbx.request("OPTIONS", ["Require: foo, replaces"])
+    reply = from_pbx.final(call_id)
+    assert reply is not None and reply.status == 420, reply
+    assert reply.header("Unsupported") == "foo"
+    call_id = from_pbx.request("OPTIONS", ["Require: replaces"])  # one pjsip supports
+    reply = from_pbx.final(call_id)
+    assert reply is not None and reply.status == 200, reply
