@@ -40,6 +40,7 @@ from softphone.phone.pbx_forwarding import PbxForwarding
 from softphone.phone.service import Phone
 from softphone.phone.voicemail import Voicemail
 from softphone.private_files import private_dir
+from softphone.settings.instance_id import InstanceIds
 from softphone.settings.schema import Settings
 from softphone.settings.secrets import SecretStore
 from softphone.settings.store import SettingsStore
@@ -178,8 +179,14 @@ class SoftphoneApp:
         self.bus.subscribe(SettingsChanged, self._on_audio_settings)
         self.history = HistoryStore(options.paths.history_file)
         self.history_recorder = HistoryRecorder(self.bus, self.history)
+        instance_ids = InstanceIds(options.paths.data_dir / "sip-instance.json")
         self.accounts = AccountManager(
-            self.bus, self.engine, self.settings, self.secrets, prepare_tls=self.trust.prepare
+            self.bus,
+            self.engine,
+            self.settings,
+            self.secrets,
+            prepare_tls=self.trust.prepare,
+            instance_id=lambda account: instance_ids.for_account(account.aor),
         )
         self.phone = Phone(self.engine, self.accounts, self.calls, self.bus)
         self.voicemail = Voicemail(

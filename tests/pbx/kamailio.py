@@ -17,6 +17,8 @@ from pbx.sip_udp import options_ping
 
 TEMPLATE = Path(__file__).with_name("kamailio.cfg.tmpl")
 KAMAILIO_BIN = shutil.which("kamailio") or "/usr/sbin/kamailio"
+KAMCMD_BIN = shutil.which("kamcmd") or "/usr/sbin/kamcmd"
+_SUN_PATH_MAX = 100  # a unix socket path longer than sun_path (108 bytes) cannot be bound
 
 
 def default_users() -> dict[str, str]:
@@ -54,6 +56,9 @@ class Kamailio:
         self.cert_path = self.work_dir / "cert.pem"
         self.key_path = self.work_dir / "key.pem"
         self.run_dir = self.work_dir / "run"
+        self.ctl_socket = self.run_dir / "ctl.sock"
+        if len(str(self.ctl_socket)) > _SUN_PATH_MAX:  # pytest's tmp_path can be that long
+            self.ctl_socket = Path(tempfile.mkdtemp(prefix="kamctl-")) / "ctl.sock"
         self.proc: subprocess.Popen[bytes] | None = None
         self._prepared = False
 
@@ -74,6 +79,35 @@ class Kamailio:
         """Change a password in the live DB (auth_db reads it per request)."""
         sipdb.set_password(self.db_path, user, password)
         self.users[user] = password
+
+    def kamcmd(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """Run one RPC command of this Kamailio (over its ctl unix socket)."""
+        return subprocess.run(
+            [KAMCMD_BIN, "-s", f"unix:{self.ctl_socket}", *args],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+        )
+
+    def set_register_delay(self, seconds: float) -> None:
+        """Answer every REGISTER `seconds` late from now on (0: at once again)."""
+        done = self.kamcmd("pv.shvSet", "register_delay_us", "int", str(int(seconds * 1e6)))
+        if done.returncode != 0 or "error" in done.stdout:
+            raise RuntimeError(f"kamcmd failed: {done.stdout}{done.stderr}")
+
+    def bindings(self, user: str) -> list[str]:
+        """The Contacts the registrar holds for `user` now, read from its location table."""
+        done = self.kamcmd("ul.lookup", "location", f"s:{user}")
+        if done.returncode != 0:
+            if "404" in done.stdout + done.stderr:  # "AOR not found": no binding at all
+                return []
+            raise RuntimeError(f"kamcmd failed: {done.stdout}{done.stderr}")
+        return [
+            line.split(":", 1)[1].strip()
+            for line in done.stdout.splitlines()
+            if line.strip().startswith("Address:")
+        ]
 
     def log_text(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
@@ -105,6 +139,7 @@ class Kamailio:
             "DOMAIN": self.domain,
             "TLS_PORT_OR_0": str(self.tls_port),
             "DB_PATH": str(self.db_path),
+            "CTL_SOCKET": str(self.ctl_socket),
             "EXTRA_ALIASES": "\n".join(extra_aliases),
             "ENABLE_TLS": "yes" if self.tls else "no",
             "TLS_LISTEN": f"listen=tls:{HOST}:{self.tls_port}" if self.tls else "",

@@ -22,6 +22,10 @@ class ConfigureAccount(EngineCommand):
     request_id: int = 0
     network: NetworkSettings = field(default_factory=NetworkSettings)
     turn_password: str = ""
+    # "urn:uuid:..." of this installation and account (RFC 5626 +sip.instance); "" for none.
+    # Replayed with the command after an engine restart, so the registrar replaces the dead
+    # engine's binding instead of adding one.
+    instance_id: str = ""
 
     def __repr__(self) -> str:  # never let the password reach a log line
         return (

@@ -17,6 +17,7 @@ from softphone.domain.network import (
     NetworkSettings,
     ReregisteredAfterAddressChange,
 )
+from softphone.domain.sip_instance import valid_instance_id
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +26,11 @@ _PJ_TURN_PASSWORD_PLAIN = 0
 
 
 def apply_account_nat(
-    acfg: pj.AccountConfig, account: AccountConfig, network: NetworkSettings, turn_password: str
+    acfg: pj.AccountConfig,
+    account: AccountConfig,
+    network: NetworkSettings,
+    turn_password: str,
+    instance_id: str = "",
 ) -> None:
     """Fill the account's NAT, media-port and proxy settings from the user's choices."""
     nat = acfg.natConfig
@@ -41,6 +46,7 @@ def apply_account_nat(
     nat.sdpNatRewriteUse = 1
     nat.contactUseSrcPort = 1
     nat.sipOutboundUse = 1 if network.sip_outbound else 0
+    apply_instance_id(acfg, account, network, instance_id)
     nat.udpKaIntervalSec = network.keepalive_seconds
     # pjsua reaches TURN only through its ICE media transport: TURN implies ICE.
     nat.iceEnabled = network.ice or bool(network.turn_server)
@@ -63,6 +69,32 @@ def apply_account_nat(
         for proxy in acfg.sipConfig.proxies:
             proxies.append(proxy)
         acfg.sipConfig.proxies = proxies
+
+
+def apply_instance_id(
+    acfg: pj.AccountConfig, account: AccountConfig, network: NetworkSettings, instance_id: str
+) -> None:
+    """Register with a stable `+sip.instance`, so that the registrar replaces the binding of
+    an earlier engine process of ours (crashed, killed, or on another port) instead of adding
+    one next to it, and forks no call to a dead contact.
+
+    pjsua's own RFC 5626 support applies to TCP and TLS only: there it sends `reg-id=1` and
+    this instance, with `Supported: outbound` (never `Require`), and a registrar without
+    outbound ignores the reg-id (RFC 5626 4.2). Elsewhere (UDP, or outbound turned off) the
+    instance alone goes into the REGISTER's Contact (RFC 5627 style, no reg-id): registrars
+    that know instances match on it, the others ignore an unknown Contact parameter.
+    Known gap (pjsua 2.15.1, TCP/TLS with outbound on, a registrar without outbound): once
+    pjsua rebuilds its Contact (a NAT rewrite, an address change) it leaves the instance out.
+    """
+    if not instance_id:
+        return
+    if not valid_instance_id(instance_id):  # it is written into a SIP header: no injection
+        log.warning("invalid SIP instance id ignored")
+        return
+    acfg.natConfig.sipOutboundInstanceId = f"<{instance_id}>"
+    if network.sip_outbound and account.transport is not Transport.UDP:
+        return  # pjsua adds the instance itself (twice would be a malformed Contact)
+    acfg.regConfig.contactParams = f';+sip.instance="<{instance_id}>"'
 
 
 class StunServers:

@@ -21,6 +21,10 @@ from softphone.engine.config import EngineConfig
 log = logging.getLogger(__name__)
 
 _RESTART_DELAYS = (0.2, 1.0, 2.0, 5.0)  # seconds; the last one repeats
+# How long quit waits for the engine: its un-REGISTER is bounded at 2 s (worker.py
+# UNREGISTER_SECONDS, so the registrar keeps no binding of ours), plus pjsua's teardown.
+# Past this the engine is killed, so a hung engine never holds the quit longer.
+STOP_SECONDS = 2.8
 
 
 class EngineSupervisor:
@@ -83,7 +87,7 @@ class EngineSupervisor:
         )
         self._reader.start()
 
-    def stop(self, timeout: float = 5.0) -> None:
+    def stop(self, timeout: float = STOP_SECONDS) -> None:
         self._stopping = True
         process = self._process
         try:

@@ -62,6 +62,11 @@ _MAX_RETIRED_TLS = 3  # UDP, TCP, TLS and the wake socket use 4 of pjsua's 8 tra
 # the engine loop without it having to poll often (idle CPU).
 _WAKE_PACKET = b"\r\n\r\n"
 _IDLE_POLL_MS = 500
+# Sign-out and quit wait at most this for the registrar to drop our binding (a REGISTER still
+# in flight first, then the un-REGISTER and its digest challenge). The supervisor's stop waits
+# a little longer than this, and the whole quit stays near 3 s on a registrar that is gone.
+UNREGISTER_SECONDS = 2.0
+_PJSIP_EBUSY = 171001  # pjsip_regc_send: "regc has another transaction pending"
 
 
 class Engine:
@@ -80,6 +85,7 @@ class Engine:
         )
         self._account: PjAccount | None = None
         self._unregistering = False
+        self._reg_reports = 0  # onRegState answers seen: tells when the un-REGISTER got its own
         self._sound = EngineSound(self._ep, config.sound, emit)
         self._calls = EngineCalls(
             self._ep, config, emit, lambda: self._account, self._sound.ensure_clock
@@ -202,17 +208,14 @@ class Engine:
     def _destroy(self) -> None:
         """Hang up, unregister (bounded wait), release every pj object, then destroy."""
         self._sound.shutdown()  # no audio callback may reach the bridge while it goes
+        deadline = time.monotonic() + UNREGISTER_SECONDS
         try:
             self._ep.hangupAllCalls()
-            if self._account is not None:
-                self._unregistering = True
-                self._account.setRegistration(False)
         except pj.Error as exc:
             log.info("shutdown: %s", exc.info())
-        deadline = time.monotonic() + 1.0
-        while time.monotonic() < deadline and (self._calls or self._account_registered()):
-            self._ep.libHandleEvents(20)
-            self._calls.release_ended()
+        self._unregister(deadline)
+        while time.monotonic() < deadline and self._calls:
+            self._pump()
         self._calls.release_all()
         self._blf.release_all()
         if self._account is not None:
@@ -222,11 +225,39 @@ class Engine:
         # NO_RX_MSG: do not wait for answers we no longer need (libDestroy sleeps 1 s otherwise).
         self._ep.libDestroy(pj.PJSUA_DESTROY_NO_RX_MSG)
 
-    def _account_registered(self) -> bool:
-        try:
-            return self._account is not None and bool(self._account.getInfo().regIsActive)
-        except pj.Error:
-            return False
+    def _pump(self) -> None:
+        """One short turn of pjsip inside a wait (callbacks run; ended calls are released)."""
+        self._ep.libHandleEvents(20)
+        self._calls.release_ended()
+
+    def _unregister(self, deadline: float) -> None:
+        """Remove our binding at the registrar before the account goes, waiting until
+        `deadline` at most. A REGISTER still in flight makes pjsua refuse the un-REGISTER
+        (PJSIP_EBUSY) and leave the binding behind: wait for that one to end first. Then wait
+        for the un-REGISTER's answer: the registrar challenges it, and pjsua can answer with
+        the credentials only while the account still exists."""
+        account = self._account
+        if account is None:
+            return
+        self._unregistering = True
+        started = time.monotonic()
+        while True:
+            try:
+                account.setRegistration(False)
+                break
+            except pj.Error as exc:
+                if exc.status != _PJSIP_EBUSY or time.monotonic() >= deadline:
+                    log.info("no un-REGISTER sent: %s", exc.info())
+                    return  # not registered (nothing to remove), or out of time
+            self._pump()
+        reports = self._reg_reports
+        while self._reg_reports == reports and time.monotonic() < deadline:
+            self._pump()
+        waited = int((time.monotonic() - started) * 1000)
+        if self._reg_reports == reports:
+            log.warning("the registrar did not answer the un-REGISTER in %d ms", waited)
+        else:
+            log.info("un-REGISTER answered after %d ms", waited)
 
     # --- commands (from other threads, through the queue) -----------------------------------
 
@@ -316,7 +347,9 @@ class Engine:
         # Voicemail indicator: subscribe to our own message-summary (RFC 3842); a PBX that
         # refuses it can still send unsolicited NOTIFYs, which pjsua reports the same way.
         acfg.mwiConfig.enabled = True
-        apply_account_nat(acfg, account, command.network, command.turn_password)
+        apply_account_nat(
+            acfg, account, command.network, command.turn_password, command.instance_id
+        )
         proxy_host = split_host_port(command.network.outbound_proxy)[0]
         self._pbx_addresses.set_hosts((account.host, proxy_host))
         self._request_filter.policy.accept_direct = account.accept_direct_calls
@@ -395,11 +428,7 @@ class Engine:
         self._calls.hangup_all()
         self._blf.release_all(keep_list=True)
         self._was_registered = False  # the next account's registration subscribes again
-        self._unregistering = True
-        try:
-            self._account.setRegistration(False)
-        except pj.Error:
-            pass  # not registered: nothing to undo at the registrar
+        self._unregister(time.monotonic() + UNREGISTER_SECONDS)
         self._account.shutdown()
         self._account = None
         return True
@@ -441,6 +470,13 @@ class Engine:
     # --- callbacks (called by the adapters on this thread) ----------------------------------
 
     def on_reg_state(self, code: int, active: bool) -> None:
+        self._reg_reports += 1
+        if self._unregistering:
+            # The account is going (sign-out, another account, quit): a REGISTER that was in
+            # flight or the un-REGISTER answered. Reporting it would tell the app about an
+            # account it no longer has, or fail the sign-in of the next one.
+            log.info("registrar answered %d while the account is being removed", code)
+            return
         reg = mapping.registration(code, active, self._unregistering)
         tls_error = registration_error(self._account.last_reason if self._account else "")
         if tls_error is not None and reg.state is RegistrationState.FAILED:

@@ -43,6 +43,7 @@ class AccountManager:
         probe: Probe = probe_registrar,
         *,
         prepare_tls: Callable[[AccountConfig], None] | None = None,
+        instance_id: Callable[[AccountConfig], str] | None = None,
     ) -> None:
         self._bus = bus
         self._engine = engine
@@ -54,6 +55,8 @@ class AccountManager:
         self._setup_lock = threading.Lock()
         # Writes the CA bundle for this account's server before the engine connects to it.
         self._prepare_tls = prepare_tls
+        # The account's stable SIP instance (+sip.instance): see settings/instance_id.py.
+        self._instance_id = instance_id
         # Keeps the accepted account registered (PBX restart, network loss); app.py starts it.
         self.watch = RegistrationWatch(engine.send, self._set_registration, probe)
         bus.subscribe(RegistrationReported, self._on_reported)
@@ -150,8 +153,15 @@ class AccountManager:
         turn_password = (
             (self._secrets.get(network.turn_secret_key) or "") if network.turn_server else ""
         )
+        instance_id = self._instance_id(account) if self._instance_id is not None else ""
         self._engine.send(
-            cmd.ConfigureAccount(account, password, network=network, turn_password=turn_password)
+            cmd.ConfigureAccount(
+                account,
+                password,
+                network=network,
+                turn_password=turn_password,
+                instance_id=instance_id,
+            )
         )
         return generation
 
