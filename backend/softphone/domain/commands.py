@@ -137,9 +137,12 @@ class StartConference(EngineCommand):
 
 @dataclass(frozen=True, slots=True)
 class SetMonitored(EngineCommand):
-    """The colleagues whose line state (BLF) to watch: (extension, SIP URI) pairs."""
+    """The colleagues whose line state (BLF) to watch: (extension, SIP URI) pairs;
+    `pickup_code`: a directed-pickup code is configured, so a ringing line whose dialog
+    is not named (minimal dialog-info) can still be picked up."""
 
     users: tuple[tuple[str, str], ...] = ()
+    pickup_code: bool = False
     request_id: int = 0
 
 

@@ -7,15 +7,26 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from enum import StrEnum
 
+from softphone.domain.identity import number_from_uri
+
 MAX_BODY_BYTES = 64 * 1024
 MAX_DIALOGS = 64
 _NS = "{urn:ietf:params:xml:ns:dialog-info}"
 _SAFE_TEXT = re.compile(r"[^\x20-\x7e]")
 _MAX_TEXT = 256
+_SIP_USER = re.compile(r"^[A-Za-z0-9*#+._-]{1,64}$")
 
 
 class DialogInfoError(ValueError):
     """The body is not a usable dialog-info document (it is ignored, with a log line)."""
+
+
+class PickupMethod(StrEnum):
+    """How a colleague's ringing call is taken."""
+
+    REPLACES = "replaces"  # INVITE to the caller with Replaces (the dialog is named)
+    FEATURE_CODE = "feature_code"  # dial the PBX's directed-pickup code + the extension
+    NONE = "none"
 
 
 class LineState(StrEnum):
@@ -129,3 +140,32 @@ def ringing_dialog(dialogs: dict[str, Dialog]) -> Dialog | None:
         if dialog.state in ("early", "proceeding", "trying") and dialog.direction != "initiator":
             return dialog
     return None
+
+
+def has_identity(dialog: Dialog) -> bool:
+    """The dialog names itself well enough for Replaces: call-id, both tags, and a caller
+    reachable through the PBX. Kamailio's pua_dialoginfo does; Asterisk sends none of it."""
+    caller = number_from_uri(dialog.remote_identity)
+    return bool(
+        dialog.call_id and dialog.local_tag and dialog.remote_tag and _SIP_USER.match(caller)
+    )
+
+
+def pickup_method(dialogs: dict[str, Dialog], code_configured: bool) -> PickupMethod:
+    """What a colleague's pickup button does: Replaces when the ringing dialog is named,
+    else the PBX's pickup code when one is configured, else nothing can be offered."""
+    dialog = ringing_dialog(dialogs)
+    if dialog is None:
+        return PickupMethod.NONE
+    if has_identity(dialog):
+        return PickupMethod.REPLACES
+    return PickupMethod.FEATURE_CODE if code_configured else PickupMethod.NONE
+
+
+def choose_pickup(replaces_known: bool, pickup_prefix: str) -> PickupMethod:
+    """At the click: Replaces when the engine named the ringing dialog, else the code when
+    one is configured (the PBX decides whether anything rings), else Replaces, which the
+    engine refuses (invalid_state) when there is nothing to replace."""
+    if replaces_known or not pickup_prefix:
+        return PickupMethod.REPLACES
+    return PickupMethod.FEATURE_CODE

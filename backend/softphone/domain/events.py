@@ -49,6 +49,7 @@ class EngineCallReported(Event):
     end_reason: EndReason | None = None
     muted: bool = False
     conference: bool = False
+    transferred_by: str = ""  # the party whose REFER (or INVITE with Replaces) made this call
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,13 +82,15 @@ class LineStateReported(Event):
     """A monitored colleague's line (BLF): dialog-info and presence combined.
 
     `state` is a softphone.domain.dialoginfo.LineState value; `pickup` whether a ringing
-    call can be picked up (its dialog identifiers are known to the engine).
+    call can be picked up (its dialog identifiers are known to the engine, or a pickup
+    code is configured); `replaces` whether by INVITE/Replaces (the dialog is named).
     """
 
     extension: str
     state: str
     dnd: bool = False
     pickup: bool = False
+    replaces: bool = False
 
 
 # --- published by the app layers ---------------------------------------------------------

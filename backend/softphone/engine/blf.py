@@ -18,9 +18,12 @@ from softphone.domain.dialoginfo import (
     Dialog,
     DialogInfoError,
     LineState,
+    PickupMethod,
+    has_identity,
     line_state,
     merge,
     parse_dialog_info,
+    pickup_method,
     ringing_dialog,
 )
 from softphone.domain.errors import ErrorKey, SoftphoneError
@@ -45,7 +48,6 @@ _RESUBSCRIBE_S = 300.0
 # A presence subscription the PBX ended (or refused) is tried again after this long.
 _PRESENCE_RETRY_S = 30.0
 # Kamailio's NOTIFY for an idle line has no body and no Content-Type: go by the Event header.
-_SIP_USER = re.compile(r"^[A-Za-z0-9*#+._-]{1,64}$")
 _EVENT = re.compile(r"\n(?:event|o)[ \t]*:[ \t]*(dialog|presence)\b", re.IGNORECASE)
 _TERMINATED = re.compile(r"\nsubscription-state[ \t]*:[ \t]*terminated\b", re.IGNORECASE)
 
@@ -130,12 +132,17 @@ class EngineBlf(BuddyCallbacks):
         self._lib: ctypes.CDLL | None = None
         self._presence: PresenceSubscriptions | None = None
         self._presence_retry: dict[str, float] = {}  # extension -> when to subscribe again
+        self._pickup_code = False  # a directed-pickup code is configured
 
     def handlers(self) -> dict[type, Handler]:
         return {cmd.SetMonitored: self._set_monitored}  # type: ignore[dict-item]
 
     def _set_monitored(self, command: cmd.SetMonitored) -> None:
         wanted = dict(command.users)
+        if command.pickup_code != self._pickup_code:
+            self._pickup_code = command.pickup_code
+            for watched in self._watched.values():
+                self._report(watched)
         for extension in list(self._watched):
             if wanted.get(extension) != self._watched[extension].uri:
                 self._drop(extension)
@@ -159,15 +166,11 @@ class EngineBlf(BuddyCallbacks):
         """The ringing dialog to replace, and the caller's URI to send the INVITE to."""
         watched = self._watched.get(extension)
         dialog = ringing_dialog(watched.dialogs) if watched else None
-        if watched is None or dialog is None:
-            raise SoftphoneError(ErrorKey.INVALID_STATE)
-        if not (dialog.call_id and dialog.local_tag and dialog.remote_tag):
+        if watched is None or dialog is None or not has_identity(dialog):
             raise SoftphoneError(ErrorKey.INVALID_STATE)
         # The caller's AOR on the PBX we watch through (identities carry no port; the
         # PBX may not listen on 5060), so it goes through the PBX like any call.
         caller = number_from_uri(dialog.remote_identity)
-        if not _SIP_USER.match(caller):
-            raise SoftphoneError(ErrorKey.INVALID_STATE)
         host = watched.uri.split("@", 1)[1]
         return dialog, f"sip:{caller}@{host}"
 
@@ -329,12 +332,13 @@ class EngineBlf(BuddyCallbacks):
         state = line_state(watched.dialogs, watched.dnd)
         if not watched.seen:
             state = LineState.UNKNOWN
-        dialog = ringing_dialog(watched.dialogs)
+        method = pickup_method(watched.dialogs, self._pickup_code)
         event = LineStateReported(
             watched.extension,
             state.value,
             dnd=watched.dnd,
-            pickup=bool(dialog and dialog.call_id and dialog.local_tag and dialog.remote_tag),
+            pickup=method is not PickupMethod.NONE,
+            replaces=method is PickupMethod.REPLACES,
         )
         if event != watched.shown:
             watched.shown = event

@@ -31,7 +31,9 @@ class Colleagues:
             bus.subscribe(LineStateReported, self._on_state)
             bus.subscribe(EngineStarted, lambda _e: self._forget_states())
 
-    def apply(self, users: Iterable[MonitoredUser]) -> None:
+    def apply(self, users: Iterable[MonitoredUser], *, pickup_code: bool = False) -> None:
+        """`pickup_code`: a directed-pickup code is configured (offered for ringing lines
+        whose dialog the PBX does not name)."""
         self._users = tuple(users)
         account = self._accounts.account
         pairs: list[tuple[str, str]] = []
@@ -41,7 +43,7 @@ class Colleagues:
                     pairs.append((user.extension, dial_uri(user.extension, account.domain)))
                 except SoftphoneError:
                     continue  # not dialable: cannot be watched either
-        command = cmd.SetMonitored(tuple(pairs))
+        command = cmd.SetMonitored(tuple(pairs), pickup_code=pickup_code)
         if command != self._sent:
             self._sent = command
             self._engine.send(command)
@@ -52,6 +54,12 @@ class Colleagues:
                 {"extension": s.extension, "state": s.state, "dnd": s.dnd, "pickup": s.pickup}
                 for s in self._states.values()
             ]
+
+    def replaces_known(self, extension: str) -> bool:
+        """The engine named the colleague's ringing dialog: pickup by INVITE/Replaces."""
+        with self._lock:
+            state = self._states.get(extension)
+            return state is not None and state.replaces
 
     def _on_state(self, event: LineStateReported) -> None:
         with self._lock:

@@ -9,6 +9,7 @@ from softphone.bus import EventBus
 from softphone.domain import commands as cmd
 from softphone.domain.account import RegistrationState
 from softphone.domain.calls import CallDirection, CallSnapshot, CallState
+from softphone.domain.dialoginfo import PickupMethod, choose_pickup
 from softphone.domain.errors import ErrorKey, SoftphoneError
 from softphone.domain.events import AccountChanged, SettingsChanged
 from softphone.domain.feature_code_outcome import FeatureCodePurpose
@@ -153,8 +154,10 @@ class Phone:
     def apply_settings(self, settings: object) -> None:
         """Apply the incoming-call part of `Settings` (duck-typed: phone imports no storage)."""
         self._settings = settings
-        self._colleagues.apply(getattr(settings, "blf_users", ()))
         codes = getattr(settings, "feature_codes", None)
+        self._colleagues.apply(
+            getattr(settings, "blf_users", ()), pickup_code=bool(codes and codes.pickup_prefix)
+        )
         pbx_forwards = codes is not None and codes.forwarding_mode is ForwardingMode.PBX
         self.apply_incoming_policy(
             bool(getattr(settings, "call_waiting", True)),
@@ -172,10 +175,13 @@ class Phone:
     def pickup(self, extension: str) -> str:
         """Take the call ringing for a monitored colleague (directed pickup)."""
         codes = getattr(self._settings, "feature_codes", None)
-        if codes is not None and codes.pickup_prefix:
-            # The PBX does the pickup for a feature code (e.g. **201): a call followed so
+        prefix = codes.pickup_prefix if codes is not None else ""
+        replaces = self._colleagues.replaces_known(extension)
+        if choose_pickup(replaces, prefix) is PickupMethod.FEATURE_CODE:
+            # The ringing call's dialog is not named (Asterisk-style dialog-info), or not
+            # known here: the PBX does the pickup for its code (e.g. **201). A call followed so
             # that a refusal (404, 403...) is reported as "the PBX refused the pickup code".
-            return self._dial_feature_code(codes.pickup_prefix + extension)
+            return self._dial_feature_code(prefix + extension)
         if self._accounts.registration.state is not RegistrationState.REGISTERED:
             raise SoftphoneError(ErrorKey.NOT_REGISTERED)
         if len(self._calls.snapshots()) >= MAX_CALLS:

@@ -93,7 +93,8 @@ Server -> client: Socket.IO event ``event`` with ``{"type": ..., **fields}``
     Voicemail    {waiting: bool, new, old (int: voice messages), account (str: the number
                   the PBX named in Message-Account, digits * # + only, or "")}
     LineState    {extension, state: unknown|free|ringing|busy, dnd: bool,
-                  pickup: bool (ringing and its dialog is known: blf.pickup works)}
+                  pickup: bool (ringing, and its dialog is named or a pickup code
+                  is configured: blf.pickup works)}
     Certificate  {server, subject, issuer, sha256 ("AB:CD:..."), not_before, not_after (ISO),
                   self_signed, name_matches, trusted: bool}  (subject/issuer: untrusted text)
     Forwarding   {unconditional, busy, no_answer: bool; unconditional_to, busy_to,
@@ -133,7 +134,8 @@ Client -> server: Socket.IO event ``command`` with ``{"name": ..., "args": {...}
                        home_country?, logs?, close_to_tray?, autostart?, first_run_done?}
     blf.states        {}                   -> {states: LineState[]}  (after a snapshot)
     blf.pickup        {extension}          -> {call_id}  (directed pickup of the call ringing
-                                              for that colleague: INVITE with Replaces)
+                                              for that colleague: INVITE with Replaces, or
+                                              the pickup code when the dialog is not named)
     history.list      {filter?: all|missed, before?: cursor, limit?: 1..200 (50)}
                       -> {entries: HistoryEntry[] (newest first), next_cursor: str|null}
     history.delete_all {}

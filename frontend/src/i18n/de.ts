@@ -294,7 +294,7 @@ export const de: Messages = {
   "forwarding.code.no_answer_on": "Keine Antwort: ein",
   "forwarding.code.no_answer_off": "Keine Antwort: aus",
   "colleagues.pickupPrefix": "Präfix für Heranholen",
-  "colleagues.pickupPrefixHint": "Leer lassen, um Anrufe direkt heranzuholen. Manche Telefonanlagen brauchen eine Kennziffer, z. B. **, vor der Nebenstelle.",
+  "colleagues.pickupPrefixHint": "Wird vor der Nebenstelle gewählt, wenn die Telefonanlage nicht meldet, welcher Anruf klingelt (Asterisk: **). Anrufe, die sie meldet, werden direkt herangeholt. Leer lassen, wenn Ihre Anlage keine Kennziffer dafür hat.",
   "endReason.refused_dnd": "Abgewiesen: nicht stören",
   "endReason.forwarded": "Umgeleitet",
 

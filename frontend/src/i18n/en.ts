@@ -291,7 +291,7 @@ export const en = {
   "forwarding.code.no_answer_on": "No answer: on",
   "forwarding.code.no_answer_off": "No answer: off",
   "colleagues.pickupPrefix": "Pickup code prefix",
-  "colleagues.pickupPrefixHint": "Leave empty to pick up calls directly. Some PBXs need a code, for example **, dialled before the extension.",
+  "colleagues.pickupPrefixHint": "Dialled before the extension when the PBX does not say which call is ringing (Asterisk: **). Calls the PBX names are picked up directly. Leave empty if your PBX has no pickup code.",
   "endReason.refused_dnd": "Refused: do not disturb",
   "endReason.forwarded": "Forwarded",
 

@@ -293,7 +293,7 @@ export const fr: Messages = {
   "forwarding.code.no_answer_on": "Sans réponse : activer",
   "forwarding.code.no_answer_off": "Sans réponse : désactiver",
   "colleagues.pickupPrefix": "Préfixe du code d'interception",
-  "colleagues.pickupPrefixHint": "Laissez vide pour intercepter les appels directement. Certains PBX exigent un code, par exemple **, composé avant le numéro interne.",
+  "colleagues.pickupPrefixHint": "Composé avant le numéro interne quand le PBX n'indique pas quel appel sonne (Asterisk : **). Les appels que le PBX désigne sont interceptés directement. Laissez vide si votre PBX n'a pas de code d'interception.",
   "endReason.refused_dnd": "Refusé : ne pas déranger",
   "endReason.forwarded": "Renvoyé",
 

@@ -294,7 +294,7 @@ export const it: Messages = {
   "forwarding.code.no_answer_on": "Nessuna risposta: attiva",
   "forwarding.code.no_answer_off": "Nessuna risposta: disattiva",
   "colleagues.pickupPrefix": "Prefisso del codice di risposta per assente",
-  "colleagues.pickupPrefixHint": "Lascia vuoto per rispondere direttamente. Alcuni centralini richiedono un codice, ad esempio **, prima dell'interno.",
+  "colleagues.pickupPrefixHint": "Composto prima dell'interno quando il centralino non indica quale chiamata squilla (Asterisk: **). Le chiamate indicate dal centralino vengono risposte direttamente. Lascia vuoto se il centralino non ha un codice di risposta per assente.",
   "endReason.refused_dnd": "Rifiutata: non disturbare",
   "endReason.forwarded": "Inoltrata",
 
