@@ -10,7 +10,6 @@ import {
   deleteHistory,
   directoryStatus,
   exportContacts,
-  importContacts,
   listHistory,
   markHistorySeen,
   micTest,
@@ -19,16 +18,19 @@ import {
   speakerTest,
   useHeadsetAudio,
   declineHeadsetAudio,
+  dismissLink,
   headsetAudioState,
   updateContact,
 } from "./api/commands";
 import { connect } from "./api/connection";
+import { uploadContacts } from "./api/upload";
 import { browserTokenEnvironment, takeToken } from "./api/token";
 import { resolveLanguage } from "./i18n";
 import { Actions } from "./state/actions";
 import { AudioState } from "./state/audio";
 import { DirectoryState } from "./state/directory";
 import { HistoryState } from "./state/history";
+import { LinkInbox } from "./state/links";
 import { Store } from "./state/store";
 import { UiState } from "./state/ui";
 import "./styles/index.css";
@@ -55,7 +57,7 @@ const directory = new DirectoryState(
     create: (fields) => createContact(conn, fields),
     update: (id, fields) => updateContact(conn, id, fields),
     remove: (id) => deleteContact(conn, id),
-    importData: (format, data) => importContacts(conn, format, data),
+    importFile: (format, file) => uploadContacts(token, format, file),
     exportData: (format) => exportContacts(conn, format),
   },
   (error) => ui.notify(error),
@@ -80,7 +82,9 @@ const audio = new AudioState(
   (error) => ui.notify(error),
 );
 conn.subscribeEvents((event) => audio.apply(event));
+const links = new LinkInbox(ui, (id) => dismissLink(conn, id));
+conn.subscribeEvents((event) => links.apply(event));
 conn.subscribeStatus((status) => (store.connection.value = status));
 
 const root = document.getElementById("app");
-if (root) render(<App services={{ store, ui, actions, history, directory, audio, language }} />, root);
+if (root) render(<App services={{ store, ui, actions, history, directory, audio, links, language }} />, root);

@@ -26,7 +26,7 @@ function fakeApi() {
     create: never,
     update: never,
     remove: never,
-    importData: never,
+    importFile: never,
     exportData: never,
   };
   return { api, pending };

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from softphone.bus import EventBus
+from softphone.directory.importexport import MAX_IMPORT_BYTES
 from softphone.directory.service import Directory
 from softphone.directory.store import DirectoryStore
 from softphone.domain.calls import CallDirection, CallState
@@ -113,6 +114,32 @@ def test_import_reports_rejected_lines_and_export_returns_them(
     }
     out = run(h, "contacts.export", {"format": "vcard"})
     assert out["filename"] == "contacts.vcf" and "TEL;TYPE=CELL:0791234567" in out["data"]
+
+
+@pytest.mark.parametrize(
+    ("fmt", "data"),
+    [
+        ("vcard", "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Zo\ud800\r\nEND:VCARD\r\n"),
+        ("csv", "given,mobile\nZo\udfff,1001\n"),
+    ],
+)
+def test_import_of_a_lone_surrogate_is_bad_encoding_and_stores_nothing(
+    setup: tuple[Directory, SettingsStore, EventBus, Handlers], fmt: str, data: str
+) -> None:
+    # What JSON "\ud800" from the frontend decodes to; was internal_error from SQLite.
+    with pytest.raises(SoftphoneError) as err:
+        run(setup[3], "contacts.import", {"format": fmt, "data": data})
+    assert (err.value.key, err.value.field) == (ErrorKey.BAD_ENCODING, "data")
+    assert run(setup[3], "directory.search", {"query": "zo"})["contacts"] == []
+
+
+def test_import_over_the_limit_is_too_large(
+    setup: tuple[Directory, SettingsStore, EventBus, Handlers],
+) -> None:
+    big = "given\n" + "é" * (MAX_IMPORT_BYTES // 2)  # fewer characters than bytes
+    with pytest.raises(SoftphoneError) as err:
+        run(setup[3], "contacts.import", {"format": "csv", "data": big})
+    assert err.value.key is ErrorKey.TOO_LARGE
 
 
 def test_calls_show_the_directory_name_of_a_known_number(

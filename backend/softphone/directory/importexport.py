@@ -64,8 +64,17 @@ class ImportResult:
 
 
 def parse_import(fmt: ImportFormat, data: str) -> ImportResult:
-    """Contacts found in `data` (all new personal ones, fresh uids) and the rejected lines."""
-    if len(data.encode("utf-8", "surrogatepass")) > MAX_IMPORT_BYTES:
+    """Contacts found in `data` (all new personal ones, fresh uids) and the rejected lines.
+
+    Raises BadCardError("bad_encoding") for text that is no Unicode (a lone surrogate, as
+    JSON "\\ud800" decodes to: SQLite and vobject fail on it later, far from the cause), and
+    BadCardError("too_large") over MAX_IMPORT_BYTES of UTF-8.
+    """
+    try:
+        size = len(data.encode("utf-8"))
+    except UnicodeEncodeError as exc:
+        raise BadCardError("bad_encoding") from exc
+    if size > MAX_IMPORT_BYTES:
         raise BadCardError("too_large")
     data = data.removeprefix("\ufeff")  # Excel writes a BOM in front of UTF-8 CSV
     if fmt is ImportFormat.VCARD:

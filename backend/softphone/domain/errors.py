@@ -33,6 +33,8 @@ class ErrorKey(StrEnum):
     CONTACT_NOT_FOUND = "contact_not_found"
     EXPORT_FAILED = "export_failed"  # the log archive could not be built or written
     AUDIO_DEVICE_FAILED = "audio_device_failed"  # a sound device could not be opened
+    TOO_LARGE = "too_large"  # an imported file (or a message) over its documented size limit
+    BAD_ENCODING = "bad_encoding"  # imported text that is not UTF-8/UTF-16 (or a lone surrogate)
     # A feature code (e.g. *72 forwarding on) got a final error from the PBX: nothing changed.
     FEATURE_CODE_REFUSED = "feature_code_refused"
     # The PBX gave no clear answer to a feature code (no hang-up after its announcement...).

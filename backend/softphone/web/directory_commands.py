@@ -20,6 +20,8 @@ from softphone.web import wire
 from softphone.web.wire import Wire, arg_str
 
 _CONTACT_FIELDS = {"given", "family", "display", "org", "email", "numbers"}
+# Reasons that refuse a whole import file, and their wire error.
+_WHOLE_FILE_ERRORS = {"too_large": ErrorKey.TOO_LARGE, "bad_encoding": ErrorKey.BAD_ENCODING}
 
 
 def _limit(args: Wire, default: int = 50) -> int:
@@ -101,12 +103,15 @@ def directory_commands(
 
     def import_contacts(args: Wire) -> Wire:
         data = args.get("data")
-        if not isinstance(data, str) or len(data) > MAX_IMPORT_BYTES:
+        if not isinstance(data, str):
             raise SoftphoneError(ErrorKey.INVALID_ARGUMENT, "data")
+        if len(data) > MAX_IMPORT_BYTES:  # characters: a cheap first bound, bytes checked next
+            raise SoftphoneError(ErrorKey.TOO_LARGE, "data")
         try:
             result = directory.import_contacts(_format(args), data)
         except BadCardError as exc:
-            raise SoftphoneError(ErrorKey.INVALID_ARGUMENT, "data") from exc
+            key = _WHOLE_FILE_ERRORS.get(exc.reason, ErrorKey.INVALID_ARGUMENT)
+            raise SoftphoneError(key, "data") from exc
         return {
             "imported": len(result.contacts),
             "rejected": [{"line": r.line, "reason": r.reason} for r in result.rejected],

@@ -26,10 +26,12 @@ from softphone.web.security import (
     security_headers,
     token_matches,
 )
+from softphone.web.uploads import IMPORT_PATH, import_upload
 
 log = logging.getLogger(__name__)
 
 SnapshotFn = Callable[[], wire.Wire]
+MAX_MESSAGE_BYTES = 64 * 1024  # one Socket.IO message (docs/protocol.md)
 
 
 class _NoDelayHandler(WSGIRequestHandler):
@@ -103,6 +105,7 @@ class WebServer:
         self._listener = listener
         self.port: int = listener.getsockname()[1]
         self._frontend_dir = frontend_dir
+        self._commands = commands
         self.flask = self._make_flask()
         self.socketio = SocketIO(
             self.flask,
@@ -110,7 +113,9 @@ class WebServer:
             cors_allowed_origins=allowed_origins(self.port),
             logger=False,
             engineio_logger=False,
-            max_http_buffer_size=64 * 1024,
+            # A bigger message closes the connection before any handler runs, and this much
+            # is buffered before the token is checked: files come over POST (web/uploads.py).
+            max_http_buffer_size=MAX_MESSAGE_BYTES,
         )
         self.socketio.on_namespace(PhoneNamespace(token, commands, snapshot))
         self._snapshot = snapshot
@@ -152,6 +157,15 @@ class WebServer:
             response.headers["Content-Disposition"] = f'attachment; filename="{item.filename}"'
             response.headers["Cache-Control"] = "no-store"
             return response
+
+        @app.post(IMPORT_PATH)
+        def import_file() -> Response:
+            return import_upload(
+                request,
+                token=self.token,
+                origins=allowed_origins(self.port),
+                run=self._commands.run,
+            )
 
         @app.get("/healthz")
         def healthz() -> Response:

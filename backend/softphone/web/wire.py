@@ -4,6 +4,9 @@ Transport
     Socket.IO v4 over websocket on http://127.0.0.1:PORT/ (the page's own origin). The page is
     opened as ``/#token=SECRET``; the client connects with ``auth: {"token": SECRET}``. A
     missing or wrong token, a foreign Origin or Host is refused before any event flows.
+    One message is at most 64 KiB (a bigger one closes the connection unanswered): files
+    come as ``POST /import/contacts?format=`` with ``Authorization: Bearer SECRET``, up to
+    10 MiB, answered with the contacts.import ack as JSON (web/uploads.py).
 
 Server -> client: Socket.IO event ``event`` with ``{"type": ..., **fields}``
     snapshot              schema, account, registration, calls[], settings, missed_count
@@ -152,7 +155,8 @@ Client -> server: Socket.IO event ``command`` with ``{"name": ..., "args": {...}
                       -> {contact}  (personal; a name is required: invalid_argument "name")
     contacts.update   {id, ...as create}   -> {contact}  (personal only: contact_not_found)
     contacts.delete   {id}
-    contacts.import   {format: vcard|csv, data (<=10 MB)}
+    contacts.import   {format: vcard|csv, data}  (one message <=64 KiB; files up to 10 MiB
+                      go as POST /import/contacts, web/uploads.py: too_large, bad_encoding)
                       -> {imported, rejected: [{line, reason}] (first 200), rejected_count}
     contacts.export   {format: vcard|csv}  -> {format, filename, data}
     app.info          {}  -> {version, window: bool, tray: bool}  (what shows the UI)

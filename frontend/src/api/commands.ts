@@ -173,3 +173,7 @@ export const speakerTest = (
   conn: Connection,
   target: "output" | "ringer",
 ): Promise<Ack<{ duration_ms: number }>> => conn.sendCommand("audio.speaker_test", { target });
+
+/** The UI took a call link (or its refusal): later snapshots no longer carry it. */
+export const dismissLink = (conn: Connection, id: number): Promise<Ack<Empty>> =>
+  conn.sendCommand("link.dismiss", { id });

@@ -37,6 +37,8 @@ export const ERROR_KEYS = [
   "contact_not_found",
   "audio_device_failed",
   "export_failed",
+  "too_large",
+  "bad_encoding",
   "internal_error",
 ] as const;
 export type ErrorKey = (typeof ERROR_KEYS)[number];

@@ -63,6 +63,8 @@ export const de: Messages = {
   "audio.diagnosticsError": "{device} konnte nicht geöffnet werden: Der Systemstandard wurde verwendet.",
   "audio.noDevices": "Keine Audiogeräte gefunden.",
   "error.audio_device_failed": "Das Audiogerät konnte nicht geöffnet werden",
+  "error.too_large": "Diese Datei ist zu gross für den Import (höchstens 10 MB)",
+  "error.bad_encoding": "Der Text dieser Datei konnte nicht gelesen werden: als UTF-8 speichern und erneut versuchen",
   "menu.settings": "Einstellungen",
   "menu.signOut": "Abmelden",
 

@@ -60,6 +60,8 @@ export const en = {
   "audio.diagnosticsError": "{device} could not be opened: the system default was used.",
   "audio.noDevices": "No sound devices found.",
   "error.audio_device_failed": "The sound device could not be opened",
+  "error.too_large": "This file is too large to import (10 MB at most)",
+  "error.bad_encoding": "This file's text could not be read: save it as UTF-8 and try again",
   "menu.settings": "Settings",
   "menu.signOut": "Sign out",
 

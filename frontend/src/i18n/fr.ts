@@ -62,6 +62,8 @@ export const fr: Messages = {
   "audio.diagnosticsError": "{device} n'a pas pu être ouvert : le périphérique par défaut a été utilisé.",
   "audio.noDevices": "Aucun périphérique audio trouvé.",
   "error.audio_device_failed": "Le périphérique audio n'a pas pu être ouvert",
+  "error.too_large": "Ce fichier est trop volumineux pour être importé (10 Mo au maximum)",
+  "error.bad_encoding": "Le texte de ce fichier n'a pas pu être lu : enregistrez-le en UTF-8 et réessayez",
   "menu.settings": "Paramètres",
   "menu.signOut": "Se déconnecter",
 

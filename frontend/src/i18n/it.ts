@@ -63,6 +63,8 @@ export const it: Messages = {
   "audio.diagnosticsError": "Impossibile aprire {device}: è stato usato il predefinito di sistema.",
   "audio.noDevices": "Nessun dispositivo audio trovato.",
   "error.audio_device_failed": "Impossibile aprire il dispositivo audio",
+  "error.too_large": "Questo file è troppo grande da importare (al massimo 10 MB)",
+  "error.bad_encoding": "Impossibile leggere il testo di questo file: salvalo in UTF-8 e riprova",
   "menu.settings": "Impostazioni",
   "menu.signOut": "Esci",
 

@@ -27,7 +27,8 @@ export interface DirectoryApi {
   create(fields: ContactFields): Promise<Ack<{ contact: Contact }>>;
   update(id: number, fields: ContactFields): Promise<Ack<{ contact: Contact }>>;
   remove(id: number): Promise<Ack<Empty>>;
-  importData(format: "vcard" | "csv", data: string): Promise<Ack<ImportReport>>;
+  /** Sends the file as it is (the backend checks size and encoding); over the limit: too_large. */
+  importFile(format: "vcard" | "csv", file: Blob): Promise<Ack<ImportReport>>;
   exportData(format: "vcard" | "csv"): Promise<Ack<{ filename: string; data: string }>>;
 }
 
@@ -120,8 +121,8 @@ export class DirectoryState {
     if (!ack.ok) this.onError(ack.error);
   }
 
-  importData(format: "vcard" | "csv", data: string): Promise<Ack<ImportReport>> {
-    return this.api.importData(format, data);
+  importFile(format: "vcard" | "csv", file: Blob): Promise<Ack<ImportReport>> {
+    return this.api.importFile(format, file);
   }
 
   async exportData(format: "vcard" | "csv"): Promise<{ filename: string; data: string } | null> {

@@ -38,6 +38,11 @@ export function DesktopSettings() {
       {info?.window && (
         <SettingSwitch setting="autostart" label={t("settings.autostart")} hint={t("settings.autostartHint")} />
       )}
+      <SettingSwitch
+        setting="call_links_at_once"
+        label={t("settings.callLinksAtOnce")}
+        hint={t("settings.callLinksAtOnceHint")}
+      />
       <SettingSwitch setting="logs" label={t("settings.logs")} hint={t("settings.logsHint")} />
       <ExportLogsButton />
     </section>

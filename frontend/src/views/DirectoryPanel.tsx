@@ -30,7 +30,7 @@ export function DirectoryPanel() {
   const call = (number: string) => void actions.callOrTransfer(number);
   const importFile = async (file: File) => {
     const format = /\.(vcf|vcard)$/i.test(file.name) ? "vcard" : "csv";
-    const ack = await directory.importData(format, await file.text());
+    const ack = await directory.importFile(format, file);
     if (ack.ok) setReport(ack.result);
     else ui.notify(ack.error);
   };

@@ -1,6 +1,8 @@
 /** Dial field, 12-key pad and Call button; keys also go to the connected call as DTMF. */
 
 import { ArrowRightLeft, Delete, Phone } from "lucide-preact";
+import { useEffect, useRef } from "preact/hooks";
+import type { MessageKey } from "../i18n";
 import { DIAL_CHARS } from "../state/actions";
 import { atCallLimit, callTitle, dtmfTarget, MAX_CALLS } from "../state/selectors";
 import { useApp, useT } from "./context";
@@ -28,8 +30,22 @@ const keepFocus = (e: MouseEvent) => e.preventDefault();
 
 export function Keypad() {
   const t = useT();
-  const { store, ui, actions } = useApp();
+  const { store, ui, actions, links } = useApp();
   const number = ui.number.value;
+  const callButton = useRef<HTMLButtonElement>(null);
+  const offers = links.offers.value;
+  const refusal = links.refusal.value;
+  const fromLink = links.offeredNumber.value === number && number !== "";
+  // A link put a number here: Call takes the focus, so one click or Enter places the call.
+  useEffect(() => {
+    if (links.takeFocus()) callButton.current?.focus();
+  }, [offers]);
+  const shownNumber = useRef(number);
+  useEffect(() => {
+    if (shownNumber.current === number) return;
+    shownNumber.current = number;
+    links.numberChanged(number);
+  }, [number]);
   const target = dtmfTarget(store.calls.value);
   // Transfer mode: the pad types the transfer target and the Call button transfers.
   const transferring = actions.transferring();
@@ -69,16 +85,32 @@ export function Keypad() {
           <Delete size={20} />
         </button>
       </div>
+      {refusal && (
+        <p class="keypad__refusal" role="alert" data-testid="link-refused">
+          {t(`link.refused.${refusal}` as MessageKey)}
+        </p>
+      )}
       <KeypadMatches />
-      <p class={transferring ? "keypad__hint is-transfer" : full ? "keypad__hint is-limit" : "keypad__hint"}
+      <p
+        class={
+          transferring
+            ? "keypad__hint is-transfer"
+            : full
+              ? "keypad__hint is-limit"
+              : fromLink
+                ? "keypad__hint is-link"
+                : "keypad__hint"
+        }
         aria-live="polite" data-testid="keypad-hint">
         {transferring
           ? t("transfer.keypadHint", { name: callTitle(transferring) })
           : full
             ? t("calls.limitReached", { max: MAX_CALLS })
-            : target
-            ? t("keypad.dtmfHint", { name: callTitle(target) })
-            : "\u00a0"}
+            : fromLink
+              ? t("link.offered")
+              : target
+                ? t("keypad.dtmfHint", { name: callTitle(target) })
+                : "\u00a0"}
       </p>
       <div class="keypad__grid">
         {KEYS.map(([digit, letters]) => (
@@ -100,6 +132,7 @@ export function Keypad() {
         ))}
       </div>
       <button
+        ref={callButton}
         type="button"
         class={transferring ? "call-button transfer-target" : "call-button"}
         aria-label={transferring ? t("calls.transferNumber") : t("keypad.call")}

@@ -11,10 +11,11 @@ export type SwitchSetting =
   | "busylight_blink"
   | "logs"
   | "close_to_tray"
-  | "autostart";
+  | "autostart"
+  | "call_links_at_once";
 
 /** Settings that are off unless the user turns them on. */
-const OFF_BY_DEFAULT: ReadonlySet<SwitchSetting> = new Set(["autostart"]);
+const OFF_BY_DEFAULT: ReadonlySet<SwitchSetting> = new Set(["autostart", "call_links_at_once"]);
 
 export function SettingSwitch({ setting, label, hint }: { setting: SwitchSetting; label: string; hint: string }) {
   const { store, actions } = useApp();

@@ -8,6 +8,7 @@ import type { Actions } from "../state/actions";
 import type { AudioState } from "../state/audio";
 import type { DirectoryState } from "../state/directory";
 import type { HistoryState } from "../state/history";
+import type { LinkInbox } from "../state/links";
 import type { Store } from "../state/store";
 import type { UiState } from "../state/ui";
 import type { ReadonlySignal } from "@preact/signals";
@@ -19,6 +20,7 @@ export interface AppServices {
   history: HistoryState;
   directory: DirectoryState;
   audio: AudioState;
+  links: LinkInbox;
   language: ReadonlySignal<Language>;
 }
 
