@@ -174,6 +174,8 @@ export interface Settings {
   close_to_tray?: boolean;
   /** Start minimised to the tray at login. Absent from older backends. */
   autostart?: boolean;
+  /** tel:/sip: links are called without a click (off: they wait in the keypad). Absent from older backends. */
+  call_links_at_once?: boolean;
   /** The first-run check was finished or skipped. Absent from older backends. */
   first_run_done?: boolean;
   /** Ports, STUN, ICE, TURN, keep-alives, outbound proxy. Absent from older backends. */
@@ -385,12 +387,30 @@ export interface SnapshotEvent {
   missed_count?: number;
   /** Detected headsets; absent from older backends. */
   headsets?: Headset[];
+  /** A call link no UI has taken yet (dismiss it with link.dismiss); absent from older backends. */
+  pending_link?: LinkEvent | null;
   /** The PBX's message summary (voicemail indicator); absent from older backends. */
   voicemail?: Voicemail;
 }
 
+/** Why a call link was refused (its text is never sent: it is hostile). */
+export const LINK_REFUSALS = [
+  "unsupported_scheme",
+  "hidden_characters",
+  "too_long",
+  "uri_parameters",
+  "not_a_number",
+] as const;
+export type LinkRefusal = (typeof LINK_REFUSALS)[number];
+
+/** A tel:/sip:/callto: link from the OS, a second launch or the CLI: offered, never dialled. */
+export type LinkEvent =
+  | { type: "dial_requested"; id: number; number: string; scheme: string }
+  | { type: "link_refused"; id: number; reason: LinkRefusal };
+
 export type ServerEvent =
   | SnapshotEvent
+  | LinkEvent
   | { type: "account_changed"; account: Account | null }
   | { type: "registration_changed"; registration: Registration }
   | { type: "call_changed"; call: Call }
@@ -487,6 +507,7 @@ export interface CommandMap extends AudioCommandMap {
   "contacts.import": [{ format: "vcard" | "csv"; data: string }, ImportReport];
   "contacts.export": [{ format: "vcard" | "csv" }, { format: string; filename: string; data: string }];
   "app.info": [Record<string, never>, AppInfo];
+  "link.dismiss": [{ id: number }, Record<string, never>];
   "logs.export": [Record<string, never>, LogExport];
   "notifications.test": [Record<string, never>, { shown: boolean }];
   "network.check": [Record<string, never>, NetworkReport];
@@ -520,6 +541,8 @@ export type Ack<R> = AckOk<R> | AckError;
 
 const SERVER_EVENT_TYPES: ReadonlySet<string> = new Set<ServerEventType>([
   "snapshot",
+  "dial_requested",
+  "link_refused",
   "account_changed",
   "registration_changed",
   "call_changed",
