@@ -82,6 +82,8 @@ export interface Account {
   srtp: SrtpMode;
   /** Absent from backends older than the DTMF fallback: means rfc4733. */
   dtmf_method?: DtmfMethod;
+  /** Requests from other addresses than the PBX's ring too (else 403); absent: false. */
+  accept_direct_calls?: boolean;
 }
 
 export type RegistrationState =
@@ -440,6 +442,7 @@ export interface AccountSetupArgs {
   transport: Transport;
   dtmf_method?: DtmfMethod;
   srtp?: SrtpMode;
+  accept_direct_calls?: boolean;
 }
 
 /** A PBX's TLS certificate as the server presented it (subject and issuer: untrusted text). */

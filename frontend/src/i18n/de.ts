@@ -351,6 +351,8 @@ export const de: Messages = {
   "account.advanced": "Erweiterte Einstellungen",
   "account.dtmfMethod": "DTMF-Verfahren",
   "account.dtmfMethodHint": "SIP INFO nur verwenden, wenn Ihre Telefonanlage die Tastentöne während Anrufen nicht empfängt",
+  "account.acceptDirectCalls": "Anrufe annehmen, die nicht über die Telefonanlage kommen",
+  "account.acceptDirectCallsHint": "Aus: Nur Ihre Telefonanlage kann dieses Telefon klingeln lassen; Anrufe direkt an die Adresse dieses Computers werden abgewiesen",
   "dtmf.rfc4733": "RFC 4733 (RTP-Ereignisse, empfohlen)",
   "dtmf.sip_info": "SIP INFO",
   "account.signIn": "Anmelden",

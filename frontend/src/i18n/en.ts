@@ -347,6 +347,8 @@ export const en = {
   "account.advanced": "Advanced settings",
   "account.dtmfMethod": "DTMF method",
   "account.dtmfMethodHint": "Use SIP INFO only if your PBX does not receive keypad tones during calls",
+  "account.acceptDirectCalls": "Accept calls that do not come through the PBX",
+  "account.acceptDirectCallsHint": "Off: only your PBX can ring this phone; calls sent straight to this computer's address are refused",
   "dtmf.rfc4733": "RFC 4733 (RTP events, recommended)",
   "dtmf.sip_info": "SIP INFO",
   "account.signIn": "Sign in",

@@ -350,6 +350,8 @@ export const fr: Messages = {
   "account.advanced": "Paramètres avancés",
   "account.dtmfMethod": "Méthode DTMF",
   "account.dtmfMethodHint": "N'utilisez SIP INFO que si votre PBX ne reçoit pas les touches du clavier pendant les appels",
+  "account.acceptDirectCalls": "Accepter les appels qui ne passent pas par le PBX",
+  "account.acceptDirectCallsHint": "Désactivé : seul votre PBX peut faire sonner ce téléphone ; les appels envoyés directement à l'adresse de cet ordinateur sont refusés",
   "dtmf.rfc4733": "RFC 4733 (événements RTP, recommandé)",
   "dtmf.sip_info": "SIP INFO",
   "account.signIn": "Se connecter",

@@ -351,6 +351,8 @@ export const it: Messages = {
   "account.advanced": "Impostazioni avanzate",
   "account.dtmfMethod": "Metodo DTMF",
   "account.dtmfMethodHint": "Usa SIP INFO solo se il tuo centralino non riceve i toni dei tasti durante le chiamate",
+  "account.acceptDirectCalls": "Accetta chiamate che non passano dal centralino",
+  "account.acceptDirectCallsHint": "Disattivato: solo il tuo centralino può far squillare questo telefono; le chiamate inviate direttamente all'indirizzo di questo computer vengono rifiutate",
   "dtmf.rfc4733": "RFC 4733 (eventi RTP, consigliato)",
   "dtmf.sip_info": "SIP INFO",
   "account.signIn": "Accedi",

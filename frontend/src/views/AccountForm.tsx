@@ -65,7 +65,11 @@ export function AccountForm({ initial, onDone, onCancel }: AccountFormProps) {
     srtp: initial?.srtp ?? "off",
   }));
   const [pending, setPending] = useState(false);
-  const [advancedOpen] = useState(initial?.dtmf_method === "sip_info" || (initial?.srtp ?? "off") !== "off");
+  /** Off: only the PBX's addresses may ring this phone (the engine answers others 403). */
+  const [acceptDirect, setAcceptDirect] = useState(initial?.accept_direct_calls ?? false);
+  const [advancedOpen] = useState(
+    initial?.dtmf_method === "sip_info" || (initial?.srtp ?? "off") !== "off" || !!initial?.accept_direct_calls,
+  );
   /** Sign-in failed on an untrusted PBX certificate: the server whose certificate is shown. */
   const [untrusted, setUntrusted] = useState<string | null>(null);
   const [trustChanged, setTrustChanged] = useState(0); // lists the trusted certificates again
@@ -97,6 +101,7 @@ export function AccountForm({ initial, onDone, onCancel }: AccountFormProps) {
       transport: values.transport as Transport,
       dtmf_method: values.dtmf_method as DtmfMethod,
       srtp: values.srtp as SrtpMode,
+      accept_direct_calls: acceptDirect,
     };
     if (values.auth_user.trim()) args.auth_user = values.auth_user.trim();
     if (values.display_name.trim()) args.display_name = values.display_name.trim();
@@ -234,6 +239,24 @@ export function AccountForm({ initial, onDone, onCancel }: AccountFormProps) {
           </select>
           {fieldMessage("dtmf_method")}
         </div>
+        <label class="field field--inline">
+          <input
+            id="account-accept_direct_calls"
+            name="accept_direct_calls"
+            type="checkbox"
+            checked={acceptDirect}
+            disabled={pending}
+            aria-describedby="account-accept_direct_calls-hint"
+            onChange={(e) => setAcceptDirect(e.currentTarget.checked)}
+          />
+          <span>
+            <span class="field__label">{t("account.acceptDirectCalls")}</span>
+            <span id="account-accept_direct_calls-hint" class="field__hint">
+              {" "}
+              {t("account.acceptDirectCallsHint")}
+            </span>
+          </span>
+        </label>
         <SrtpChoice
           value={values.srtp as SrtpMode}
           onChange={(srtp) => setValues((v) => ({ ...v, srtp }))}
