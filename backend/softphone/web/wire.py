@@ -134,7 +134,8 @@ Client -> server: Socket.IO event ``command`` with ``{"name": ..., "args": {...}
     settings.update   {language?, theme?, call_waiting?, dnd?, forwarding?: partial Forwarding,
                        headset_integration?, busylight_blink?, busylight?, notifications?,
                        directory_order?,
-                       home_country?, logs?, close_to_tray?, autostart?, first_run_done?}
+                       home_country?, logs?, close_to_tray?, autostart?, first_run_done?,
+                       call_links_at_once?}
     blf.states        {}                   -> {states: LineState[]}  (after a snapshot)
     blf.pickup        {extension}          -> {call_id}  (directed pickup of the call ringing
                                               for that colleague: INVITE with Replaces, or
