@@ -39,6 +39,9 @@ export const ERROR_KEYS = [
   "export_failed",
   "too_large",
   "bad_encoding",
+  "feature_code_refused",
+  "feature_code_unconfirmed",
+  "feature_code_pending",
   "internal_error",
 ] as const;
 export type ErrorKey = (typeof ERROR_KEYS)[number];
@@ -369,6 +372,28 @@ export interface HistoryListArgs {
   limit?: number;
 }
 
+/** Why a PBX feature code was dialled. */
+export type FeatureCodePurpose = "forwarding_on" | "forwarding_off" | "pickup";
+export type FeatureCodeOutcome = "dialling" | "accepted" | "refused" | "unconfirmed" | "not_dialled";
+
+/**
+ * A feature code was dialled (outcome "dialling": its call card is labelled), or the PBX's
+ * answer is known. In PBX forwarding mode, settings.forwarding changes only after "accepted".
+ */
+export interface FeatureCodeEvent {
+  type: "feature_code";
+  /** "" when the code was never dialled (a later code of the same save). */
+  call_id: string;
+  /** The digits dialled (untrusted only in the sense that settings hold them: render as text). */
+  code: string;
+  purpose: FeatureCodePurpose;
+  rule: string;
+  outcome: FeatureCodeOutcome;
+  /** The PBX's final response (e.g. 403, 404), null when there was none. */
+  sip_code: number | null;
+  error: ErrorKey | null;
+}
+
 /** Voice messages waiting, as the PBX reported them (RFC 3842 message summary). */
 export interface Voicemail {
   waiting: boolean;
@@ -412,6 +437,7 @@ export type LinkEvent =
 
 export type ServerEvent =
   | SnapshotEvent
+  | FeatureCodeEvent
   | LinkEvent
   | { type: "account_changed"; account: Account | null }
   | { type: "registration_changed"; registration: Registration }
@@ -544,6 +570,7 @@ export type Ack<R> = AckOk<R> | AckError;
 
 const SERVER_EVENT_TYPES: ReadonlySet<string> = new Set<ServerEventType>([
   "snapshot",
+  "feature_code",
   "dial_requested",
   "link_refused",
   "account_changed",

@@ -5,6 +5,7 @@ import type { ConnectionStatus } from "../api/connection";
 import type {
   Account,
   Call,
+  FeatureCodeEvent,
   Headset,
   LineState,
   Registration,
@@ -15,6 +16,10 @@ import type {
 
 /** How long an ended call stays visible ("Call ended" + reason) before it disappears. */
 export const ENDED_CALL_LINGER_MS = 2000;
+
+/** How long "your PBX accepted the code" stays; refusals stay until dismissed. */
+export const ACCEPTED_NOTICE_MS = 6000;
+const MAX_FEATURE_CODE_RESULTS = 4;
 
 export type Cancel = () => void;
 export type Scheduler = (fn: () => void, ms: number) => Cancel;
@@ -49,6 +54,11 @@ export class Store {
   readonly lines: Signal<Readonly<Record<string, LineState>>> = signal({});
   /** The voicemail indicator: what the PBX last reported for the signed-in account. */
   readonly voicemail: Signal<Voicemail> = signal(NO_VOICEMAIL);
+
+  /** Feature-code calls by call id (their cards are labelled): the latest report of each. */
+  readonly featureCodes: Signal<Readonly<Record<string, FeatureCodeEvent>>> = signal({});
+  /** The PBX's answers to feature codes, shown until dismissed (an "accepted" one fades). */
+  readonly featureCodeResults: Signal<readonly FeatureCodeEvent[]> = signal([]);
 
   private readonly removals = new Map<string, Cancel>();
   private readonly lingerMs: number;
@@ -99,8 +109,23 @@ export class Store {
         case "call_removed":
           this.markRemoved(event.call_id);
           break;
+        case "feature_code":
+          this.applyFeatureCode(event);
+          break;
       }
     });
+  }
+
+  dismissFeatureCode(result: FeatureCodeEvent): void {
+    this.featureCodeResults.value = this.featureCodeResults.value.filter((r) => r !== result);
+  }
+
+  private applyFeatureCode(event: FeatureCodeEvent): void {
+    if (event.call_id) this.featureCodes.value = { ...this.featureCodes.value, [event.call_id]: event };
+    if (event.outcome === "dialling") return;
+    // Newest last, a handful at most: a refusal must stay readable until the user closes it.
+    this.featureCodeResults.value = [...this.featureCodeResults.value, event].slice(-MAX_FEATURE_CODE_RESULTS);
+    if (event.outcome === "accepted") this.schedule(() => this.dismissFeatureCode(event), ACCEPTED_NOTICE_MS);
   }
 
   dispose(): void {

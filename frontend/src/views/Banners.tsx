@@ -3,6 +3,7 @@
 import { CircleAlert, LoaderCircle, X } from "lucide-preact";
 import { errorText } from "../i18n";
 import { useApp, useT } from "./context";
+import { FeatureCodeNotices } from "./FeatureCodeNotices";
 
 export function ReconnectBanner() {
   const t = useT();
@@ -23,6 +24,7 @@ export function Notices() {
   const notices = ui.notices.value;
   return (
     <div class="notices">
+      <FeatureCodeNotices />
       {notices.map((notice) => (
         <div key={notice.id} class="notice" role="alert">
           <CircleAlert size={18} aria-hidden="true" />

@@ -9,6 +9,7 @@ import { CallQualityIndicator } from "./CallQuality";
 import { formatDuration } from "../util/format";
 import { useApp, useT } from "./context";
 import { EmptyState } from "./EmptyState";
+import { featureCodeLabel } from "./FeatureCodeNotices";
 import { useNow } from "./hooks";
 
 export function CallsPanel() {
@@ -53,7 +54,9 @@ export function CallsPanel() {
 
 function CallCard({ call }: { call: Call }) {
   const t = useT();
-  const { actions } = useApp();
+  const { actions, store } = useApp();
+  // A call the app dialled for a PBX feature code (forwarding, pickup): labelled as such.
+  const featureCode = store.featureCodes.value[call.id];
   const running = call.connected_at !== null && (call.state === "connected" || call.state === "held");
   const now = useNow(running);
   const title = callTitle(call);
@@ -109,6 +112,9 @@ function CallCard({ call }: { call: Call }) {
           {stateLabel}
           {reason && <span class="state-label__reason"> · {reason}</span>}
         </span>
+        {featureCode && (
+          <span class="badge call-card__feature-code">{featureCodeLabel(t, featureCode)}</span>
+        )}
         {call.muted && !ended && (
           <span class="badge">
             <MicOff size={12} aria-hidden="true" />

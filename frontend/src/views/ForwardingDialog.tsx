@@ -68,6 +68,7 @@ export function ForwardingDialog({ onClose }: { onClose: () => void }) {
       <p class="field__hint forwarding__note" role="note">
         {t(pbx ? "forwarding.pbxNote" : "forwarding.clientNote")}
       </p>
+      {pbx && <p class="field__hint forwarding__confirm-note">{t("forwarding.pbxConfirm")}</p>}
       {RULES.map((rule) => (
         <div class="forwarding__rule" key={rule}>
           <label class="forwarding__toggle">
