@@ -133,6 +133,14 @@ def test_import_of_a_lone_surrogate_is_bad_encoding_and_stores_nothing(
     assert run(setup[3], "directory.search", {"query": "zo"})["contacts"] == []
 
 
+def test_a_contact_form_with_a_lone_surrogate_is_an_invalid_field(
+    setup: tuple[Directory, SettingsStore, EventBus, Handlers],
+) -> None:
+    with pytest.raises(SoftphoneError) as err:
+        run(setup[3], "contacts.create", {"given": "Zo\ud800", "numbers": []})
+    assert (err.value.key, err.value.field) == (ErrorKey.INVALID_ARGUMENT, "given")
+
+
 def test_import_over_the_limit_is_too_large(
     setup: tuple[Directory, SettingsStore, EventBus, Handlers],
 ) -> None:

@@ -510,4 +510,16 @@ def arg_str(args: Wire, name: str, *, required: bool = True, max_len: int = 256)
         value = ""
     if not isinstance(value, str) or len(value) > max_len or (required and not value.strip()):
         raise SoftphoneError(ErrorKey.INVALID_ARGUMENT, name)
+    if not value.isascii() and not is_unicode(value):
+        raise SoftphoneError(ErrorKey.INVALID_ARGUMENT, name)  # else SQLite fails far away
     return value
+
+
+def is_unicode(text: str) -> bool:
+    """False for a lone UTF-16 surrogate (JSON "\\ud800" decodes to one), which no UTF-8
+    writer (SQLite, files, pjsip) accepts."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
