@@ -15,7 +15,14 @@ from support.app_harness import UiClient, running_app, sign_in
 
 pytestmark = pytest.mark.integration
 
-OLD_FILES = ("config/settings.json", "data/history.sqlite3", "logs/softphone.log", "engine.log")
+OLD_FILES = (
+    "config/settings.json",
+    "data/history.sqlite3",
+    "logs/softphone.log",
+    "logs/softphone.log.1",
+    "engine.log",
+    "engine.log.2",
+)
 
 
 def mode(path: Path) -> int:
@@ -56,7 +63,9 @@ def test_call_data_logs_and_settings_are_private_after_a_run(
         "data/history.sqlite3",
         "data/directory.sqlite3",
         "logs/softphone.log",
+        "logs/softphone.log.1",
         "engine.log",
+        "engine.log.2",
     ]
     for name in expected_files:
         assert mode(root / name) == 0o600, f"{name}: {oct(mode(root / name))}"

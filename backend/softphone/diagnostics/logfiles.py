@@ -28,6 +28,8 @@ class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
 
     def __init__(self, path: Path) -> None:
         private_file(path)  # before the first open, which would use the umask (0644)
+        for older in rotated_files(path)[1:]:  # copies an older version rotated at 0644
+            os.chmod(older, PRIVATE_FILE)
         self._last: tuple[logging.LogRecord | None, str] = (None, "")
         super().__init__(path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8")
 
