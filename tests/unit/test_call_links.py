@@ -18,6 +18,7 @@ from softphone.domain.links import (
 )
 from softphone.phone.links import PENDING_SECONDS, CallLinks
 from softphone.settings.schema import Settings
+from softphone.web.link_commands import link_commands
 
 
 @pytest.mark.parametrize(
@@ -198,3 +199,18 @@ def test_the_link_of_a_later_launch_is_its_positional_argument(
 ) -> None:
     assert link_in(argv) == link
     assert capsys.readouterr() == ("", "")  # nothing printed into the running app's output
+
+
+@pytest.mark.parametrize("bad", [True, "1", -1, None, 1.5])
+def test_link_dismiss_takes_only_a_request_id(bad: object) -> None:
+    links, _seen = _links(_FakePhone())
+    links.handle("tel:1")
+    dismiss = link_commands(links)["link.dismiss"]
+
+    with pytest.raises(SoftphoneError) as info:
+        dismiss({"id": bad})
+
+    assert info.value.key is ErrorKey.INVALID_ARGUMENT
+    assert links.pending() is not None
+    dismiss({"id": 1})
+    assert links.pending() is None
