@@ -136,6 +136,10 @@ class PjPeer:
     def hangup(self, leg: int | None = None) -> int:
         return int(self.request("hangup", leg=leg)["count"])
 
+    def xfer(self, uri: str) -> int:
+        """REFER every confirmed call to `uri`; how many were."""
+        return int(self.request("xfer", uri=uri)["count"])
+
     def send_dtmf(self, digits: str) -> int:
         return int(self.request("dtmf", digits=digits)["count"])
 

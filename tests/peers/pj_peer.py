@@ -103,6 +103,14 @@ class PeerCall(pj.Call):  # type: ignore[misc]
             self.peer.connect_audio(leg, self.getAudioMedia(i))
             emit("media_active", leg=leg.n, index=i)
 
+    def onCallTransferStatus(self, prm: Any) -> None:  # noqa: N802
+        # Our own REFER (the `xfer` command): what the transferee answered, then NOTIFYed.
+        leg = self.peer.leg_of(self)
+        if leg is not None:
+            leg.xfer_codes.append(int(prm.statusCode))
+        emit("transfer_status", leg=leg.n if leg else -1, code=int(prm.statusCode))
+        prm.cont = True
+
     def onCallTransferRequest(self, prm: Any) -> None:  # noqa: N802
         # Follow the REFER; pjsua2 needs a fresh Call object for the new call it places.
         assert self.peer.acc is not None
@@ -143,6 +151,7 @@ class Leg:
     last_code: int = 0
     dtmf: str = ""
     dtmf_methods: list[str] = field(default_factory=list)
+    xfer_codes: list[int] = field(default_factory=list)  # our REFER: its answer, then NOTIFYs
     recording: str = ""
     recorder: pj.AudioMediaRecorder | None = None
     player: pj.AudioMediaPlayer | None = None
@@ -325,6 +334,7 @@ class Peer:
             "dtmf": leg.dtmf,
             "dtmf_methods": list(leg.dtmf_methods),
             "last_code": leg.last_code,
+            "xfer_codes": list(leg.xfer_codes),
             "sdp_srtp": list(leg.call.sdp_srtp) if leg.call is not None else [],
         }
 
@@ -335,6 +345,14 @@ class Peer:
             "calls": [self._leg_status(leg) for leg in self.legs.values()],
             "finished": self.finished,
         }
+
+    def xfer(self, uri: str) -> int:
+        count = 0
+        for leg in self.legs.values():
+            if leg.state == "CONFIRMED":
+                leg.call.xfer(uri, pj.CallOpParam(True))
+                count += 1
+        return count
 
     def send_dtmf(self, digits: str) -> int:
         count = 0
@@ -354,6 +372,8 @@ class Peer:
             return {"ok": True, "count": self.hangup(cmd.get("leg"))}
         if name == "dtmf":
             return {"ok": True, "count": self.send_dtmf(str(cmd["digits"]))}
+        if name == "xfer":  # REFER the confirmed call(s) to `uri` (a scripted transfer)
+            return {"ok": True, "count": self.xfer(str(cmd["uri"]))}
         if name == "quit":
             STOP.set()
             return {"ok": True}

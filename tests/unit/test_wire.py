@@ -47,6 +47,7 @@ def test_call_changed_encoding() -> None:
             "held": False,
             "end_reason": "hangup_remote",
             "sip_code": 200,
+            "transferred_by": "",
             "conference": False,
         },
     }
@@ -69,6 +70,9 @@ def test_registration_and_account_events() -> None:
             "transport": "udp",
             "srtp": "off",
             "dtmf_method": "rfc4733",
+            "realm": "",
+            "allow_direct_calls": False,
+            "accept_direct_calls": False,
         },
     }
     assert wire.to_wire(CallRemoved("abc")) == {"type": "call_removed", "call_id": "abc"}

@@ -52,6 +52,12 @@ class AccountConfig:
     transport: Transport = Transport.UDP
     srtp: SrtpMode = SrtpMode.OFF
     dtmf_method: DtmfMethod = DtmfMethod.RFC4733
+    # Digest credentials answer only this realm: set by the user, else the one the registrar
+    # named in its first challenge (`learned_realm`, remembered by the app).
+    realm: str = ""
+    learned_realm: str = ""
+    # Off: only URIs on the account's server are dialled (every call goes through the PBX).
+    allow_direct_calls: bool = False
     # Off: the engine answers 403 to requests that do not come from the PBX's addresses
     # (spoofed caller IDs, SIP scanners); on: calls straight to this computer's IP ring too.
     accept_direct_calls: bool = False
@@ -69,6 +75,15 @@ class AccountConfig:
         if self.srtp is SrtpMode.MANDATORY and self.transport is not Transport.TLS:
             # SDES keys are in the SDP: over UDP/TCP anyone on the path reads them.
             raise SoftphoneError(ErrorKey.SRTP_NEEDS_TLS, "srtp")
+        for name in ("realm", "learned_realm"):
+            realm = getattr(self, name)
+            if len(realm) > 128 or any(not 32 <= ord(c) < 127 or c in '"\\' for c in realm):
+                raise SoftphoneError(ErrorKey.INVALID_ARGUMENT, name)
+
+    @property
+    def auth_realm(self) -> str:
+        """The realm credentials are bound to ("" until the registrar has named one)."""
+        return self.realm or self.learned_realm
 
     @property
     def host(self) -> str:

@@ -40,6 +40,7 @@ class EndReason(StrEnum):
     FORWARDED = "forwarded"  # incoming, redirected (302) by client-side call forwarding
     MEDIA_REFUSED = "media_refused"  # 488/606: the other side accepts none of our media offers
     ENCRYPTION_REFUSED = "encryption_refused"  # 488 while our SRTP is mandatory
+    FOREIGN_REALM = "foreign_realm"  # challenged by another realm than the PBX's: not answered
     # incoming, cancelled because another phone took it (RFC 3326 Reason: SIP cause 200)
     ANSWERED_ELSEWHERE = "answered_elsewhere"
 
@@ -65,6 +66,7 @@ class CallSnapshot:
     end_reason: EndReason | None = None
     sip_code: int | None = None
     conference: bool = False  # part of the local conference (audio mixed with the others)
+    transferred_by: str = ""  # made on a transfer request (REFER) of this number's party
 
 
 class Call:

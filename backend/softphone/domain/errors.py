@@ -40,6 +40,8 @@ class ErrorKey(StrEnum):
     # The PBX gave no clear answer to a feature code (no hang-up after its announcement...).
     FEATURE_CODE_UNCONFIRMED = "feature_code_unconfirmed"
     FEATURE_CODE_PENDING = "feature_code_pending"  # the previous codes are still being dialled
+    FOREIGN_HOST = "foreign_host"  # not on the account's PBX, and direct calls are not allowed
+    FOREIGN_REALM = "foreign_realm"  # credentials asked for by a realm other than the PBX's
     INTERNAL_ERROR = "internal_error"
 
 

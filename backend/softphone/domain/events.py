@@ -36,6 +36,15 @@ class RegistrationReported(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class AuthRealmLearned(Event):
+    """The registrar of `server` challenged `user` in `realm`: credentials are bound to it."""
+
+    server: str
+    user: str
+    realm: str
+
+
+@dataclass(frozen=True, slots=True)
 class EngineCallReported(Event):
     """The stack's view of one call after a change (state, identity, media)."""
 

@@ -34,6 +34,9 @@ class CallRecord:
     forward_to: str = ""
     dtmf_queue: str = ""  # SIP INFO digits not sent yet
     info_sent_at: float = 0.0  # monotonic time of the INFO awaiting its answer (0: none)
+    transferred_by: str = ""  # made on the REFER (or Replaces) of this number's party
+    transfer_of: str = ""  # made on a REFER received in this call (its app id)
+    replaced_by: str = ""  # an INVITE with Replaces took this call over (the new call's id)
 
     def reported(
         self, state: CallState, code: int | None = None, reason: EndReason | None = None
@@ -49,4 +52,5 @@ class CallRecord:
             end_reason=reason,
             muted=self.muted,
             conference=self.conference,
+            transferred_by=self.transferred_by,
         )

@@ -12,6 +12,7 @@ import pjsua2 as pj
 from softphone.domain import commands as cmd
 from softphone.domain.account import DtmfMethod
 from softphone.domain.calls import CallDirection, CallState, EndReason
+from softphone.domain.dialing import may_dial, strip_uri_headers
 from softphone.domain.dialoginfo import Dialog
 from softphone.domain.errors import ErrorKey, SoftphoneError
 from softphone.domain.events import Event
@@ -116,6 +117,8 @@ class EngineCalls:
             raise SoftphoneError(ErrorKey.NO_ACCOUNT)
         if len(self._calls) >= self._config.max_calls:
             raise SoftphoneError(ErrorKey.TOO_MANY_CALLS)
+        if account.config is None or not may_dial(command.uri, account.config):
+            raise SoftphoneError(ErrorKey.FOREIGN_HOST)
         call = PjCall(self, account, command.call_id)
         party = parse_name_addr(f"<{command.uri}>")
         record = CallRecord(call, CallDirection.OUTGOING, party.number, "", party.uri)
@@ -436,12 +439,97 @@ class EngineCalls:
             return False
         return True
 
+    def on_transfer_request(self, call: PjCall, target: str) -> PjCall | int:
+        """A REFER from our peer: a new call (own record and wrapper) to `target`, or the
+        status that refuses it. Targets obey the dialling rule of every outgoing call."""
+        record = self._calls.get(call.app_id)
+        account = self._account()
+        refusal = 0
+        if record is None or account is None or account.config is None:
+            refusal = 403
+        elif call.getInfo().state != pj.PJSIP_INV_STATE_CONFIRMED:
+            refusal = 403  # only an established call may be handed over
+        elif not may_dial(target, account.config):
+            refusal = 403
+        elif len(self._calls) >= self._config.max_calls:
+            refusal = 503
+        if refusal or record is None or account is None:
+            log.warning("transfer request on %s to %r refused (%d)", call.app_id, target, refusal)
+            return refusal or 403
+        new_id = uuid.uuid4().hex
+        party = parse_name_addr(f"<{strip_uri_headers(target)}>")
+        new = CallRecord(
+            PjCall(self, account, new_id), CallDirection.OUTGOING, party.number, "", party.uri
+        )
+        new.transferred_by = record.number
+        new.transfer_of = call.app_id
+        self._calls[new_id] = new
+        log.info(
+            "%s transferred by %s to %s: new call %s",
+            call.app_id,
+            record.number,
+            party.number,
+            new_id,
+        )
+        self._report(new, CallState.DIALING)
+        return new.call
+
+    def on_replace_request(self, call: PjCall, whole_msg: str) -> PjCall | None:
+        """An INVITE with Replaces for `call`: the replacing call gets a record of its own."""
+        record = self._calls.get(call.app_id)
+        account = self._account()
+        if record is None or account is None:
+            return None
+        new_id = uuid.uuid4().hex
+        party = parse_name_addr(header_value(whole_msg, "From", "f") or "")
+        new = CallRecord(
+            PjCall(self, account, new_id),
+            CallDirection.INCOMING,
+            party.number,
+            party.display_name,
+            party.uri,
+        )
+        new.transferred_by = record.number
+        self._calls[new_id] = new
+        record.replaced_by = new_id
+        log.info("%s replaced by a call from %s: new call %s", call.app_id, party.number, new_id)
+        return new.call
+
+    def on_replaced(self, call: PjCall, new_call: PjCall | None) -> None:
+        record = self._calls.get(call.app_id)
+        if record is not None and record.replaced_by and record.local_action is None:
+            record.local_action = EndReason.TRANSFERRED  # pjsua ends it (BYE) right after
+            new = self._calls.get(record.replaced_by)
+            if new is not None:
+                self._report(new, CallState.CONNECTING)
+
+    def _after_transfer_state(self, record: CallRecord, state: CallState) -> None:
+        """The call a REFER made connected: the referring call is over (the referrer would
+        hang it up; we do not wait for it). It failed: the referring call goes on."""
+        old = self._calls.get(record.transfer_of)
+        if old is None:
+            return
+        if state is CallState.CONNECTED and old.local_action is None:
+            old.local_action = EndReason.TRANSFERRED
+            self._deferred.append((old.call.app_id, 0, ""))
+        if state is CallState.ENDED:
+            record.transfer_of = ""
+
+    def _drop_unstarted_transfers(self) -> None:
+        """A REFER's call that pjsua could not start never got an id: it is over."""
+        for record in list(self._calls.values()):
+            if record.transfer_of and record.call.getId() < 0:
+                del self._calls[record.call.app_id]
+                self._graveyard.append(record)
+                self._report(record, CallState.ENDED, None, EndReason.FAILED)
+
     # --- loop housekeeping ------------------------------------------------------------------
 
     def after_events(self) -> None:
         """Run on every loop turn: deferred final answers, then release ended calls."""
         self._forward_unanswered()
         self._unstall_info()
+        self._drop_unstarted_transfers()
         deferred, self._deferred = self._deferred, []
         for app_id, code, target in deferred:
             record = self._calls.get(app_id)
@@ -528,4 +616,15 @@ class EngineCalls:
         code: int | None = None,
         reason: EndReason | None = None,
     ) -> None:
+        if reason is EndReason.FAILED and code in (401, 407) and self._foreign(record):
+            # pjsip had no credential for the challenge's realm: nothing was sent to it.
+            reason = EndReason.FOREIGN_REALM
+        if record.transfer_of:
+            self._after_transfer_state(record, state)
         self._emit(record.reported(state, code, reason))
+
+    def _foreign(self, record: CallRecord) -> bool:
+        account = self._account()
+        auth = account.auth if account is not None else None
+        realms = record.call.challenge_realms
+        return bool(realms) and (auth is None or not any(auth.is_ours(r) for r in realms))

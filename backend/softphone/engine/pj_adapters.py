@@ -9,7 +9,9 @@ from typing import Any, Protocol, TypeVar
 
 import pjsua2 as pj
 
-from softphone.domain.account import DtmfMethod, SrtpMode
+from softphone.domain.account import AccountConfig, DtmfMethod, SrtpMode
+from softphone.domain.dialing import challenge_realms
+from softphone.engine.auth import AccountAuth
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +37,7 @@ class EngineCallbacks(Protocol):
     """What the account reports to; implemented by `softphone.engine.worker.Engine`."""
 
     def on_reg_state(self, code: int, active: bool) -> None: ...
+    def on_reg_challenge(self, realms: list[str]) -> bool: ...
     def on_incoming_call(self, pj_call_id: int, whole_msg: str) -> None: ...
     def on_mwi_info(self, whole_msg: str) -> None: ...
 
@@ -46,6 +49,9 @@ class CallCallbacks(Protocol):
     def on_call_media_state(self, call: PjCall) -> None: ...
     def on_call_transfer_status(self, call: PjCall, code: int, final: bool) -> bool: ...
     def on_info_answered(self, call: PjCall) -> None: ...
+    def on_transfer_request(self, call: PjCall, target: str) -> PjCall | int: ...
+    def on_replace_request(self, call: PjCall, whole_msg: str) -> PjCall | None: ...
+    def on_replaced(self, call: PjCall, new_call: PjCall | None) -> None: ...
 
 
 class PjAccount(pj.Account):  # type: ignore[misc]
@@ -55,6 +61,8 @@ class PjAccount(pj.Account):  # type: ignore[misc]
         self.last_reason = ""
         self.srtp: SrtpMode | None = None  # the account's SRTP mode, to explain a 488
         self.dtmf_method = DtmfMethod.RFC4733  # how _send_dtmf sends digits on its calls
+        self.config: AccountConfig | None = None  # the dialling rule and the PBX's address
+        self.auth: AccountAuth | None = None  # the realm its credentials answer
         # The config pjsua was last given: BLF's own presence subscriptions (no pjsua buddy)
         # take the same route set and credentials from it.
         self.pj_config: pj.AccountConfig | None = None
@@ -71,7 +79,12 @@ class PjAccount(pj.Account):  # type: ignore[misc]
     def onRegState(self, prm: pj.OnRegStateParam) -> None:  # noqa: N802 (pjsua2 API)
         info = self.getInfo()
         self.last_reason = str(prm.reason)  # a TLS failure is named only here (code is 503)
-        self._engine.on_reg_state(int(prm.code), bool(info.regIsActive))
+        code = int(prm.code)
+        if code in (401, 407):
+            realms = challenge_realms(str(prm.rdata.wholeMsg))
+            if self._engine.on_reg_challenge(realms):
+                return  # signing in again with the realm the registrar named (or refused)
+        self._engine.on_reg_state(code, bool(info.regIsActive))
 
     @_contained
     def onIncomingCall(self, prm: pj.OnIncomingCallParam) -> None:  # noqa: N802
@@ -95,9 +108,16 @@ class PjCall(pj.Call):  # type: ignore[misc]
             super().__init__(account)
         self._engine = engine
         self.app_id = app_id
+        self.challenge_realms: tuple[str, ...] = ()
 
     @_contained
     def onCallState(self, prm: pj.OnCallStateParam) -> None:  # noqa: N802
+        # A call refused with 401/407: the challenge's realms say whether it was ours (a
+        # wrong password) or a foreign one pjsip found no credential for.
+        if prm.e.type == pj.PJSIP_EVENT_TSX_STATE:
+            tsx_event = prm.e.body.tsxState
+            if tsx_event.type == pj.PJSIP_EVENT_RX_MSG and tsx_event.tsx.statusCode in (401, 407):
+                self.challenge_realms = tuple(challenge_realms(str(tsx_event.src.rdata.wholeMsg)))
         self._engine.on_call_state(self)
 
     @_contained
@@ -109,6 +129,30 @@ class PjCall(pj.Call):  # type: ignore[misc]
         prm.cont = self._engine.on_call_transfer_status(
             self, int(prm.statusCode), bool(prm.finalNotify)
         )
+
+    @_contained
+    def onCallTransferRequest(self, prm: pj.OnCallTransferRequestParam) -> None:  # noqa: N802
+        # Being transferred (REFER). The new call needs a Call object of its own: reusing
+        # this one made pjsua2 crash when the new call's peer hung up (PJSUA2-FACTS.md).
+        outcome = self._engine.on_transfer_request(self, str(prm.dstUri))
+        if isinstance(outcome, int):
+            prm.statusCode = outcome
+        else:
+            prm.newCall = outcome
+
+    @_contained
+    def onCallReplaceRequest(self, prm: pj.OnCallReplaceRequestParam) -> None:  # noqa: N802
+        # An INVITE with Replaces for this call (the far end's attended transfer, a pickup).
+        new_call = self._engine.on_replace_request(self, str(prm.rdata.wholeMsg))
+        if new_call is None:
+            prm.statusCode = 403
+        else:
+            prm.newCall = new_call
+
+    @_contained
+    def onCallReplaced(self, prm: pj.OnCallReplacedParam) -> None:  # noqa: N802
+        new_call = prm.newCall if isinstance(prm.newCall, PjCall) else None
+        self._engine.on_replaced(self, new_call)
 
     @_contained
     def onCallTsxState(self, prm: pj.OnCallTsxStateParam) -> None:  # noqa: N802

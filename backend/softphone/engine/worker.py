@@ -28,6 +28,7 @@ from softphone.domain.events import (
 )
 from softphone.domain.voicemail import VoicemailReported, parse_message_summary
 from softphone.engine import mapping
+from softphone.engine.auth import AccountAuth, ChallengeOutcome
 from softphone.engine.blf import EngineBlf
 from softphone.engine.calls import EngineCalls
 from softphone.engine.config import EngineConfig
@@ -96,6 +97,7 @@ class Engine:
         self._sip_guard.observer = self._note_request
         self._log_writer = PjLogWriter(config.log_level, self._tap_log)
         self._was_registered = False
+        self._auth = AccountAuth(None, "")  # the credentials of the account, bound to a realm
         self._calls.on_policy(lambda _policy: self._publish_presence())
         self._transports: dict[Transport, int] = {}
         self._tls_bundle = ""  # digest of the CA bundle the TLS listener was made with
@@ -182,6 +184,7 @@ class Engine:
                 self._sip_call_ids, self._account.srtp if self._account else None
             )
             self._stats.sample(self._calls.pj_calls())
+            self._auth.after_events(self._account)
             if self._watcher is not None:
                 self._watcher.poll(self._account is not None)
             self._drain_commands()
@@ -335,12 +338,11 @@ class Engine:
             return
         acfg.sipConfig.transportId = self._transports[account.transport]
         apply_account_security(acfg, account)
-        cred = pj.AuthCredInfo(
-            "digest", "*", account.auth_user or account.user, 0, command.password
-        )
-        acfg.sipConfig.authCreds.append(cred)
-        if account.transport is not Transport.UDP:
-            acfg.sipConfig.proxies.append(f"{account.registrar};lr")
+        self._auth = AccountAuth(account, command.password, self._emit)
+        self._auth.bind(acfg, account.auth_realm)
+        # Every request goes through the PBX (calls to other servers too, when allowed): its
+        # routing and its realm are the only ones we trust with the user's credentials.
+        acfg.sipConfig.proxies.append(f"{account.registrar};lr")
         # Our DND reaches colleagues as PIDF presence (Kamailio's presence module keeps it);
         # pjsua sends the first PUBLISH once registered, with the status set below.
         acfg.presConfig.publishEnabled = True
@@ -360,6 +362,8 @@ class Engine:
         self._account.dtmf_method = account.dtmf_method
         self._emit(RegistrationReported(Registration(RegistrationState.REGISTERING)))
         self._account.create(acfg, True)
+        self._account.config = account
+        self._account.auth = self._auth
         self._publish_presence()
 
     def _publish_presence(self) -> None:
@@ -493,6 +497,20 @@ class Engine:
             # have forgotten our subscriptions, so make them again.
             self._blf.on_registered()
         self._was_registered = registered
+
+    def on_reg_challenge(self, realms: list[str]) -> bool:
+        """A 401/407 to our REGISTER; True when it is handled (signing in again, or failed
+        with its own reason) and the generic failure must not be reported."""
+        if self._unregistering:
+            return False  # leaving: nothing to learn, the failure is reported as it is
+        outcome = self._auth.on_registrar_challenge(realms)
+        if outcome is ChallengeOutcome.FOREIGN_REALM:
+            self._emit(
+                RegistrationReported(
+                    Registration(RegistrationState.FAILED, ErrorKey.FOREIGN_REALM, 401)
+                )
+            )
+        return outcome is not ChallengeOutcome.FAILED
 
     def on_incoming_call(self, pj_call_id: int, whole_msg: str) -> None:
         self._calls.on_incoming_call(pj_call_id, whole_msg)

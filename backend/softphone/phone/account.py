@@ -6,6 +6,7 @@ import logging
 import socket
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 
 from softphone.bus import EventBus
 from softphone.domain import commands as cmd
@@ -13,6 +14,7 @@ from softphone.domain.account import AccountConfig, Registration, RegistrationSt
 from softphone.domain.errors import ErrorKey, SoftphoneError
 from softphone.domain.events import (
     AccountChanged,
+    AuthRealmLearned,
     EngineFailed,
     RegistrationChanged,
     RegistrationReported,
@@ -60,6 +62,8 @@ class AccountManager:
         # Keeps the accepted account registered (PBX restart, network loss); app.py starts it.
         self.watch = RegistrationWatch(engine.send, self._set_registration, probe)
         bus.subscribe(RegistrationReported, self._on_reported)
+        bus.subscribe(AuthRealmLearned, self._on_realm_learned)
+        self._realms: dict[tuple[str, str], str] = {}  # (server, user) -> registrar's realm
         bus.subscribe(EngineFailed, self._on_engine_failed)
 
     @property
@@ -105,6 +109,8 @@ class AccountManager:
         with self._setup_lock:
             _resolve(account)
             previous = self.account
+            if previous is not None and _same_login(previous, account):
+                account = replace(account, learned_realm=previous.learned_realm)
             self.watch.watch(None)  # a failing new account is an error to show, not to retry
             generation = self._configure(account, password)
             registration = self._wait_for_outcome(generation, REGISTER_TIMEOUT)
@@ -112,6 +118,10 @@ class AccountManager:
                 if previous is not None and secret_key(previous) != secret_key(account):
                     self._secrets.delete(secret_key(previous))
                 self._secrets.set(secret_key(account), password, remember=remember)
+                with self._cond:
+                    learned = self._realms.get((account.server, account.user))
+                if learned:
+                    account = replace(account, learned_realm=learned)
                 self._settings.save(self._settings.settings.with_changes(account=account))
                 self._bus.publish(AccountChanged(account))
                 self.watch.watch(account)
@@ -184,6 +194,19 @@ class AccountManager:
     def _on_reported(self, event: RegistrationReported) -> None:
         self._set_registration(self.watch.interpret(event.registration))
 
+    def _on_realm_learned(self, event: AuthRealmLearned) -> None:
+        """Remember the registrar's realm: the next sign-in binds credentials to it at once."""
+        with self._cond:
+            self._realms[(event.server, event.user)] = event.realm
+        account = self.account
+        if (
+            account is not None
+            and (account.server, account.user) == (event.server, event.user)
+            and account.learned_realm != event.realm
+        ):
+            learned = replace(account, learned_realm=event.realm)
+            self._settings.save(self._settings.settings.with_changes(account=learned))
+
     def _on_engine_failed(self, event: EngineFailed) -> None:
         if self.account is not None:
             self._set_registration(Registration(RegistrationState.REGISTERING))
@@ -200,6 +223,15 @@ class AccountManager:
             f" ({registration.error.value})" if registration.error else "",
         )
         self._bus.publish(RegistrationChanged(registration))
+
+
+def _same_login(a: AccountConfig, b: AccountConfig) -> bool:
+    """Same registrar and user: the realm learnt for one holds for the other."""
+
+    def login(x: AccountConfig) -> tuple[str, str, str, Transport]:
+        return (x.server, x.user, x.auth_user, x.transport)
+
+    return login(a) == login(b)
 
 
 def _resolve(account: AccountConfig) -> None:

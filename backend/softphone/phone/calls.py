@@ -71,6 +71,7 @@ class CallRegistry:
                         ended_at=now if born_ended else None,
                         end_reason=report.end_reason if born_ended else None,
                         sip_code=report.sip_code if born_ended else None,
+                        transferred_by=report.transferred_by,
                     ),
                     self._publish_change,
                     self._clock,

@@ -155,6 +155,9 @@ def from_json(data: Any) -> Settings:
             transport=Transport(_str(account_data, "transport", "udp")),
             srtp=SrtpMode(_str(account_data, "srtp", "off")),
             dtmf_method=DtmfMethod(_str(account_data, "dtmf_method", "rfc4733")),
+            realm=_str(account_data, "realm", ""),
+            learned_realm=_str(account_data, "learned_realm", ""),
+            allow_direct_calls=account_data.get("allow_direct_calls", False) is True,
             accept_direct_calls=account_data.get("accept_direct_calls", False) is True,
         )
     language = data.get("language")

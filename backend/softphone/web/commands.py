@@ -14,7 +14,7 @@ from softphone.domain.events import SettingsChanged
 from softphone.phone.account import AccountManager
 from softphone.phone.service import Phone
 from softphone.settings.store import SettingsStore
-from softphone.web.account_args import dtmf_method
+from softphone.web.account_args import allow_direct_calls, dtmf_method
 from softphone.web.forwarding import forwarding_changes
 from softphone.web.tls_commands import srtp_mode
 from softphone.web.wire import Wire, arg_bool, arg_str
@@ -97,6 +97,8 @@ class CommandTable:
             transport=transport,
             srtp=srtp_mode(args),
             dtmf_method=dtmf_method(args),
+            realm=arg_str(args, "realm", required=False, max_len=128).strip(),
+            allow_direct_calls=allow_direct_calls(args),
             # Off unless given: only the PBX's addresses may ring us (engine/request_filter.py).
             accept_direct_calls="accept_direct_calls" in args
             and arg_bool(args, "accept_direct_calls"),

@@ -49,7 +49,10 @@ Server -> client: Socket.IO event ``event`` with ``{"type": ..., **fields}``
                           summary for the signed-in account, RFC 3842)
 
     Account      {server, user, auth_user, display_name, transport: udp|tcp|tls,
-                  srtp: off|optional|mandatory, dtmf_method: rfc4733|sip_info}  (no password)
+                  srtp: off|optional|mandatory, dtmf_method: rfc4733|sip_info,
+                  realm (str: credentials answer only it; "" = the one the registrar names),
+                  allow_direct_calls (bool: URIs on other servers may be dialled, still via
+                  the PBX)}  (no password)
     Account also: accept_direct_calls (bool: requests from other addresses than the PBX's
                   are accepted; false: they get 403 and never ring)
     Registration {state: unconfigured|registering|registered|unregistered|failed,
@@ -60,7 +63,8 @@ Server -> client: Socket.IO event ``event`` with ``{"type": ..., **fields}``
                   number, display_name, remote_uri (untrusted SIP text: render as text),
                   created_at, connected_at, ended_at (epoch ms or null),
                   muted, held, conference (bool: mixed in the local conference),
-                  end_reason (EndReason|null), sip_code (int|null)}
+                  end_reason (EndReason|null), sip_code (int|null),
+                  transferred_by (number of the party whose transfer made this call, or "")}
     Settings     {language: en|fr|de|it|null, theme: system|light|dark, call_waiting: bool,
                   dnd: bool (new calls refused with 486, end_reason refused_dnd),
                   forwarding: Forwarding, blf_users: [{extension, name}] (max 200),
@@ -113,7 +117,8 @@ Server -> client: Socket.IO event ``event`` with ``{"type": ..., **fields}``
 
 Client -> server: Socket.IO event ``command`` with ``{"name": ..., "args": {...}}`` and an ack
     account.setup     {server, user, auth_user?, password, display_name?, transport, srtp?,
-                       dtmf_method?: rfc4733 (default) | sip_info}
+                       dtmf_method?: rfc4733 (default) | sip_info,
+                       realm?: str (default ""), allow_direct_calls?: bool (default false)}
                       (error tls_untrusted: the PBX certificate is not trusted; see below)
     account.server_certificate {server}  -> Certificate (read without verifying it)
     account.trust_certificate  {server, sha256} -> Certificate (error certificate_changed)
@@ -248,6 +253,8 @@ def account(value: AccountConfig | None) -> Wire | None:
         "transport": value.transport.value,
         "srtp": value.srtp.value,
         "dtmf_method": value.dtmf_method.value,
+        "realm": value.realm,
+        "allow_direct_calls": value.allow_direct_calls,
         "accept_direct_calls": value.accept_direct_calls,
     }
 
@@ -279,6 +286,7 @@ def call(value: CallSnapshot) -> Wire:
         "held": value.held,
         "end_reason": value.end_reason.value if value.end_reason else None,
         "sip_code": value.sip_code,
+        "transferred_by": value.transferred_by,
         "conference": value.conference,
     }
 
