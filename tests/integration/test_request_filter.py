@@ -13,6 +13,7 @@ import socket
 import time
 from collections.abc import Callable, Iterator
 
+import psutil  # type: ignore[import-untyped]
 import pytest
 
 from pbx.baresip import Baresip
@@ -35,6 +36,7 @@ class _Sender:
         self.sock.bind((host, 0))
         self.host, self.port = host, int(self.sock.getsockname()[1])
         self.app = (PBX_HOST, app_port)
+        self._tags: dict[str, str] = {}  # From tag per Call-ID: a retransmission repeats it
 
     def request(
         self,
@@ -45,15 +47,17 @@ class _Sender:
         via: str | None = None,
         to_tag: str = "",
         call_id: str | None = None,
+        branch: str | None = None,
     ) -> str:
         call_id = call_id or secrets.token_hex(8)
         target = f"sip:1001@{self.app[0]}:{self.app[1]}"
-        branch = "z9hG4bK" + secrets.token_hex(8)
+        branch = branch or "z9hG4bK" + secrets.token_hex(8)
+        from_tag = self._tags.setdefault(call_id, secrets.token_hex(4))
         lines = [
             f"{method} {target} SIP/2.0",
             f"Via: {via or f'SIP/2.0/UDP {self.host}:{self.port};rport'};branch={branch}",
             "Max-Forwards: 70",
-            f'From: "Mallory" <sip:1099@{self.host}:{self.port}>;tag={secrets.token_hex(4)}',
+            f'From: "Mallory" <sip:1099@{self.host}:{self.port}>;tag={from_tag}',
             f"To: <{target}>" + (f";tag={to_tag}" if to_tag else ""),
             f"Call-ID: {call_id}",
             f"CSeq: 1 {method}",
@@ -211,3 +215,42 @@ def test_a_required_extension_we_lack_gets_420_naming_it(ui: UiClient, from_pbx:
     call_id = from_pbx.request("OPTIONS", ["Require: replaces"])  # one pjsip supports
     reply = from_pbx.final(call_id)
     assert reply is not None and reply.status == 200, reply
+
+
+def test_a_ringing_call_whose_caller_never_hears_us_ends_when_its_invite_times_out(
+    app: SoftphoneApp, ui: UiClient, from_pbx: _Sender
+) -> None:
+    """The caller's Via names a port that swallows our answers (a one-way path): it goes on
+    retransmitting its INVITE on the RFC 3261 schedule and gives up at 32 s (Timer B). The
+    card used to ring on until someone answered a call with nobody there."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as black_hole:
+        black_hole.bind((PBX_HOST, 0))  # bound, never read: no ICMP either
+        via = f"SIP/2.0/UDP {PBX_HOST}:{black_hole.getsockname()[1]}"
+        mark = ui.mark()
+        started = time.monotonic()
+        branch = "z9hG4bK" + secrets.token_hex(8)
+        call_id = secrets.token_hex(8)
+        for at in (0.0, 0.5, 1.5, 3.5, 7.5, 15.5, 31.5):  # Timer A doubling from T1
+            time.sleep(max(0.0, started + at - time.monotonic()))
+            from_pbx.invite(via=via, call_id=call_id, branch=branch)
+            if at == 0.0:
+                ringing = ui.wait_call_state("ringing_in", start=mark)
+        ended = ui.wait_call(
+            ringing["id"], "ended", start=mark, timeout=34 - (time.monotonic() - started)
+        )
+    assert time.monotonic() - started < 33.0
+    assert ended["end_reason"] == "cancelled"  # the caller gave up: a missed call
+
+
+def test_the_engine_listens_on_no_other_address_than_the_one_it_was_given(
+    app: SoftphoneApp, ui: UiClient, from_pbx: _Sender
+) -> None:
+    """Tests bind the engine to 127.0.0.1: its internal wake socket (a pjsip transport, and the
+    socket other threads send wake-ups from) must not open a port on every interface."""
+    from_pbx.request("OPTIONS")  # a command was sent: the wake-up socket has been used
+    assert ui.command("settings.update", call_waiting=True)["ok"]
+    pid = app.engine.pid
+    assert pid is not None
+    udp = psutil.Process(pid).net_connections(kind="udp")
+    assert udp
+    assert {c.laddr.ip for c in udp} == {"127.0.0.1"}, udp

@@ -13,6 +13,7 @@ from softphone.domain.account import AccountConfig
 from softphone.engine.pbx_addresses import PbxAddresses
 from softphone.engine.request_filter import SourcePolicy, _RefusalLog
 from softphone.engine.sip_head import parse_head, response_target
+from softphone.engine.unheard_invites import UnheardInvites
 from softphone.settings.schema import Settings, from_json, to_json
 from softphone.web import wire
 
@@ -34,6 +35,7 @@ def test_a_request_head_gives_method_top_via_require_and_no_to_tag() -> None:
     assert head.require == ("foo", "100rel", "timer")
     assert head.via is not None
     assert (head.via.transport, head.via.host, head.via.port) == ("UDP", "10.0.0.9", 5070)
+    assert head.via.branch == "z9hG4bKx"
     assert not head.via.rport
 
 
@@ -131,3 +133,29 @@ def test_accepting_direct_calls_is_saved_and_sent_and_off_by_default() -> None:
     loaded = from_json(data).account
     assert loaded is not None and not loaded.accept_direct_calls
     assert wire.account(account)["accept_direct_calls"] is True  # type: ignore[index]
+
+
+def test_an_invite_still_retransmitted_after_30_s_marks_its_caller_gone() -> None:
+    now = [0.0]
+    unheard = UnheardInvites(lambda: now[0])
+    for at in (0.0, 0.5, 1.5, 3.5, 7.5, 15.5):  # answers lost so far, but the caller is there
+        now[0] = at
+        unheard.note_invite("heard-late", "z9hG4bK1")
+        unheard.note_invite("other", "z9hG4bK2")
+    assert unheard._gone == set()
+    now[0] = 31.5
+    unheard.note_invite("heard-late", "z9hG4bK1")
+    assert unheard._gone == {"heard-late"}
+    unheard.note_invite("new-branch", "z9hG4bK3")  # a first sighting is never "gone"
+    assert "new-branch" not in unheard._gone
+
+
+def test_followed_invites_are_bounded() -> None:
+    now = [0.0]
+    unheard = UnheardInvites(lambda: now[0])
+    for n in range(10_000):
+        unheard.note_invite(f"flood-{n}", "z9hG4bK")
+    assert len(unheard._first_seen) <= 256
+    now[0] = 100.0
+    unheard.note_invite("later", "z9hG4bK")
+    assert list(unheard._first_seen) == [("later", "z9hG4bK")]  # old ones forgotten

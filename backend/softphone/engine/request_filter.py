@@ -14,6 +14,7 @@ from softphone.engine.pbx_addresses import PbxAddresses
 from softphone.engine.rx_data import RxDataReader
 from softphone.engine.sip_guard import PjStr, RxCallback, make_module, register_module
 from softphone.engine.sip_head import RequestHead, parse_head, response_target
+from softphone.engine.unheard_invites import UnheardInvites
 
 log = logging.getLogger(__name__)
 
@@ -149,6 +150,7 @@ class RequestFilter:
         self._filter = make_module(b"mod-softphone-filter", _FILTER_PRIORITY, self._filter_cb)
         self._last = make_module(b"mod-softphone-last", _LAST_RESORT_PRIORITY, self._last_cb)
         self.refused = 0
+        self.unheard = UnheardInvites()  # the engine loop ends their calls
 
     def install(self) -> bool:
         """After libStart and SipGuard.install (pjsua has declared its capabilities)."""
@@ -190,6 +192,8 @@ class RequestFilter:
         if source is not None and self._loops_back(head, source):
             log.warning("dropped %s whose responses would come back to us", head.method)
             return 1
+        if head.method.upper() == "INVITE" and not head.to_tag and head.via is not None:
+            self.unheard.note_invite(head.call_id, head.via.branch)
         unsupported = self._unsupported(head)
         if unsupported:
             self._respond(rdata, 420, [(b"Unsupported", ", ".join(unsupported).encode())])

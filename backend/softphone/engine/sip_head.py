@@ -6,7 +6,7 @@ import ipaddress
 from dataclasses import dataclass
 
 # RFC 3261 7.3.3 compact forms of the headers read here (k: Supported has none we need).
-_COMPACT = {"t": "to", "v": "via", "o": "event"}
+_COMPACT = {"t": "to", "v": "via", "o": "event", "i": "call-id"}
 _MAX_TOKENS = 32
 
 
@@ -17,6 +17,7 @@ class TopVia:
     port: int | None
     rport: bool
     maddr: str
+    branch: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +26,7 @@ class RequestHead:
     to_tag: bool  # the To header has a tag: a request inside a dialog (or claiming to be)
     require: tuple[str, ...]  # option tags of every Require header, lower case
     via: TopVia | None
+    call_id: str
 
 
 def parse_head(message: bytes) -> RequestHead | None:
@@ -39,6 +41,7 @@ def parse_head(message: bytes) -> RequestHead | None:
     to_tag = False
     require: list[str] = []
     via: TopVia | None = None
+    call_id = ""
     for line in lines[1:]:
         name, sep, value = line.partition(":")
         if not sep:
@@ -51,7 +54,9 @@ def parse_head(message: bytes) -> RequestHead | None:
             require += [t.strip().lower() for t in value.split(",") if t.strip()]
         elif key == "via" and via is None:
             via = _parse_via(value.split(",", 1)[0])
-    return RequestHead(request_line[0], to_tag, tuple(require[:_MAX_TOKENS]), via)
+        elif key == "call-id":
+            call_id = value.strip()[:256]
+    return RequestHead(request_line[0], to_tag, tuple(require[:_MAX_TOKENS]), via, call_id)
 
 
 def response_target(via: TopVia, source: tuple[str, int]) -> tuple[str, int] | None:
@@ -98,4 +103,11 @@ def _parse_via(value: str) -> TopVia | None:
         host, _, port_text = sent_by.partition(":")
     port = int(port_text) if port_text.isdigit() and 0 < int(port_text) < 65536 else None
     names = {p.split("=", 1)[0].strip().lower(): p.partition("=")[2].strip() for p in params}
-    return TopVia(parts[2].strip().upper(), host, port, "rport" in names, names.get("maddr", ""))
+    return TopVia(
+        parts[2].strip().upper(),
+        host,
+        port,
+        "rport" in names,
+        names.get("maddr", ""),
+        names.get("branch", "")[:128],
+    )

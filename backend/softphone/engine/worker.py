@@ -178,6 +178,7 @@ class Engine:
         while self._running:
             self._ep.libHandleEvents(self._poll_ms())
             self._calls.after_events()
+            self._request_filter.unheard.end_calls(self._calls.pj_calls())
             self._sound.update(self._calls.needs_audio())
             self._blf.after_events()
             self._refused.after_events(
@@ -556,6 +557,7 @@ def engine_main(conn: Connection, config: EngineConfig) -> None:
     engine = Engine(config, emit)
     engine.start()
     wake = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    wake.bind(("127.0.0.1", 0))  # else its first sendto binds it on every interface
 
     def read_commands() -> None:
         # Only reads the pipe and queues: this thread never touches pjsua2.
