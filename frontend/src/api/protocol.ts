@@ -42,6 +42,8 @@ export const ERROR_KEYS = [
   "feature_code_refused",
   "feature_code_unconfirmed",
   "feature_code_pending",
+  "foreign_host",
+  "foreign_realm",
   "internal_error",
 ] as const;
 export type ErrorKey = (typeof ERROR_KEYS)[number];
@@ -73,6 +75,7 @@ export const END_REASONS = [
   "media_refused",
   "encryption_refused",
   "answered_elsewhere",
+  "foreign_realm",
 ] as const;
 export type EndReason = (typeof END_REASONS)[number];
 
@@ -87,6 +90,10 @@ export interface Account {
   dtmf_method?: DtmfMethod;
   /** Requests from other addresses than the PBX's ring too (else 403); absent: false. */
   accept_direct_calls?: boolean;
+  /** The digest realm the password answers; "" (or absent): the one the registrar names. */
+  realm?: string;
+  /** URIs on other servers than the PBX may be dialled (still through the PBX); absent: false. */
+  allow_direct_calls?: boolean;
 }
 
 export type RegistrationState =
@@ -130,6 +137,8 @@ export interface Call {
   sip_code?: number | null;
   /** Mixed in the local conference; absent from older backends. */
   conference?: boolean;
+  /** Number of our peer whose transfer (REFER, or INVITE with Replaces) made this call; "" or absent: none. */
+  transferred_by?: string;
 }
 
 /** "auto": any light plugged in; "busylight": Kuando, Embrava, Luxafor...; "relay": USB relay board. */
@@ -469,6 +478,8 @@ export interface AccountSetupArgs {
   dtmf_method?: DtmfMethod;
   srtp?: SrtpMode;
   accept_direct_calls?: boolean;
+  realm?: string;
+  allow_direct_calls?: boolean;
 }
 
 /** A PBX's TLS certificate as the server presented it (subject and issuer: untrusted text). */

@@ -18,6 +18,7 @@ type FieldName =
   | "display_name"
   | "transport"
   | "dtmf_method"
+  | "realm"
   | "srtp";
 type Values = Record<FieldName, string>;
 
@@ -30,6 +31,7 @@ const FIELDS: readonly FieldName[] = [
   "display_name",
   "transport",
   "dtmf_method",
+  "realm",
   "srtp",
 ];
 const TRANSPORTS: readonly Transport[] = ["udp", "tcp", "tls"];
@@ -62,13 +64,20 @@ export function AccountForm({ initial, onDone, onCancel }: AccountFormProps) {
     display_name: initial?.display_name ?? "",
     transport: initial?.transport ?? "udp",
     dtmf_method: initial?.dtmf_method ?? "rfc4733",
+    realm: initial?.realm ?? "",
     srtp: initial?.srtp ?? "off",
   }));
   const [pending, setPending] = useState(false);
   /** Off: only the PBX's addresses may ring this phone (the engine answers others 403). */
   const [acceptDirect, setAcceptDirect] = useState(initial?.accept_direct_calls ?? false);
+  /** Off: only URIs on the PBX's server are dialled (the engine refuses others: foreign_host). */
+  const [allowDirect, setAllowDirect] = useState(initial?.allow_direct_calls ?? false);
   const [advancedOpen] = useState(
-    initial?.dtmf_method === "sip_info" || (initial?.srtp ?? "off") !== "off" || !!initial?.accept_direct_calls,
+    initial?.dtmf_method === "sip_info" ||
+      (initial?.srtp ?? "off") !== "off" ||
+      !!initial?.accept_direct_calls ||
+      !!initial?.allow_direct_calls ||
+      !!initial?.realm,
   );
   /** Sign-in failed on an untrusted PBX certificate: the server whose certificate is shown. */
   const [untrusted, setUntrusted] = useState<string | null>(null);
@@ -102,6 +111,8 @@ export function AccountForm({ initial, onDone, onCancel }: AccountFormProps) {
       dtmf_method: values.dtmf_method as DtmfMethod,
       srtp: values.srtp as SrtpMode,
       accept_direct_calls: acceptDirect,
+      allow_direct_calls: allowDirect,
+      realm: values.realm.trim(),
     };
     if (values.auth_user.trim()) args.auth_user = values.auth_user.trim();
     if (values.display_name.trim()) args.display_name = values.display_name.trim();
@@ -122,6 +133,7 @@ export function AccountForm({ initial, onDone, onCancel }: AccountFormProps) {
     auth_user: "account.authUserHint",
     display_name: "account.displayNameHint",
     dtmf_method: "account.dtmfMethodHint",
+    realm: "account.realmHint",
     ...(initial ? { password: "account.passwordAgain" as const } : {}),
   };
 
@@ -223,7 +235,9 @@ export function AccountForm({ initial, onDone, onCancel }: AccountFormProps) {
       {/* Rarely needed: closed unless a non-default value or an error is in it. */}
       <details
         class="account-form__advanced"
-        open={advancedOpen || error.fields.has("dtmf_method") || error.fields.has("srtp")}
+        open={
+          advancedOpen || error.fields.has("dtmf_method") || error.fields.has("srtp") || error.fields.has("realm")
+        }
       >
         <summary>{t("account.advanced")}</summary>
         <div class="field">
@@ -257,6 +271,29 @@ export function AccountForm({ initial, onDone, onCancel }: AccountFormProps) {
             </span>
           </span>
         </label>
+        <label class="field field--inline">
+          <input
+            id="account-allow_direct_calls"
+            name="allow_direct_calls"
+            type="checkbox"
+            checked={allowDirect}
+            disabled={pending}
+            aria-describedby="account-allow_direct_calls-hint"
+            onChange={(e) => setAllowDirect(e.currentTarget.checked)}
+          />
+          <span class="field__label">{t("account.allowDirectCalls")}</span>
+        </label>
+        {/* Outside the label: the hint is the box's description, not part of its name. */}
+        <p id="account-allow_direct_calls-hint" class="field__hint">
+          {t("account.allowDirectCallsHint")}
+        </p>
+        <div class="field">
+          <label for="account-realm" class="field__label">
+            {t("account.realm")} <span class="field__optional">({t("account.optional")})</span>
+          </label>
+          <input {...fieldProps("realm")} type="text" autoComplete="off" spellcheck={false} />
+          {fieldMessage("realm")}
+        </div>
         <SrtpChoice
           value={values.srtp as SrtpMode}
           onChange={(srtp) => setValues((v) => ({ ...v, srtp }))}

@@ -99,6 +99,11 @@ function CallCard({ call }: { call: Call }) {
             </span>
             {subtitle}
           </div>
+          {call.transferred_by && (
+            <div class="call-card__transferred" data-testid="call-transferred-by">
+              {transferredBy(t, call.transferred_by, call.number || call.remote_uri)}
+            </div>
+          )}
         </div>
         {duration && (
           <div class="call-card__duration" role="timer" aria-live="off">
@@ -153,4 +158,10 @@ function CallCard({ call }: { call: Call }) {
       )}
     </li>
   );
+}
+
+/** "Transferred by 1006 to 1002": both numbers are SIP text, each bidi-isolated (FSI...PDI). */
+function transferredBy(t: ReturnType<typeof useT>, by: string, to: string): string {
+  const isolate = (text: string) => `\u2068${text}\u2069`;
+  return t("calls.transferredBy", { by: isolate(by), to: isolate(to) });
 }
