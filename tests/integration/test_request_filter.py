@@ -254,3 +254,17 @@ def test_the_engine_listens_on_no_other_address_than_the_one_it_was_given(
     udp = psutil.Process(pid).net_connections(kind="udp")
     assert udp
     assert {c.laddr.ip for c in udp} == {"127.0.0.1"}, udp
+
+
+def test_requests_that_need_a_dialog_or_a_known_event_package_are_answered(
+    ui: UiClient, from_pbx: _Sender
+) -> None:
+    """pjsip dropped these silently (the sender retransmitted for 32 s)."""
+    for method, extra, status in (
+        ("SUBSCRIBE", ["Event: x-unknown-package", "Expires: 60"], 489),
+        ("BYE", [], 481),
+        ("INFO", [], 481),
+    ):
+        call_id = from_pbx.request(method, extra)
+        reply = from_pbx.final(call_id)
+        assert reply is not None and reply.status == status, (method, reply)

@@ -87,7 +87,7 @@ class RxDataReader:
                     self._info_word = index
                     break
             else:
-                log.warning("pjsip_rx_data layout not recognised: SIP guard and filter off")
+                log.warning("pjsip_rx_data layout not recognised: SIP guard and request filter off")
                 self._info_word = 0
         if self._info_word <= 0 or words[self._info_word] != info:
             return None
