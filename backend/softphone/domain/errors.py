@@ -42,6 +42,12 @@ class ErrorKey(StrEnum):
     FEATURE_CODE_PENDING = "feature_code_pending"  # the previous codes are still being dialled
     FOREIGN_HOST = "foreign_host"  # not on the account's PBX, and direct calls are not allowed
     FOREIGN_REALM = "foreign_realm"  # credentials asked for by a realm other than the PBX's
+    # Sign-in by e-mail (docs/provisioning.md): the provisioning service refused the e-mail
+    # and password (401/403), could not be reached, or sent a document that is not valid.
+    PROVISIONING_AUTH_FAILED = "provisioning_auth_failed"
+    PROVISIONING_UNREACHABLE = "provisioning_unreachable"
+    PROVISIONING_INVALID = "provisioning_invalid"
+    NO_SIP_SERVER = "no_sip_server"  # no provisioning and no SIP server found in the DNS
     INTERNAL_ERROR = "internal_error"
 
 
