@@ -48,8 +48,8 @@ def shoot_desktop_fr(page: Page) -> None:
     shoot(page, "app-first-run-fr")
     wizard.get_by_role("button", name="Passer").click()
     page.get_by_role("button", name="Menu utilisateur").click()
-    page.get_by_role("menuitem", name="Paramètres", exact=True).click()
-    page.get_by_role("button", name="Exporter les journaux").scroll_into_view_if_needed()
+    page.get_by_role("menuitem", name="Configuration", exact=True).click()
+    page.get_by_role("button", name="Exporter les logs").scroll_into_view_if_needed()
     shoot(page, "app-settings-fr")
     page.keyboard.press("Escape")
 

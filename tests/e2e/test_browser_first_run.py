@@ -110,5 +110,5 @@ def test_settings_switch_logs_and_export_a_redacted_zip(
 
     # The language changes at once, without a restart, including the new settings.
     dialog.get_by_label("Language").select_option("fr")
-    expect(page.get_by_role("button", name="Exporter les journaux")).to_be_visible()
-    expect(page.get_by_role("switch", name="Écrire un fichier journal")).to_be_visible()
+    expect(page.get_by_role("button", name="Exporter les logs")).to_be_visible()
+    expect(page.get_by_role("switch", name="Écrire des logs")).to_be_visible()

@@ -181,7 +181,7 @@ def test_accept_in_the_notification_answers_the_call(
     call, shown_after = _ringing(ui, peer, dunst)
     mark = ui.mark()
     clicked = time.monotonic()
-    dunst.click("Accept")
+    dunst.click("Answer")
     connected = ui.wait_call_state("connected", start=mark)
     answered_after = time.monotonic() - clicked
     assert connected["id"] == call["id"]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 
 import pytest
 
@@ -40,7 +42,7 @@ def test_english_when_nothing_usable_is_set() -> None:
 def test_texts_are_translated() -> None:
     assert text("incoming_call", "de") == "Eingehender Anruf"
     assert text("missed_call", "fr") == "Appel manqué"
-    assert text("accept", "xx") == "Accept"
+    assert text("accept", "xx") == "Answer"
 
 
 def test_notifications_setting_defaults_on_round_trips_and_rejects_non_booleans() -> None:
@@ -50,3 +52,21 @@ def test_notifications_setting_defaults_on_round_trips_and_rejects_non_booleans(
     assert wire.settings(Settings(notifications=False))["notifications"] is False
     with pytest.raises(ValueError):
         from_json({"notifications": "no"})
+
+
+_FRONTEND_I18N = Path(__file__).resolve().parents[2] / "frontend" / "src" / "i18n"
+
+
+def _frontend_text(language: str, key: str) -> str:
+    source = (_FRONTEND_I18N / f"{language}.ts").read_text(encoding="utf-8")
+    found = re.search(rf'^  "{re.escape(key)}": "((?:[^"\\]|\\.)*)",$', source, re.M)
+    assert found, (language, key)
+    return str(json.loads(f'"{found.group(1)}"'))
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_notification_answers_with_the_call_cards_word(language: str) -> None:
+    # One word per idea: the notification's button is the card's "Answer" (manual: « Répondre »).
+    assert text("accept", language) == _frontend_text(language, "calls.answer")
+    assert text("reject", language) == _frontend_text(language, "calls.reject")
+    assert text("accept", language) in text("test_body", language)
