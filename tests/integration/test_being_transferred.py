@@ -61,17 +61,20 @@ def _new_call(ui: UiClient, old_id: str, state: str, start: int) -> dict[str, An
 
 
 def _target_hears_us_then_hangs_up(ui: UiClient, target: PjPeer, call_id: str) -> None:
-    target.wait_until(
-        lambda st: any(c["incoming"] and c["state"] == "CONFIRMED" for c in st["calls"])
-    )
+    target.wait_until(lambda st: any(c["state"] == "CONFIRMED" for c in st["calls"]))
     time.sleep(1.5)
     mark = ui.mark()
     target.hangup()
     ended = ui.wait_call(call_id, "ended", mark)
     assert ended["end_reason"] == "hangup_remote"
-    status = target.wait_until(lambda st: len(st["finished"]) > 0)
+    status = target.wait_until(
+        lambda st: any("sip1001" in Path(c["recording"]).name for c in st["finished"])
+    )
     time.sleep(0.3)  # the WAV is complete a tick after the call
-    wav = Path(status["finished"][0]["recording"])
+    # Its call with us (the recording is named after the far end).
+    wav = next(
+        Path(c["recording"]) for c in status["finished"] if "sip1001" in Path(c["recording"]).name
+    )
     assert tones.tone_power_ratio(wav, APP_TONE, 0.3, None) > 0.5
 
 
@@ -181,3 +184,32 @@ def test_a_refer_outside_any_call_is_refused(app: SoftphoneApp, ui: UiClient) ->
         )  # no call was made for it
     finally:
         sock.close()
+
+
+def test_an_attended_transfer_by_our_peer_replaces_our_call_with_a_new_card(
+    app: SoftphoneApp, ui: UiClient, pj_peer_factory: Callable[..., PjPeer]
+) -> None:
+    """1006 calls us and 1002, then transfers us to 1002 (REFER with Replaces to 1002, whose
+    INVITE with Replaces takes over our call with 1006)."""
+    transferor = pj_peer_factory("1006", mode="silent")
+    target = pj_peer_factory("1002", mode="silent")
+    mark = ui.mark()
+    with_us = transferor.dial("1001")
+    ringing = ui.wait_call_state("ringing_in", start=mark)
+    assert ui.command("call.answer", call_id=ringing["id"])["ok"]
+    old_id = ringing["id"]
+    ui.wait_call(old_id, "connected", mark)
+    with_target = transferor.dial("1002")
+    transferor.wait_until(
+        lambda st: sum(c["state"] == "CONFIRMED" for c in st["calls"]) == 2, timeout=10.0
+    )
+    mark = ui.mark()
+    pid = app.engine.pid
+    transferor.xfer_replaces(with_target, with_us)
+    new = _new_call(ui, old_id, "connected", mark)
+    assert new["transferred_by"] == "1006"
+    assert new["number"] == "1002"
+    assert new["direction"] == "incoming"
+    assert ui.wait_call(old_id, "ended", mark)["end_reason"] == "transferred"
+    _target_hears_us_then_hangs_up(ui, target, new["id"])
+    assert app.engine.pid == pid

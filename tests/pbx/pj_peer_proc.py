@@ -140,6 +140,10 @@ class PjPeer:
         """REFER every confirmed call to `uri`; how many were."""
         return int(self.request("xfer", uri=uri)["count"])
 
+    def xfer_replaces(self, leg: int, dest: int) -> None:
+        """Attended transfer: REFER `leg`'s peer to `dest`'s peer, with Replaces for `dest`."""
+        self.request("xfer_replaces", leg=leg, dest=dest)
+
     def send_dtmf(self, digits: str) -> int:
         return int(self.request("dtmf", digits=digits)["count"])
 

@@ -374,6 +374,11 @@ class Peer:
             return {"ok": True, "count": self.send_dtmf(str(cmd["digits"]))}
         if name == "xfer":  # REFER the confirmed call(s) to `uri` (a scripted transfer)
             return {"ok": True, "count": self.xfer(str(cmd["uri"]))}
+        if name == "xfer_replaces":  # attended transfer: leg's peer replaces dest's call
+            self.legs[int(cmd["leg"])].call.xferReplaces(
+                self.legs[int(cmd["dest"])].call, pj.CallOpParam(True)
+            )
+            return {"ok": True}
         if name == "quit":
             STOP.set()
             return {"ok": True}
