@@ -1,4 +1,4 @@
-"""pytest fixtures: a Kamailio per test and factories for baresip / pjsua2 peers."""
+"""pytest fixtures: a Kamailio per test and factories for baresip / pjsua2 / linphonec peers."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import pytest
 
 from pbx.baresip import Baresip
 from pbx.kamailio import Kamailio
+from pbx.linphone import Linphone
 from pbx.pj_peer_proc import PjPeer
 
 
@@ -71,6 +72,29 @@ def pj_peer_factory(kamailio: Kamailio, tmp_path: Path) -> Iterator[Callable[...
         )
         peers.append(peer)
         return peer.start()
+
+    try:
+        yield make
+    finally:
+        for peer in peers:
+            peer.stop()
+
+
+@pytest.fixture
+def linphone_factory(kamailio: Kamailio, tmp_path: Path) -> Iterator[Callable[..., Linphone]]:
+    """make(user, **kw) -> started linphonec registered on `kamailio`; all stopped after."""
+    peers: list[Linphone] = []
+
+    def make(user: str, *, start: bool = True, **kw: Any) -> Linphone:
+        peer = Linphone(
+            kamailio.port,
+            user,
+            kamailio.users[user],
+            work_dir=tmp_path / f"linphone-{user}-{len(peers)}",
+            **kw,
+        )
+        peers.append(peer)
+        return peer.start() if start else peer
 
     try:
         yield make
