@@ -13,14 +13,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from softphone import __version__
-from softphone.app import AppOptions, AppPaths, ScriptedAccount, SoftphoneApp
-from softphone.desktop.single_instance import SingleInstance
 from softphone.domain.account import AccountConfig, SrtpMode, Transport
 from softphone.domain.errors import SoftphoneError
-from softphone.engine.config import EngineConfig
 
+# Only light modules at the top: the engine process is started with "spawn", which re-runs
+# the `softphone` console script (`from softphone.__main__ import main`) in the child. Every
+# import here lands in the engine too (the app, Flask, numpy... were ~40 MiB of its PSS);
+# main() imports the app itself.
 if TYPE_CHECKING:
     from _typeshed import SupportsWrite
+
+    from softphone.app import ScriptedAccount, SoftphoneApp
+    from softphone.desktop.single_instance import SingleInstance
 
 log = logging.getLogger("softphone")
 
@@ -125,6 +129,8 @@ def _scripted_account(
         )
     except SoftphoneError as exc:
         parser.error(f"invalid account: {exc.field}")
+    from softphone.app import ScriptedAccount
+
     return ScriptedAccount(account, password)
 
 
@@ -136,6 +142,10 @@ def main(argv: list[str] | None = None) -> int:
         level=args.log_level,
         format="%(asctime)s %(levelname)s [%(threadName)s] %(name)s: %(message)s",
     )
+    from softphone.app import AppOptions, AppPaths, SoftphoneApp
+    from softphone.desktop.single_instance import SingleInstance
+    from softphone.engine.config import EngineConfig
+
     paths = AppPaths.for_data_dir(args.data_dir)
     paths.create()
 

@@ -40,6 +40,14 @@ class RemoveAccount(EngineCommand):
 
 
 @dataclass(frozen=True, slots=True)
+class ReportModules(EngineCommand):
+    """Debug: reply with the names of the modules the engine process has imported (its
+    footprint is checked against an allow-list by a test and by `make bench`)."""
+
+    request_id: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class MakeCall(EngineCommand):
     call_id: str
     uri: str

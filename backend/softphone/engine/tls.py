@@ -13,7 +13,7 @@ from softphone.domain.account import AccountConfig, SrtpMode, Transport
 from softphone.domain.calls import EndReason
 from softphone.domain.errors import ErrorKey
 from softphone.engine.config import EngineConfig
-from softphone.settings.trust import system_ca_file
+from softphone.settings.ca_bundle import system_ca_file
 
 log = logging.getLogger(__name__)
 

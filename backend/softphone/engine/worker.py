@@ -8,6 +8,7 @@ import os
 import queue
 import signal
 import socket
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -311,6 +312,7 @@ class Engine:
             **self._sound.handlers(),
             cmd.PickupCall: self._pickup,  # type: ignore[dict-item]
             cmd.Reregister: self._reregister,  # type: ignore[dict-item]
+            cmd.ReportModules: lambda _c: {"modules": sorted(sys.modules)},
         }
 
     def _configure_account(self, command: cmd.ConfigureAccount) -> None:

@@ -18,26 +18,14 @@ from cryptography.x509.oid import NameOID
 
 from softphone.domain.account import AccountConfig, split_host_port
 from softphone.domain.errors import ErrorKey, SoftphoneError
+from softphone.settings.ca_bundle import system_ca_file
 
 log = logging.getLogger(__name__)
 
-# Debian/Ubuntu (and most Linux) keep the system's trusted CAs here; certifi is the fallback.
-SYSTEM_CA_FILE = "/etc/ssl/certs/ca-certificates.crt"
 DEFAULT_TLS_PORT = 5061
 FETCH_TIMEOUT = 5.0
 _HOST = re.compile(r"^[A-Za-z0-9.\-]{1,253}$|^\[[0-9A-Fa-f:.]+\]$")
 _PEM = re.compile(r"-----BEGIN CERTIFICATE-----.+?-----END CERTIFICATE-----\n?", re.DOTALL)
-
-
-def system_ca_file() -> str:
-    """The OS CA bundle, or certifi's where the OS has none in the usual place ("" if none)."""
-    if os.path.exists(SYSTEM_CA_FILE):
-        return SYSTEM_CA_FILE
-    try:
-        import certifi
-    except ImportError:
-        return ""
-    return str(certifi.where())
 
 
 @dataclass(frozen=True, slots=True)
