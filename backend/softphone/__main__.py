@@ -98,6 +98,13 @@ def build_parser(
         help="environment variable holding the password",
     )
     parser.add_argument(
+        "--provisioning-url",
+        default="",
+        help="https URL of the provisioning service for e-mail sign-in; may hold {email}, "
+        "{user}, {domain} (default: $SOFTPHONE_PROVISIONING_URL, else the DNS of the e-mail's "
+        "domain; see docs/provisioning.md)",
+    )
+    parser.add_argument(
         "--minimized",
         action="store_true",
         help="start hidden in the tray (used by the start-at-login entry)",
@@ -177,6 +184,7 @@ def main(argv: list[str] | None = None) -> int:
         web_port=args.port,
         scripted_account=_scripted_account(args, parser),
         launch_data_dir=args.data_dir,
+        provisioning_url=args.provisioning_url,
     )
     app = SoftphoneApp(options)
     if not args.browser and has_display():

@@ -40,6 +40,8 @@ from softphone.phone.pbx_forwarding import PbxForwarding
 from softphone.phone.service import Phone
 from softphone.phone.voicemail import Voicemail
 from softphone.private_files import private_dir
+from softphone.provisioning.sign_in import SignIn
+from softphone.provisioning.sign_in import state_file as provisioning_state_file
 from softphone.settings.instance_id import InstanceIds
 from softphone.settings.schema import Settings
 from softphone.settings.secrets import SecretStore
@@ -55,6 +57,7 @@ from softphone.web.headset_audio_commands import headset_audio_commands
 from softphone.web.history_commands import history_commands
 from softphone.web.link_commands import link_commands
 from softphone.web.network_commands import network_commands
+from softphone.web.provisioning_commands import provisioning_commands
 from softphone.web.security import new_token
 from softphone.web.server import WebServer
 from softphone.web.tls_commands import tls_commands
@@ -124,6 +127,7 @@ class AppOptions:
     hid_transport: HidTransport | None = None  # None: the system's (hidraw on Linux)
     autostart_dir: Path | None = None  # None: $XDG_CONFIG_HOME/autostart
     launch_data_dir: Path | None = None  # --data-dir, repeated in the autostart entry
+    provisioning_url: str = ""  # --provisioning-url (docs/provisioning.md)
 
 
 def frontend_dir() -> Path:
@@ -140,7 +144,7 @@ def frontend_dir() -> Path:
 class SoftphoneApp:
     """Everything of one running softphone, built in dependency order, no globals."""
 
-    def __init__(self, options: AppOptions, secrets: SecretStore | None = None) -> None:
+    def __init__(self, options: AppOptions, secrets: SecretStore | None = None) -> None:  # noqa: PLR0915
         self.options = options
         options.paths.create()
         self.bus = EventBus()
@@ -226,6 +230,7 @@ class SoftphoneApp:
         self.commands.handlers.update(link_commands(self.links))
         self.commands.handlers["voicemail.call"] = lambda _a: {"call_id": self.voicemail.call()}
         self.commands.handlers.update(directory_test_commands(self.directory, self.secrets))
+        self.sign_in = self._sign_in(options)  # after directory_commands: it extends them
         self.commands.handlers.update(audio_commands(self.audio, self.settings, self.bus.publish))
         self.commands.handlers.update(headset_audio_commands(self.headset_audio))
         self.commands.handlers.update(
@@ -291,6 +296,20 @@ class SoftphoneApp:
             self.engine.send(command)
         except SoftphoneError as exc:  # kept by the supervisor and replayed when it is back
             log.info("audio route not sent now: %s", exc)
+
+    def _sign_in(self, options: AppOptions) -> SignIn:
+        """The e-mail sign-in and its wire commands (docs/provisioning.md)."""
+        sign_in = SignIn(
+            accounts=self.accounts,
+            settings=self.settings,
+            secrets=self.secrets,
+            trust=self.trust,
+            state=provisioning_state_file(options.paths.config_dir),
+            publish=self.bus.publish,
+            url_option=options.provisioning_url,
+        )
+        self.commands.handlers.update(provisioning_commands(sign_in, self.commands.handlers))
+        return sign_in
 
     def _on_audio_settings(self, event: SettingsChanged) -> None:
         key = _audio_key(event.settings)

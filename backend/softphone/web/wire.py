@@ -125,6 +125,10 @@ Client -> server: Socket.IO event ``command`` with ``{"name": ..., "args": {...}
     account.trusted_certificates {server} -> {certificates: Certificate[]} (trusted by the user)
     account.untrust_certificate  {server, sha256} -> {} (error invalid_argument: not trusted)
     account.sign_out  {}
+    account.sign_in   {email, password, provisioning_url?} -> {method: provisioning | dns,
+                       password_saved: bool}  (docs/provisioning.md; errors
+                       provisioning_auth_failed, provisioning_unreachable, provisioning_invalid
+                       (+field), tls_untrusted, no_sip_server, and those of account.setup)
     call.dial         {number}             -> {call_id}
     call.answer       {call_id}
     call.reject       {call_id}
