@@ -60,7 +60,7 @@ describe("feature codes", () => {
     expect(featureCodeText(translator("en"), refused)).toBe(
       "Your PBX refused the forwarding code *721004 (SIP 403). Call forwarding is shown as the PBX last confirmed it.",
     );
-    expect(featureCodeText(translator("fr"), refused)).toContain("Votre PBX a refusé le code de renvoi *721004");
+    expect(featureCodeText(translator("fr"), refused)).toContain("Votre PBX a refusé le code de déviation *721004");
     const pickup = report({ purpose: "pickup", code: "**1003", outcome: "refused", sip_code: 404 });
     expect(featureCodeText(translator("en"), pickup)).toBe("Your PBX refused the pickup code **1003 (SIP 404).");
     const notDialled = report({ outcome: "not_dialled", error: "not_registered" });

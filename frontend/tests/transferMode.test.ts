@@ -101,3 +101,35 @@ describe("call limit", () => {
     expect(atCallLimit([...four.slice(0, 3), { ...four[3]!, state: "ended" }])).toBe(false);
   });
 });
+
+describe("the manual's transfer gesture: Transfer on one call, then Transfer on the other", () => {
+  it("the second call's Transfer connects the two and ends transfer mode", async () => {
+    const a = connected({ id: "a", state: "held" });
+    const b = connected({ id: "b" });
+    const { actions, sent } = setup([b, a]);
+    await actions.transferButton(a);
+    expect(actions.transferring()?.id).toBe("a");
+    expect(sent).toEqual([]);
+    await actions.transferButton(b);
+    expect(sent).toEqual([{ name: "call.transfer_attended", args: { call_id: "a", to_call_id: "b" } }]);
+    expect(actions.transferring()).toBeUndefined();
+  });
+
+  it("the same call's Transfer again leaves transfer mode without transferring", async () => {
+    const a = connected({ id: "a" });
+    const { actions, sent } = setup([a]);
+    await actions.transferButton(a);
+    await actions.transferButton(a);
+    expect(actions.transferring()).toBeUndefined();
+    expect(sent).toEqual([]);
+  });
+
+  it("a refused attended transfer keeps transfer mode (the banner stays to try again)", async () => {
+    const a = connected({ id: "a" });
+    const b = connected({ id: "b", state: "held" });
+    const { actions } = setup([b, a], { ok: false, error: "invalid_state", field: null });
+    await actions.transferButton(a);
+    await actions.transferButton(b);
+    expect(actions.transferring()?.id).toBe("a");
+  });
+});

@@ -63,7 +63,7 @@ def main() -> int:
             browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
             page = browser.new_page(viewport={"width": 1280, "height": 800}, locale="en-US")
             page.goto(app.url)
-            page.wait_for_selector("text=Sign in")
+            page.get_by_role("button", name="Sign in").wait_for()
             shoot(page, "app-account-setup")
             ui = UiClient(app)
             assert sign_in(ui, pbx.port, "1001", pbx.users["1001"], display_name="Ann Agent")["ok"]

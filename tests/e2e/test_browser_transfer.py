@@ -143,3 +143,29 @@ def test_cancel_and_escape_leave_the_call_as_it_was(
     peer.wait_until(
         lambda st: any(c["dtmf"] == "7" and c["state"] == "CONFIRMED" for c in st["calls"])
     )
+
+
+def test_transfer_on_one_call_then_on_the_other_connects_them(
+    page: Page, pj_peer_factory: Callable[..., PjPeer], artifacts: Path
+) -> None:
+    """The manual's gesture: Transfer on the first call, then Transfer on the second call."""
+    transferee = pj_peer_factory("1002", mode="silent")
+    target = pj_peer_factory("1003", mode="silent")
+    first = _dial_connected(page, "1002")
+    second = _dial_connected(page, "1003")
+    first.get_by_test_id("call-transfer").click()
+    banner = page.get_by_test_id("transfer-banner")
+    expect(banner).to_contain_text("Transfer 1002 to…")
+    # Two ways to finish: the banner's button, and the other call's own Transfer, blue.
+    expect(banner.get_by_role("button", name="Attended transfer to Carol Target")).to_be_visible()
+    other = second.get_by_test_id("call-transfer")
+    expect(other).to_have_accessible_name("Attended transfer to Carol Target")
+    expect(other).to_have_css("background-color", BLUE)
+    page.screenshot(path=str(artifacts / "e2e-transfer-gesture.png"))
+    other.click()
+    _transferred(first, transferee, target)
+    expect(second.get_by_text("Transferred")).to_be_visible()
+    transferee.wait_until(
+        lambda st: any(not c["incoming"] and c["state"] == "CONFIRMED" for c in st["calls"])
+    )
+    expect(banner).to_be_hidden()

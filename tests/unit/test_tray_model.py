@@ -67,3 +67,9 @@ def test_model_follows_the_bus_and_reports_only_changes() -> None:
     model.stop()
     bus.publish(MissedCountChanged(5))
     assert len(seen) == 4
+
+
+def test_tooltip_keeps_dnd_visible_during_a_call() -> None:
+    state = TrayState(TrayStatus.IN_CALL, True, 0, "fr")
+    assert state.tooltip == "Softphone: En communication\nNe pas déranger"
+    assert "Do not disturb" not in TrayState(TrayStatus.IN_CALL, False, 0, "en").tooltip

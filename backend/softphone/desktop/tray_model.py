@@ -43,6 +43,9 @@ class TrayState:
     @property
     def tooltip(self) -> str:
         lines = [f"{text('app_name', self.language)}: {text(f'tray_{self.status}', self.language)}"]
+        if self.dnd and self.status is not TrayStatus.DND:
+            # A call outranks DND in the status line: DND must not vanish from view meanwhile.
+            lines.append(text("tray_dnd", self.language))
         if self.missed:
             lines.append(text("tray_missed", self.language).format(count=self.missed))
         if self.voicemail:

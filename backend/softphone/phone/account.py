@@ -96,6 +96,17 @@ class AccountManager:
         self._configure(account, password)
         self.watch.watch(account)  # saved earlier, so accepted: retried if the PBX is away
 
+    def retry(self) -> None:
+        """The user's Retry after a failed registration: register the saved account now.
+
+        Raises SoftphoneError(no_account) without one. The outcome arrives as registration
+        events, as at start-up (a wrong password fails again as auth_failed).
+        """
+        if self.account is None:
+            raise SoftphoneError(ErrorKey.NO_ACCOUNT)
+        with self._setup_lock:  # not while a sign-in is configuring another account
+            self.resume()
+
     # --- the sign-in flow -------------------------------------------------------------------
 
     def setup(self, account: AccountConfig, password: str, *, remember: bool = True) -> None:

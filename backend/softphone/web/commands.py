@@ -47,6 +47,7 @@ class CommandTable:
         self.handlers: dict[str, CommandHandler] = {
             "account.setup": self._account_setup,
             "account.sign_out": lambda _a: self._accounts.sign_out(),
+            "account.retry": lambda _a: self._accounts.retry(),
             "call.dial": lambda a: {"call_id": self._phone.dial(arg_str(a, "number"))},
             "call.answer": lambda a: self._phone.answer(arg_str(a, "call_id", max_len=64)),
             "call.reject": lambda a: self._phone.reject(arg_str(a, "call_id", max_len=64)),

@@ -31,6 +31,10 @@ export const setupAccount = (conn: Connection, args: AccountSetupArgs): Promise<
 export const signOut = (conn: Connection): Promise<Ack<Empty>> =>
   conn.sendCommand("account.sign_out", {});
 
+/** Register the saved account again now (Retry after a failed registration). */
+export const retryRegistration = (conn: Connection): Promise<Ack<Empty>> =>
+  conn.sendCommand("account.retry", {});
+
 /** The PBX's certificate, read without verifying it, to show before the user trusts it. */
 export const serverCertificate = (conn: Connection, server: string): Promise<Ack<Certificate>> =>
   conn.sendCommand("account.server_certificate", { server });

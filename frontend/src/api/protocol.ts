@@ -500,6 +500,7 @@ export interface Certificate {
 export interface CommandMap extends AudioCommandMap {
   "account.setup": [AccountSetupArgs, Record<string, never>];
   "account.sign_out": [Record<string, never>, Record<string, never>];
+  "account.retry": [Record<string, never>, Record<string, never>];
   "account.server_certificate": [{ server: string }, Certificate];
   "account.trust_certificate": [{ server: string; sha256: string }, Certificate];
   "account.trusted_certificates": [{ server: string }, { certificates: Certificate[] }];

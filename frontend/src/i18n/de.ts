@@ -20,6 +20,10 @@ export const de: Messages = {
   "registration.failed": "Fehlgeschlagen",
   "registration.failedWithReason": "Fehlgeschlagen: {reason}",
   "registration.sipCode": "SIP {code}",
+  "registration.callsOff": "Keine Anrufe möglich",
+  "registration.callsOffDetail": "Dieses Telefon ist nicht bei Ihrer Telefonanlage registriert ({reason}): es kann weder anrufen noch Anrufe empfangen.",
+  "registration.retry": "Erneut versuchen",
+  "topbar.dndOn": "Nicht stören ist an: neue Anrufe werden abgewiesen",
 
   "topbar.callForwarding": "Weiterleitungen",
   "topbar.comingSoon": "Demnächst verfügbar",

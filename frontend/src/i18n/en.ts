@@ -17,6 +17,10 @@ export const en = {
   "registration.failed": "Failed",
   "registration.failedWithReason": "Failed: {reason}",
   "registration.sipCode": "SIP {code}",
+  "registration.callsOff": "No calls possible",
+  "registration.callsOffDetail": "This phone is not registered with your PBX ({reason}): it can neither make nor receive calls.",
+  "registration.retry": "Retry",
+  "topbar.dndOn": "Do not disturb is on: new calls are refused",
 
   "topbar.callForwarding": "Call forwarding",
   "topbar.comingSoon": "Coming soon",

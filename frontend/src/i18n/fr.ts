@@ -19,6 +19,10 @@ export const fr: Messages = {
   "registration.failed": "Échec",
   "registration.failedWithReason": "Échec\u00a0: {reason}",
   "registration.sipCode": "SIP {code}",
+  "registration.callsOff": "Appels impossibles",
+  "registration.callsOffDetail": "Ce téléphone n'est pas enregistré auprès de votre PBX ({reason}) : il ne peut ni passer ni recevoir d'appels.",
+  "registration.retry": "Réessayer",
+  "topbar.dndOn": "Ne pas déranger est activé : les nouveaux appels sont refusés",
 
   "topbar.callForwarding": "Déviations",
   "topbar.comingSoon": "Bientôt disponible",

@@ -20,6 +20,10 @@ export const it: Messages = {
   "registration.failed": "Errore",
   "registration.failedWithReason": "Errore: {reason}",
   "registration.sipCode": "SIP {code}",
+  "registration.callsOff": "Chiamate non possibili",
+  "registration.callsOffDetail": "Questo telefono non è registrato presso il centralino ({reason}): non può né fare né ricevere chiamate.",
+  "registration.retry": "Riprova",
+  "topbar.dndOn": "Non disturbare è attivo: le nuove chiamate vengono rifiutate",
 
   "topbar.callForwarding": "Inoltro di chiamata",
   "topbar.comingSoon": "Prossimamente",

@@ -9,6 +9,7 @@ import {
   muteCall,
   rejectCall,
   resumeCall,
+  retryRegistration,
   sendDtmf,
   signOut,
   startConference,
@@ -132,6 +133,24 @@ export class Actions {
     this.ui.transferFrom.value = call.id;
   }
 
+  /**
+   * A call card's Transfer button, the manual's gesture: the first press puts that call in
+   * transfer mode, a second press on the same card leaves it, and a press on ANOTHER talking
+   * call's Transfer connects the two (attended transfer); the mode ends once that is accepted.
+   */
+  async transferButton(call: Call): Promise<void> {
+    const from = this.transferring();
+    if (!from) {
+      this.startTransfer(call);
+      return;
+    }
+    if (from.id === call.id) {
+      this.cancelTransfer();
+      return;
+    }
+    if ((await this.transferToCall(from, call)).ok) this.cancelTransfer();
+  }
+
   /** Leaves transfer mode; the call stays as it was. */
   cancelTransfer(): void {
     this.ui.transferFrom.value = null;
@@ -170,6 +189,11 @@ export class Actions {
 
   signOut(): Promise<Ack<unknown>> {
     return this.report(signOut(this.conn));
+  }
+
+  /** Retry after a failed registration: register the saved account again now. */
+  retryRegistration(): Promise<Ack<unknown>> {
+    return this.report(retryRegistration(this.conn));
   }
 
   get connection(): Connection {

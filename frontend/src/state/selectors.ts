@@ -1,6 +1,6 @@
 /** Questions the views and keyboard shortcuts ask about the call list. */
 
-import type { Call, CallState } from "../api/protocol";
+import type { Call, CallState, Registration } from "../api/protocol";
 
 const ACTIVE_STATES: ReadonlySet<CallState> = new Set<CallState>([
   "dialing",
@@ -76,3 +76,7 @@ export function canConference(calls: readonly Call[]): boolean {
   const talking = calls.filter(isTalking);
   return talking.length >= 2 && talking.some((c) => !c.conference);
 }
+
+/** Registration failed or lost with an account configured: no call can be made or received. */
+export const callingBlocked = (registration: Registration): boolean =>
+  registration.state === "failed" || registration.state === "unregistered";

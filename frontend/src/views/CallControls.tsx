@@ -3,7 +3,7 @@
 import { ArrowRightLeft, Grid3x3, Mic, MicOff, Pause, Play } from "lucide-preact";
 import { useState } from "preact/hooks";
 import type { Call } from "../api/protocol";
-import { callControls } from "../state/selectors";
+import { callControls, callTitle } from "../state/selectors";
 import { useApp, useT } from "./context";
 
 const DTMF_KEYS = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "*", "0", "#"] as const;
@@ -19,7 +19,11 @@ export function CallControls({ call }: { call: Call }) {
   const held = call.state === "held";
   const holdLabel = held ? t("calls.resume") : t("calls.hold");
   const muteLabel = call.muted ? t("calls.unmute") : t("calls.mute");
-  const transferring = actions.transferring()?.id === call.id;
+  const from = actions.transferring();
+  const transferring = from?.id === call.id;
+  // Another call is in transfer mode: this call's Transfer connects the two (the manual's gesture).
+  const target = from !== undefined && !transferring && controls.transfer;
+  const transferLabel = target ? t("calls.transferToCall", { name: callTitle(call) }) : t("calls.transfer");
 
   return (
     <div class="call-card__incall">
@@ -38,13 +42,15 @@ export function CallControls({ call }: { call: Call }) {
           {call.muted ? <MicOff size={14} aria-hidden="true" /> : <Mic size={14} aria-hidden="true" />}
           <span class="button__label">{muteLabel}</span>
         </button>
-        <button type="button" class={`button button--secondary button--small${transferring ? " transfer-target" : ""}`}
-          aria-label={t("calls.transfer")} title={t("calls.transfer")}
-          aria-pressed={transferring}
+        <button type="button"
+          class={`button button--secondary button--small${transferring || target ? " transfer-target" : ""}`}
+          aria-label={transferLabel} title={transferLabel}
+          aria-pressed={target ? undefined : transferring}
           disabled={!controls.transfer}
-          onClick={() => (transferring ? actions.cancelTransfer() : actions.startTransfer(call))}>
+          data-testid="call-transfer"
+          onClick={() => void actions.transferButton(call)}>
           <ArrowRightLeft size={14} aria-hidden="true" />
-          <span class="button__label">{t("calls.transfer")}</span>
+          <span class="button__label">{transferLabel}</span>
         </button>
         <button type="button" class="button button--secondary button--small"
           aria-label={t("calls.dtmfKeypad")} title={t("calls.dtmfKeypad")}

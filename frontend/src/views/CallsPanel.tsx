@@ -4,6 +4,7 @@ import { Phone, PhoneCall, PhoneIncoming, PhoneOff, PhoneOutgoing, MicOff, Users
 import type { Call } from "../api/protocol";
 import { endReasonText } from "../i18n";
 import { callTitle, canConference, isActive, isTalking } from "../state/selectors";
+import { callSubtitle } from "../state/subtitle";
 import { CallControls } from "./CallControls";
 import { CallQualityIndicator } from "./CallQuality";
 import { formatDuration } from "../util/format";
@@ -60,7 +61,7 @@ function CallCard({ call }: { call: Call }) {
   const running = call.connected_at !== null && (call.state === "connected" || call.state === "held");
   const now = useNow(running);
   const title = callTitle(call);
-  const subtitle = call.display_name.trim() ? call.number || call.remote_uri : call.remote_uri;
+  const subtitle = callSubtitle(call, store.account.value?.server ?? null);
   const ended = call.state === "ended";
   const reason = ended ? endReasonText(t, call.end_reason) : null;
 
@@ -95,7 +96,8 @@ function CallCard({ call }: { call: Call }) {
           <div class="call-card__name">{title}</div>
           <div class="call-card__number">
             <span class="visually-hidden">
-              {call.direction === "incoming" ? t("calls.incoming") : t("calls.outgoing")}:{" "}
+              {call.direction === "incoming" ? t("calls.incoming") : t("calls.outgoing")}
+              {subtitle ? ": " : ""}
             </span>
             {subtitle}
           </div>

@@ -1,10 +1,10 @@
 /** Dial field, 12-key pad and Call button; keys also go to the connected call as DTMF. */
 
-import { ArrowRightLeft, Delete, Phone } from "lucide-preact";
+import { ArrowRightLeft, Delete, Phone, PhoneOff, RotateCw } from "lucide-preact";
 import { useEffect, useRef } from "preact/hooks";
-import type { MessageKey } from "../i18n";
+import { errorText, type MessageKey } from "../i18n";
 import { DIAL_CHARS } from "../state/actions";
-import { atCallLimit, callTitle, dtmfTarget, MAX_CALLS } from "../state/selectors";
+import { atCallLimit, callingBlocked, callTitle, dtmfTarget, MAX_CALLS } from "../state/selectors";
 import { useApp, useT } from "./context";
 import { KeypadMatches } from "./KeypadMatches";
 
@@ -51,6 +51,9 @@ export function Keypad() {
   const transferring = actions.transferring();
   // At the engine's limit a new call cannot work: say so instead of failing on click.
   const full = !transferring && atCallLimit(store.calls.value);
+  // Not registered: a call cannot work, so the Call button is off and the pad says why.
+  const registration = store.registration.value;
+  const blocked = !transferring && callingBlocked(registration);
 
   return (
     <div class={transferring ? "keypad is-transfer" : "keypad"}>
@@ -89,6 +92,24 @@ export function Keypad() {
         <p class="keypad__refusal" role="alert" data-testid="link-refused">
           {t(`link.refused.${refusal}` as MessageKey)}
         </p>
+      )}
+      {blocked && (
+        <div class="calls-off" role="alert" data-testid="calls-off">
+          <PhoneOff size={18} aria-hidden="true" class="calls-off__icon" />
+          <div class="calls-off__text">
+            <strong>{t("registration.callsOff")}</strong>
+            <span>
+              {t("registration.callsOffDetail", {
+                reason: registration.error ? errorText(t, registration.error) : t("registration.unregistered"),
+              })}
+            </span>
+          </div>
+          <button type="button" class="button button--secondary button--small calls-off__retry"
+            onClick={() => void actions.retryRegistration()}>
+            <RotateCw size={14} aria-hidden="true" />
+            <span class="button__label">{t("registration.retry")}</span>
+          </button>
+        </div>
       )}
       <KeypadMatches />
       <p
@@ -136,7 +157,7 @@ export function Keypad() {
         type="button"
         class={transferring ? "call-button transfer-target" : "call-button"}
         aria-label={transferring ? t("calls.transferNumber") : t("keypad.call")}
-        disabled={number.trim() === "" || full}
+        disabled={number.trim() === "" || full || blocked}
         onMouseDown={keepFocus}
         onClick={() => void actions.dial()}
       >

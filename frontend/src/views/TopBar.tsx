@@ -1,6 +1,6 @@
 /** Window header: logo and registration state; forwarding, do-not-disturb and the user menu. */
 
-import { PhoneForwarded, Users } from "lucide-preact";
+import { BellOff, PhoneForwarded, Users } from "lucide-preact";
 import { useSignal } from "@preact/signals";
 import type { Forwarding } from "../api/protocol";
 import { errorText, type Translate } from "../i18n";
@@ -35,6 +35,14 @@ export function TopBar() {
         <Logo />
         <span class="topbar__name">{t("app.name")}</span>
         <RegistrationPill />
+        {dnd && (
+          // Not only the switch: a badge that cannot be missed while calls are refused.
+          <span class="dnd-badge topbar__dnd-badge" role="status" title={t("topbar.dndOn")}
+            aria-label={t("topbar.dndOn")} data-testid="dnd-badge">
+            <BellOff size={14} aria-hidden="true" />
+            <span class="dnd-badge__text" aria-hidden="true">{t("topbar.doNotDisturb")}</span>
+          </span>
+        )}
       </div>
       <div class="topbar__end">
         <VoicemailButton />
