@@ -18,6 +18,7 @@ from playwright.sync_api import Browser, Page, expect
 from pbx.baresip import Baresip
 from pbx.kamailio import Kamailio
 from softphone.app import SoftphoneApp
+from support.browser import open_sip_form
 from support.browser import sign_in as browser_sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
@@ -84,6 +85,7 @@ def test_incoming_call_is_rejected(
 
 
 def test_wrong_password_shows_the_error_in_the_form(page: Page, kamailio: Kamailio) -> None:
+    open_sip_form(page)
     page.get_by_label("SIP server").fill(f"127.0.0.1:{kamailio.port}")
     page.get_by_label("User", exact=True).fill("1001")
     page.get_by_label("Password").fill("wrong")

@@ -10,6 +10,7 @@ from cryptography.hazmat.primitives import hashes
 from playwright.sync_api import Page, expect
 
 from pbx.kamailio import Kamailio
+from support.browser import open_sip_form
 
 pytestmark = pytest.mark.e2e
 
@@ -17,6 +18,7 @@ pytestmark = pytest.mark.e2e
 def test_untrusted_pbx_certificate_is_shown_and_trusted_from_the_account_form(
     page: Page, kamailio: Kamailio, artifacts: Path
 ) -> None:
+    open_sip_form(page)
     page.get_by_label("SIP server").fill(f"127.0.0.1:{kamailio.tls_port}")
     page.get_by_label("Transport", exact=True).select_option("tls")
     page.get_by_label("User", exact=True).fill("1001")

@@ -17,6 +17,8 @@ import type {
   LineState,
   MonitoredUser,
   Settings,
+  SignInArgs,
+  SignInResult,
   SourceStatus,
 } from "./protocol";
 
@@ -27,6 +29,10 @@ export const ACCOUNT_SETUP_TIMEOUT_MS = 45_000;
 
 export const setupAccount = (conn: Connection, args: AccountSetupArgs): Promise<Ack<Empty>> =>
   conn.sendCommand("account.setup", args, ACCOUNT_SETUP_TIMEOUT_MS);
+
+/** E-mail sign-in: provisioning, else DNS; resolves once registered (docs/provisioning.md). */
+export const signIn = (conn: Connection, args: SignInArgs): Promise<Ack<SignInResult>> =>
+  conn.sendCommand("account.sign_in", args, ACCOUNT_SETUP_TIMEOUT_MS);
 
 export const signOut = (conn: Connection): Promise<Ack<Empty>> =>
   conn.sendCommand("account.sign_out", {});

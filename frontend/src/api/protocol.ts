@@ -44,6 +44,10 @@ export const ERROR_KEYS = [
   "feature_code_pending",
   "foreign_host",
   "foreign_realm",
+  "provisioning_auth_failed",
+  "provisioning_unreachable",
+  "provisioning_invalid",
+  "no_sip_server",
   "internal_error",
 ] as const;
 export type ErrorKey = (typeof ERROR_KEYS)[number];
@@ -468,6 +472,18 @@ export type ServerEvent =
 
 export type ServerEventType = ServerEvent["type"];
 
+/** `account.sign_in`: e-mail sign-in (docs/provisioning.md). */
+export interface SignInArgs {
+  email: string;
+  password: string;
+  provisioning_url?: string;
+}
+
+export interface SignInResult {
+  method: "provisioning" | "dns";
+  password_saved: boolean;
+}
+
 export interface AccountSetupArgs {
   server: string;
   user: string;
@@ -499,6 +515,7 @@ export interface Certificate {
 /** Command name -> [args, result]. */
 export interface CommandMap extends AudioCommandMap {
   "account.setup": [AccountSetupArgs, Record<string, never>];
+  "account.sign_in": [SignInArgs, SignInResult];
   "account.sign_out": [Record<string, never>, Record<string, never>];
   "account.retry": [Record<string, never>, Record<string, never>];
   "account.server_certificate": [{ server: string }, Certificate];

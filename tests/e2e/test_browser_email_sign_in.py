@@ -1,0 +1,89 @@
+"""First run in Chromium: sign in with e-mail and password against a real provisioning server
+(nginx over HTTPS) and Kamailio; a refused password is said in the form; screenshots."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from cryptography import x509
+from playwright.sync_api import Browser, Page, expect
+
+from pbx.kamailio import Kamailio
+from provisioning.servers import ProvisioningServer
+from softphone.app import SoftphoneApp
+from softphone.settings.trust import fingerprint
+
+pytestmark = pytest.mark.e2e
+
+EMAIL = "alice@demo.test"
+PASSWORD = "alice-sign-in-pw"
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+@pytest.fixture
+def provisioned(
+    app: SoftphoneApp, kamailio: Kamailio, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[ProvisioningServer]:
+    server = ProvisioningServer(tmp_path / "nginx").start()
+    try:
+        server.add_user(
+            EMAIL,
+            PASSWORD,
+            {
+                "version": 1,
+                "account": {
+                    "server": f"127.0.0.1:{kamailio.port}",
+                    "user": "1001",
+                    "password": kamailio.users["1001"],
+                },
+                "colleagues": [{"extension": "1002", "name": "Bob Meier"}],
+                "panel": ["1002"],
+            },
+        )
+        cert = x509.load_pem_x509_certificate(server.cert_path.read_bytes())
+        app.trust.trust(f"127.0.0.1:{server.port}", fingerprint(cert))
+        monkeypatch.setenv("SOFTPHONE_PROVISIONING_URL", server.url)
+        yield server
+    finally:
+        server.stop()
+
+
+def test_email_sign_in_registers_and_fills_the_colleagues_panel(
+    page: Page, provisioned: ProvisioningServer
+) -> None:
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    page.get_by_label("E-mail address").fill(EMAIL)
+    page.get_by_label("Password").fill("wrong")
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    expect(page.get_by_text("E-mail address or password not accepted")).to_be_visible(
+        timeout=15_000
+    )
+    expect(page.get_by_label("E-mail address")).to_have_value(EMAIL)  # nothing typed is lost
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    expect(page.get_by_text("Registered", exact=True)).to_be_visible(timeout=20_000)
+    expect(page.get_by_text("Bob Meier").first).to_be_visible(timeout=10_000)
+
+
+def test_advanced_leads_to_the_sip_form_and_back(page: Page) -> None:
+    page.get_by_role("button", name="Advanced: enter SIP details").click()
+    expect(page.get_by_label("SIP server", exact=True)).to_be_visible()
+    page.get_by_role("button", name="Use my e-mail address instead").click()
+    expect(page.get_by_label("E-mail address")).to_be_visible()
+
+
+def test_screenshots_of_the_sign_in_form(browser: Browser, app: SoftphoneApp) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for name, options in (
+        ("sign-in", {"locale": "en-US", "color_scheme": "light"}),
+        ("sign-in-dark", {"locale": "en-US", "color_scheme": "dark"}),
+        ("sign-in-fr", {"locale": "fr-FR", "color_scheme": "light"}),
+    ):
+        context = browser.new_context(viewport={"width": 1024, "height": 720}, **options)
+        page = context.new_page()
+        page.goto(app.url)
+        expect(page.locator("#signin-email")).to_be_visible(timeout=10_000)
+        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+        context.close()
