@@ -61,7 +61,7 @@ def measure(
         for ppm in ppms:
             devices.setNullDev()
             clock = ConferenceClock(CLOCK_RATE, FRAME_SAMPLES)
-            clock.attach(echo_cancellation=False, device_latency_ms=0)
+            clock.attach(echo_cancellation=False, device_latency_ms=0, own_clock=False)
             devices.getCaptureDevMedia().startTransmit(devices.getPlaybackDevMedia())
             ep.libHandleEvents(10)  # the bridge applies connections on its next turn
             results.append(_run(clock, ppm, minutes))
@@ -89,6 +89,7 @@ def _run(clock: ConferenceClock, ppm: float, minutes: float) -> DriftResult:
                 mic[offset] = 20000
             clock.put_capture(ctypes.addressof(mic))
             mic_frames += 1
+        clock.tick()  # simulated time: the bridge clock ticks once per speaker frame
         clock.get_playback(ctypes.addressof(speaker))
         loud = np.flatnonzero(speaker_np > 5000)
         if len(loud):

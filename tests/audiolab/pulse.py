@@ -139,6 +139,27 @@ class PulseServer:
             for module in reversed(self._modules.pop(key, [])):
                 self._pactl("unload-module", str(module))
 
+    def add_loopback(self, source: str, sink: str, latency_ms: int = 60, **args: str) -> int:
+        """module-loopback from `source` to `sink` (an echo path, a virtual cable); returns the
+        module index (unload with unload_module). `args`: more module arguments."""
+        extra = [f"{key}={value}" for key, value in args.items()]
+        module = self._pactl(
+            "load-module",
+            "module-loopback",
+            f"source={source}",
+            f"sink={sink}",
+            f"latency_msec={latency_ms}",
+            *extra,
+        ).stdout.strip()
+        return int(module)
+
+    def unload_module(self, module: int) -> None:
+        self._pactl("unload-module", str(module))
+
+    def suspend(self, sink: str, suspended: bool = True) -> None:
+        """Suspend a sink (its streams stop being served: a stalled device) or resume it."""
+        self._pactl("suspend-sink", sink, "1" if suspended else "0")
+
     def set_default(self, *, sink: str | None = None, source: str | None = None) -> None:
         if sink:
             self._pactl("set-default-sink", sink)

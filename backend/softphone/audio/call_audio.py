@@ -29,15 +29,17 @@ class FrameExchange(Protocol):
 
     def enter_audio_thread(self) -> None: ...
     def put_capture(self, address: int) -> None: ...
-    def get_playback(self, address: int) -> bool: ...
+    def get_playback(self, address: int) -> bool:
+        """Fill one speaker frame; False: the bridge had none ready (an underrun)."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
 class CallAudioStats:
-    underruns: int  # the speaker ran dry (PortAudio output underflow)
+    underruns: int  # the speaker ran dry (PortAudio output underflow, or no frame ready)
     overruns: int  # microphone samples were lost (PortAudio input overflow)
     frames: int  # speaker frames served
-    silent_frames: int  # of which the bridge had nothing to play
+    silent_frames: int  # of which the bridge had made none yet (it keeps real time)
     latency_ms: int  # input + output latency PortAudio reports
 
 
@@ -150,5 +152,5 @@ class CallAudio:
             self._frames += 1
             if not sound:
                 self._silent += 1
-            if status.output_underflow:
+            if status.output_underflow or not sound:
                 self._underruns += 1

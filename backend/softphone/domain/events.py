@@ -65,7 +65,8 @@ class EngineCallReported(Event):
 class AudioStatusReported(Event):
     """Call audio on the devices: whether streams run, on what, and the glitch counters
     (underruns: the speaker wanted samples we did not have; overruns: microphone samples
-    dropped). `error` names a device that failed to open (the system default was used)."""
+    dropped). `error` names a device that failed to open (the system default was used).
+    `underrun_burst`: the speaker underran for over a tenth of the last report's span."""
 
     running: bool
     input: str | None = None
@@ -75,6 +76,7 @@ class AudioStatusReported(Event):
     overruns: int = 0
     frames: int = 0
     error: str | None = None
+    underrun_burst: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,17 +1,23 @@
-"""The conference bridge clocked by the sound card: its master port, fed and drained a frame
-at a time from the audio streams' threads, with pjmedia's WebRTC echo canceller between.
+"""The conference bridge clocked by a monotonic real-time clock of its own, its master port
+drained into a speaker queue and fed from the microphone, with pjmedia's WebRTC echo
+canceller between the device callbacks.
 
 The pjsua2 wheel has no sound device (PJSUA2-FACTS.md). pjsua_set_no_snd_dev() hands out the
 bridge's master port for exactly this case: whoever calls its get_frame() sets the pace of the
-whole bridge (mixing, RTP sending, jitter buffers). So the speaker's callback calls get_frame
-and the microphone's calls put_frame; ctypes drops the GIL for each C call, so the Python part
-of a callback is a few attribute reads.
+whole bridge (mixing, RTP sending, jitter buffers). That used to be the speaker's callback,
+but PortAudio's callbacks do not keep time: once the speaker underran (a busy machine, a
+PulseAudio loopback module in the path) ALSA's pulse plugin called back at 2-4x real time, or
+at a tenth of it, and the far end got that much audio. So a thread of ours ("bridge-clock")
+calls get_frame every 20 ms of time.monotonic() (catching up at most _MAX_CATCH_UP frames
+after being starved of CPU) and queues the frame for the speaker.
 
-Clock drift: the speaker's clock drives everything. The far end's clock differs from it; each
-stream's adaptive jitter buffer absorbs that. The microphone's clock differs from the speaker's
-when they are different devices; the master port's put_frame goes into pjmedia's delay buffer,
-which stretches or shrinks audio (WSOLA) to keep its fill level, so the delay cannot grow.
-bench/drift.py measures it over a simulated hour.
+Clock drift: the far end's clock differs from ours; each stream's adaptive jitter buffer
+absorbs that. The speaker's differs too: its queue drops what it never drains (the frames it
+held for a whole second, 1 s = _TRIM_EVERY callbacks) and plays silence, counted as an
+underrun, when it asks for more than the bridge made. The microphone's clock differs as well;
+the master port's put_frame goes into pjmedia's delay buffer, which stretches or shrinks
+audio (WSOLA) to keep its fill level, so the delay cannot grow. bench/audio_drift.py measures
+it over a simulated hour.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ import ctypes
 import logging
 import threading
 import time
+from collections import deque
 
 from softphone.engine.native import pjsua_library
 
@@ -30,6 +37,62 @@ _ECHO_WEBRTC = 3
 _ECHO_USE_NOISE_SUPPRESSOR = 128
 _ECHO_TAIL_MS = 200
 _THREAD_DESC_BYTES = 64 * 8 * 2  # pj_thread_desc is long[64]; room to spare
+# After the clock thread got no CPU for a while it runs this many frames back to back at most
+# (200 ms); beyond, time is skipped: a burst of late audio helps nobody.
+_MAX_CATCH_UP = 10
+_SPEAKER_MAX_FRAMES = 10  # 200 ms queued: the speaker stalled; older frames go
+_TRIM_EVERY = 50  # speaker callbacks (1 s) between looks at the queue's low-water mark
+
+
+class SpeakerQueue:
+    """Frames from the bridge clock to the speaker callback (one producer, one consumer).
+
+    The speaker runs on its own crystal and may stall or call back in bursts: frames it never
+    drains are latency, so once a second the frames that stayed queued all that time (the
+    low-water mark, less one of margin) are dropped; a pull from an empty queue is an underrun
+    (silence). deque's append/popleft are atomic: no lock on the audio threads."""
+
+    def __init__(self, frame_bytes: int) -> None:
+        self.frame_bytes = frame_bytes
+        self._frames: deque[bytes] = deque()
+        self._low = _SPEAKER_MAX_FRAMES
+        self._pulls = 0
+        self.underruns = 0  # the speaker asked, nothing was queued
+        self.dropped = 0  # frames thrown away: the speaker drained slower than real time
+
+    def clear(self) -> None:
+        self._frames.clear()
+        self._low = _SPEAKER_MAX_FRAMES
+        self._pulls = 0
+
+    def __len__(self) -> int:
+        return len(self._frames)
+
+    def push(self, frame: bytes) -> None:
+        frames = self._frames
+        frames.append(frame)
+        while len(frames) > _SPEAKER_MAX_FRAMES:
+            frames.popleft()
+            self.dropped += 1
+
+    def pull(self, address: int) -> bool:
+        """Copy the oldest frame to `address`; False (silence written) on an underrun."""
+        frames = self._frames
+        self._low = min(self._low, len(frames))
+        self._pulls += 1
+        if self._pulls >= _TRIM_EVERY:
+            for _ in range(self._low - 1):  # keep one frame of margin for jitter
+                frames.popleft()
+                self.dropped += 1
+            self._low, self._pulls = _SPEAKER_MAX_FRAMES, 0
+        try:
+            frame = frames.popleft()
+        except IndexError:
+            ctypes.memset(address, 0, self.frame_bytes)
+            self.underruns += 1
+            return False
+        ctypes.memmove(address, frame, self.frame_bytes)
+        return True
 
 
 class _Frame(ctypes.Structure):
@@ -72,7 +135,9 @@ def _declare(lib: ctypes.CDLL) -> None:
 class ConferenceClock:
     """attach()/detach() run on the engine thread; the FrameExchange methods
     (enter_audio_thread, put_capture, get_playback) on the streams' threads, which may start
-    before attach() and end after detach(): meanwhile they play silence and drop the mic."""
+    before attach() and end after detach(): meanwhile they play silence and drop the mic.
+    tick() runs on the clock thread attach() starts (or, with own_clock=False, on the
+    caller's: bench/audio_drift.py simulates an hour that way)."""
 
     def __init__(self, clock_rate: int, samples_per_frame: int) -> None:
         self.clock_rate = clock_rate
@@ -85,11 +150,17 @@ class ConferenceClock:
         self._echo: int | None = None
         self._capture = _Frame(_FRAME_TYPE_AUDIO, None, self.frame_bytes, 0, 0)
         self._playback = _Frame(_FRAME_TYPE_AUDIO, None, self.frame_bytes, 0, 0)
+        self._tick_buffer = ctypes.create_string_buffer(self.frame_bytes)
+        self.speaker = SpeakerQueue(self.frame_bytes)
+        self._ticker: threading.Thread | None = None
+        self._stop = threading.Event()
+        self.late_frames = 0  # frames of bridge time skipped: the clock thread got no CPU
         self._local = threading.local()
         # Set by each stream thread around its C call (each flag written by one thread only):
         # detach() waits for both to clear before the bridge gets another clock.
         self._in_capture = False
         self._in_playback = False
+        self._in_speaker = False
         # pj_thread_register keeps a pointer to the descriptor: it must outlive the thread.
         self._thread_descs: list[ctypes.Array[ctypes.c_char]] = []
 
@@ -101,14 +172,25 @@ class ConferenceClock:
     def echo_cancelling(self) -> bool:
         return self._echo is not None
 
-    def attach(self, *, echo_cancellation: bool, device_latency_ms: int) -> None:
-        """Take the bridge off pjsua's own clock (null device) and onto the streams'."""
+    def attach(
+        self, *, echo_cancellation: bool, device_latency_ms: int, own_clock: bool = True
+    ) -> None:
+        """Take the bridge off pjsua's own clock (null device) and onto ours, the streams
+        already running."""
         master = self._lib.pjsua_set_no_snd_dev()
         if not master:
             raise RuntimeError("pjsua_set_no_snd_dev returned no master port")
         if echo_cancellation:
             self._create_echo_canceller(device_latency_ms)  # ready before the first frame
+        # Whatever the speaker got before (silence) is not queued: no stale audio at attach.
+        self.speaker.clear()
         self._master = master
+        if own_clock:
+            self._stop = threading.Event()
+            self._ticker = threading.Thread(
+                target=self._run, args=(self._stop,), name="bridge-clock", daemon=True
+            )
+            self._ticker.start()
 
     def _create_echo_canceller(self, device_latency_ms: int) -> None:
         pool = self._lib.pjsua_pool_create(b"echo", 4096, 4096)
@@ -133,10 +215,17 @@ class ConferenceClock:
         """Stop feeding the bridge (streams may go on running: they get silence) and release
         the canceller. The caller gives the bridge a clock again right after."""
         self._master = None
+        self._stop.set()
+        if self._ticker is not None:
+            self._ticker.join(1.0)  # at most one frame's work left
+            self._ticker = None
         echo, self._echo = self._echo, None
         deadline = time.monotonic() + 0.2
-        while (self._in_capture or self._in_playback) and time.monotonic() < deadline:
+        while (
+            self._in_capture or self._in_playback or self._in_speaker
+        ) and time.monotonic() < deadline:
             time.sleep(0.001)  # a callback is inside the bridge: at most one frame's work
+        self.speaker.clear()
         if echo is not None:
             self._lib.pjmedia_echo_destroy(echo)
         if self._pool is not None:
@@ -175,24 +264,56 @@ class ConferenceClock:
             self._in_capture = False
 
     def get_playback(self, address: int) -> bool:
-        """Fill one frame for the speaker; False when the bridge had nothing (silence)."""
-        self._in_playback = True  # before reading _master: see detach()
+        """Fill one frame for the speaker; False when the bridge had made none for it yet
+        (an underrun: silence)."""
+        self._in_speaker = True  # before reading _echo: see detach()
         try:
-            master = self._master
-            if master is None:
+            if self._master is None:
                 ctypes.memset(address, 0, self.frame_bytes)
-                return False
-            frame = self._playback
-            frame.buf = address
-            frame.size = self.frame_bytes
-            frame.type = _FRAME_TYPE_AUDIO
-            self._lib.pjmedia_port_get_frame(master, ctypes.byref(frame))
-            sound = bool(frame.type == _FRAME_TYPE_AUDIO)
-            if not sound:
-                ctypes.memset(address, 0, self.frame_bytes)
+                return True  # not attached: silence is what there is, not an underrun
+            sound = self.speaker.pull(address)
             echo = self._echo
             if echo is not None:
                 self._lib.pjmedia_echo_playback(echo, address)
             return sound
         finally:
+            self._in_speaker = False
+
+    # --- the clock ----------------------------------------------------------------------
+
+    def tick(self) -> None:
+        """One frame of bridge time: mix, send RTP, queue the speaker's share."""
+        self._in_playback = True  # before reading _master: see detach()
+        try:
+            master = self._master
+            if master is None:
+                return
+            buffer = self._tick_buffer
+            frame = self._playback
+            frame.buf = ctypes.addressof(buffer)
+            frame.size = self.frame_bytes
+            frame.type = _FRAME_TYPE_AUDIO
+            self._lib.pjmedia_port_get_frame(master, ctypes.byref(frame))
+            if frame.type != _FRAME_TYPE_AUDIO:
+                ctypes.memset(buffer, 0, self.frame_bytes)
+            self.speaker.push(buffer.raw)
+        finally:
             self._in_playback = False
+
+    def _run(self, stop: threading.Event) -> None:
+        self.enter_audio_thread()
+        period = self.samples_per_frame / self.clock_rate
+        due = time.monotonic()  # the bridge time of the next frame, on the monotonic clock
+        while not stop.is_set():
+            late = time.monotonic() - due
+            if late < 0:
+                stop.wait(-late)
+                continue
+            behind = int(late / period)  # frames overdue beyond this one
+            if behind >= _MAX_CATCH_UP:
+                skipped = behind - _MAX_CATCH_UP + 1
+                due += skipped * period
+                self.late_frames += skipped
+                log.warning("the bridge clock got no CPU for %d ms", round(late * 1000))
+            self.tick()
+            due += period

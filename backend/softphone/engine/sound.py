@@ -31,6 +31,9 @@ FRAME_SAMPLES = CLOCK_RATE * 20 // 1000  # pjsua's 20 ms audio frame
 _RETRY_S = 5.0  # after no device could be opened
 _REPORT_S = 5.0  # glitch counters to the app while a call runs
 BUSY_POLL_MS = 20  # the loop's poll while devices open or close
+# Speaker underruns in one report span (5 s, 250 frames) that make a burst: over a tenth of
+# the frames silent is heard as broken audio, and is said so (status and log).
+_BURST_SHARE = 0.1
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +116,7 @@ class EngineSound:
         self._retry_at = 0.0
         self._report_at = 0.0
         self._failed: str | None = None
+        self._last_counts = (0, 0)  # (underruns, frames) at the previous report
 
     def handlers(self) -> dict[type, Callable[[object], dict[str, object] | None]]:
         return {cmd.SetAudioRoute: self._set_route}  # type: ignore[dict-item]
@@ -210,6 +214,7 @@ class EngineSound:
             echo_cancellation=self._route.echo_cancellation, device_latency_ms=opened.latency_ms
         )
         self._audio = opened.audio
+        self._last_counts = (0, 0)
         self._failed = opened.failed[0] if opened.failed else None
         log.info(
             "call audio on %s / %s (echo cancellation %s)",
@@ -223,8 +228,27 @@ class EngineSound:
         if self._audio is not None:
             self._emit_status(self._audio, self._audio.stats(), running=True)
 
+    def _burst(self, stats: CallAudioStats) -> bool:
+        """Whether the speaker underran for over a tenth of the frames since the last report."""
+        underruns, frames = self._last_counts
+        self._last_counts = (stats.underruns, stats.frames)
+        if stats.frames < frames:  # devices reopened: counters start again
+            underruns, frames = 0, 0
+        new_underruns, new_frames = stats.underruns - underruns, stats.frames - frames
+        burst = new_frames > 0 and new_underruns > _BURST_SHARE * new_frames
+        if burst:
+            log.warning(
+                "speaker underrun burst: %d of %d frames silent (device %s, %d underruns in all)",
+                new_underruns,
+                new_frames,
+                self._audio.output_id if self._audio is not None else "-",
+                stats.underruns,
+            )
+        return burst
+
     def _emit_status(self, audio: CallAudio, stats: CallAudioStats, *, running: bool) -> None:
         self._report_at = time.monotonic() + _REPORT_S
+        burst = self._burst(stats)
         self._emit(
             AudioStatusReported(
                 running=running,
@@ -237,5 +261,6 @@ class EngineSound:
                 overruns=stats.overruns,
                 frames=stats.frames,
                 error=self._failed,
+                underrun_burst=burst,
             )
         )

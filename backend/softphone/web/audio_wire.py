@@ -50,4 +50,5 @@ def status(value: AudioStatusReported | None) -> Wire | None:
         "overruns": value.overruns,
         "frames": value.frames,
         "error": value.error,
+        "underrun_burst": value.underrun_burst,
     }
