@@ -49,6 +49,13 @@ def test_allowing_direct_calls_opens_other_hosts_but_not_rerouting() -> None:
     assert not may_dial("sip:alice@other.example?Route=x", allowed)
 
 
+def test_a_uri_without_port_names_the_pbx_domain_of_a_server_set_with_a_port() -> None:
+    with_port = AccountConfig(server="pbx.example.com:5080", user="1001")
+    assert may_dial("sip:1002@pbx.example.com", with_port)
+    assert may_dial("sip:1002@pbx.example.com:5080", with_port)
+    assert not may_dial("sip:1002@pbx.example.com:5060", with_port)
+
+
 def test_tls_accounts_default_to_port_5061() -> None:
     tls = AccountConfig(server="pbx.example.com", user="1001", transport=Transport.TLS)
     assert may_dial("sips:1002@pbx.example.com:5061", tls)

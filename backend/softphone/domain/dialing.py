@@ -58,13 +58,18 @@ def strip_uri_headers(uri: str) -> str:
 
 
 def is_pbx_target(uri: str, account: AccountConfig) -> bool:
-    """True when `uri` is on the account's PBX (same host and port as its server)."""
+    """True when `uri` is on the account's PBX: its host, and no port or the server's port.
+
+    A URI without a port names the PBX's domain (BLF identities, a server set with a port);
+    one with another port is another SIP service on that host.
+    """
     target = parse_target(uri)
     if target is None or "maddr" in target.params:
         return False  # maddr would send the request elsewhere than the host says
     default = _DEFAULT_PORT[account.transport]
     host, port = split_host_port(account.server)
-    return target.host == host.lower().rstrip(".") and (target.port or default) == (port or default)
+    same_port = target.port is None or target.port == (port or default)
+    return target.host == host.lower().rstrip(".") and same_port
 
 
 def may_dial(uri: str, account: AccountConfig) -> bool:
