@@ -48,6 +48,8 @@ def test_call_changed_encoding() -> None:
             "end_reason": "hangup_remote",
             "sip_code": 200,
             "transferred_by": "",
+            "retry_after_s": None,
+            "reason_text": "",
             "conference": False,
         },
     }

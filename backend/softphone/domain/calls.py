@@ -43,6 +43,8 @@ class EndReason(StrEnum):
     FOREIGN_REALM = "foreign_realm"  # challenged by another realm than the PBX's: not answered
     # incoming, cancelled because another phone took it (RFC 3326 Reason: SIP cause 200)
     ANSWERED_ELSEWHERE = "answered_elsewhere"
+    # outgoing, redirected (3xx) to a target the dialling rule forbids (not the PBX): not called
+    REDIRECT_REFUSED = "redirect_refused"
 
 
 ACTIVE_STATES = frozenset({CallState.CONNECTING, CallState.CONNECTED, CallState.HELD})
@@ -67,6 +69,8 @@ class CallSnapshot:
     sip_code: int | None = None
     conference: bool = False  # part of the local conference (audio mixed with the others)
     transferred_by: str = ""  # made on a transfer request (REFER) of this number's party
+    retry_after_s: int | None = None  # refused: the far end asked to try again after this long
+    reason_text: str = ""  # refused: the far end's own words (RFC 3326 Reason text, cleaned)
 
 
 class Call:
@@ -95,7 +99,13 @@ class Call:
         return self._snap
 
     def set_state(
-        self, new: CallState, *, end_reason: EndReason | None = None, sip_code: int | None = None
+        self,
+        new: CallState,
+        *,
+        end_reason: EndReason | None = None,
+        sip_code: int | None = None,
+        retry_after_s: int | None = None,
+        reason_text: str = "",
     ) -> bool:
         """Move to `new`; emit a change (old, new) only when the state really changes."""
         old = self._snap.state
@@ -113,6 +123,8 @@ class Call:
             changes["held"] = new is CallState.HELD
         if new is CallState.ENDED:
             changes.update(ended_at=now, end_reason=end_reason or EndReason.FAILED)
+            if retry_after_s is not None or reason_text:
+                changes.update(retry_after_s=retry_after_s, reason_text=reason_text)
         if sip_code is not None:
             changes["sip_code"] = sip_code
         self._snap = replace(self._snap, **changes)  # type: ignore[arg-type]

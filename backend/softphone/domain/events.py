@@ -59,6 +59,8 @@ class EngineCallReported(Event):
     muted: bool = False
     conference: bool = False
     transferred_by: str = ""  # the party whose REFER (or INVITE with Replaces) made this call
+    retry_after_s: int | None = None  # ended: the refusal's Retry-After (seconds)
+    reason_text: str = ""  # ended: the refusal's Reason text (cleaned, bounded)
 
 
 @dataclass(frozen=True, slots=True)

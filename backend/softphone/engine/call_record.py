@@ -20,6 +20,14 @@ class CallRecord:
     remote_uri: str
     media: CallMedia = field(default_factory=CallMedia)
     was_connected: bool = False
+    # 2xx sent or received (CONNECTING): a BYE before the ACK ends an answered call, not a
+    # missed one
+    answered: bool = False
+    # incoming, not shown yet: reported ringing on the next loop turn, once pjsua has sent its
+    # first answer (it may still refuse the INVITE itself, e.g. 422, after onIncomingCall)
+    ring_pending: bool = False
+    redirects: int = 0  # 3xx targets followed (outgoing)
+    redirect_refused: int = 0  # the 3xx code whose target the dialling rule refused (0: none)
     local_action: EndReason | None = None
     # Set once the bridge accepted the change. Not read back from the bridge: pjmedia 2.15
     # applies connect/disconnect on its next clock tick, so a read right after is stale.
@@ -53,4 +61,6 @@ class CallRecord:
             muted=self.muted,
             conference=self.conference,
             transferred_by=self.transferred_by,
+            retry_after_s=self.call.refusal.retry_after_s if state is CallState.ENDED else None,
+            reason_text=self.call.refusal.reason_text if state is CallState.ENDED else "",
         )

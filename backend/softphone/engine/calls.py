@@ -31,6 +31,8 @@ Handler = Callable[[object], dict[str, object] | None]
 # Refusals decided before ringing: the UI sees the call only once, ended.
 _REFUSED_UNSEEN = frozenset({EndReason.BUSY_REFUSED, EndReason.REFUSED_DND, EndReason.FORWARDED})
 
+_MAX_REDIRECTS = 3  # 3xx targets one call follows at most (a redirect loop ends there)
+
 _INFO_ANSWER_S = 2.0  # how long a DTMF INFO may wait for its answer before the next goes
 
 _MEDIA_PRESENT = (
@@ -344,7 +346,10 @@ class EngineCalls:
         prm = pj.CallOpParam(True)
         prm.statusCode = 180
         call.answer(prm)
-        self._report(record, CallState.RINGING_IN)
+        # pjsua2 may call onIncomingCall before its own checks of the INVITE and then refuse
+        # it (422 Session Interval Too Small): shown now, it became a missed call. Shown on
+        # the next loop turn instead, if it is still there.
+        record.ring_pending = True
 
     def on_call_state(self, call: PjCall) -> None:
         record = self._calls.get(call.app_id)
@@ -355,13 +360,28 @@ class EngineCalls:
         code = int(info.lastStatusCode)
         if state is CallState.CONNECTED:
             record.was_connected = True
+        if state is CallState.CONNECTING:
+            record.answered = True
+        if state is CallState.ENDED and record.ring_pending:
+            record.ring_pending = False
+            if code == 422:
+                # Session interval below our Min-SE: the caller's UA calls again at once with
+                # a longer one (RFC 4028). Not a call the user missed: never shown.
+                log.info("incoming call %s refused by the stack (422)", call.app_id)
+                del self._calls[call.app_id]
+                self._graveyard.append(record)
+                return
+            self._report(record, CallState.RINGING_IN)  # ended at once: shown as before
         if state is CallState.ENDED:
             if record.being_replaced and record.local_action is None:
                 record.local_action = EndReason.TRANSFERRED
+            if record.redirect_refused and record.local_action is None:
+                record.local_action = EndReason.REDIRECT_REFUSED
+                code = record.redirect_refused
             reason = mapping.end_reason(
                 code,
                 record.direction,
-                record.was_connected,
+                record.was_connected or record.answered,
                 record.local_action,
                 answered_elsewhere=self.cancels.answered_elsewhere(str(info.callIdString)),
             )
@@ -376,6 +396,7 @@ class EngineCalls:
             return  # being refused: the UI only ever sees it ended
         if state is not CallState.RINGING_IN:
             record.forward_at = 0.0  # answered (or answering): no-answer forwarding is off
+        record.ring_pending = False
         self._report(record, self._shown_state(record, state), code)
 
     def on_call_media_state(self, call: PjCall) -> None:
@@ -495,6 +516,28 @@ class EngineCalls:
         log.info("%s replaced by a call from %s: new call %s", call.app_id, party.number, new_id)
         return new.call
 
+    def on_redirected(self, call: PjCall, target: str, code: int) -> int:
+        """A 3xx to our call: follow its target (through the PBX, as every request goes) only
+        where the dialling rule lets the user call it, a few times at most; else stop."""
+        record = self._calls.get(call.app_id)
+        account = self._account()
+        allowed = (
+            record is not None
+            and account is not None
+            and account.config is not None
+            and record.redirects < _MAX_REDIRECTS
+            and may_dial(target, account.config)
+        )
+        if record is None or not allowed:
+            log.warning("redirect of %s to %r not followed", call.app_id, target[:200])
+            if record is not None:
+                # pjsua ends the call with 487 as if we had cancelled it: say what happened.
+                record.redirect_refused = code if 300 <= code < 400 else 302
+            return int(pj.PJSIP_REDIRECT_STOP)
+        record.redirects += 1
+        log.info("%s redirected (%d) to %s", call.app_id, code, strip_uri_headers(target)[:200])
+        return int(pj.PJSIP_REDIRECT_ACCEPT)
+
     def on_replaced(self, call: PjCall, new_call: PjCall | None) -> None:
         record = self._calls.get(call.app_id)
         if record is not None and record.replaced_by and record.local_action is None:
@@ -530,6 +573,7 @@ class EngineCalls:
         self._forward_unanswered()
         self._unstall_info()
         self._drop_unstarted_transfers()
+        self._show_ringing()
         deferred, self._deferred = self._deferred, []
         for app_id, code, target in deferred:
             record = self._calls.get(app_id)
@@ -549,6 +593,12 @@ class EngineCalls:
             except pj.Error as exc:
                 log.warning("deferred hangup of %s failed: %s", app_id, exc.info())
         self.release_ended()
+
+    def _show_ringing(self) -> None:
+        for record in self._calls.values():
+            if record.ring_pending:
+                record.ring_pending = False
+                self._report(record, CallState.RINGING_IN)
 
     def _unstall_info(self) -> None:
         now = time.monotonic()

@@ -11,6 +11,7 @@ import pjsua2 as pj
 
 from softphone.domain.account import AccountConfig, DtmfMethod, SrtpMode
 from softphone.domain.dialing import challenge_realms
+from softphone.domain.refusal import Refusal, parse_refusal
 from softphone.engine.auth import AccountAuth
 
 log = logging.getLogger(__name__)
@@ -52,6 +53,7 @@ class CallCallbacks(Protocol):
     def on_transfer_request(self, call: PjCall, target: str) -> PjCall | int: ...
     def on_replace_request(self, call: PjCall, whole_msg: str) -> PjCall | None: ...
     def on_replaced(self, call: PjCall, new_call: PjCall | None) -> None: ...
+    def on_redirected(self, call: PjCall, target: str, code: int) -> int: ...
 
 
 class PjAccount(pj.Account):  # type: ignore[misc]
@@ -109,6 +111,7 @@ class PjCall(pj.Call):  # type: ignore[misc]
         self._engine = engine
         self.app_id = app_id
         self.challenge_realms: tuple[str, ...] = ()
+        self.refusal = Refusal()  # what the final 3xx-6xx to our INVITE said (Reason, Retry-After)
 
     @_contained
     def onCallState(self, prm: pj.OnCallStateParam) -> None:  # noqa: N802
@@ -118,6 +121,12 @@ class PjCall(pj.Call):  # type: ignore[misc]
             tsx_event = prm.e.body.tsxState
             if tsx_event.type == pj.PJSIP_EVENT_RX_MSG and tsx_event.tsx.statusCode in (401, 407):
                 self.challenge_realms = tuple(challenge_realms(str(tsx_event.src.rdata.wholeMsg)))
+            elif (
+                tsx_event.type == pj.PJSIP_EVENT_RX_MSG
+                and tsx_event.tsx.statusCode >= 300
+                and str(tsx_event.tsx.method) == "INVITE"
+            ):
+                self.refusal = parse_refusal(str(tsx_event.src.rdata.wholeMsg))
         self._engine.on_call_state(self)
 
     @_contained
@@ -153,6 +162,17 @@ class PjCall(pj.Call):  # type: ignore[misc]
     def onCallReplaced(self, prm: pj.OnCallReplacedParam) -> None:  # noqa: N802
         new_call = prm.newCall if isinstance(prm.newCall, PjCall) else None
         self._engine.on_replaced(self, new_call)
+
+    def onCallRedirected(self, prm: pj.OnCallRedirectedParam) -> int:  # noqa: N802
+        # Not @_contained: an exception must still answer (pjsua2's default is STOP as well).
+        try:
+            code = 0
+            if prm.e.type == pj.PJSIP_EVENT_TSX_STATE:
+                code = int(prm.e.body.tsxState.tsx.statusCode)
+            return self._engine.on_redirected(self, str(prm.targetUri), code)
+        except Exception:
+            log.exception("pjsua2 callback onCallRedirected failed")
+            return int(pj.PJSIP_REDIRECT_STOP)
 
     @_contained
     def onCallTsxState(self, prm: pj.OnCallTsxStateParam) -> None:  # noqa: N802

@@ -72,6 +72,8 @@ class CallRegistry:
                         end_reason=report.end_reason if born_ended else None,
                         sip_code=report.sip_code if born_ended else None,
                         transferred_by=report.transferred_by,
+                        retry_after_s=report.retry_after_s if born_ended else None,
+                        reason_text=report.reason_text if born_ended else "",
                     ),
                     self._publish_change,
                     self._clock,
@@ -83,7 +85,13 @@ class CallRegistry:
         if created:
             self._publish_change(call.snapshot, None)
         call.update(muted=report.muted, conference=report.conference)
-        call.set_state(report.state, end_reason=report.end_reason, sip_code=report.sip_code)
+        call.set_state(
+            report.state,
+            end_reason=report.end_reason,
+            sip_code=report.sip_code,
+            retry_after_s=report.retry_after_s,
+            reason_text=report.reason_text,
+        )
         if report.state is CallState.ENDED:
             self._remove(report.call_id)
 

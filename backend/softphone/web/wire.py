@@ -64,7 +64,9 @@ Server -> client: Socket.IO event ``event`` with ``{"type": ..., **fields}``
                   created_at, connected_at, ended_at (epoch ms or null),
                   muted, held, conference (bool: mixed in the local conference),
                   end_reason (EndReason|null), sip_code (int|null),
-                  transferred_by (number of the party whose transfer made this call, or "")}
+                  transferred_by (number of the party whose transfer made this call, or ""),
+                  retry_after_s (int|null: a refusal's Retry-After), reason_text (a refusal's
+                  RFC 3326 Reason text, untrusted: render as text; max 80 chars, or "")}
     Settings     {language: en|fr|de|it|null, theme: system|light|dark, call_waiting: bool,
                   dnd: bool (new calls refused with 486, end_reason refused_dnd),
                   forwarding: Forwarding, blf_users: [{extension, name}] (max 200),
@@ -291,6 +293,8 @@ def call(value: CallSnapshot) -> Wire:
         "end_reason": value.end_reason.value if value.end_reason else None,
         "sip_code": value.sip_code,
         "transferred_by": value.transferred_by,
+        "retry_after_s": value.retry_after_s,
+        "reason_text": value.reason_text,
         "conference": value.conference,
     }
 

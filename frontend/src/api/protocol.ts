@@ -80,6 +80,7 @@ export const END_REASONS = [
   "encryption_refused",
   "answered_elsewhere",
   "foreign_realm",
+  "redirect_refused",
 ] as const;
 export type EndReason = (typeof END_REASONS)[number];
 
@@ -143,6 +144,10 @@ export interface Call {
   conference?: boolean;
   /** Number of our peer whose transfer (REFER, or INVITE with Replaces) made this call; "" or absent: none. */
   transferred_by?: string;
+  /** Refused: the far end's Retry-After in seconds; null or absent: none. */
+  retry_after_s?: number | null;
+  /** Refused: the far end's RFC 3326 Reason text (untrusted: render as text); "" or absent: none. */
+  reason_text?: string;
 }
 
 /** "auto": any light plugged in; "busylight": Kuando, Embrava, Luxafor...; "relay": USB relay board. */

@@ -3,6 +3,7 @@
 import { Phone, PhoneCall, PhoneIncoming, PhoneOff, PhoneOutgoing, MicOff, Users } from "lucide-preact";
 import type { Call } from "../api/protocol";
 import { endReasonText } from "../i18n";
+import { refusalText } from "../state/refusal";
 import { callTitle, canConference, isActive, isTalking } from "../state/selectors";
 import { callSubtitle } from "../state/subtitle";
 import { CallControls } from "./CallControls";
@@ -64,6 +65,7 @@ function CallCard({ call }: { call: Call }) {
   const subtitle = callSubtitle(call, store.account.value?.server ?? null);
   const ended = call.state === "ended";
   const reason = ended ? endReasonText(t, call.end_reason) : null;
+  const refusal = ended ? refusalText(t, call) : null;
 
   let duration: string | null = null;
   if (call.connected_at !== null) {
@@ -118,6 +120,7 @@ function CallCard({ call }: { call: Call }) {
           <span class="state-label__dot" aria-hidden="true" />
           {stateLabel}
           {reason && <span class="state-label__reason"> · {reason}</span>}
+          {refusal && <span class="state-label__reason" data-testid="call-refusal"> · {refusal}</span>}
         </span>
         {featureCode && (
           <span class="badge call-card__feature-code">{featureCodeLabel(t, featureCode)}</span>
