@@ -22,6 +22,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import bench_blf  # noqa: E402  (bench/ is on sys.path when run.py runs)
 import bench_call_cpu  # noqa: E402
+import bench_footprint  # noqa: E402
 import bench_history_browser  # noqa: E402
 import bench_incoming  # noqa: E402
 import bench_startup  # noqa: E402
@@ -368,6 +369,12 @@ def main() -> int:
                 lambda name, value, unit, note: rows.append(Row(name, value, unit, note=note)),
             )
             bench_start_to_registered(pbx, work, rows)
+            # Engine / app / resource tracker PSS and idle CPU per thread, console-script start.
+            bench_footprint.run_all(
+                pbx,
+                work,
+                lambda name, value, unit, note: rows.append(Row(name, value, unit, note=note)),
+            )
             bench_window_memory(pbx, work, rows)
             # The installed .deb beside Linphone desktop: start to paint/registered, tree PSS.
             bench_startup.run_all(

@@ -6,10 +6,7 @@ import logging
 import re
 import ssl
 from collections.abc import Mapping
-from typing import Any
-
-import ldap3
-from ldap3.core import exceptions as lx
+from typing import TYPE_CHECKING, Any
 
 from softphone.directory.carddav import SyncResult
 from softphone.directory.config import LdapConfig
@@ -17,6 +14,11 @@ from softphone.directory.numbers import is_numberish
 from softphone.directory.store import DirectoryStore
 from softphone.domain.directory import Contact, ContactNumber, ContactSource
 from softphone.domain.errors import ErrorKey, SoftphoneError
+
+# ldap3 (with pyasn1, ~8 MiB) is imported where a sync or a test of the source runs, not
+# when the app starts: most users have no LDAP directory.
+if TYPE_CHECKING:
+    import ldap3
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +41,8 @@ class LdapSync:
         self._timeout = timeout
 
     def _connect(self) -> ldap3.Connection:
+        import ldap3
+
         cfg = self.config
         tls = ldap3.Tls(
             validate=ssl.CERT_REQUIRED if cfg.verify_tls else ssl.CERT_NONE,
@@ -61,6 +65,8 @@ class LdapSync:
 
     def sync(self) -> SyncResult:
         """A full read: LDAP has no portable change feed (syncrepl is server-specific)."""
+        import ldap3
+
         result = SyncResult(mode="full")
         attributes = sorted({a for a in self.config.mapping.values() if a})
         contacts: list[Contact] = []
@@ -135,6 +141,8 @@ class LdapSync:
 
 def _error(exc: Exception) -> SoftphoneError:
     """ldap3's exception zoo -> our error keys."""
+    from ldap3.core import exceptions as lx
+
     if isinstance(exc, lx.LDAPStartTLSError | ssl.SSLError) or "certificate" in str(exc).lower():
         key = ErrorKey.TLS_FAILED
     elif isinstance(exc, lx.LDAPBindError | lx.LDAPInvalidCredentialsResult):

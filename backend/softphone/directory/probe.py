@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import ldap3
-
 from softphone.directory.carddav import _PROPFIND_BODY, CardDavSync, _items, _xml
 from softphone.directory.config import CardDavConfig, LdapConfig
 from softphone.directory.ldap import LdapSync, _error
@@ -29,6 +27,8 @@ def probe_carddav(config: CardDavConfig, password: str, store: DirectoryStore) -
 
 def probe_ldap(config: LdapConfig, password: str, store: DirectoryStore) -> int:
     """Entries matching base and filter, at most 1000 counted (a bind and one search)."""
+    import ldap3  # only when the user tests an LDAP source (see ldap.py)
+
     sync = LdapSync(config, password, store, timeout=PROBE_TIMEOUT_S)
     try:
         conn = sync._connect()

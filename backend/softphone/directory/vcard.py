@@ -6,8 +6,6 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-import vobject
-
 from softphone.directory.numbers import is_numberish
 from softphone.domain.directory import (
     Contact,
@@ -70,6 +68,8 @@ def _types(prop: Any) -> list[str]:
 
 def parse_card(text: str, source: ContactSource, uid: str | None, etag: str = "") -> Contact:
     """One vCard as a Contact; `uid` None takes the card's UID. Raises BadCardError."""
+    import vobject  # here, not at the top: only contact import and CardDAV sync need it
+
     try:
         card = vobject.readOne(text, validate=False)
     except Exception as exc:  # vobject raises ParseError and plain ValueErrors alike
@@ -117,6 +117,8 @@ def parse_card(text: str, source: ContactSource, uid: str | None, etag: str = ""
 
 def to_vcard(contact: Contact) -> str:
     """A vCard 3.0 of the contact (the version every address book imports)."""
+    import vobject
+
     card = vobject.vCard()
     card.add("uid").value = contact.uid
     card.add("n").value = vobject.vcard.Name(family=contact.family, given=contact.given)
