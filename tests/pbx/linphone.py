@@ -28,8 +28,9 @@ from pbx.ports import HOST, free_udp_tcp_port
 from pbx.procs import log_tail
 
 LINPHONEC_BIN = shutil.which("linphonec") or "/usr/bin/linphonec"
-# "linphonec> " prompts (readline echoes them, unterminated) can precede any output line.
-_PROMPT = re.compile(r"^(?:linphonec> |sip:\S+> )+")
+# linphonec prints its prompt unterminated, so it can start an output line or, after an
+# unterminated message ("Performing attended transfer of call 2 to call 3"), sit inside one.
+_PROMPT = re.compile(r"linphonec> ")
 
 
 @dataclass(frozen=True)
@@ -70,30 +71,42 @@ _EVENT_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             # 5.1 prints "transfered"; later versions spell it right.
             r"The distant endpoint (?P<peer>.+) of call (?P<id>\d+) has been transferr?ed",
         ),
-        ("registered", r"^registered, identity=(?P<peer>\S+)"),
-        ("not_registered", r"^registered=(?P<detail>-?\d)$"),
+        ("registered", r"registered, identity=(?P<peer>\S+)"),
+        ("not_registered", r"registered=(?P<detail>-?\d)$"),
     )
 )
 
 
-def parse_line(line: str) -> LinphoneEvent | None:
-    """The event one output line reports, or None (prompts and log noise)."""
-    text = _PROMPT.sub("", line.strip())
-    for kind, pattern in _EVENT_PATTERNS:
-        m = pattern.search(text)
-        if m:
-            groups = m.groupdict()
-            return LinphoneEvent(
-                kind,
-                int(groups.get("id") or 0),
-                groups.get("peer") or "",
-                groups.get("detail") or "",
-                text,
-            )
-    return None
+def parse_line(line: str) -> list[LinphoneEvent]:
+    """The events one output line reports (none for echoed commands and other text)."""
+    events = []
+    for piece in _PROMPT.split(line.strip()):
+        text = piece.strip()
+        for kind, pattern in _EVENT_PATTERNS:
+            m = pattern.match(text)
+            if m:
+                groups = m.groupdict()
+                events.append(
+                    LinphoneEvent(
+                        kind,
+                        int(groups.get("id") or 0),
+                        groups.get("peer") or "",
+                        groups.get("detail") or "",
+                        text,
+                    )
+                )
+                break
+    return events
 
 
 EventMatch = Callable[[LinphoneEvent], bool]
+
+# An INFO request as liblinphone logs it, up to its dtmf-relay body's Signal line.
+_INFO_DTMF = re.compile(
+    r"^INFO sip:[^\n]*\n(?:(?!^[A-Z]+ sip:|^SIP/2\.0 )[^\n]*\n)*?"
+    r"Content-Type: application/dtmf-relay[^\n]*\n(?:[^\n]*\n)*?Signal=\s*([0-9*#A-D])",
+    re.MULTILINE,
+)
 
 
 # Codecs liblinphone 5.1 enables by default, all listed so that only G.711 stays on.
@@ -291,10 +304,10 @@ class Linphone:
             for raw in iter(proc.stdout.readline, b""):
                 log.write(raw)
                 log.flush()
-                event = parse_line(raw.decode(errors="replace"))
-                if event is not None:
+                events = parse_line(raw.decode(errors="replace"))
+                if events:
                     with self._cond:
-                        self.events.append(event)
+                        self.events.extend(events)
                         self._cond.notify_all()
         with self._cond:
             self._cond.notify_all()
@@ -394,6 +407,15 @@ class Linphone:
                 if left <= 0:
                     raise TimeoutError(f"linphonec received DTMF {digits!r} only")
                 self._cond.wait(left)
+
+    def info_dtmf_received(self) -> str:
+        """Digits that came as SIP INFO (application/dtmf-relay), read from liblinphone's SIP
+        log: linphonec prints DTMF the same whichever way it came."""
+        try:
+            text = self.debug_log_path.read_text(errors="replace")
+        except OSError:
+            return ""
+        return "".join(_INFO_DTMF.findall(text))
 
     # -- registration ----------------------------------------------------------------------
     def wait_registered(self, timeout: float = 10.0) -> LinphoneEvent:
