@@ -43,6 +43,22 @@ def open_page(browser: Browser, url: str, scheme: str, width: int = 1280) -> Pag
     return page
 
 
+def shoot_settings(light: Page, dark: Page, ui: UiClient) -> None:
+    """Configuration: its groups and navigation bar, English light and French dark."""
+    light.get_by_role("button", name="User menu").click()
+    light.get_by_role("menuitem", name="Settings", exact=True).click()
+    shoot(light, "app-settings-light")
+    light.get_by_role("button", name="Desktop and network").click()
+    shoot(light, "app-settings-system-light")
+    light.keyboard.press("Escape")
+    ui.command("settings.update", language="fr")
+    dark.get_by_role("button", name="Menu utilisateur").click()
+    dark.get_by_role("menuitem", name="Configuration", exact=True).click()
+    shoot(dark, "app-settings-fr-dark")
+    dark.keyboard.press("Escape")
+    ui.command("settings.update", language=None)
+
+
 def main() -> int:
     keyring.set_keyring(MemoryKeyring())
     OUT.mkdir(parents=True, exist_ok=True)
@@ -90,6 +106,7 @@ def main() -> int:
                 light.wait_for_selector(".topbar__dnd-badge")
                 shoot(light, "app-dnd-light")
                 assert ui.command("settings.update", dnd=False)["ok"]
+                shoot_settings(light, dark, ui)
             ui.close()
             browser.close()
     return 0

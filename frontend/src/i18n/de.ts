@@ -439,6 +439,11 @@ export const de: Messages = {
   "cert.removeYes": "Zertifikat entfernen",
 
   "settings.title": "Konfiguration",
+  "settings.sections": "Bereiche",
+  "settings.group.general": "Allgemein",
+  "settings.group.calls": "Anrufe und Headset",
+  "settings.group.directory": "Verzeichnis",
+  "settings.group.system": "Desktop und Netzwerk",
   "settings.language": "Sprache",
   "settings.languageSystem": "Systemstandard",
   "settings.theme": "Design",

@@ -435,6 +435,11 @@ export const en = {
   "cert.removeYes": "Remove certificate",
 
   "settings.title": "Settings",
+  "settings.sections": "Sections",
+  "settings.group.general": "General",
+  "settings.group.calls": "Calls and headset",
+  "settings.group.directory": "Directory",
+  "settings.group.system": "Desktop and network",
   "settings.language": "Language",
   "settings.languageSystem": "System default",
   "settings.theme": "Theme",

@@ -438,6 +438,11 @@ export const fr: Messages = {
   "cert.removeYes": "Retirer le certificat",
 
   "settings.title": "Configuration",
+  "settings.sections": "Sections",
+  "settings.group.general": "Général",
+  "settings.group.calls": "Appels et casque",
+  "settings.group.directory": "Annuaire",
+  "settings.group.system": "Bureau et réseau",
   "settings.language": "Langue",
   "settings.languageSystem": "Langue du système",
   "settings.theme": "Thème",

@@ -439,6 +439,11 @@ export const it: Messages = {
   "cert.removeYes": "Rimuovi certificato",
 
   "settings.title": "Configurazione",
+  "settings.sections": "Sezioni",
+  "settings.group.general": "Generale",
+  "settings.group.calls": "Chiamate e cuffia",
+  "settings.group.directory": "Rubrica",
+  "settings.group.system": "Desktop e rete",
   "settings.language": "Lingua",
   "settings.languageSystem": "Predefinita di sistema",
   "settings.theme": "Tema",

@@ -1,8 +1,8 @@
-/** Settings: language and theme, applied by the backend and echoed back as settings_changed. */
+/** Settings (« Configuration »): four groups with headings and a navigation bar to jump to each. */
 
 import { Monitor, Moon, Sun } from "lucide-preact";
 import type { Language, Theme } from "../api/protocol";
-import { LANGUAGE_NAMES, LANGUAGES } from "../i18n";
+import { LANGUAGE_NAMES, LANGUAGES, type MessageKey } from "../i18n";
 import { useApp, useT } from "./context";
 import { Dialog } from "./Dialog";
 import { DesktopSettings } from "./DesktopSettings";
@@ -17,27 +17,52 @@ const THEMES: readonly { value: Theme; icon: typeof Sun }[] = [
   { value: "dark", icon: Moon },
 ];
 
+const GROUPS = ["general", "calls", "directory", "system"] as const;
+type Group = (typeof GROUPS)[number];
+
 export function SettingsDialog({ onClose }: { onClose: () => void }) {
   const t = useT();
+  const title = (group: Group) => t(`settings.group.${group}` as MessageKey);
   return (
     <Dialog title={t("settings.title")} onClose={onClose}>
+      <nav class="settings-nav" aria-label={t("settings.sections")}>
+        {GROUPS.map((group) => (
+          // Buttons, not #anchors: the page's URL fragment carries the session token.
+          <button key={group} type="button" class="settings-nav__item"
+            onClick={() => document.getElementById(`settings-group-${group}`)?.scrollIntoView({ block: "start" })}>
+            {title(group)}
+          </button>
+        ))}
+      </nav>
       <div class="settings">
-        <LanguagePicker />
-        <ThemePicker />
-        <SettingSwitch
-          setting="call_waiting"
-          label={t("settings.callWaiting")}
-          hint={t("settings.callWaitingHint")}
-        />
-        <SettingSwitch
-          setting="notifications"
-          label={t("settings.notifications")}
-          hint={t("settings.notificationsHint")}
-        />
-        <HeadsetSettings />
-        <DirectorySettings />
-        <DesktopSettings />
-        <NetworkSettingsSection />
+        <section id="settings-group-general" class="settings__group" aria-labelledby="settings-group-general-title">
+          <h3 id="settings-group-general-title" class="settings__heading">{title("general")}</h3>
+          <LanguagePicker />
+          <ThemePicker />
+          <SettingSwitch
+            setting="notifications"
+            label={t("settings.notifications")}
+            hint={t("settings.notificationsHint")}
+          />
+        </section>
+        <section id="settings-group-calls" class="settings__group" aria-labelledby="settings-group-calls-title">
+          <h3 id="settings-group-calls-title" class="settings__heading">{title("calls")}</h3>
+          <SettingSwitch
+            setting="call_waiting"
+            label={t("settings.callWaiting")}
+            hint={t("settings.callWaitingHint")}
+          />
+          <HeadsetSettings />
+        </section>
+        <section id="settings-group-directory" class="settings__group" aria-labelledby="settings-group-directory-title">
+          <h3 id="settings-group-directory-title" class="settings__heading">{title("directory")}</h3>
+          <DirectorySettings />
+        </section>
+        <section id="settings-group-system" class="settings__group" aria-labelledby="settings-group-system-title">
+          <h3 id="settings-group-system-title" class="settings__heading">{title("system")}</h3>
+          <DesktopSettings />
+          <NetworkSettingsSection />
+        </section>
       </div>
     </Dialog>
   );
