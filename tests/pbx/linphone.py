@@ -238,7 +238,6 @@ class Linphone:
         self.recordings: list[Path] = []
         self._cond = threading.Condition()
         self._reader: threading.Thread | None = None
-        self._log_lock = threading.Lock()
         self._rec_count = 0
 
     @property
@@ -266,7 +265,8 @@ class Linphone:
                 expires=self.expires,
             )
         )
-        # Its own HOME: linphonec keeps history, ZRTP cache and certificates there.
+        # Its own HOME: linphonec keeps history, ZRTP cache and certificates there. A wide
+        # COLUMNS: readline otherwise echoes long commands (paths) horizontally scrolled.
         env = {**os.environ, "HOME": str(self.work_dir), "TERM": "dumb", "COLUMNS": "4096"}
         env.pop("DISPLAY", None)
         shim = loopback_shim()
