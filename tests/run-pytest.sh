@@ -1,8 +1,18 @@
 #!/usr/bin/env bash
 # Run pytest inside a private D-Bus session (GUI and notification tests need one, and it
 # ends with the run so no stray daemons outlive it). Arguments go to pytest.
+# The whole suite runs on PYTEST_WORKERS processes (pytest-xdist): its tests mostly wait on
+# real servers and peers, so several share the 2 cores well. A run of chosen tests uses one
+# process unless PYTEST_WORKERS says otherwise. Tests that share something of the session
+# (the D-Bus notification name) are kept on one worker by their xdist_group.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 args=("$@")
-((${#args[@]})) || args=(tests)
-exec dbus-run-session -- .venv/bin/pytest -q -p no:cacheprovider "${args[@]}"
+workers=${PYTEST_WORKERS:-1}
+if ((${#args[@]} == 0)); then
+  args=(tests)
+  workers=${PYTEST_WORKERS:-3}
+fi
+parallel=()
+((workers > 1)) && parallel=(-n "$workers" --dist loadgroup)
+exec dbus-run-session -- .venv/bin/pytest -q -p no:cacheprovider "${parallel[@]}" "${args[@]}"

@@ -23,7 +23,8 @@ from pbx.kamailio import Kamailio
 from softphone.app import SoftphoneApp
 from support.app_harness import UiClient, running_app, sign_in
 
-pytestmark = pytest.mark.integration
+# dunst owns the session bus's notification name: one worker runs these (run-pytest.sh).
+pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("session-notifications")]
 
 DMENU = """#!/bin/sh
 # dunst's menu: one action a line on stdin; print the one the test wants.
