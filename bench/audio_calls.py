@@ -73,7 +73,13 @@ def _chirp() -> np.ndarray:
     return (np.sin(phase) * np.hanning(len(t)) * 0.5).astype(np.float32)
 
 
-def _loop_lags(sink: str, source: str, seconds: float) -> list[float]:
+def _loop_lags(
+    sink: str,
+    source: str,
+    seconds: float,
+    started: threading.Event | None = None,
+    timed: list[tuple[float, float]] | None = None,
+) -> list[float]:
     """Play chirps to `sink` and record `source`; the delay of each chirp, ms.
 
     Two single-direction streams (ALSA's pulse plugin drops duplex streams, seen); PortAudio
@@ -90,6 +96,7 @@ def _loop_lags(sink: str, source: str, seconds: float) -> list[float]:
     out_pos, in_pos = [0], [0]
     out_stamps: list[tuple[int, float]] = []  # (sample index, DAC time of that sample)
     in_stamps: list[tuple[int, float]] = []  # (sample index, ADC time of that sample)
+    offsets: list[float] = []  # time.monotonic() minus PortAudio's stream time
 
     def on_output(outdata: Any, frames: int, t: Any, _s: Any) -> None:
         a = out_pos[0]
@@ -97,6 +104,7 @@ def _loop_lags(sink: str, source: str, seconds: float) -> list[float]:
         outdata[:] = 0
         outdata[: b - a, 0] = played[a:b]
         out_stamps.append((a, float(t.outputBufferDacTime)))
+        offsets.append(time.monotonic() - float(t.currentTime))
         out_pos[0] = a + frames
 
     def on_input(indata: Any, frames: int, t: Any, _s: Any) -> None:
@@ -123,6 +131,8 @@ def _loop_lags(sink: str, source: str, seconds: float) -> list[float]:
             sd.OutputStream(callback=on_output, **common),
         ):
             deadline = time.monotonic() + seconds * 2 + 5
+            if started is not None:
+                started.set()
             while out_pos[0] < total + RATE:
                 if time.monotonic() > deadline:
                     raise RuntimeError("the measurement streams stopped")
@@ -133,7 +143,11 @@ def _loop_lags(sink: str, source: str, seconds: float) -> list[float]:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
-    return _chirp_delays(chirp, starts, recorded, out_stamps, in_stamps)
+    lags = _chirp_delays(chirp, starts, recorded, out_stamps, in_stamps, timed=timed)
+    if timed is not None and offsets:  # sent times on time.monotonic()'s clock
+        offset = statistics.median(offsets)
+        timed[:] = [(sent + offset, lag) for sent, lag in timed]
+    return lags
 
 
 def _chirp_delays(
@@ -142,6 +156,8 @@ def _chirp_delays(
     recorded: np.ndarray,
     out_stamps: list[tuple[int, float]],
     in_stamps: list[tuple[int, float]],
+    *,
+    timed: list[tuple[float, float]] | None = None,
 ) -> list[float]:
     period = int(PERIOD_S * RATE)
     out_index = np.array([i for i, _ in out_stamps])
@@ -163,6 +179,8 @@ def _chirp_delays(
             continue  # lost
         heard = float(np.interp(a + peak, in_index, in_time))
         lags.append((heard - sent) * 1000)
+        if timed is not None:
+            timed.append((sent, (heard - sent) * 1000))
     return lags
 
 
@@ -226,6 +244,56 @@ def mouth_to_ear(pbx: Kamailio, work: Path) -> MouthToEar:
         loop,
         abs(after - before),
         len(trips),
+    )
+
+
+@dataclass(frozen=True)
+class FirstSecond:
+    first_ms: float  # round trip of the first chirp sent >= 0.3 s after "connected"
+    first_at_s: float  # when that chirp was sent, after "connected"
+    steady_ms: float  # median round trip of the chirps sent 8 s or more after "connected"
+    early_ms: tuple[float, ...]  # every chirp of the first 5 s
+
+
+def first_second(pbx: Kamailio, work: Path) -> FirstSecond:
+    """Chirps run before the call is dialled; each one's round trip by when it was sent,
+    counted from the moment the app says "connected" (PortAudio's stamps put on
+    time.monotonic()'s clock by the offset seen in the callbacks)."""
+    timed: list[tuple[float, float]] = []
+    with _lab(work) as _pulse:
+        time.sleep(0.5)
+        loop = statistics.median(_loop_lags("loop", "loop.monitor", 6.0))
+        with (
+            PjPeer(pbx.port, "1009", pbx.users["1009"], mode="echo", work_dir=work / "echo"),
+            running_app(work / "app-first") as app,
+        ):
+            ui = UiClient(app)
+            try:
+                assert sign_in(ui, pbx.port, "1001", pbx.users["1001"])["ok"]
+                started = threading.Event()
+                chirps = threading.Thread(
+                    target=_loop_lags,
+                    args=("mic_feed", "speaker.monitor", 24.0, started, timed),
+                    daemon=True,
+                )
+                chirps.start()
+                started.wait(10)
+                time.sleep(1.0)
+                mark = ui.mark()
+                call_id = str(ui.command("call.dial", number="1009")["result"]["call_id"])
+                ui.wait_call_state("connected", start=mark, timeout=15)
+                connected = time.monotonic()
+                chirps.join(60)
+                ui.command("call.hangup", call_id=call_id)
+            finally:
+                ui.close()
+    after = sorted((sent - connected, lag - loop) for sent, lag in timed if sent >= connected)
+    first = next(((at, lag) for at, lag in after if at >= 0.3), None)
+    steady = [lag for at, lag in after if at >= 8.0]
+    if first is None or not steady:
+        raise RuntimeError(f"too few chirps came back: {after}")
+    return FirstSecond(
+        first[1], first[0], statistics.median(steady), tuple(lag for at, lag in after if at < 5)
     )
 
 

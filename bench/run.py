@@ -286,6 +286,18 @@ def bench_audio(pbx: Kamailio, work: Path, rows: list[Row]) -> None:
             f" {m2e.chirps} chirps; measurement loop {m2e.loop_ms:.0f} ms subtracted",
         )
     )
+    first = audio_calls.first_second(pbx, work / "first")
+    rows.append(
+        Row(
+            "audio round trip of the first chirp after connected vs steady (>= 8 s)",
+            first.first_ms,
+            "ms",
+            first.steady_ms,
+            "steady",
+            f"first chirp sent {first.first_at_s:.1f} s after connected; chirps of the first"
+            f" 5 s: {', '.join(f'{x:.0f}' for x in first.early_ms)} ms; target ratio <= 1.2",
+        )
+    )
     for drift in audio_drift.measure():
         rows.append(
             Row(
