@@ -86,7 +86,7 @@ def test_incoming_call_is_rejected(
 
 def test_wrong_password_shows_the_error_in_the_form(page: Page, kamailio: Kamailio) -> None:
     open_sip_form(page)
-    page.get_by_label("SIP server").fill(f"127.0.0.1:{kamailio.port}")
+    page.get_by_label("SIP server", exact=True).fill(f"127.0.0.1:{kamailio.port}")
     page.get_by_label("User", exact=True).fill("1001")
     page.get_by_label("Password").fill("wrong")
     page.get_by_role("button", name="Sign in").click()
@@ -100,7 +100,7 @@ def test_page_without_the_token_is_refused(browser: Browser, app: SoftphoneApp) 
     page.goto(f"http://127.0.0.1:{app.web.port}/")
     # The server refuses the socket: the page says so and never shows the phone or the form.
     expect(page.get_by_text("This window cannot connect")).to_be_visible(timeout=10_000)
-    expect(page.get_by_label("SIP server")).to_have_count(0)
+    expect(page.get_by_label("SIP server", exact=True)).to_have_count(0)
     expect(page.get_by_role("button", name="Call", exact=True)).to_have_count(0)
     context.close()
 

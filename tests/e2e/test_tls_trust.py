@@ -19,7 +19,7 @@ def test_untrusted_pbx_certificate_is_shown_and_trusted_from_the_account_form(
     page: Page, kamailio: Kamailio, artifacts: Path
 ) -> None:
     open_sip_form(page)
-    page.get_by_label("SIP server").fill(f"127.0.0.1:{kamailio.tls_port}")
+    page.get_by_label("SIP server", exact=True).fill(f"127.0.0.1:{kamailio.tls_port}")
     page.get_by_label("Transport", exact=True).select_option("tls")
     page.get_by_label("User", exact=True).fill("1001")
     page.get_by_label("Password").fill(kamailio.users["1001"])

@@ -22,7 +22,7 @@ def sign_in(
 ) -> None:
     """Fill the account form as a person would and wait until the app is registered."""
     open_sip_form(page)
-    page.get_by_label("SIP server").fill(f"127.0.0.1:{kamailio.port}")
+    page.get_by_label("SIP server", exact=True).fill(f"127.0.0.1:{kamailio.port}")
     page.get_by_label("User", exact=True).fill(user)
     page.get_by_label("Password").fill(kamailio.users[user])
     if display_name:
