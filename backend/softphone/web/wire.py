@@ -9,7 +9,8 @@ Transport
     10 MiB, answered with the contacts.import ack as JSON (web/uploads.py).
 
 Server -> client: Socket.IO event ``event`` with ``{"type": ..., **fields}``
-    snapshot              schema, account, registration, calls[], settings, missed_count
+    snapshot              schema, account, registration, calls[], settings, missed_count,
+                          headsets[], pending_link, voicemail
                           (on connect, and again after an engine restart: replaces all
                           client state)
     account_changed       account (object or null)
@@ -30,6 +31,11 @@ Server -> client: Socket.IO event ``event`` with ``{"type": ..., **fields}``
     audio_status          status: AudioStatus  (engine call-audio diagnostics)
     mic_level             rms, peak (linear 0..1; ~15/s while the microphone test runs)
     mic_test_stopped      error (str|null)
+    headset_audio_offer   key (str|null: null withdraws the offer), name  ("ask" mode: a
+                          telephony headset's own sound card was plugged in; offer it)
+    call_quality          quality: CallQuality  (about once a second per connected call)
+    network_changed       reregistered_ms (int: the address changed and the registrar
+                          accepted the new one, this long after the change was noticed)
     dial_requested        id (int), number, scheme: tel|sip|sips|callto  (a call link: show
                           number in the keypad with Call focused; nothing was dialled unless
                           the setting call_links_at_once is on, then no event at all)
@@ -99,6 +105,17 @@ Server -> client: Socket.IO event ``event`` with ``{"type": ..., **fields}``
                   error (str|null)}
     Settings also: audio_input, audio_output, audio_ringer (id|null), ring_volume (0..100),
                   echo_cancellation (bool)
+    Settings also: feature_codes: FeatureCodes, network: NetworkSettings,
+                  headset_audio: ask|always|never, headset_calls (headset key|null)
+    FeatureCodes {forwarding_mode: app|pbx, unconditional_on, unconditional_off, busy_on,
+                  busy_off, no_answer_on, no_answer_off, pickup_prefix, voicemail}
+                  (digit templates)
+    NetworkSettings {sip_port, rtp_port_min, rtp_port_max, stun_server, ice: bool,
+                  turn_server, turn_user, keepalive_seconds, outbound_proxy,
+                  sip_outbound: bool}  (the TURN password only in the keyring)
+    CallQuality  {call_id, codec, rx_packets, tx_packets, loss_percent, jitter_ms,
+                  rtt_ms (null before the first RTCP report), remote_loss_percent,
+                  no_media_seconds, local_address, remote_address, level: good|fair|poor}
     Voicemail    {waiting: bool, new, old (int: voice messages), account (str: the number
                   the PBX named in Message-Account, digits * # + only, or "")}
     LineState    {extension, state: unknown|free|ringing|busy, dnd: bool,
@@ -127,6 +144,7 @@ Client -> server: Socket.IO event ``command`` with ``{"name": ..., "args": {...}
     account.trusted_certificates {server} -> {certificates: Certificate[]} (trusted by the user)
     account.untrust_certificate  {server, sha256} -> {} (error invalid_argument: not trusted)
     account.sign_out  {}
+    account.retry     {}  (registers the saved account again now; error no_account)
     account.sign_in   {email, password, provisioning_url?} -> {method: provisioning | dns,
                        password_saved: bool}  (docs/provisioning.md; errors
                        provisioning_auth_failed, provisioning_unreachable, provisioning_invalid
@@ -185,6 +203,13 @@ Client -> server: Socket.IO event ``command`` with ``{"name": ..., "args": {...}
                       (a device not present: invalid_argument + field)
     audio.mic_test    {on: bool}  (mic_level events until off; audio_device_failed)
     audio.speaker_test {target: output|ringer} -> {duration_ms}  (audio_device_failed)
+    headset_audio.state {} -> {offered: {key, name}|null, candidates: [key]}
+    headset_audio.use {key}  (input, output and ringer on that headset's sound card)
+    headset_audio.decline {key}  ("Not now": the offer is withdrawn)
+    network.update    {...NetworkSettings fields?, turn_password?}  (saved, then the account
+                      registers again; invalid_state during a call)
+    network.check     {}  -> {overall, results: [{check, status, problem, params}],
+                      firewall: [{what, protocol, local_port, remote}]}  (no_account)
 
     Ack: {"ok": true, "result": {...}} or {"ok": false, "error": ErrorKey, "field": str|null}.
     ErrorKey values: softphone.domain.errors.ErrorKey. Errors are keys, never prose.

@@ -138,7 +138,7 @@ export interface Call {
   held: boolean;
   /** An EndReason or ErrorKey; typed as string because the set may grow. */
   end_reason: string | null;
-  /** Final SIP status of a failed call (sent by wire.py, not yet in docs/protocol.md). */
+  /** Last SIP status of the call (diagnostics; a refusal's code on the card). */
   sip_code?: number | null;
   /** Mixed in the local conference; absent from older backends. */
   conference?: boolean;

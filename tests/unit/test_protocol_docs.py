@@ -1,0 +1,253 @@
+"""One protocol: wire.py's docstring, docs/protocol.md, the encoders, the command table and
+frontend/src/api/protocol.ts name the same events, snapshot fields and commands."""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from unittest.mock import MagicMock
+
+import pytest
+
+from softphone.domain.account import Registration, RegistrationState
+from softphone.settings.schema import Settings
+from softphone.web import wire
+from softphone.web.audio_commands import audio_commands
+from softphone.web.commands import CommandTable
+from softphone.web.desktop_commands import desktop_commands
+from softphone.web.directory_commands import directory_commands
+from softphone.web.directory_test import directory_test_commands
+from softphone.web.headset_audio_commands import headset_audio_commands
+from softphone.web.history_commands import history_commands
+from softphone.web.link_commands import link_commands
+from softphone.web.network_commands import network_commands
+from softphone.web.provisioning_commands import provisioning_commands
+from softphone.web.tls_commands import tls_commands
+
+ROOT = Path(__file__).resolve().parents[2]
+APP = ROOT / "backend" / "softphone" / "app.py"
+DOC = ROOT / "docs" / "protocol.md"
+TS_PROTOCOL = ROOT / "frontend" / "src" / "api" / "protocol.ts"
+TS_AUDIO = ROOT / "frontend" / "src" / "api" / "audio.ts"
+
+# Every function app.py merges into the command table; a new one must be listed here too
+# (test_app_registers_only_known_command_modules fails otherwise).
+COMMAND_MODULES: set[Callable[..., dict[str, Any]]] = {
+    audio_commands,
+    desktop_commands,
+    directory_commands,
+    directory_test_commands,
+    headset_audio_commands,
+    history_commands,
+    link_commands,
+    network_commands,
+    provisioning_commands,
+    tls_commands,
+}
+
+
+def _section(text: str, start: str, end: str) -> str:
+    begin = text.index(start)
+    return text[begin : text.index(end, begin)]
+
+
+def _dict_keys(tree: ast.AST) -> set[str]:
+    return {
+        k.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Dict)
+        for k in node.keys
+        if isinstance(k, ast.Constant) and isinstance(k.value, str)
+    }
+
+
+def _app_handler_subscripts() -> set[str]:
+    """Commands app.py sets one by one: ``self.commands.handlers["name"] = ...``."""
+    names = set()
+    for node in ast.walk(ast.parse(APP.read_text())):
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                if (
+                    isinstance(target, ast.Subscript)
+                    and isinstance(target.value, ast.Attribute)
+                    and target.value.attr == "handlers"
+                    and isinstance(target.slice, ast.Constant)
+                ):
+                    names.add(str(target.slice.value))
+    return names
+
+
+def registered_commands() -> set[str]:
+    """The command names the app registers (handlers built with mocks: none runs)."""
+    names = set(CommandTable(MagicMock(), MagicMock(), MagicMock(), MagicMock()).handlers)
+    for make in COMMAND_MODULES:
+        params = inspect.signature(make).parameters
+        args = [MagicMock() for p in params.values() if p.default is inspect.Parameter.empty]
+        kwargs = {
+            p.name: MagicMock()
+            for p in params.values()
+            if p.kind is inspect.Parameter.KEYWORD_ONLY and p.default is inspect.Parameter.empty
+        }
+        positional = args[: len(args) - len(kwargs)]
+        names |= set(make(*positional, **kwargs))
+    return names | _app_handler_subscripts()
+
+
+def encoded_event_types() -> set[str]:
+    """Every ``"type"`` that to_wire and snapshot can send."""
+    types = set()
+    for function in (wire.to_wire, wire.snapshot):
+        for node in ast.walk(ast.parse(inspect.getsource(function))):
+            if isinstance(node, ast.Dict):
+                for key, value in zip(node.keys, node.values, strict=True):
+                    if (
+                        isinstance(key, ast.Constant)
+                        and key.value == "type"
+                        and isinstance(value, ast.Constant)
+                    ):
+                        types.add(str(value.value))
+    return types
+
+
+def snapshot_fields() -> set[str]:
+    encoded = wire.snapshot(None, Registration(RegistrationState.UNCONFIGURED), [], Settings())
+    return set(encoded) - {"type"}
+
+
+# --- the docstring of web/wire.py ---------------------------------------------------------
+
+
+def _docstring() -> str:
+    assert wire.__doc__ is not None
+    return wire.__doc__
+
+
+def docstring_events() -> set[str]:
+    section = _section(_docstring(), "Server -> client", "Client -> server")
+    return set(re.findall(r"^    ([a-z_]+)(?:  |$)", section, re.MULTILINE))
+
+
+def docstring_snapshot_fields() -> set[str]:
+    section = _section(_docstring(), "    snapshot ", "    account_changed")
+    fields = section.split("(", 1)[0].removeprefix("    snapshot")
+    return {f.strip().removesuffix("[]") for f in fields.split(",")}
+
+
+def docstring_commands() -> set[str]:
+    section = _docstring()[_docstring().index("Client -> server") :]
+    return set(re.findall(r"^    ([a-z_]+\.[a-z_]+) ", section, re.MULTILINE))
+
+
+# --- docs/protocol.md ---------------------------------------------------------------------
+
+
+def doc_events() -> set[str]:
+    section = _section(DOC.read_text(), "## Server -> client", "Objects:")
+    return set(re.findall(r"^\| `([a-z_]+)` \|", section, re.MULTILINE))
+
+
+def doc_snapshot_fields() -> set[str]:
+    row = re.search(r"^\| `snapshot` \| (.*?) \|", DOC.read_text(), re.MULTILINE)
+    assert row is not None
+    return set(re.findall(r"`([a-z_]+)(?:\[\])?:", row.group(1)))
+
+
+def doc_commands() -> set[str]:
+    section = _section(DOC.read_text(), "## Client -> server", "## Error keys")
+    return set(re.findall(r"^\| `([a-z_]+\.[a-z_]+)` \|", section, re.MULTILINE))
+
+
+# --- frontend/src/api/protocol.ts (read as text) ------------------------------------------
+
+
+def _ts() -> str:
+    return TS_PROTOCOL.read_text() + TS_AUDIO.read_text()
+
+
+def ts_union_events() -> set[str]:
+    """The ``type: "..."`` members of ServerEvent (and the event types it includes)."""
+    return set(re.findall(r'\btype: "([a-z_]+)"', _ts()))
+
+
+def ts_event_type_set() -> set[str]:
+    body = _section(TS_PROTOCOL.read_text(), "const SERVER_EVENT_TYPES", "]);")
+    audio = _section(TS_AUDIO.read_text(), "export const AUDIO_EVENT_TYPES", "]")
+    names = set(re.findall(r'"([a-z_]+)"', body)) | set(re.findall(r'"([a-z_]+)"', audio))
+    assert "...AUDIO_EVENT_TYPES" in body
+    return names
+
+
+def ts_snapshot_fields() -> set[str]:
+    body = _section(TS_PROTOCOL.read_text(), "export interface SnapshotEvent {", "\n}")
+    return set(re.findall(r"^  ([a-z_]+)\??:", body, re.MULTILINE)) - {"type"}
+
+
+def ts_commands() -> set[str]:
+    names = set()
+    for path, interface in ((TS_PROTOCOL, "CommandMap"), (TS_AUDIO, "AudioCommandMap")):
+        body = _section(path.read_text(), f"export interface {interface} ", "\n}")
+        names |= set(re.findall(r'^  "([a-z_]+\.[a-z_]+)":', body, re.MULTILINE))
+    return names
+
+
+# --- the checks ---------------------------------------------------------------------------
+
+
+def test_the_parsers_find_something() -> None:
+    """A parser broken by a format change would make every comparison pass on empty sets."""
+    for found in (
+        encoded_event_types(),
+        docstring_events(),
+        doc_events(),
+        ts_union_events(),
+        ts_event_type_set(),
+    ):
+        assert {"snapshot", "call_changed", "mic_level"} <= found
+    for found in (registered_commands(), docstring_commands(), doc_commands(), ts_commands()):
+        assert {"call.dial", "call.hold", "audio.devices"} <= found
+
+
+@pytest.mark.parametrize(
+    "documented",
+    [docstring_events, doc_events, ts_union_events, ts_event_type_set],
+    ids=["wire.py docstring", "docs/protocol.md", "protocol.ts ServerEvent", "SERVER_EVENT_TYPES"],
+)
+def test_every_event_type_sent_is_documented_and_nothing_else(documented: object) -> None:
+    assert callable(documented)
+    assert documented() == encoded_event_types()
+
+
+@pytest.mark.parametrize(
+    "documented",
+    [docstring_snapshot_fields, doc_snapshot_fields, ts_snapshot_fields],
+    ids=["wire.py docstring", "docs/protocol.md", "protocol.ts SnapshotEvent"],
+)
+def test_every_snapshot_field_is_documented_and_nothing_else(documented: object) -> None:
+    assert callable(documented)
+    assert documented() == snapshot_fields()
+
+
+@pytest.mark.parametrize(
+    "documented",
+    [docstring_commands, doc_commands, ts_commands],
+    ids=["wire.py docstring", "docs/protocol.md", "protocol.ts CommandMap"],
+)
+def test_every_registered_command_is_documented_and_nothing_else(documented: object) -> None:
+    assert callable(documented)
+    assert documented() == registered_commands()
+
+
+def test_app_registers_only_known_command_modules() -> None:
+    """registered_commands() sees what app.py merges: each ``*_commands(...)`` it calls."""
+    called = {
+        node.func.id
+        for node in ast.walk(ast.parse(APP.read_text()))
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id.endswith("_commands")
+    }
+    assert called == {make.__name__ for make in COMMAND_MODULES}
