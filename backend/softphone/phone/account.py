@@ -215,8 +215,8 @@ class AccountManager:
             and (account.server, account.user) == (event.server, event.user)
             and account.learned_realm != event.realm
         ):
-            learned = replace(account, learned_realm=event.realm)
-            self._settings.save(self._settings.settings.with_changes(account=learned))
+            # update(): no lost update with a setting the UI saves at the same moment.
+            self._settings.update(account=replace(account, learned_realm=event.realm))
 
     def _on_engine_failed(self, event: EngineFailed) -> None:
         if self.account is not None:
