@@ -58,7 +58,7 @@ def test_a_sip_address_on_another_server_needs_the_direct_calls_setting(
     page.get_by_role("menuitem", name="Account").click()
     dialog = page.get_by_role("dialog")
     dialog.get_by_text("Advanced settings").click()
-    allow = dialog.get_by_label("Allow direct calls to other SIP servers")
+    allow = dialog.get_by_label("Allow direct calls to other SIP domains")
     expect(allow).not_to_be_checked()
     allow.check()
     dialog.get_by_label("Password").fill(kamailio.users["1001"])

@@ -412,7 +412,7 @@ export const de: Messages = {
   "calls.retryAfterMinutes": "In {count} Min. erneut versuchen",
   "calls.retryAfterSeconds": "In {count} s erneut versuchen",
   "calls.transferredBy": "Vermittelt von {by} an {to}",
-  "account.allowDirectCalls": "Direkte Anrufe an andere SIP-Server erlauben",
+  "account.allowDirectCalls": "Direkte Anrufe an andere SIP-Domains erlauben",
   "account.allowDirectCallsHint": "Aus: Nur Adressen Ihrer Telefonanlage können angerufen werden. Ein: auch andere Server, weiterhin über Ihre Telefonanlage; Ihr Passwort wird ihnen nie gesendet",
   "account.realm": "Authentifizierungs-Realm",
   "account.realmHint": "Leer: der Realm, den Ihre Telefonanlage bei der Anmeldung nennt (Ihr Passwort antwortet nur diesem)",

@@ -408,7 +408,7 @@ export const en = {
   "calls.retryAfterMinutes": "Try again in {count} min",
   "calls.retryAfterSeconds": "Try again in {count} s",
   "calls.transferredBy": "Transferred by {by} to {to}",
-  "account.allowDirectCalls": "Allow direct calls to other SIP servers",
+  "account.allowDirectCalls": "Allow direct calls to other SIP domains",
   "account.allowDirectCallsHint": "Off: only addresses on your PBX can be called. On: other servers too, still through your PBX; your password is never sent to them",
   "account.realm": "Authentication realm",
   "account.realmHint": "Empty: the realm your PBX names when you sign in (your password answers only that realm)",

@@ -411,7 +411,7 @@ export const fr: Messages = {
   "calls.retryAfterMinutes": "Réessayez dans {count} min",
   "calls.retryAfterSeconds": "Réessayez dans {count} s",
   "calls.transferredBy": "Transféré par {by} vers {to}",
-  "account.allowDirectCalls": "Autoriser les appels directs vers d'autres serveurs SIP",
+  "account.allowDirectCalls": "Autoriser les appels directs vers d'autres domaines SIP",
   "account.allowDirectCallsHint": "Désactivé : seules les adresses de votre PBX peuvent être appelées. Activé : d'autres serveurs aussi, toujours via votre PBX ; votre mot de passe ne leur est jamais envoyé",
   "account.realm": "Domaine d'authentification (realm)",
   "account.realmHint": "Vide : le domaine que votre PBX indique à la connexion (votre mot de passe ne répond qu'à celui-ci)",

@@ -412,7 +412,7 @@ export const it: Messages = {
   "calls.retryAfterMinutes": "Riprova tra {count} min",
   "calls.retryAfterSeconds": "Riprova tra {count} s",
   "calls.transferredBy": "Trasferita da {by} a {to}",
-  "account.allowDirectCalls": "Consenti chiamate dirette verso altri server SIP",
+  "account.allowDirectCalls": "Consenti chiamate dirette verso altri domini SIP",
   "account.allowDirectCallsHint": "Disattivato: si possono chiamare solo indirizzi del tuo centralino. Attivato: anche altri server, sempre tramite il tuo centralino; la tua password non viene mai inviata a loro",
   "account.realm": "Realm di autenticazione",
   "account.realmHint": "Vuoto: il realm che il tuo centralino indica all'accesso (la tua password risponde solo a quello)",
