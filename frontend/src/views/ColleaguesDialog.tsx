@@ -1,12 +1,13 @@
-/** Edit the monitored colleagues: picked from the company directory, or extension + name by hand. */
+/** Edit the monitored colleagues: ticked in the list of internal users, or extension + name by hand. */
 
-import { BookUser, Plus, Trash2 } from "lucide-preact";
+import { Plus, Trash2 } from "lucide-preact";
 import { useSignal } from "@preact/signals";
 import type { MonitoredUser } from "../api/protocol";
 import { useApp, useT } from "./context";
 import { Dialog } from "./Dialog";
 import { DirectoryColleagues } from "./DirectoryColleagues";
 
+/** The backend's limit (domain/colleagues.py MAX_MONITORED): one subscription per colleague. */
 const MAX_USERS = 200;
 
 export function ColleaguesDialog({ onClose }: { onClose: () => void }) {
@@ -15,7 +16,6 @@ export function ColleaguesDialog({ onClose }: { onClose: () => void }) {
   const users = useSignal<MonitoredUser[]>([...(store.settings.value.blf_users ?? [])]);
   const extension = useSignal("");
   const name = useSignal("");
-  const picking = useSignal(false);
   const codes = store.settings.value.feature_codes;
   const prefix = useSignal(codes?.pickup_prefix ?? "");
   const add = () => {
@@ -34,6 +34,8 @@ export function ColleaguesDialog({ onClose }: { onClose: () => void }) {
   };
   return (
     <Dialog title={t("colleagues.edit")} subtitle={t("colleagues.editHint")} onClose={onClose}>
+      <DirectoryColleagues users={users} max={MAX_USERS} />
+      {users.value.length > 0 && <h3 class="blf-edit__heading">{t("colleagues.monitored")}</h3>}
       <ul class="blf-edit">
         {users.value.map((user) => (
           <li key={user.extension} class="blf-edit__row">
@@ -50,12 +52,7 @@ export function ColleaguesDialog({ onClose }: { onClose: () => void }) {
           </li>
         ))}
       </ul>
-      <button type="button" class="button button--secondary blf-edit__from-directory"
-        aria-expanded={picking.value} onClick={() => (picking.value = !picking.value)}>
-        <BookUser size={16} aria-hidden="true" />
-        {t("colleagues.fromDirectory")}
-      </button>
-      {picking.value && <DirectoryColleagues users={users} max={MAX_USERS} />}
+      <h3 class="blf-edit__heading">{t("colleagues.byHand")}</h3>
       <form
         class="field-row blf-edit__add"
         onSubmit={(e) => {
@@ -87,7 +84,8 @@ export function ColleaguesDialog({ onClose }: { onClose: () => void }) {
             onInput={(e) => (name.value = e.currentTarget.value)}
           />
         </div>
-        <button type="submit" class="button button--ghost blf-edit__add-button">
+        <button type="submit" class="button button--ghost blf-edit__add-button"
+          disabled={users.value.length >= MAX_USERS}>
           <Plus size={16} />
           {t("colleagues.add")}
         </button>

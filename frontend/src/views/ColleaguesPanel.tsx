@@ -58,11 +58,18 @@ export function ColleaguesPanel() {
       </div>
       <div class="panel__body">
         {users.length === 0 ? (
-          <EmptyState
-            icon={<UsersRound size={22} />}
-            title={t("colleagues.empty")}
-            hint={t("colleagues.emptyHint")}
-          />
+          <>
+            <EmptyState
+              icon={<UsersRound size={22} />}
+              title={t("colleagues.empty")}
+              hint={t("colleagues.emptyHint")}
+            />
+            {/* A real button, not only the pencil: the manual's panel invites to tick colleagues. */}
+            <button type="button" class="button button--secondary colleagues__choose"
+              onClick={() => (editing.value = true)}>
+              {t("colleagues.choose")}
+            </button>
+          </>
         ) : (
           <ul class="blf-list">
             {users.map((user) => (
@@ -90,14 +97,17 @@ function ColleagueRow({ user }: { user: MonitoredUser }) {
     if (!ack.ok) ui.notify(ack.error);
   };
   return (
+    // The manual's row: green phone (call) on the left, the state dot on the right.
     <li class={`blf-row blf-row--${state}${transferring ? " is-transfer-target" : ""}`} data-extension={user.extension}>
-      <span
-        class={`blf-dot blf-dot--${state}`}
-        role="img"
-        aria-label={stateText}
-        title={stateText}
-        data-state={state}
-      />
+      <button
+        type="button"
+        class={transferring ? "icon-button blf-row__call transfer-target" : "icon-button blf-row__call"}
+        aria-label={callLabel}
+        title={callLabel}
+        onClick={() => void actions.callOrTransfer(user.extension)}
+      >
+        {transferring ? <ArrowRightLeft size={16} /> : <Phone size={16} />}
+      </button>
       <span class="blf-row__who">
         <span class="blf-row__name">{name}</span>
         <span class="blf-row__ext">{user.extension}</span>
@@ -115,15 +125,13 @@ function ColleagueRow({ user }: { user: MonitoredUser }) {
           <PhoneIncoming size={16} />
         </button>
       )}
-      <button
-        type="button"
-        class={transferring ? "icon-button blf-row__call transfer-target" : "icon-button blf-row__call"}
-        aria-label={callLabel}
-        title={callLabel}
-        onClick={() => void actions.callOrTransfer(user.extension)}
-      >
-        {transferring ? <ArrowRightLeft size={16} /> : <Phone size={16} />}
-      </button>
+      <span
+        class={`blf-dot blf-dot--${state}`}
+        role="img"
+        aria-label={stateText}
+        title={stateText}
+        data-state={state}
+      />
     </li>
   );
 }

@@ -1,4 +1,4 @@
-/** "Add from directory" in the colleagues dialog: internal directory users with checkboxes. */
+/** The colleague picker: every known internal user (provisioned, then directory) with checkboxes. */
 
 import { Search } from "lucide-preact";
 import type { Signal } from "@preact/signals";
@@ -19,6 +19,25 @@ export function matchesColleague(user: MonitoredUser, query: string): boolean {
   if (words.length === 0) return true;
   const nameWords = fold(user.name).split(/[\s,.'-]+/).filter(Boolean);
   return words.every((w) => user.extension.startsWith(w) || nameWords.some((n) => n.startsWith(w)));
+}
+
+/** "Select all": every match not yet chosen is appended in list order, until `max` is reached. */
+export function selectAll(chosen: MonitoredUser[], found: MonitoredUser[], max: number): MonitoredUser[] {
+  const out = [...chosen];
+  const have = new Set(chosen.map((u) => u.extension));
+  for (const user of found) {
+    if (out.length >= max) break;
+    if (have.has(user.extension)) continue;
+    have.add(user.extension);
+    out.push(user);
+  }
+  return out;
+}
+
+/** "Clear": the matches are unticked; colleagues outside the search (or typed by hand) stay. */
+export function clearFound(chosen: MonitoredUser[], found: MonitoredUser[]): MonitoredUser[] {
+  const drop = new Set(found.map((u) => u.extension));
+  return chosen.filter((u) => !drop.has(u.extension));
 }
 
 interface Props {
@@ -43,18 +62,36 @@ export function DirectoryColleagues({ users, max }: Props) {
 
   const found = all.filter((u) => matchesColleague(u, query));
   const chosen = new Set(users.value.map((u) => u.extension));
+  const full = users.value.length >= max;
   const toggle = (user: MonitoredUser, on: boolean) => {
-    if (on && !chosen.has(user.extension) && users.value.length < max) users.value = [...users.value, user];
+    if (on && !chosen.has(user.extension) && !full) users.value = [...users.value, user];
     if (!on) users.value = users.value.filter((u) => u.extension !== user.extension);
   };
+  const allChosen = found.every((u) => chosen.has(u.extension));
+  const noneChosen = !found.some((u) => chosen.has(u.extension));
   return (
     <div class="blf-pick" data-testid="blf-directory">
       <label class="directory__search">
         <Search size={16} aria-hidden="true" />
-        <input class="input" type="search" autoFocus aria-label={t("colleagues.searchDirectory")}
+        <input class="input" type="search" aria-label={t("colleagues.searchDirectory")}
           placeholder={t("colleagues.searchDirectory")} value={query}
           onInput={(e) => setQuery(e.currentTarget.value)} />
       </label>
+      <div class="blf-pick__bar">
+        <span class="blf-pick__count" aria-live="polite">
+          {t("colleagues.selected", { count: users.value.length, max })}
+        </span>
+        <button type="button" class="button button--ghost blf-pick__all"
+          disabled={found.length === 0 || allChosen || full}
+          onClick={() => (users.value = selectAll(users.value, found, max))}>
+          {t("colleagues.selectAll")}
+        </button>
+        <button type="button" class="button button--ghost blf-pick__clear" disabled={noneChosen}
+          onClick={() => (users.value = clearFound(users.value, found))}>
+          {t("colleagues.clear")}
+        </button>
+      </div>
+      {full && <p class="blf-pick__limit" role="status">{t("colleagues.limit", { max })}</p>}
       {found.length === 0 ? (
         <p class="blf-pick__empty">{t("colleagues.noMatch")}</p>
       ) : (
@@ -63,6 +100,7 @@ export function DirectoryColleagues({ users, max }: Props) {
             <li key={user.extension}>
               <label class="blf-pick__row">
                 <input type="checkbox" checked={chosen.has(user.extension)}
+                  disabled={full && !chosen.has(user.extension)}
                   aria-label={t("colleagues.pick", { name: user.name || user.extension, ext: user.extension })}
                   onChange={(e) => toggle(user, e.currentTarget.checked)} />
                 <span class="blf-pick__name">{user.name || user.extension}</span>
