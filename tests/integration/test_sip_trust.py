@@ -20,7 +20,8 @@ import pytest
 from pbx.kamailio import Kamailio
 from pbx.sip_udp import SipUdpClient, parse
 from softphone.app import SoftphoneApp
-from support.app_harness import UiClient, sign_in
+from softphone.domain.account import RegistrationState
+from support.app_harness import UiClient, running_app, sign_in
 
 pytestmark = pytest.mark.integration
 
@@ -143,6 +144,29 @@ def test_credentials_are_bound_to_the_realm_the_registrar_named_and_remembered(
         assert account.learned_realm == HOST
     finally:
         client.close()
+
+
+def test_a_later_start_binds_the_remembered_realm_at_once(
+    tmp_path: Path, kamailio: Kamailio
+) -> None:
+    data = tmp_path / "remembered"
+    with running_app(data) as first:
+        client = UiClient(first)
+        try:
+            assert sign_in(client, kamailio.port, "1001", kamailio.users["1001"])["ok"]
+        finally:
+            client.close()
+    assert "registrar's realm is" in (data / "engine.log").read_text()
+    (data / "engine.log").write_text("")
+    with running_app(data) as second:
+        deadline = time.monotonic() + 10.0
+        while second.accounts.registration.state is not RegistrationState.REGISTERED:
+            assert time.monotonic() < deadline, second.accounts.registration
+            time.sleep(0.05)
+    log = (data / "engine.log").read_text()
+    # One REGISTER, answered with the remembered realm's credentials: nothing to learn.
+    assert "registrar's realm is" not in log
+    assert "No suitable credential" not in log
 
 
 def test_a_call_to_another_server_is_refused_unless_allowed_and_then_goes_through_the_pbx(
