@@ -40,6 +40,7 @@ from softphone.phone.pbx_forwarding import PbxForwarding
 from softphone.phone.service import Phone
 from softphone.phone.voicemail import Voicemail
 from softphone.private_files import private_dir
+from softphone.provisioning.refresh import ProvisioningRefresh
 from softphone.provisioning.sign_in import SignIn
 from softphone.provisioning.sign_in import state_file as provisioning_state_file
 from softphone.settings.instance_id import InstanceIds
@@ -308,7 +309,10 @@ class SoftphoneApp:
             publish=self.bus.publish,
             url_option=options.provisioning_url,
         )
-        self.commands.handlers.update(provisioning_commands(sign_in, self.commands.handlers))
+        self.provisioning_refresh = ProvisioningRefresh(sign_in, self.bus.publish)
+        self.commands.handlers.update(
+            provisioning_commands(sign_in, self.provisioning_refresh, self.commands.handlers)
+        )
         return sign_in
 
     def _on_audio_settings(self, event: SettingsChanged) -> None:
@@ -342,6 +346,7 @@ class SoftphoneApp:
         # Last: listing sound devices takes ~0.1-0.4 s (PulseAudio probe, PortAudio's ALSA
         # scan) and no call needs the route before the account registers. It sends the route.
         self.audio.start()
+        self.provisioning_refresh.start()  # re-fetches the document at start, then every few hours
 
     def _pbx_forwarding(self) -> PbxForwarding:
         """Feature-code calls followed until the PBX's answer is known; forwarding by codes."""
@@ -352,6 +357,7 @@ class SoftphoneApp:
     def stop(self) -> None:
         if self.notifier is not None:
             self.notifier.stop()
+        self.provisioning_refresh.stop()  # before the engine: a re-fetch may re-register
         self.headsets.stop()
         self.web.stop()
         self.accounts.watch.stop()

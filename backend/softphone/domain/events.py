@@ -138,5 +138,14 @@ class SettingsChanged(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class ProvisioningStatusChanged(Event):
+    """A provisioning re-fetch ended: `error` None when the document is current, else why
+    the last good copy (fetched at `fetched_at`, Unix time) is still in force."""
+
+    fetched_at: float
+    error: ErrorKey | None
+
+
+@dataclass(frozen=True, slots=True)
 class SnapshotInvalidated(Event):
     """Everything may have changed (engine restart): observers should resend full state."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -19,7 +20,7 @@ from softphone.domain.directory import ContactSource
 from softphone.domain.errors import ErrorKey, SoftphoneError
 from softphone.domain.events import Event, SettingsChanged
 from softphone.domain.provisioning import ProvisioningDocument, parse_document
-from softphone.phone.account import AccountManager
+from softphone.phone.account import AccountManager, secret_key
 from softphone.provisioning import defaults
 from softphone.provisioning.client import (
     Identity,
@@ -51,6 +52,14 @@ def sign_in_secret_key(email: str) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class Refreshed:
+    """What a re-fetch did: `changed` False on 304 or an identical document."""
+
+    changed: bool
+    reregistered: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class Outcome:
     method: str  # "provisioning" or "dns"
     persistent: bool  # False: no keyring, the password is asked again at next start
@@ -79,6 +88,7 @@ class SignIn:
         self._publish = publish
         self._url_option = url_option
         self._resolver = resolver
+        self._lock = threading.Lock()  # one sign-in or re-fetch at a time (timer, Refresh)
 
     def configured_url(self) -> str:
         """--provisioning-url, else the environment, else the build's default ("" if none)."""
@@ -90,6 +100,10 @@ class SignIn:
 
     def sign_in(self, email: str, password: str, url: str = "") -> Outcome:
         """`url`: a template the user was given (a softphone://provision link), else found."""
+        with self._lock:
+            return self._sign_in(email, password, url)
+
+    def _sign_in(self, email: str, password: str, url: str) -> Outcome:
         who = Identity.parse(email)
         if not password or len(password) > MAX_PASSWORD:
             raise SoftphoneError(ErrorKey.INVALID_ARGUMENT, "password")
@@ -134,6 +148,87 @@ class SignIn:
         else:
             self._state.clear()
         return Outcome("provisioning" if document else "dns", self._secrets.persistent)
+
+    # --- re-provisioning -----------------------------------------------------------------------
+
+    def refresh(self) -> Refreshed | None:
+        """Fetch the document again (If-None-Match) and apply what changed, live.
+
+        None: not signed in by provisioning. Raises SoftphoneError (provisioning_unreachable,
+        provisioning_auth_failed, tls_untrusted, provisioning_invalid, or the registration's
+        error when a moved server refuses); the last good copy then stays in force.
+        """
+        with self._lock:
+            state = self._state.load()
+            current = self._settings.settings.account
+            if not state.url or not state.email or current is None:
+                return None
+            who = Identity.parse(state.email)
+            password = self._secrets.get(sign_in_secret_key(who.email))
+            if password is None:  # no keyring and a restart since: asked at the next sign-in
+                raise SoftphoneError(ErrorKey.PROVISIONING_AUTH_FAILED)
+            target = expand_url(state.url, who)
+            ca_file = ca_bundle(self._trust, target, self._trust.directory)
+            try:
+                fetched = fetch(target, who, password, ca_file=ca_file, etag=state.etag)
+            except NotProvisionedError as exc:  # the document vanished: keep the last good one
+                raise SoftphoneError(ErrorKey.PROVISIONING_UNREACHABLE, detail="404") from exc
+            if fetched.body is None:
+                self._state.save(replace(state, fetched_at=time.time()))
+                return Refreshed(changed=False)
+            document = parse_document(fetched.body, sign_in_user=who.user)
+            reregistered = self._reapply_account(document, current, password)
+            self._drop_removed_colleagues(state, document)
+            self._apply(document)
+            new_state = self._new_state(state.url, who, fetched.etag, document)
+            changed = reregistered or replace(new_state, fetched_at=0.0, etag="") != replace(
+                state, fetched_at=0.0, etag=""
+            )
+            self._state.save(new_state)
+            log.info("provisioning refreshed (%s)", "changed" if changed else "same document")
+            return Refreshed(changed=changed, reregistered=reregistered)
+
+    def _reapply_account(
+        self, document: ProvisioningDocument, current: AccountConfig, password: str
+    ) -> bool:
+        """Re-register when the document moved the account (server, user, transport, ...)."""
+        if document.account is None:
+            return False
+        given = document.account.config
+        wanted = replace(
+            current,
+            server=given.server,
+            user=given.user,
+            auth_user=given.auth_user,
+            display_name=given.display_name,
+            realm=given.realm,
+            transport=given.transport,
+            srtp=given.srtp,
+        )
+        sip_password = document.account.sip_password or password
+        if wanted == current and self._secrets.get(secret_key(current)) == sip_password:
+            self._apply_network(document)  # a proxy/STUN change applies at next registration
+            return False
+        log.info("provisioning moved the account to %s: registering again", wanted.server)
+        before = self._settings.settings
+        self._apply_network(document)
+        try:
+            self._accounts.setup(wanted, sip_password)  # restores the old account on failure
+        except SoftphoneError:
+            self._forget_network(before, document)
+            raise
+        return True
+
+    def _drop_removed_colleagues(
+        self, state: ProvisioningState, document: ProvisioningDocument
+    ) -> None:
+        """A colleague the service no longer lists (left the company) leaves the panel too;
+        extensions the user added themselves (never provisioned) stay."""
+        gone = {c.extension for c in state.colleagues} - {c.extension for c in document.colleagues}
+        panel = self._settings.settings.blf_users
+        kept = tuple(u for u in panel if u.extension not in gone)
+        if kept != panel:
+            self._settings.save(self._settings.settings.with_changes(blf_users=kept))
 
     # --- applying a document ------------------------------------------------------------------
 

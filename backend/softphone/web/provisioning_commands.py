@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from softphone.provisioning.refresh import ProvisioningRefresh
 from softphone.provisioning.sign_in import SignIn, colleagues_offered
 from softphone.web.wire import Wire, arg_str
 
 
-def provisioning_commands(sign_in: SignIn, handlers: dict[str, Any]) -> dict[str, Any]:
-    """`account.sign_in`, and `directory.colleagues` with the provisioned colleagues first."""
+def provisioning_commands(
+    sign_in: SignIn, refresh: ProvisioningRefresh, handlers: dict[str, Any]
+) -> dict[str, Any]:
+    """`account.sign_in`, the re-fetch and its status, and `directory.colleagues` with the
+    provisioned colleagues first."""
     directory_colleagues = handlers.get("directory.colleagues")
 
     def do_sign_in(args: Wire) -> Wire:
@@ -24,4 +28,24 @@ def provisioning_commands(sign_in: SignIn, handlers: dict[str, Any]) -> dict[str
         users = directory_colleagues(args)["users"] if directory_colleagues else []
         return {"users": colleagues_offered(users, sign_in.state)}
 
-    return {"account.sign_in": do_sign_in, "directory.colleagues": colleagues}
+    def do_refresh(_args: Wire) -> Wire:
+        outcome = refresh.refresh_now()
+        if outcome is None:
+            return {"provisioned": False}
+        return {"changed": outcome.changed, "reregistered": outcome.reregistered}
+
+    def status(_args: Wire) -> Wire:
+        state, last = sign_in.state, refresh.status
+        return {
+            "provisioned": bool(state.url and state.email),
+            "email": state.email,
+            "fetched_at": int(state.fetched_at),
+            "error": last.error.value if last.error else None,
+        }
+
+    return {
+        "account.sign_in": do_sign_in,
+        "account.refresh_provisioning": do_refresh,
+        "account.provisioning_status": status,
+        "directory.colleagues": colleagues,
+    }

@@ -39,6 +39,8 @@ Server -> client: Socket.IO event ``event`` with ``{"type": ..., **fields}``
     dial_requested        id (int), number, scheme: tel|sip|sips|callto  (a call link: show
                           number in the keypad with Call focused; nothing was dialled unless
                           the setting call_links_at_once is on, then no event at all)
+    provisioning_status   fetched_at (Unix s of the last good document), error (ErrorKey|null:
+                          a re-fetch failed, the last good copy stays in force; show quietly)
     link_refused          id (int), reason: unsupported_scheme|hidden_characters|too_long|
                           uri_parameters|not_a_number  (a call link was not offered; the
                           link's text is not sent)
@@ -145,6 +147,9 @@ Client -> server: Socket.IO event ``command`` with ``{"name": ..., "args": {...}
     account.untrust_certificate  {server, sha256} -> {} (error invalid_argument: not trusted)
     account.sign_out  {}
     account.retry     {}  (registers the saved account again now; error no_account)
+    account.refresh_provisioning {} -> {changed: bool, reregistered: bool} | {provisioned: false}
+                       (fetch the provisioning document again now; errors as account.sign_in)
+    account.provisioning_status {} -> {provisioned: bool, email, fetched_at, error}
     account.sign_in   {email, password, provisioning_url?} -> {method: provisioning | dns,
                        password_saved: bool}  (docs/provisioning.md; errors
                        provisioning_auth_failed, provisioning_unreachable, provisioning_invalid
@@ -250,6 +255,7 @@ from softphone.domain.events import (
     CallRemoved,
     Event,
     LineStateReported,
+    ProvisioningStatusChanged,
     RegistrationChanged,
     SettingsChanged,
 )
@@ -509,6 +515,12 @@ def to_wire(event: Event) -> Wire | None:
             return {"type": "link_refused", "id": request_id, "reason": reason.value}
         case FeatureCodeReported():
             return {"type": "feature_code", **feature_code(event)}
+        case ProvisioningStatusChanged(fetched_at=fetched_at, error=error):
+            return {
+                "type": "provisioning_status",
+                "fetched_at": int(fetched_at),
+                "error": error.value if error else None,
+            }
     return None
 
 

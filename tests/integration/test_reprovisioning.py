@@ -1,0 +1,199 @@
+"""Re-provisioning against real servers: nginx serves a changed document between two
+fetches (colleague added/removed, server moved to a second Kamailio), answers 304 to an
+unchanged one, and is stopped (the last good copy stays, said quietly)."""
+
+from __future__ import annotations
+
+import copy
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pbx.kamailio import Kamailio
+from provisioning.servers import ProvisioningServer
+from softphone.app import SoftphoneApp
+from support.app_harness import UiClient, running_app
+
+pytestmark = pytest.mark.integration
+
+EMAIL = "alice@demo.test"
+PASSWORD = "alice-sign-in-pw"
+
+
+@pytest.fixture
+def provisioning_server(tmp_path: Path) -> Iterator[ProvisioningServer]:
+    server = ProvisioningServer(tmp_path / "nginx").start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def no_start_fetch(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The explicit Refresh only: the start-time fetch would race with the test's steps."""
+    monkeypatch.setattr("softphone.provisioning.refresh.START_DELAY", 3600.0)
+
+
+@pytest.fixture
+def second_kamailio(tmp_path: Path) -> Iterator[Kamailio]:
+    """Where the document moves the account to."""
+    pbx = Kamailio(work_dir=tmp_path / "kamailio2")
+    try:
+        pbx.start()
+        yield pbx
+    finally:
+        pbx.stop()
+
+
+def _document(kamailio: Kamailio) -> dict[str, Any]:
+    return {
+        "version": 1,
+        "account": {"server": f"127.0.0.1:{kamailio.port}", "user": "1001", "password": "pw1001"},
+        "colleagues": [{"extension": "1002", "name": "Bob Meier"}, {"extension": "1003"}],
+        "panel": ["1002", "1003"],
+        "refresh_minutes": 60,
+    }
+
+
+def _sign_in(
+    app: SoftphoneApp,
+    ui: UiClient,
+    server: ProvisioningServer,
+    kamailio: Kamailio,
+    monkeypatch: pytest.MonkeyPatch,
+) -> dict[str, Any]:
+    from cryptography import x509
+
+    from softphone.settings.trust import fingerprint
+
+    document = _document(kamailio)
+    server.add_user(EMAIL, PASSWORD, document)
+    cert = x509.load_pem_x509_certificate(server.cert_path.read_bytes())
+    app.trust.trust(f"127.0.0.1:{server.port}", fingerprint(cert))
+    monkeypatch.setenv("SOFTPHONE_PROVISIONING_URL", server.url)
+    reply = ui.command("account.sign_in", email=EMAIL, password=PASSWORD, timeout=30)
+    assert reply["ok"] and reply["result"]["method"] == "provisioning", reply
+    return document
+
+
+def _colleagues(ui: UiClient) -> list[str]:
+    users = ui.command("directory.colleagues")["result"]["users"]
+    return [u["extension"] for u in users]
+
+
+def _requests(server: ProvisioningServer) -> list[str]:
+    """The status codes nginx logged for the user's document, in order."""
+    lines = (server.dir / "access.log").read_text().splitlines()
+    return [line.split('" ')[1].split()[0] for line in lines if "/softphone/alice" in line]
+
+
+@pytest.mark.usefixtures("no_start_fetch")
+def test_a_changed_document_applies_live_and_an_unchanged_one_costs_a_304(
+    tmp_path: Path,
+    kamailio: Kamailio,
+    second_kamailio: Kamailio,
+    provisioning_server: ProvisioningServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with running_app(tmp_path / "app") as app:
+        ui = UiClient(app)
+        try:
+            document = _sign_in(app, ui, provisioning_server, kamailio, monkeypatch)
+            assert _colleagues(ui)[:2] == ["1002", "1003"]
+            assert [u.extension for u in app.settings.settings.blf_users] == ["1002", "1003"]
+
+            changed = copy.deepcopy(document)
+            changed["colleagues"] = [
+                {"extension": "1002", "name": "Bob Meier"},
+                {"extension": "1004", "name": "Dora Keller"},
+            ]
+            changed["panel"] = ["1002"]
+            changed["account"]["server"] = f"127.0.0.1:{second_kamailio.port}"
+            time.sleep(1.1)  # nginx's ETag holds the mtime in seconds
+            provisioning_server.add_user(EMAIL, PASSWORD, changed)
+            mark = ui.mark()
+            reply = ui.command("account.refresh_provisioning", timeout=30)
+            assert reply == {"ok": True, "result": {"changed": True, "reregistered": True}}
+
+            # A new colleague appears in the picker, a removed one disappears (panel too).
+            offered = _colleagues(ui)
+            assert offered[:2] == ["1002", "1004"] and "1003" not in offered
+            assert [u.extension for u in app.settings.settings.blf_users] == ["1002"]
+            # The moved server: registered there, the account saved with it.
+            account = app.settings.settings.account
+            assert account is not None and account.server == f"127.0.0.1:{second_kamailio.port}"
+            assert app.accounts.registration.state.value == "registered"
+            assert second_kamailio.bindings("1001")
+            status = ui.wait_for(lambda e: e.get("type") == "provisioning_status", start=mark)
+            assert status["error"] is None and status["fetched_at"] > 0
+
+            # Unchanged: If-None-Match answered 304, nothing re-registered.
+            reply = ui.command("account.refresh_provisioning", timeout=30)
+            assert reply == {"ok": True, "result": {"changed": False, "reregistered": False}}
+            assert _requests(provisioning_server) == ["200", "200", "304"]
+            assert app.settings.settings.account == account
+        finally:
+            ui.close()
+
+
+@pytest.mark.usefixtures("no_start_fetch")
+def test_an_unreachable_server_keeps_the_last_good_copy_and_says_so_quietly(
+    tmp_path: Path,
+    kamailio: Kamailio,
+    provisioning_server: ProvisioningServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with running_app(tmp_path / "app") as app:
+        ui = UiClient(app)
+        try:
+            _sign_in(app, ui, provisioning_server, kamailio, monkeypatch)
+            before = app.settings.settings
+            provisioning_server.stop()
+            mark = ui.mark()
+            reply = ui.command("account.refresh_provisioning", timeout=30)
+            assert reply == {"ok": False, "error": "provisioning_unreachable", "field": None}
+            event = ui.wait_for(lambda e: e.get("type") == "provisioning_status", start=mark)
+            assert event["error"] == "provisioning_unreachable" and event["fetched_at"] > 0
+            assert app.settings.settings == before
+            assert _colleagues(ui)[:2] == ["1002", "1003"]
+            assert app.accounts.registration.state.value == "registered"
+            status = ui.command("account.provisioning_status")["result"]
+            assert status == {
+                "provisioned": True,
+                "email": EMAIL,
+                "fetched_at": event["fetched_at"],
+                "error": "provisioning_unreachable",
+            }
+        finally:
+            ui.close()
+
+
+def test_the_document_is_fetched_again_at_start(
+    tmp_path: Path,
+    kamailio: Kamailio,
+    provisioning_server: ProvisioningServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with running_app(tmp_path / "app") as app:
+        ui = UiClient(app)
+        try:
+            document = _sign_in(app, ui, provisioning_server, kamailio, monkeypatch)
+        finally:
+            ui.close()
+    document["colleagues"].append({"extension": "1005", "name": "Eve Roth"})
+    time.sleep(1.1)  # a new ETag
+    provisioning_server.add_user(EMAIL, PASSWORD, document)
+    with running_app(tmp_path / "app") as app:  # the same data dir: a second start
+        ui = UiClient(app)
+        try:
+            deadline = time.monotonic() + 20
+            while "1005" not in _colleagues(ui):
+                assert time.monotonic() < deadline, _colleagues(ui)
+                time.sleep(0.2)
+            assert _requests(provisioning_server)[-1] == "200"
+        finally:
+            ui.close()
