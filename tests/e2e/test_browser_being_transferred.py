@@ -1,6 +1,6 @@
 """In Chromium: a call our peer transferred us into is its own card, "Transferred by 1006 to
 1002"; a SIP address on another server is refused with a translated reason until the
-account's "Allow direct calls to other SIP servers" is on."""
+account's "Allow direct calls to other SIP domains" is on."""
 
 from __future__ import annotations
 
