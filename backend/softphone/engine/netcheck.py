@@ -45,14 +45,6 @@ class CheckResult:
     problem: str = ""
     params: dict[str, str | int | float] = field(default_factory=dict)
 
-    def to_wire(self) -> dict[str, object]:
-        return {
-            "check": self.check,
-            "status": self.status.value,
-            "problem": self.problem,
-            "params": dict(self.params),
-        }
-
 
 def run_network_check(
     account: AccountConfig, network: NetworkSettings, tls_ca_file: str | None = None

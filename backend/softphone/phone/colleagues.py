@@ -48,12 +48,9 @@ class Colleagues:
             self._sent = command
             self._engine.send(command)
 
-    def states(self) -> list[dict[str, object]]:
+    def states(self) -> list[LineStateReported]:
         with self._lock:
-            return [
-                {"extension": s.extension, "state": s.state, "dnd": s.dnd, "pickup": s.pickup}
-                for s in self._states.values()
-            ]
+            return list(self._states.values())
 
     def replaces_known(self, extension: str) -> bool:
         """The engine named the colleague's ringing dialog: pickup by INVITE/Replaces."""

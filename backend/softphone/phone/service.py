@@ -11,7 +11,7 @@ from softphone.domain.account import RegistrationState
 from softphone.domain.calls import CallDirection, CallSnapshot, CallState
 from softphone.domain.dialoginfo import PickupMethod, choose_pickup
 from softphone.domain.errors import ErrorKey, SoftphoneError
-from softphone.domain.events import AccountChanged, SettingsChanged
+from softphone.domain.events import AccountChanged, LineStateReported, SettingsChanged
 from softphone.domain.feature_code_outcome import FeatureCodePurpose
 from softphone.domain.feature_codes import ForwardingMode
 from softphone.domain.numbers import dial_uri
@@ -169,7 +169,7 @@ class Phone:
     def _on_settings_changed(self, event: SettingsChanged) -> None:
         self.apply_settings(event.settings)
 
-    def line_states(self) -> list[dict[str, object]]:
+    def line_states(self) -> list[LineStateReported]:
         return self._colleagues.states()
 
     def pickup(self, extension: str) -> str:

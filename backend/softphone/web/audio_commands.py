@@ -13,7 +13,7 @@ from softphone.domain.errors import ErrorKey, SoftphoneError
 from softphone.domain.events import Event, SettingsChanged
 from softphone.settings.schema import Settings
 from softphone.settings.store import SettingsStore
-from softphone.web import audio_wire
+from softphone.web import wire
 from softphone.web.commands import CommandHandler
 from softphone.web.wire import Wire, arg_bool, arg_str
 
@@ -32,8 +32,8 @@ def audio_commands(
 ) -> dict[str, CommandHandler]:
     def devices(_args: Wire) -> Wire:
         resolution = audio.resolution
-        result = audio_wire.devices_payload(audio.devices, resolution.route, resolution.fallbacks)
-        result["status"] = audio_wire.status(audio.status)
+        result = wire.audio_devices_payload(audio.devices, resolution.route, resolution.fallbacks)
+        result["status"] = wire.audio_status(audio.status)
         result["mic_test"] = audio.mic_test.running
         return result
 

@@ -14,6 +14,7 @@ from softphone.domain.events import SettingsChanged
 from softphone.phone.account import AccountManager
 from softphone.phone.service import Phone
 from softphone.settings.store import SettingsStore
+from softphone.web import wire
 from softphone.web.account_args import allow_direct_calls, dtmf_method
 from softphone.web.forwarding import forwarding_changes
 from softphone.web.tls_commands import srtp_mode
@@ -68,7 +69,9 @@ class CommandTable:
             ),
             "call.conference": lambda _a: self._phone.conference(),
             "settings.update": self._settings_update,
-            "blf.states": lambda _a: {"states": self._phone.line_states()},
+            "blf.states": lambda _a: {
+                "states": [wire.line_state(s) for s in self._phone.line_states()]
+            },
             "blf.pickup": lambda a: {
                 "call_id": self._phone.pickup(arg_str(a, "extension", max_len=32))
             },

@@ -112,11 +112,7 @@ def directory_commands(
         except BadCardError as exc:
             key = _WHOLE_FILE_ERRORS.get(exc.reason, ErrorKey.INVALID_ARGUMENT)
             raise SoftphoneError(key, "data") from exc
-        return {
-            "imported": len(result.contacts),
-            "rejected": [{"line": r.line, "reason": r.reason} for r in result.rejected],
-            "rejected_count": result.rejected_count,
-        }
+        return wire.import_report(result)
 
     def export_contacts(args: Wire) -> Wire:
         fmt = _format(args)
@@ -150,8 +146,7 @@ def directory_commands(
         "directory.refresh": lambda _a: directory.refresh(),
         "directory.colleagues": lambda _a: {
             "users": [
-                {"extension": c.extension, "name": c.name(order())}
-                for c in directory.store.internal()
+                wire.colleague(c.extension, c.name(order())) for c in directory.store.internal()
             ]
         },
         "directory.configure": configure,

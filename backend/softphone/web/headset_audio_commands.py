@@ -4,16 +4,12 @@ from __future__ import annotations
 
 from softphone.audio.headset_audio import HeadsetAudioPolicy
 from softphone.web.commands import CommandHandler
-from softphone.web.wire import Wire, arg_str
+from softphone.web.wire import Wire, arg_str, headset_audio_state
 
 
 def headset_audio_commands(policy: HeadsetAudioPolicy) -> dict[str, CommandHandler]:
     def state(_args: Wire) -> Wire:
-        offered = policy.offered
-        return {
-            "offered": {"key": offered.key, "name": offered.name} if offered else None,
-            "candidates": sorted(policy.candidates()),
-        }
+        return headset_audio_state(policy.offered, sorted(policy.candidates()))
 
     def use(args: Wire) -> None:
         policy.use(arg_str(args, "key", max_len=160))

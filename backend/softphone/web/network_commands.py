@@ -13,7 +13,7 @@ from softphone.engine.netcheck import Status, run_network_check
 from softphone.phone.account import AccountManager
 from softphone.settings.secrets import SecretStore
 from softphone.settings.store import SettingsStore
-from softphone.web.wire import Wire
+from softphone.web.wire import Wire, check_result
 
 
 def firewall_rules(server: str, network: NetworkSettings) -> list[Wire]:
@@ -86,7 +86,7 @@ def network_commands(
         )
         return {
             "overall": worst.value,
-            "results": [r.to_wire() for r in results],
+            "results": [check_result(r) for r in results],
             "firewall": firewall_rules(account.server, network),
         }
 

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict
 
 from softphone.domain.account import SrtpMode
 from softphone.domain.errors import ErrorKey, SoftphoneError
-from softphone.settings.trust import CertificateInfo, TrustStore
-from softphone.web.wire import Wire, arg_str
+from softphone.settings.trust import TrustStore
+from softphone.web.wire import Wire, arg_str, certificate
 
 CommandHandler = Callable[[Wire], Wire | None]
 
@@ -20,10 +19,6 @@ def srtp_mode(args: Wire) -> SrtpMode:
         return SrtpMode(text.lower())
     except ValueError as exc:
         raise SoftphoneError(ErrorKey.INVALID_ARGUMENT, "srtp") from exc
-
-
-def certificate(server: str, info: CertificateInfo, trusted: bool) -> Wire:
-    return {"server": server, **asdict(info), "trusted": trusted}
 
 
 def tls_commands(trust: TrustStore) -> dict[str, CommandHandler]:

@@ -229,14 +229,16 @@ Client -> server: Socket.IO event ``command`` with ``{"name": ..., "args": {...}
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from softphone.audio.devices import AudioDevice
 from softphone.audio.events import (
     AudioDevicesChanged,
     HeadsetAudioOffered,
     MicLevelMeasured,
     MicTestStopped,
 )
+from softphone.audio.selection import AudioRoute, Fallback
 from softphone.directory.config import sources_to_json
 from softphone.domain.account import AccountConfig, Registration
 from softphone.domain.calls import CallSnapshot
@@ -272,7 +274,11 @@ from softphone.domain.links import DialRequested, LinkRefused
 from softphone.domain.network import CallQualityReported, ReregisteredAfterAddressChange
 from softphone.domain.voicemail import VoicemailChanged, VoicemailSummary
 from softphone.settings.schema import Settings
-from softphone.web import audio_wire
+
+if TYPE_CHECKING:  # types only: the app imports these modules elsewhere, when it needs them
+    from softphone.directory.importexport import ImportResult
+    from softphone.engine.netcheck import CheckResult
+    from softphone.settings.trust import CertificateInfo
 
 SCHEMA_VERSION = 1
 
@@ -495,13 +501,13 @@ def to_wire(event: Event) -> Wire | None:
         case DirectoryStatusChanged(statuses=statuses):
             return {"type": "directory_status", "sources": [source_status(x) for x in statuses]}
         case AudioDevicesChanged(devices=found, route=route, fallbacks=fallbacks):
-            return {"type": "audio_devices", **audio_wire.devices_payload(found, route, fallbacks)}
+            return {"type": "audio_devices", **audio_devices_payload(found, route, fallbacks)}
         case MicLevelMeasured(rms=rms, peak=peak):
             return {"type": "mic_level", "rms": rms, "peak": peak}
         case MicTestStopped(error=error):
             return {"type": "mic_test_stopped", "error": error}
         case AudioStatusReported():
-            return {"type": "audio_status", "status": audio_wire.status(event)}
+            return {"type": "audio_status", "status": audio_status(event)}
         case HeadsetAudioOffered(key=key, name=name):
             return {"type": "headset_audio_offer", "key": key, "name": name}
         case DialRequested(id=request_id, number=number, scheme=scheme):
@@ -533,6 +539,81 @@ def feature_code(value: FeatureCodeReported) -> Wire:
         "outcome": value.outcome.value,
         "sip_code": value.sip_code,
         "error": value.error.value if value.error else None,
+    }
+
+
+def audio_device(value: AudioDevice) -> Wire:
+    return {
+        "id": value.id,
+        "name": value.name,
+        "direction": value.direction,
+        "is_default": value.is_default,
+    }
+
+
+def audio_route(value: AudioRoute) -> Wire:
+    return {"input": value.input, "output": value.output, "ringer": value.ringer}
+
+
+def audio_fallback(value: Fallback) -> Wire:
+    return {"role": value.role, "device_id": value.device_id, "name": value.name}
+
+
+def audio_devices_payload(
+    devices: tuple[AudioDevice, ...], value: AudioRoute, fallbacks: tuple[Fallback, ...]
+) -> Wire:
+    return {
+        "devices": [audio_device(d) for d in devices],
+        "route": audio_route(value),
+        "fallbacks": [audio_fallback(f) for f in fallbacks],
+    }
+
+
+def audio_status(value: AudioStatusReported | None) -> Wire | None:
+    if value is None:
+        return None
+    return {
+        "running": value.running,
+        "input": value.input,
+        "output": value.output,
+        "echo_cancellation": value.echo_cancellation,
+        "underruns": value.underruns,
+        "overruns": value.overruns,
+        "frames": value.frames,
+        "error": value.error,
+        "underrun_burst": value.underrun_burst,
+    }
+
+
+def certificate(server: str, info: CertificateInfo, trusted: bool) -> Wire:
+    return {"server": server, **asdict(info), "trusted": trusted}
+
+
+def headset_audio_state(offered: DetectedHeadset | None, candidates: list[str]) -> Wire:
+    return {
+        "offered": {"key": offered.key, "name": offered.name} if offered else None,
+        "candidates": candidates,
+    }
+
+
+def colleague(extension: str, name: str) -> Wire:
+    return {"extension": extension, "name": name}
+
+
+def import_report(value: ImportResult) -> Wire:
+    return {
+        "imported": len(value.contacts),
+        "rejected": [{"line": r.line, "reason": r.reason} for r in value.rejected],
+        "rejected_count": value.rejected_count,
+    }
+
+
+def check_result(value: CheckResult) -> Wire:
+    return {
+        "check": value.check,
+        "status": value.status.value,
+        "problem": value.problem,
+        "params": dict(value.params),
     }
 
 
