@@ -33,10 +33,9 @@ from softphone.domain.presence import PresenceError, parse_pidf_dnd
 from softphone.engine.native import pjsua_library
 from softphone.engine.pj_adapters import BuddyCallbacks, PjAccount, PjBuddy
 from softphone.engine.presence_subs import AccountRoute, PresenceSubscriptions
+from softphone.engine.router import CommandRouter
 
 log = logging.getLogger(__name__)
-
-Handler = Callable[[object], dict[str, object] | None]
 
 # Subscriptions are spread over time so that 200 colleagues do not hit the PBX (and our own
 # loop) in one burst: BURST new SUBSCRIBE pairs every SPACING seconds (200 users: ~1 s).
@@ -134,8 +133,8 @@ class EngineBlf(BuddyCallbacks):
         self._presence_retry: dict[str, float] = {}  # extension -> when to subscribe again
         self._pickup_code = False  # a directed-pickup code is configured
 
-    def handlers(self) -> dict[type, Handler]:
-        return {cmd.SetMonitored: self._set_monitored}  # type: ignore[dict-item]
+    def register(self, router: CommandRouter) -> None:
+        router.register(cmd.SetMonitored, self._set_monitored)
 
     def _set_monitored(self, command: cmd.SetMonitored) -> None:
         wanted = dict(command.users)

@@ -23,10 +23,9 @@ from softphone.engine.call_record import CallRecord
 from softphone.engine.cancel_reasons import CancelReasons
 from softphone.engine.config import EngineConfig
 from softphone.engine.pj_adapters import PjAccount, PjCall
+from softphone.engine.router import CommandRouter
 
 log = logging.getLogger(__name__)
-
-Handler = Callable[[object], dict[str, object] | None]
 
 # Refusals decided before ringing: the UI sees the call only once, ended.
 _REFUSED_UNSEEN = frozenset({EndReason.BUSY_REFUSED, EndReason.REFUSED_DND, EndReason.FORWARDED})
@@ -68,21 +67,19 @@ class EngineCalls:
         self._on_policy: list[Callable[[cmd.SetIncomingPolicy], None]] = []
         self.cancels = CancelReasons()  # fed every received request by the engine's SIP guard
 
-    def handlers(self) -> dict[type, Handler]:
-        return {
-            cmd.MakeCall: self._make_call,  # type: ignore[dict-item]
-            cmd.AnswerCall: self._answer,  # type: ignore[dict-item]
-            cmd.RejectCall: self._reject,  # type: ignore[dict-item]
-            cmd.HangupCall: self._hangup,  # type: ignore[dict-item]
-            cmd.SendDtmf: self._send_dtmf,  # type: ignore[dict-item]
-            cmd.HoldCall: self._hold,  # type: ignore[dict-item]
-            cmd.ResumeCall: self._resume,  # type: ignore[dict-item]
-            cmd.SetMute: self._set_mute,  # type: ignore[dict-item]
-            cmd.SetIncomingPolicy: self._set_policy,  # type: ignore[dict-item]
-            cmd.TransferCall: self._transfer,  # type: ignore[dict-item]
-            cmd.TransferAttended: self._transfer_attended,  # type: ignore[dict-item]
-            cmd.StartConference: self._conference,  # type: ignore[dict-item]
-        }
+    def register(self, router: CommandRouter) -> None:
+        router.register(cmd.MakeCall, self._make_call)
+        router.register(cmd.AnswerCall, self._answer)
+        router.register(cmd.RejectCall, self._reject)
+        router.register(cmd.HangupCall, self._hangup)
+        router.register(cmd.SendDtmf, self._send_dtmf)
+        router.register(cmd.HoldCall, self._hold)
+        router.register(cmd.ResumeCall, self._resume)
+        router.register(cmd.SetMute, self._set_mute)
+        router.register(cmd.SetIncomingPolicy, self._set_policy)
+        router.register(cmd.TransferCall, self._transfer)
+        router.register(cmd.TransferAttended, self._transfer_attended)
+        router.register(cmd.StartConference, self._conference)
 
     def __bool__(self) -> bool:
         return bool(self._calls)

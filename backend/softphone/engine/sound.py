@@ -23,6 +23,7 @@ from softphone.audio.streams import DeviceUnavailableError
 from softphone.domain import commands as cmd
 from softphone.domain.events import AudioStatusReported, Event
 from softphone.engine.device_clock import ConferenceClock
+from softphone.engine.router import CommandRouter
 
 log = logging.getLogger(__name__)
 
@@ -118,8 +119,8 @@ class EngineSound:
         self._failed: str | None = None
         self._last_counts = (0, 0)  # (underruns, frames) at the previous report
 
-    def handlers(self) -> dict[type, Callable[[object], dict[str, object] | None]]:
-        return {cmd.SetAudioRoute: self._set_route}  # type: ignore[dict-item]
+    def register(self, router: CommandRouter) -> None:
+        router.register(cmd.SetAudioRoute, self._set_route)
 
     @property
     def running(self) -> bool:

@@ -44,6 +44,7 @@ from softphone.engine.pbx_addresses import PbxAddresses
 from softphone.engine.pj_adapters import PjAccount, PjLogWriter
 from softphone.engine.refused_calls import RefusedCallReporter, RefusedInviteTap
 from softphone.engine.request_filter import RequestFilter
+from softphone.engine.router import CommandRouter
 from softphone.engine.rx_data import RxDataReader
 from softphone.engine.sip_guard import SipGuard
 from softphone.engine.sound import BUSY_POLL_MS, EngineSound
@@ -111,6 +112,7 @@ class Engine:
         self._stun = StunServers(self._ep)
         self._watcher: AddressWatcher | None = None
         self.sip_port = 0
+        self._commands_router = self._router()  # after every component that handles commands
 
     # --- lifecycle --------------------------------------------------------------------------
 
@@ -280,7 +282,7 @@ class Engine:
             self._run_command(command)
 
     def _run_command(self, command: cmd.EngineCommand) -> None:
-        handler = self._handlers().get(type(command))
+        handler = self._commands_router.handler(command)
         error: ErrorKey | None = None
         result: dict[str, object] = {}
         try:
@@ -302,18 +304,18 @@ class Engine:
         if command.request_id:
             self._emit(CommandCompleted(command.request_id, error, result))
 
-    def _handlers(self) -> dict[type, Callable[[object], dict[str, object] | None]]:
-        return {
-            cmd.ConfigureAccount: self._configure_account,  # type: ignore[dict-item]
-            cmd.RemoveAccount: self._remove_account,  # type: ignore[dict-item]
-            cmd.Shutdown: self._shutdown,  # type: ignore[dict-item]
-            **self._calls.handlers(),
-            **self._blf.handlers(),
-            **self._sound.handlers(),
-            cmd.PickupCall: self._pickup,  # type: ignore[dict-item]
-            cmd.Reregister: self._reregister,  # type: ignore[dict-item]
-            cmd.ReportModules: lambda _c: {"modules": sorted(sys.modules)},
-        }
+    def _router(self) -> CommandRouter:
+        router = CommandRouter()
+        router.register(cmd.ConfigureAccount, self._configure_account)
+        router.register(cmd.RemoveAccount, self._remove_account)
+        router.register(cmd.Shutdown, self._shutdown)
+        self._calls.register(router)
+        self._blf.register(router)
+        self._sound.register(router)
+        router.register(cmd.PickupCall, self._pickup)
+        router.register(cmd.Reregister, self._reregister)
+        router.register(cmd.ReportModules, lambda _c: {"modules": sorted(sys.modules)})
+        return router
 
     def _configure_account(self, command: cmd.ConfigureAccount) -> None:
         self._drop_account()
