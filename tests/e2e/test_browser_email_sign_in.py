@@ -6,8 +6,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import keyring
 import pytest
 from cryptography import x509
+from keyring.backends import fail
 from playwright.sync_api import Browser, Page, expect
 
 from pbx.kamailio import Kamailio
@@ -87,3 +89,44 @@ def test_screenshots_of_the_sign_in_form(browser: Browser, app: SoftphoneApp) ->
         expect(page.locator("#signin-email")).to_be_visible(timeout=10_000)
         page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
         context.close()
+
+
+@pytest.fixture
+def fail_keyring() -> Iterator[None]:
+    """keyring's fail backend: no system keyring on this computer."""
+    previous = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    try:
+        yield
+    finally:
+        keyring.set_keyring(previous)
+
+
+@pytest.mark.usefixtures("fail_keyring")
+def test_without_a_keyring_the_app_says_so_once(
+    page: Page, provisioned: ProvisioningServer
+) -> None:
+    page.get_by_label("E-mail address").fill(EMAIL)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    expect(page.get_by_text("Registered", exact=True)).to_be_visible(timeout=20_000)
+    notice = page.get_by_text("Your password will be asked again at next start")
+    expect(notice).to_have_count(1, timeout=10_000)
+
+
+def test_the_user_menu_refreshes_the_account_and_says_quietly_when_it_cannot(
+    page: Page, provisioned: ProvisioningServer
+) -> None:
+    page.get_by_label("E-mail address").fill(EMAIL)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    expect(page.get_by_text("Registered", exact=True)).to_be_visible(timeout=20_000)
+    page.keyboard.press("Escape")  # the first-run check opened after the sign-in
+    expect(page.get_by_role("dialog")).to_have_count(0)
+    page.get_by_role("button", name="User menu").click()
+    status = page.get_by_test_id("provisioning-status")
+    expect(status).to_contain_text("Updated at")
+    provisioned.stop()
+    page.get_by_role("menuitem", name="Refresh account").click()
+    expect(status).to_contain_text("Sign-in service not reachable", timeout=15_000)
+    expect(page.get_by_role("alert")).to_have_count(0)  # quiet: no alert, no banner

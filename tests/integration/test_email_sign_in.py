@@ -8,7 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import keyring
+import keyring.backend
+import keyring.errors
 import pytest
+from keyring.backends import fail
 
 from pbx.kamailio import Kamailio
 from pbx.ports import free_tcp_port
@@ -249,3 +252,49 @@ def test_a_malformed_document_is_refused_with_its_field(
     reply = ui.command("account.sign_in", email=EMAIL, password=PASSWORD, timeout=30)
     assert reply == {"ok": False, "error": "provisioning_invalid", "field": field}
     _stored_nothing(app, before)
+
+
+class _LockedKeyring(keyring.backend.KeyringBackend):
+    """A keyring that exists but refuses every write (a locked or broken store)."""
+
+    priority = 1
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return None
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        raise keyring.errors.PasswordSetError("locked")
+
+    def delete_password(self, service: str, username: str) -> None:
+        raise keyring.errors.PasswordDeleteError("locked")
+
+
+@pytest.fixture
+def no_keyring(request: pytest.FixtureRequest) -> Iterator[None]:
+    """keyring's fail backend (no system keyring), or a locked one; the test keyring after."""
+    previous = keyring.get_keyring()
+    keyring.set_keyring(request.param())
+    try:
+        yield
+    finally:
+        keyring.set_keyring(previous)
+
+
+@pytest.mark.parametrize("no_keyring", [fail.Keyring, _LockedKeyring], indirect=True)
+@pytest.mark.usefixtures("no_keyring")
+def test_without_a_keyring_the_sign_in_says_the_password_was_not_saved(
+    app: SoftphoneApp,
+    ui: UiClient,
+    kamailio: Kamailio,
+    provisioning_server: ProvisioningServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    provisioning_server.add_user(EMAIL, PASSWORD, _document(kamailio))
+    _trust(app, provisioning_server)
+    monkeypatch.setenv("SOFTPHONE_PROVISIONING_URL", provisioning_server.url)
+    reply = ui.command("account.sign_in", email=EMAIL, password=PASSWORD, timeout=30)
+    assert reply == {"ok": True, "result": {"method": "provisioning", "password_saved": False}}
+    assert app.accounts.registration.state.value == "registered"
+    # The passwords live in memory until exit: a re-fetch in this session still works.
+    reply = ui.command("account.refresh_provisioning", timeout=30)
+    assert reply == {"ok": True, "result": {"changed": False, "reregistered": False}}

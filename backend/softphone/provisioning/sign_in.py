@@ -141,13 +141,15 @@ class SignIn:
         except SoftphoneError:
             self._forget_network(before, document)
             raise
+        saved = self._secrets.persistent
         if document is not None:
-            self._secrets.set(sign_in_secret_key(who.email), password)
+            # False also when a keyring exists but refused the write (locked, broken).
+            saved = self._secrets.set(sign_in_secret_key(who.email), password)
             self._apply(document)
             self._state.save(self._new_state(template, who, etag, document))
         else:
             self._state.clear()
-        return Outcome("provisioning" if document else "dns", self._secrets.persistent)
+        return Outcome("provisioning" if document else "dns", saved)
 
     # --- re-provisioning -----------------------------------------------------------------------
 

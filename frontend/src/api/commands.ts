@@ -16,6 +16,8 @@ import type {
   ImportReport,
   LineState,
   MonitoredUser,
+  ProvisioningStatus,
+  RefreshProvisioningResult,
   Settings,
   SignInArgs,
   SignInResult,
@@ -33,6 +35,13 @@ export const setupAccount = (conn: Connection, args: AccountSetupArgs): Promise<
 /** E-mail sign-in: provisioning, else DNS; resolves once registered (docs/provisioning.md). */
 export const signIn = (conn: Connection, args: SignInArgs): Promise<Ack<SignInResult>> =>
   conn.sendCommand("account.sign_in", args, ACCOUNT_SETUP_TIMEOUT_MS);
+
+/** Fetch the provisioning document again now (If-None-Match); changes apply at once. */
+export const refreshProvisioning = (conn: Connection): Promise<Ack<RefreshProvisioningResult>> =>
+  conn.sendCommand("account.refresh_provisioning", {}, ACCOUNT_SETUP_TIMEOUT_MS);
+
+export const provisioningStatus = (conn: Connection): Promise<Ack<ProvisioningStatus>> =>
+  conn.sendCommand("account.provisioning_status", {});
 
 export const signOut = (conn: Connection): Promise<Ack<Empty>> =>
   conn.sendCommand("account.sign_out", {});

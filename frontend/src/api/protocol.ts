@@ -48,6 +48,7 @@ export const ERROR_KEYS = [
   "provisioning_unreachable",
   "provisioning_invalid",
   "no_sip_server",
+  "keyring_unavailable",
   "internal_error",
 ] as const;
 export type ErrorKey = (typeof ERROR_KEYS)[number];
@@ -489,6 +490,18 @@ export interface SignInResult {
   password_saved: boolean;
 }
 
+/** `account.provisioning_status`: the last re-fetch of the provisioning document. */
+export interface ProvisioningStatus {
+  provisioned: boolean;
+  email: string;
+  /** Unix seconds of the last good document (0: never). */
+  fetched_at: number;
+  error: ErrorKey | null;
+}
+
+/** `account.refresh_provisioning`: `provisioned` false when not signed in by provisioning. */
+export type RefreshProvisioningResult = { changed: boolean; reregistered: boolean } | { provisioned: false };
+
 export interface AccountSetupArgs {
   server: string;
   user: string;
@@ -521,6 +534,8 @@ export interface Certificate {
 export interface CommandMap extends AudioCommandMap {
   "account.setup": [AccountSetupArgs, Record<string, never>];
   "account.sign_in": [SignInArgs, SignInResult];
+  "account.refresh_provisioning": [Record<string, never>, RefreshProvisioningResult];
+  "account.provisioning_status": [Record<string, never>, ProvisioningStatus];
   "account.sign_out": [Record<string, never>, Record<string, never>];
   "account.retry": [Record<string, never>, Record<string, never>];
   "account.server_certificate": [{ server: string }, Certificate];

@@ -71,6 +71,9 @@ export const de: Messages = {
   "error.bad_encoding": "Der Text dieser Datei konnte nicht gelesen werden: als UTF-8 speichern und erneut versuchen",
   "menu.settings": "Konfiguration",
   "menu.signOut": "Abmelden",
+  "menu.refreshAccount": "Konto aktualisieren",
+  "menu.provisionedAt": "Aktualisiert um {time}",
+  "menu.provisioningStale": "Anmeldedienst nicht erreichbar: Einstellungen von {time} bleiben",
 
   "colleagues.title": "Kollegen",
   "colleagues.edit": "Kollegen bearbeiten",
@@ -358,6 +361,7 @@ export const de: Messages = {
   "error.provisioning_unreachable": "Der Anmeldedienst ist nicht erreichbar. Prüfen Sie die Verbindung oder geben Sie die SIP-Daten selbst ein",
   "error.provisioning_invalid": "Der Anmeldedienst hat unbrauchbare Einstellungen gesendet. Bitte informieren Sie Ihren Administrator",
   "error.no_sip_server": "Für diese E-Mail-Adresse wurde kein Telefondienst gefunden. Geben Sie die SIP-Daten selbst ein",
+  "error.keyring_unavailable": "Ihr Passwort wird beim nächsten Start erneut abgefragt: Auf diesem Computer ist kein Passwortspeicher verfügbar.",
   "signIn.title": "Anmelden",
   "signIn.subtitle": "Mit Ihrer geschäftlichen E-Mail-Adresse und Ihrem Passwort. Telefonkonto, Verzeichnis und Kollegen werden für Sie eingerichtet.",
   "signIn.email": "E-Mail-Adresse",

@@ -68,6 +68,9 @@ export const en = {
   "error.bad_encoding": "This file's text could not be read: save it as UTF-8 and try again",
   "menu.settings": "Settings",
   "menu.signOut": "Sign out",
+  "menu.refreshAccount": "Refresh account",
+  "menu.provisionedAt": "Updated at {time}",
+  "menu.provisioningStale": "Sign-in service not reachable: settings of {time} kept",
 
   "colleagues.title": "Colleagues",
   "colleagues.edit": "Edit colleagues",
@@ -355,6 +358,7 @@ export const en = {
   "error.provisioning_unreachable": "The sign-in service cannot be reached. Check your connection, or enter the SIP details yourself",
   "error.provisioning_invalid": "The sign-in service sent settings this app cannot use. Tell your administrator",
   "error.no_sip_server": "No phone service found for this e-mail address. Enter the SIP details yourself",
+  "error.keyring_unavailable": "Your password will be asked again at next start: no password store is available on this computer.",
   "signIn.title": "Sign in",
   "signIn.subtitle": "Use your work e-mail address and password. Your phone account, directory and colleagues are set up for you.",
   "signIn.email": "E-mail address",

@@ -70,6 +70,9 @@ export const fr: Messages = {
   "error.bad_encoding": "Le texte de ce fichier n'a pas pu être lu : enregistrez-le en UTF-8 et réessayez",
   "menu.settings": "Configuration",
   "menu.signOut": "Se déconnecter",
+  "menu.refreshAccount": "Actualiser le compte",
+  "menu.provisionedAt": "Mis à jour à {time}",
+  "menu.provisioningStale": "Service de connexion injoignable : réglages de {time} conservés",
 
   "colleagues.title": "Collègues",
   "colleagues.edit": "Modifier les collègues",
@@ -357,6 +360,7 @@ export const fr: Messages = {
   "error.provisioning_unreachable": "Le service de connexion est injoignable. Vérifiez votre connexion ou saisissez vous-même les données SIP",
   "error.provisioning_invalid": "Le service de connexion a envoyé des réglages inutilisables. Prévenez votre administrateur",
   "error.no_sip_server": "Aucun service téléphonique trouvé pour cette adresse e-mail. Saisissez vous-même les données SIP",
+  "error.keyring_unavailable": "Votre mot de passe sera redemandé au prochain démarrage : aucun trousseau n'est disponible sur cet ordinateur.",
   "signIn.title": "Connexion",
   "signIn.subtitle": "Utilisez votre adresse e-mail professionnelle et votre mot de passe. Votre compte téléphonique, l'annuaire et vos collègues sont configurés pour vous.",
   "signIn.email": "Adresse e-mail",

@@ -71,6 +71,9 @@ export const it: Messages = {
   "error.bad_encoding": "Impossibile leggere il testo di questo file: salvalo in UTF-8 e riprova",
   "menu.settings": "Configurazione",
   "menu.signOut": "Esci",
+  "menu.refreshAccount": "Aggiorna account",
+  "menu.provisionedAt": "Aggiornato alle {time}",
+  "menu.provisioningStale": "Servizio di accesso non raggiungibile: impostazioni delle {time} mantenute",
 
   "colleagues.title": "Colleghi",
   "colleagues.edit": "Modifica colleghi",
@@ -358,6 +361,7 @@ export const it: Messages = {
   "error.provisioning_unreachable": "Il servizio di accesso non è raggiungibile. Verifichi la connessione o inserisca i dati SIP",
   "error.provisioning_invalid": "Il servizio di accesso ha inviato impostazioni non utilizzabili. Avvisi l'amministratore",
   "error.no_sip_server": "Nessun servizio telefonico trovato per questo indirizzo e-mail. Inserisca i dati SIP",
+  "error.keyring_unavailable": "La password verrà richiesta di nuovo al prossimo avvio: su questo computer non è disponibile un portachiavi.",
   "signIn.title": "Accedi",
   "signIn.subtitle": "Usi l'indirizzo e-mail di lavoro e la password. Account telefonico, rubrica e colleghi vengono configurati automaticamente.",
   "signIn.email": "Indirizzo e-mail",

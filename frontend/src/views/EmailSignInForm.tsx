@@ -18,7 +18,7 @@ interface EmailSignInFormProps {
 
 export function EmailSignInForm({ onDone, onAdvanced }: EmailSignInFormProps) {
   const t = useT();
-  const { actions } = useApp();
+  const { actions, ui } = useApp();
   const formRef = useRef<HTMLFormElement>(null);
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
@@ -44,6 +44,8 @@ export function EmailSignInForm({ onDone, onAdvanced }: EmailSignInFormProps) {
     const ack = await signIn(actions.connection, { email: email.trim(), password });
     setPending(false);
     if (ack.ok) {
+      // Said once, now, rather than as "authentication failed" at the next start.
+      if (!ack.result.password_saved) ui.notify("keyring_unavailable");
       onDone?.();
       return;
     }

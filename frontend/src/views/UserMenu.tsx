@@ -1,8 +1,20 @@
 /** The user menu: account, audio settings, settings, sign out. */
 
-import { ChevronDown, CircleUser, Headphones, ListChecks, LogOut, Network, Settings, UserRound } from "lucide-preact";
+import {
+  ChevronDown,
+  CircleUser,
+  Headphones,
+  ListChecks,
+  LogOut,
+  Network,
+  RefreshCw,
+  Settings,
+  UserRound,
+} from "lucide-preact";
 import type { ComponentChildren } from "preact";
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
+import { provisioningStatus, refreshProvisioning } from "../api/commands";
+import type { ProvisioningStatus } from "../api/protocol";
 import { useApp, useT } from "./context";
 import { useDismiss } from "./hooks";
 
@@ -23,6 +35,28 @@ export function UserMenu() {
   useEffect(() => {
     if (open) menuRef.current?.querySelector<HTMLElement>("[role=menuitem]:not([disabled])")?.focus();
   }, [open]);
+
+  // Asked when the menu opens: a failed re-fetch is said here, quietly (the last good
+  // provisioning stays in force, nothing needs the user's action).
+  const [provisioning, setProvisioning] = useState<ProvisioningStatus | null>(null);
+  const [refreshing, setRefreshing] = useState(false);
+  useEffect(() => {
+    if (!open) return;
+    let live = true;
+    void provisioningStatus(actions.connection).then((ack) => {
+      if (live && ack.ok) setProvisioning(ack.result);
+    });
+    return () => {
+      live = false;
+    };
+  }, [open, actions]);
+  const refresh = async () => {
+    setRefreshing(true);
+    await refreshProvisioning(actions.connection); // the outcome reads in the status below
+    const ack = await provisioningStatus(actions.connection);
+    setRefreshing(false);
+    if (ack.ok) setProvisioning(ack.result);
+  };
 
   const account = store.account.value;
   const choose = (fn: () => void) => () => {
@@ -63,6 +97,20 @@ export function UserMenu() {
               <div class="menu__address">
                 {account.user}@{account.server}
               </div>
+              {provisioning?.provisioned && provisioning.fetched_at > 0 && (
+                <div
+                  class={`menu__caption${provisioning.error ? " menu__caption--warning" : ""}`}
+                  data-testid="provisioning-status"
+                  role="status"
+                >
+                  {t(provisioning.error ? "menu.provisioningStale" : "menu.provisionedAt", {
+                    time: new Date(provisioning.fetched_at * 1000).toLocaleString(undefined, {
+                      dateStyle: "short",
+                      timeStyle: "short",
+                    }),
+                  })}
+                </div>
+              )}
             </div>
           )}
           <MenuItem icon={<UserRound size={16} />} onSelect={choose(() => (ui.dialog.value = "account"))}>
@@ -84,6 +132,11 @@ export function UserMenu() {
           >
             {t("menu.networkCheck")}
           </MenuItem>
+          {provisioning?.provisioned && (
+            <MenuItem icon={<RefreshCw size={16} />} disabled={refreshing} onSelect={() => void refresh()}>
+              {t("menu.refreshAccount")}
+            </MenuItem>
+          )}
           <div class="menu__separator" role="separator" />
           <MenuItem icon={<LogOut size={16} />} onSelect={choose(() => void actions.signOut())}>
             {t("menu.signOut")}
