@@ -37,6 +37,7 @@ from softphone.phone.calls import CallRegistry
 from softphone.phone.feature_code_calls import FeatureCodeCalls
 from softphone.phone.links import CallLinks
 from softphone.phone.pbx_forwarding import PbxForwarding
+from softphone.phone.ringing_watch import RingingWatch
 from softphone.phone.service import Phone
 from softphone.phone.voicemail import Voicemail
 from softphone.private_files import private_dir
@@ -194,12 +195,13 @@ class SoftphoneApp:
             instance_id=lambda account: instance_ids.for_account(account.aor),
         )
         self.phone = Phone(self.engine, self.accounts, self.calls, self.bus)
-        self.voicemail = Voicemail(
-            self.bus, self.phone.dial, lambda: prefs.settings.feature_codes.voicemail
-        )
         # Links from the OS, a second launch or the CLI: offered in the keypad, not dialled.
         self.links = CallLinks(
             self.bus, self.phone, lambda: prefs.settings, lambda: self.accounts.account
+        )
+        self.ringing_watch = RingingWatch(self.bus, self.engine, self.calls.snapshots)
+        self.voicemail = Voicemail(
+            self.bus, self.phone.dial, lambda: prefs.settings.feature_codes.voicemail
         )
         self.pbx_forwarding = self._pbx_forwarding()
         self.headsets = HeadsetService(

@@ -68,6 +68,15 @@ class RejectCall(EngineCommand):
 
 
 @dataclass(frozen=True, slots=True)
+class EndRingingCalls(EngineCommand):
+    """The PBX is unreachable: incoming calls still ringing can no longer be cancelled by it,
+    so the engine ends them itself (as missed, with `code` sent in case it gets through)."""
+
+    code: int = 408
+    request_id: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class HangupCall(EngineCommand):
     call_id: str
     request_id: int = 0

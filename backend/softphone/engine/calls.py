@@ -72,6 +72,7 @@ class EngineCalls:
         router.register(cmd.AnswerCall, self._answer)
         router.register(cmd.RejectCall, self._reject)
         router.register(cmd.HangupCall, self._hangup)
+        router.register(cmd.EndRingingCalls, self._end_ringing)
         router.register(cmd.SendDtmf, self._send_dtmf)
         router.register(cmd.HoldCall, self._hold)
         router.register(cmd.ResumeCall, self._resume)
@@ -172,6 +173,18 @@ class EngineCalls:
         if record.local_action is None:
             record.local_action = EndReason.HANGUP_LOCAL
         record.call.hangup(pj.CallOpParam(True))
+
+    def _end_ringing(self, command: cmd.EndRingingCalls) -> None:
+        for record in list(self._calls.values()):
+            if (
+                record.direction is CallDirection.INCOMING
+                and not record.was_connected
+                and record.local_action is None  # not already being refused or answered
+            ):
+                prm = pj.CallOpParam(True)
+                prm.statusCode = command.code
+                # No local action: the call ends like one its caller gave up on (missed).
+                record.call.hangup(prm)
 
     def hangup_all(self) -> None:
         for call_id in list(self._calls):
