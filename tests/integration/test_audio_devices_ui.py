@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from audiolab.fixtures import AUDIO_SERVERS
 from audiolab.pulse import PulseServer
 from pbx import tones
 from softphone.app import SoftphoneApp
@@ -30,6 +31,7 @@ def _rms_db(x: np.ndarray) -> float:
     return tones.rms_dbfs((x, 16000))
 
 
+@pytest.mark.parametrize("pulse", AUDIO_SERVERS, indirect=True)
 def test_devices_are_listed_by_name_with_the_defaults(ui: UiClient) -> None:
     reply = ui.command("audio.devices")
     assert reply["ok"], reply
@@ -75,6 +77,7 @@ def _sent_route(app: SoftphoneApp) -> tuple[str | None, str | None, bool]:
     return command.input, command.output, command.echo_cancellation
 
 
+@pytest.mark.parametrize("pulse", AUDIO_SERVERS, indirect=True)
 def test_unplugged_output_falls_back_with_an_event_and_comes_back(
     ui: UiClient, pulse: PulseServer, app: SoftphoneApp
 ) -> None:

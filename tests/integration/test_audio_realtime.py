@@ -100,7 +100,16 @@ def _starve(pid: int, seconds: float) -> None:
 
 
 @pytest.mark.usefixtures("mic_speech")
-@pytest.mark.parametrize("rig", ["plain", "loopback", "stall"])
+@pytest.mark.parametrize(
+    ("rig", "pulse"),
+    [
+        ("plain", "pulseaudio"),
+        ("loopback", "pulseaudio"),
+        ("stall", "pulseaudio"),
+        ("plain", "pipewire"),
+    ],
+    indirect=["pulse"],
+)
 def test_audio_sent_during_a_call_is_as_long_as_the_call(
     rig: str,
     ui: UiClient,

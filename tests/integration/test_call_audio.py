@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from audiolab.fixtures import AUDIO_SERVERS
 from audiolab.pulse import PulseServer
 from pbx import tones
 from pbx.baresip import Baresip
@@ -95,6 +96,7 @@ def _wait_for(predicate: Callable[[], bool], timeout: float = 10.0) -> None:
         time.sleep(0.1)
 
 
+@pytest.mark.parametrize("pulse", AUDIO_SERVERS, indirect=True)
 @pytest.mark.usefixtures("mic_tone")
 def test_microphone_reaches_the_peer_and_the_peer_comes_out_of_the_speaker(
     ui: UiClient,

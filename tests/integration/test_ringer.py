@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from audiolab.fixtures import AUDIO_SERVERS
 from audiolab.pulse import PulseServer, Recording
 from pbx import tones
 from pbx.baresip import Baresip
@@ -96,6 +97,7 @@ def _ring_then(
     return loud_at - ringing_at, stop_s
 
 
+@pytest.mark.parametrize("pulse", AUDIO_SERVERS, indirect=True)
 def test_ringtone_comes_out_of_the_ringer_and_stops_when_answered(
     ui: UiClient, pulse: PulseServer, baresip_factory: Callable[..., Baresip], tmp_path: Path
 ) -> None:
