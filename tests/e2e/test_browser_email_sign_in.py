@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote
 
 import keyring
 import pytest
@@ -130,3 +131,31 @@ def test_the_user_menu_refreshes_the_account_and_says_quietly_when_it_cannot(
     page.get_by_role("menuitem", name="Refresh account").click()
     expect(status).to_contain_text("Sign-in service not reachable", timeout=15_000)
     expect(page.get_by_role("alert")).to_have_count(0)  # quiet: no alert, no banner
+
+
+def test_a_provision_link_fills_the_sign_in_form_and_waits_for_the_password(
+    page: Page, app: SoftphoneApp, provisioned: ProvisioningServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("SOFTPHONE_PROVISIONING_URL")  # the URL can only come from the link
+    app.links.handle("softphone://provision?url=" + quote(provisioned.url, safe=""))
+    field = page.get_by_label("Sign-in service")
+    expect(field).to_have_value(provisioned.url)
+    expect(page.get_by_text("your password is sent only to this address")).to_be_visible()
+    access = provisioned.dir / "access.log"
+    assert "softphone" not in access.read_text()  # nothing fetched, no sign-in yet
+    expect(page.get_by_text("Registered", exact=True)).to_have_count(0)
+    page.get_by_label("E-mail address").fill(EMAIL)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    expect(page.get_by_text("Registered", exact=True)).to_be_visible(timeout=20_000)
+    assert "/softphone/alice" in access.read_text()
+
+
+def test_a_hostile_provision_link_is_refused_on_the_sign_in_form(
+    page: Page, app: SoftphoneApp
+) -> None:
+    expect(page.get_by_label("E-mail address")).to_be_visible()
+    app.links.handle("softphone://provision?url=http://evil.example.com/")
+    expect(page.get_by_text("A sign-in link was not opened")).to_be_visible()
+    expect(page.get_by_label("Sign-in service")).to_have_count(0)
+    expect(page.get_by_text("evil.example.com")).to_have_count(0)

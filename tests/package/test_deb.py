@@ -134,6 +134,7 @@ def test_package_installs_launcher_desktop_file_icon_and_udev_rules(installed: P
     assert {"Network", "Telephony"} <= set(filter(None, section["Categories"].split(";")))
     schemes = set(filter(None, section["MimeType"].split(";")))
     assert {"x-scheme-handler/tel", "x-scheme-handler/sip", "x-scheme-handler/callto"} <= schemes
+    assert "x-scheme-handler/softphone" in schemes  # softphone://provision?url=... links
     icon = section["Icon"]
     icons = installed / "usr" / "share" / "icons" / "hicolor"
     assert (icons / "scalable" / "apps" / f"{icon}.svg").is_file()

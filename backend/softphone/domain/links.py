@@ -6,7 +6,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
-from urllib.parse import unquote
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from softphone.domain.events import Event
 from softphone.domain.numbers import normalize_number
@@ -33,6 +33,8 @@ class LinkRefusal(StrEnum):
     TOO_LONG = "too_long"
     URI_PARAMETERS = "uri_parameters"  # ;transport=, ?Replaces=..., &, =: never half-dialled
     NOT_A_NUMBER = "not_a_number"  # nothing dialable after the scheme
+    # softphone://provision?url=...: not one https URL (http:, credentials in it, no host...).
+    BAD_PROVISIONING_URL = "bad_provisioning_url"
 
 
 class BadLinkError(Exception):
@@ -70,6 +72,80 @@ class LinkRefused(Event):
     id: int
     reason: LinkRefusal
     received_at: float  # time.time()
+
+
+@dataclass(frozen=True, slots=True)
+class ProvisionRequested(Event):
+    """A softphone://provision link: the sign-in form opens with `url` filled in; nothing is
+    fetched and no password is sent until the user types theirs and signs in."""
+
+    id: int
+    url: str
+    received_at: float  # time.time()
+
+
+PROVISION_PREFIX = "softphone://provision"
+MAX_PROVISION_URL = 2048  # as the provisioning client's limit (provisioning/client.py)
+_PROVISION_HOST = re.compile(
+    r"^[A-Za-z0-9](?:[A-Za-z0-9.\-]{0,251}[A-Za-z0-9])?$|^\[[0-9A-Fa-f:.]{2,45}\]$"
+)
+
+
+def is_provision_link(link: str) -> bool:
+    """Whether the link means to be a provisioning link (then parse_provision_link decides)."""
+    return link.strip()[: len(PROVISION_PREFIX)].lower() == PROVISION_PREFIX
+
+
+def parse_provision_link(link: str) -> str:
+    """The https URL (template) a softphone://provision?url=... link carries; BadLinkError.
+
+    Only `url=` is taken, once; it must be https with a host, without credentials or a
+    fragment, at most 2048 characters, with no control, bidi or space characters even after
+    percent-decoding. `{email}`, `{user}`, `{domain}` placeholders are kept for the client.
+    """
+    if len(link) > MAX_PROVISION_URL * 3 + 64:  # the URL, percent-encoded, and the prefix
+        raise BadLinkError(LinkRefusal.TOO_LONG)
+    if _has_hidden(link):
+        raise BadLinkError(LinkRefusal.HIDDEN_CHARACTERS)
+    try:
+        parts = urlsplit(link.strip())
+    except ValueError:
+        raise BadLinkError(LinkRefusal.BAD_PROVISIONING_URL) from None
+    if (
+        parts.scheme.lower() != "softphone"
+        or parts.netloc.lower() != "provision"
+        or parts.path not in ("", "/")
+        or parts.fragment
+    ):
+        raise BadLinkError(LinkRefusal.UNSUPPORTED_SCHEME)
+    try:
+        query = parse_qsl(parts.query, keep_blank_values=True, strict_parsing=True, errors="strict")
+    except (ValueError, UnicodeDecodeError):
+        raise BadLinkError(LinkRefusal.BAD_PROVISIONING_URL) from None
+    if len(query) != 1 or query[0][0] != "url":
+        raise BadLinkError(LinkRefusal.URI_PARAMETERS)
+    url = query[0][1]
+    if len(url) > MAX_PROVISION_URL:
+        raise BadLinkError(LinkRefusal.TOO_LONG)
+    if _has_hidden(url):
+        raise BadLinkError(LinkRefusal.HIDDEN_CHARACTERS)
+    if any(ch.isspace() or ch in '"<>\\^`|' for ch in url):
+        raise BadLinkError(LinkRefusal.BAD_PROVISIONING_URL)
+    try:
+        target = urlsplit(url)
+        port = target.port
+    except ValueError:
+        raise BadLinkError(LinkRefusal.BAD_PROVISIONING_URL) from None
+    if (
+        not url.startswith("https://")  # lower case only, as the client requires
+        or "@" in target.netloc  # credentials travel as HTTP auth, never in a mailed link
+        or not target.hostname
+        or not _PROVISION_HOST.match(target.netloc.rsplit(":", 1)[0] if port else target.netloc)
+        or target.fragment
+        or (port is not None and not 0 < port < 65536)
+    ):
+        raise BadLinkError(LinkRefusal.BAD_PROVISIONING_URL)
+    return url
 
 
 def _has_hidden(text: str) -> bool:

@@ -10,7 +10,15 @@ from collections.abc import Callable
 from softphone.bus import EventBus
 from softphone.domain.account import AccountConfig
 from softphone.domain.errors import SoftphoneError
-from softphone.domain.links import BadLinkError, DialRequested, LinkRefused, parse_link
+from softphone.domain.links import (
+    BadLinkError,
+    DialRequested,
+    LinkRefused,
+    ProvisionRequested,
+    is_provision_link,
+    parse_link,
+    parse_provision_link,
+)
 from softphone.phone.service import Phone
 from softphone.settings.schema import Settings
 
@@ -20,7 +28,7 @@ log = logging.getLogger(__name__)
 # a number appearing in the keypad an hour after the click would be a surprise.
 PENDING_SECONDS = 300.0
 
-PendingLink = DialRequested | LinkRefused
+PendingLink = DialRequested | LinkRefused | ProvisionRequested
 
 
 class CallLinks:
@@ -48,6 +56,9 @@ class CallLinks:
         self._pending: PendingLink | None = None
 
     def handle(self, link: str) -> None:
+        if is_provision_link(link):
+            self._provision(link)
+            return
         try:
             parsed = parse_link(link)
         except BadLinkError as exc:
@@ -69,6 +80,17 @@ class CallLinks:
                 # lost, the user gets it in the keypad instead.
                 log.warning("could not call a link at once (%s): offered instead", exc.key.value)
         self._publish(lambda i, now: DialRequested(i, number, parsed.scheme, now))
+
+    def _provision(self, link: str) -> None:
+        """softphone://provision?url=...: the sign-in form, pre-filled; never a sign-in."""
+        try:
+            url = parse_provision_link(link)
+        except BadLinkError as exc:
+            log.warning("refused a provisioning link: %s", exc.reason.value)
+            reason = exc.reason
+            self._publish(lambda i, now: LinkRefused(i, reason, now))
+            return
+        self._publish(lambda i, now: ProvisionRequested(i, url, now))
 
     def pending(self) -> PendingLink | None:
         """The outcome no UI has dismissed yet, if it is recent enough to still mean something."""

@@ -39,11 +39,14 @@ Server -> client: Socket.IO event ``event`` with ``{"type": ..., **fields}``
     dial_requested        id (int), number, scheme: tel|sip|sips|callto  (a call link: show
                           number in the keypad with Call focused; nothing was dialled unless
                           the setting call_links_at_once is on, then no event at all)
+    provision_requested   id (int), url (a checked https URL, placeholders kept: a
+                          softphone://provision link; show the sign-in form with it filled in,
+                          sign in only with the password the user types; link.dismiss it)
     provisioning_status   fetched_at (Unix s of the last good document), error (ErrorKey|null:
                           a re-fetch failed, the last good copy stays in force; show quietly)
     link_refused          id (int), reason: unsupported_scheme|hidden_characters|too_long|
-                          uri_parameters|not_a_number  (a call link was not offered; the
-                          link's text is not sent)
+                          uri_parameters|not_a_number|bad_provisioning_url  (a call link was
+                          not offered; the link's text is not sent)
     (the snapshot's pending_link: the newest of both not yet dismissed, or null)
     feature_code          call_id, code (the digits dialled, e.g. "*721004"), purpose:
                           forwarding_on|forwarding_off|pickup, rule: unconditional|busy|
@@ -270,7 +273,7 @@ from softphone.domain.history import (
     HistoryWriteFailed,
     MissedCountChanged,
 )
-from softphone.domain.links import DialRequested, LinkRefused
+from softphone.domain.links import DialRequested, LinkRefused, ProvisionRequested
 from softphone.domain.network import CallQualityReported, ReregisteredAfterAddressChange
 from softphone.domain.voicemail import VoicemailChanged, VoicemailSummary
 from softphone.settings.schema import Settings
@@ -447,7 +450,7 @@ def snapshot(
     missed_count: int = 0,
     *,
     headsets: tuple[DetectedHeadset, ...] = (),
-    pending_link: DialRequested | LinkRefused | None = None,
+    pending_link: DialRequested | LinkRefused | ProvisionRequested | None = None,
     voicemail_summary: VoicemailSummary | None = None,
 ) -> Wire:
     return {
@@ -519,6 +522,8 @@ def to_wire(event: Event) -> Wire | None:
             }
         case LinkRefused(id=request_id, reason=reason):
             return {"type": "link_refused", "id": request_id, "reason": reason.value}
+        case ProvisionRequested(id=request_id, url=url):
+            return {"type": "provision_requested", "id": request_id, "url": url}
         case FeatureCodeReported():
             return {"type": "feature_code", **feature_code(event)}
         case ProvisioningStatusChanged(fetched_at=fetched_at, error=error):

@@ -446,13 +446,16 @@ export const LINK_REFUSALS = [
   "too_long",
   "uri_parameters",
   "not_a_number",
+  "bad_provisioning_url",
 ] as const;
 export type LinkRefusal = (typeof LINK_REFUSALS)[number];
 
 /** A tel:/sip:/callto: link from the OS, a second launch or the CLI: offered, never dialled. */
 export type LinkEvent =
   | { type: "dial_requested"; id: number; number: string; scheme: string }
-  | { type: "link_refused"; id: number; reason: LinkRefusal };
+  | { type: "link_refused"; id: number; reason: LinkRefusal }
+  /** softphone://provision?url=...: the sign-in form with `url` filled in (never a sign-in). */
+  | { type: "provision_requested"; id: number; url: string };
 
 export type ServerEvent =
   | SnapshotEvent
@@ -622,6 +625,7 @@ const SERVER_EVENT_TYPES: ReadonlySet<string> = new Set<ServerEventType>([
   "feature_code",
   "dial_requested",
   "link_refused",
+  "provision_requested",
   "account_changed",
   "registration_changed",
   "call_changed",

@@ -213,6 +213,7 @@ export const de: Messages = {
   "link.refused.too_long": "Ein Link wurde nicht geöffnet: Er ist zu lang für eine Telefonnummer.",
   "link.refused.uri_parameters": "Ein Link wurde nicht geöffnet: Er enthält zusätzliche SIP-Anweisungen (Parameter oder Header).",
   "link.refused.not_a_number": "Ein Link wurde nicht geöffnet: Er enthält keine Nummer zum Anrufen.",
+  "link.refused.bad_provisioning_url": "Ein Anmeldelink wurde nicht geöffnet: Er enthält keine sichere (https-)Adresse.",
 
   "calls.title": "Anrufverwaltung",
   "calls.empty": "Keine aktiven Anrufe",
@@ -371,6 +372,9 @@ export const de: Messages = {
   "signIn.pending": "Anmeldung läuft...",
   "signIn.advanced": "Erweitert: SIP-Daten eingeben",
   "signIn.back": "Stattdessen meine E-Mail-Adresse verwenden",
+  "signIn.forgetLink": "Diese Adresse nicht verwenden",
+  "signIn.fromLink": "Aus einem Link: Ihr Passwort wird nur an diese Adresse gesendet.",
+  "signIn.provisioningUrl": "Anmeldedienst",
   "signIn.noKeyring": "Ihr Passwort wird beim nächsten Start erneut abgefragt: Auf diesem Computer ist kein Passwortspeicher verfügbar.",
   "error.disconnected": "Keine Verbindung zum Telefondienst",
   "error.no_response": "Der Telefondienst hat nicht geantwortet",

@@ -210,6 +210,7 @@ export const en = {
   "link.refused.too_long": "A link was not opened: it is too long to be a phone number.",
   "link.refused.uri_parameters": "A link was not opened: it carries extra SIP instructions (parameters or headers).",
   "link.refused.not_a_number": "A link was not opened: it does not contain a number to call.",
+  "link.refused.bad_provisioning_url": "A sign-in link was not opened: it does not hold one secure (https) address.",
 
   "calls.title": "Calls",
   "calls.empty": "No active calls",
@@ -368,6 +369,9 @@ export const en = {
   "signIn.pending": "Signing in...",
   "signIn.advanced": "Advanced: enter SIP details",
   "signIn.back": "Use my e-mail address instead",
+  "signIn.forgetLink": "Do not use this address",
+  "signIn.fromLink": "From a link: your password is sent only to this address.",
+  "signIn.provisioningUrl": "Sign-in service",
   "signIn.noKeyring": "Your password will be asked again at next start: no password store is available on this computer.",
   "error.disconnected": "Not connected to the phone service",
   "error.no_response": "The phone service did not respond",

@@ -212,6 +212,7 @@ export const fr: Messages = {
   "link.refused.too_long": "Un lien n'a pas été ouvert : il est trop long pour être un numéro de téléphone.",
   "link.refused.uri_parameters": "Un lien n'a pas été ouvert : il contient des instructions SIP supplémentaires (paramètres ou en-têtes).",
   "link.refused.not_a_number": "Un lien n'a pas été ouvert : il ne contient aucun numéro à appeler.",
+  "link.refused.bad_provisioning_url": "Un lien de connexion n'a pas été ouvert : il ne contient pas une adresse sécurisée (https).",
 
   "calls.title": "Gestion des appels",
   "calls.empty": "Aucun appel en cours",
@@ -370,6 +371,9 @@ export const fr: Messages = {
   "signIn.pending": "Connexion...",
   "signIn.advanced": "Avancé : saisir les données SIP",
   "signIn.back": "Utiliser plutôt mon adresse e-mail",
+  "signIn.forgetLink": "Ne pas utiliser cette adresse",
+  "signIn.fromLink": "Reçu par un lien : votre mot de passe n'est envoyé qu'à cette adresse.",
+  "signIn.provisioningUrl": "Service de connexion",
   "signIn.noKeyring": "Votre mot de passe sera redemandé au prochain démarrage : aucun trousseau n'est disponible sur cet ordinateur.",
   "error.disconnected": "Pas de connexion au service téléphonique",
   "error.no_response": "Le service téléphonique n'a pas répondu",

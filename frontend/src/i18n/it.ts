@@ -213,6 +213,7 @@ export const it: Messages = {
   "link.refused.too_long": "Un link non è stato aperto: è troppo lungo per essere un numero di telefono.",
   "link.refused.uri_parameters": "Un link non è stato aperto: contiene istruzioni SIP aggiuntive (parametri o intestazioni).",
   "link.refused.not_a_number": "Un link non è stato aperto: non contiene un numero da chiamare.",
+  "link.refused.bad_provisioning_url": "Un link di accesso non è stato aperto: non contiene un indirizzo sicuro (https).",
 
   "calls.title": "Gestione delle chiamate",
   "calls.empty": "Nessuna chiamata attiva",
@@ -371,6 +372,9 @@ export const it: Messages = {
   "signIn.pending": "Accesso in corso...",
   "signIn.advanced": "Avanzate: inserire i dati SIP",
   "signIn.back": "Usa invece il mio indirizzo e-mail",
+  "signIn.forgetLink": "Non usare questo indirizzo",
+  "signIn.fromLink": "Da un link: la password viene inviata solo a questo indirizzo.",
+  "signIn.provisioningUrl": "Servizio di accesso",
   "signIn.noKeyring": "La password verrà richiesta di nuovo al prossimo avvio: su questo computer non è disponibile un portachiavi.",
   "error.disconnected": "Nessuna connessione al servizio telefonico",
   "error.no_response": "Il servizio telefonico non ha risposto",

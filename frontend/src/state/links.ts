@@ -11,6 +11,8 @@ export class LinkInbox {
   readonly offeredNumber: Signal<string | null> = signal(null);
   /** Bumped per offered link: the keypad then focuses its Call button (once). */
   readonly offers: Signal<number> = signal(0);
+  /** A softphone://provision link's https URL: the sign-in form shows it and signs in with it. */
+  readonly provisionUrl: Signal<string | null> = signal(null);
   private focusWanted = false;
   // A link comes as an event and again in every snapshot until dismissed: take it once.
   private readonly seen = new Set<number>();
@@ -23,7 +25,11 @@ export class LinkInbox {
   apply(event: ServerEvent): void {
     if (event.type === "snapshot") {
       if (event.pending_link) this.take(event.pending_link);
-    } else if (event.type === "dial_requested" || event.type === "link_refused") {
+    } else if (
+      event.type === "dial_requested" ||
+      event.type === "link_refused" ||
+      event.type === "provision_requested"
+    ) {
       this.take(event);
     }
   }
@@ -45,6 +51,12 @@ export class LinkInbox {
     if (this.seen.has(link.id)) return;
     this.seen.add(link.id);
     void this.dismiss(link.id);
+    if (link.type === "provision_requested") {
+      // Only fills the sign-in form: nothing is fetched before the user types a password.
+      this.refusal.value = null;
+      this.provisionUrl.value = link.url;
+      return;
+    }
     this.ui.tab.value = "keypad";
     // A link calls someone new; it must not silently become a transfer target.
     this.ui.transferFrom.value = null;

@@ -4,7 +4,7 @@ import { CircleAlert, LoaderCircle } from "lucide-preact";
 import { useRef, useState } from "preact/hooks";
 import { signIn } from "../api/commands";
 import type { CommandErrorKey } from "../api/protocol";
-import { errorText } from "../i18n";
+import { errorText, type MessageKey } from "../i18n";
 import { useApp, useT } from "./context";
 
 type Field = "email" | "password";
@@ -18,7 +18,11 @@ interface EmailSignInFormProps {
 
 export function EmailSignInForm({ onDone, onAdvanced }: EmailSignInFormProps) {
   const t = useT();
-  const { actions, ui } = useApp();
+  const { actions, ui, links } = useApp();
+  // From a softphone://provision link (checked by the backend); the user sees where the
+  // password goes and can drop it.
+  const provisioningUrl = links.provisionUrl.value;
+  const linkRefusal = links.refusal.value;
   const formRef = useRef<HTMLFormElement>(null);
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
@@ -41,7 +45,11 @@ export function EmailSignInForm({ onDone, onAdvanced }: EmailSignInFormProps) {
       return;
     }
     setPending(true);
-    const ack = await signIn(actions.connection, { email: email.trim(), password });
+    const ack = await signIn(actions.connection, {
+      email: email.trim(),
+      password,
+      ...(provisioningUrl ? { provisioning_url: provisioningUrl } : {}),
+    });
     setPending(false);
     if (ack.ok) {
       // Said once, now, rather than as "authentication failed" at the next start.
@@ -98,6 +106,38 @@ export function EmailSignInForm({ onDone, onAdvanced }: EmailSignInFormProps) {
         <div class="form-error" role="alert">
           <CircleAlert size={18} />
           <span>{errorText(t, error)}</span>
+        </div>
+      )}
+      {linkRefusal && (
+        <div class="form-error" role="alert">
+          <CircleAlert size={18} />
+          <span>{t(`link.refused.${linkRefusal}` as MessageKey)}</span>
+        </div>
+      )}
+      {provisioningUrl && (
+        <div class="field">
+          <label for="signin-provisioning-url" class="field__label">
+            {t("signIn.provisioningUrl")}
+          </label>
+          <input
+            id="signin-provisioning-url"
+            class="input"
+            value={provisioningUrl}
+            readOnly
+            spellcheck={false}
+            aria-describedby="signin-provisioning-url-hint"
+          />
+          <p id="signin-provisioning-url-hint" class="field__hint">
+            {t("signIn.fromLink")}
+          </p>
+          <button
+            type="button"
+            class="button button--ghost setup__switch"
+            disabled={pending}
+            onClick={() => (links.provisionUrl.value = null)}
+          >
+            {t("signIn.forgetLink")}
+          </button>
         </div>
       )}
       <div class="field">
