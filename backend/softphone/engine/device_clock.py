@@ -132,6 +132,19 @@ def _declare(lib: ctypes.CDLL) -> None:
     lib.pjmedia_echo_capture.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_uint]
 
 
+def stop_pjsua_clock() -> None:
+    """Leave the conference bridge with no clock at all (engine thread, no call with media).
+
+    pjsua's null device has a "clock" thread of its own that wakes every 20 ms, all day long
+    on an idle phone. pjsua_set_no_snd_dev() closes it, and tells pjsua not to open a sound
+    device of its own on a later connect (the wheel has none to open). Call media gets a
+    clock again before it is connected: EngineSound.ensure_clock (null device), then
+    ConferenceClock.attach (ours) once the devices run."""
+    lib = pjsua_library()
+    _declare(lib)
+    lib.pjsua_set_no_snd_dev()
+
+
 class ConferenceClock:
     """attach()/detach() run on the engine thread; the FrameExchange methods
     (enter_audio_thread, put_capture, get_playback) on the streams' threads, which may start

@@ -2,9 +2,11 @@
 
 Devices are open only while a call needs sound (dialling out, ringing in, any call with
 media), so an idle phone costs no audio CPU and never holds the microphone; pjsua's null
-device is the bridge's clock in between. Opening and closing a device can take hundreds of
-milliseconds (ALSA, PulseAudio), so it happens on a thread of its own ("audio-devices"); the
-engine thread only attaches the bridge to streams already running, and detaches it.
+device is the bridge's clock while a call has media but no devices (yet), and without calls
+the bridge has no clock at all (no thread waking every 20 ms on an idle phone). Opening and
+closing a device can take hundreds of milliseconds (ALSA, PulseAudio), so it happens on a
+thread of its own ("audio-devices"); the engine thread only attaches the bridge to streams
+already running, and detaches it.
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ from softphone.audio.call_audio import CallAudio, CallAudioStats
 from softphone.audio.streams import DeviceUnavailableError
 from softphone.domain import commands as cmd
 from softphone.domain.events import AudioStatusReported, Event
-from softphone.engine.device_clock import ConferenceClock
+from softphone.engine.device_clock import ConferenceClock, stop_pjsua_clock
+from softphone.engine.media_poll import MediaPoller
 from softphone.engine.router import CommandRouter
 
 log = logging.getLogger(__name__)
@@ -118,6 +121,8 @@ class EngineSound:
         self._report_at = 0.0
         self._failed: str | None = None
         self._last_counts = (0, 0)  # (underruns, frames) at the previous report
+        self._null_clock = False  # pjsua's null device may be clocking the bridge
+        self._media_poll: MediaPoller | None = None
 
     def register(self, router: CommandRouter) -> None:
         router.register(cmd.SetAudioRoute, self._set_route)
@@ -138,10 +143,29 @@ class EngineSound:
             log.info("audio route changed during a call: reopening the devices")
             self._close()  # update() opens the new route on a later turn
 
-    def update(self, needs_audio: bool) -> None:
-        """Every loop turn: open or close the devices as calls come and go."""
-        if not self._enabled:
-            return
+    def start(self) -> None:
+        """After libStart, before any call: no thread of pjsua's or pjmedia's may tick or poll
+        on an idle phone (media sockets and the clock come with calls)."""
+        self.stop_clock()
+        self._media_poll = MediaPoller()
+        self._media_poll.take_over()
+
+    def update(self, needs_audio: bool, has_calls: bool = True) -> None:
+        """Every loop turn: open or close the devices as calls come and go; media sockets
+        are polled while any call exists (ICE checks and early media come before sound)."""
+        if self._media_poll is not None:
+            self._media_poll.run(has_calls)
+        if self._enabled:
+            self._update_devices(needs_audio)
+        if self._null_clock and not needs_audio and self._audio is None and not self._pending:
+            self.stop_clock()
+
+    def stop_clock(self) -> None:
+        """No call has media (engine start, last call gone): stop the bridge's clock."""
+        stop_pjsua_clock()
+        self._null_clock = False
+
+    def _update_devices(self, needs_audio: bool) -> None:
         self._collect()
         if self._pending:
             return
@@ -166,10 +190,13 @@ class EngineSound:
         devices = self._ep.audDevManager()
         if not devices.sndIsActive():
             devices.setNullDev()
+        self._null_clock = True
 
     def shutdown(self) -> None:
         if self._audio is not None:
             self._close()
+        if self._media_poll is not None:
+            self._media_poll.run(False)  # no stream callback may run while pjsua goes
         if self._devices is not None:
             self._devices.stop()
             self._devices = None
@@ -190,6 +217,7 @@ class EngineSound:
         assert self._clock is not None and self._devices is not None
         self._clock.detach()
         self._ep.audDevManager().setNullDev()  # calls go on, on pjsua's clock
+        self._null_clock = True  # update() stops it once no call needs audio
         self._pending += 1
         self._devices.close(audio)
         self._emit_status(audio, stats, running=False)

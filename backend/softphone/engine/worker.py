@@ -141,7 +141,7 @@ class Engine:
         self._ep.libStart()
         self._sip_guard.install()  # before any packet is read: see sip_guard.py
         self._request_filter.install()  # after the guard: see request_filter.py
-        self._ep.audDevManager().setNullDev()
+        self._sound.start()  # no call: no bridge clock, no media poll (they come with calls)
         configure_codecs(self._ep)
         self._blf.apply_log_level()
         # Address changes matter only when bound to every interface (as in real use).
@@ -182,7 +182,7 @@ class Engine:
             self._ep.libHandleEvents(self._poll_ms())
             self._calls.after_events()
             self._request_filter.unheard.end_calls(self._calls.pj_calls())
-            self._sound.update(self._calls.needs_audio())
+            self._sound.update(self._calls.needs_audio(), bool(self._calls))
             self._blf.after_events()
             self._refused.after_events(
                 self._sip_call_ids, self._account.srtp if self._account else None
