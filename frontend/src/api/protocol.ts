@@ -477,6 +477,8 @@ export type ServerEvent =
   | AudioEvent
   | { type: "call_quality"; quality: CallQuality }
   | { type: "network_changed"; reregistered_ms: number }
+  /** A re-fetch of the provisioning document ended; `error` set: the last good copy stays. */
+  | { type: "provisioning_status"; fetched_at: number; error: ErrorKey | null }
   | { type: "voicemail"; voicemail: Voicemail };
 
 export type ServerEventType = ServerEvent["type"];
@@ -642,6 +644,7 @@ const SERVER_EVENT_TYPES: ReadonlySet<string> = new Set<ServerEventType>([
   ...AUDIO_EVENT_TYPES,
   "call_quality",
   "network_changed",
+  "provisioning_status",
   "voicemail",
 ]);
 
