@@ -41,6 +41,15 @@ describe("callControls", () => {
     }
   });
 
+  it("enables what the backend allows (Call.actions), not what the state suggests", () => {
+    const c = connected({ actions: ["mute"] });
+    const { transferTargets, ...flags } = callControls(c, [c, connected({ id: "b" })]);
+    expect(flags).toEqual({ hold: false, resume: false, mute: true, transfer: false, dtmf: false });
+    expect(transferTargets).toEqual([]);
+    const other = connected({ id: "b", actions: [] });
+    expect(callControls(connected(), [connected(), other]).transferTargets).toEqual([]);
+  });
+
   it("offers the other talking calls as attended-transfer targets", () => {
     const a = connected({ id: "a" });
     const b = connected({ id: "b", state: "held" });

@@ -1,8 +1,21 @@
 /** Builders for protocol objects used across tests. */
 
-import type { Call, Registration, Settings, SnapshotEvent } from "../src/api/protocol";
+import type { Call, CallAction, CallState, Registration, Settings, SnapshotEvent } from "../src/api/protocol";
+
+/** Call.actions as the backend sends them for each state (tests/unit/test_call_actions.py
+ * checks this copy against softphone.domain.calls). */
+export const ACTIONS_BY_STATE: Record<CallState, CallAction[]> = {
+  dialing: [],
+  ringing_out: [],
+  ringing_in: [],
+  connecting: [],
+  connected: ["hold", "mute", "transfer", "dtmf"],
+  held: ["resume", "mute", "transfer"],
+  ended: [],
+};
 
 export function call(fields: Partial<Call> = {}): Call {
+  const state = fields.state ?? "ringing_in";
   return {
     id: "c1",
     direction: "incoming",
@@ -16,6 +29,7 @@ export function call(fields: Partial<Call> = {}): Call {
     muted: false,
     held: false,
     end_reason: null,
+    actions: ACTIONS_BY_STATE[state],
     ...fields,
   };
 }

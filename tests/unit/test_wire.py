@@ -51,6 +51,7 @@ def test_call_changed_encoding() -> None:
             "retry_after_s": None,
             "reason_text": "",
             "conference": False,
+            "actions": [],  # ended: no control (domain.calls.allowed_actions)
         },
     }
 

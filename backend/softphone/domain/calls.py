@@ -50,6 +50,37 @@ class EndReason(StrEnum):
 ACTIVE_STATES = frozenset({CallState.CONNECTING, CallState.CONNECTED, CallState.HELD})
 
 
+class CallAction(StrEnum):
+    """An in-call control the user may use now (the wire's Call.actions; the UI enables
+    exactly these, the phone refuses the others with invalid_state)."""
+
+    HOLD = "hold"
+    RESUME = "resume"
+    MUTE = "mute"
+    TRANSFER = "transfer"
+    DTMF = "dtmf"
+
+
+# The one rule of which control fits which state (the engine still checks what the SIP
+# stack allows: a call it has not confirmed cannot be re-INVITEd).
+_ACTION_STATES: dict[CallAction, frozenset[CallState]] = {
+    CallAction.HOLD: frozenset({CallState.CONNECTED}),
+    CallAction.RESUME: frozenset({CallState.HELD}),
+    CallAction.MUTE: frozenset({CallState.CONNECTED, CallState.HELD}),
+    CallAction.TRANSFER: frozenset({CallState.CONNECTED, CallState.HELD}),
+    CallAction.DTMF: frozenset({CallState.CONNECTED}),
+}
+
+
+def allowed(action: CallAction, state: CallState) -> bool:
+    return state in _ACTION_STATES[action]
+
+
+def allowed_actions(state: CallState) -> tuple[CallAction, ...]:
+    """Every control `state` allows, in CallAction's order."""
+    return tuple(a for a in CallAction if allowed(a, state))
+
+
 @dataclass(frozen=True, slots=True)
 class CallSnapshot:
     """An immutable view of a call, what events carry and the wire shows."""

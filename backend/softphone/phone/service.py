@@ -8,7 +8,7 @@ from dataclasses import replace
 from softphone.bus import EventBus
 from softphone.domain import commands as cmd
 from softphone.domain.account import RegistrationState
-from softphone.domain.calls import CallDirection, CallSnapshot, CallState
+from softphone.domain.calls import CallAction, CallDirection, CallSnapshot, CallState, allowed
 from softphone.domain.dialoginfo import PickupMethod, choose_pickup
 from softphone.domain.errors import ErrorKey, SoftphoneError
 from softphone.domain.events import AccountChanged, LineStateReported, SettingsChanged
@@ -88,21 +88,21 @@ class Phone:
     def send_dtmf(self, call_id: str, digits: str) -> None:
         if not digits or len(digits) > 32 or not set(digits) <= _DTMF:
             raise SoftphoneError(ErrorKey.INVALID_ARGUMENT, "digits")
-        self._expect(call_id, CallState.CONNECTED)
+        self._expect_action(call_id, CallAction.DTMF)
         self._engine.request(cmd.SendDtmf, call_id=call_id, digits=digits)
 
     def hold(self, call_id: str) -> None:
-        self._expect(call_id, CallState.CONNECTED)
+        self._expect_action(call_id, CallAction.HOLD)
         self._engine.request(cmd.HoldCall, call_id=call_id)
 
     def resume(self, call_id: str) -> None:
         """Take a held call back; the call talking until now goes on hold first."""
-        self._expect(call_id, CallState.HELD)
+        self._expect_action(call_id, CallAction.RESUME)
         self._hold_others(call_id)
         self._engine.request(cmd.ResumeCall, call_id=call_id)
 
     def set_mute(self, call_id: str, muted: bool) -> None:
-        self._expect(call_id, *_TALKING)
+        self._expect_action(call_id, CallAction.MUTE)
         self._engine.request(cmd.SetMute, call_id=call_id, muted=muted)
 
     def transfer(self, call_id: str, target: str) -> None:
@@ -111,15 +111,15 @@ class Phone:
         if account is None:
             raise SoftphoneError(ErrorKey.NO_ACCOUNT)
         uri = dial_uri(target, account.domain)
-        self._expect(call_id, *_TALKING)
+        self._expect_action(call_id, CallAction.TRANSFER)
         self._engine.request(cmd.TransferCall, call_id=call_id, uri=uri)
 
     def transfer_attended(self, call_id: str, to_call_id: str) -> None:
         """Connect the peer of `call_id` with the peer of `to_call_id`; both leave us."""
         if call_id == to_call_id:
             raise SoftphoneError(ErrorKey.INVALID_ARGUMENT, "to_call_id")
-        self._expect(call_id, *_TALKING)
-        self._expect(to_call_id, *_TALKING)
+        self._expect_action(call_id, CallAction.TRANSFER)
+        self._expect_action(to_call_id, CallAction.TRANSFER)
         self._engine.request(cmd.TransferAttended, call_id=call_id, to_call_id=to_call_id)
 
     def conference(self) -> None:
@@ -212,6 +212,12 @@ class Phone:
         call = self._calls.get(call_id)
         if call is None:
             raise SoftphoneError(ErrorKey.CALL_NOT_FOUND)
+        return call
+
+    def _expect_action(self, call_id: str, action: CallAction) -> CallSnapshot:
+        call = self._call(call_id)
+        if not allowed(action, call.state):
+            raise SoftphoneError(ErrorKey.INVALID_STATE)
         return call
 
     def _expect(self, call_id: str, *states: CallState) -> CallSnapshot:

@@ -77,7 +77,9 @@ Server -> client: Socket.IO event ``event`` with ``{"type": ..., **fields}``
                   end_reason (EndReason|null), sip_code (int|null),
                   transferred_by (number of the party whose transfer made this call, or ""),
                   retry_after_s (int|null: a refusal's Retry-After), reason_text (a refusal's
-                  RFC 3326 Reason text, untrusted: render as text; max 80 chars, or "")}
+                  RFC 3326 Reason text, untrusted: render as text; max 80 chars, or ""),
+                  actions: [hold|resume|mute|transfer|dtmf] (the controls allowed now: the
+                  UI enables exactly these; others answer invalid_state)}
     Settings     {language: en|fr|de|it|null, theme: system|light|dark, call_waiting: bool,
                   dnd: bool (new calls refused with 486, end_reason refused_dnd),
                   forwarding: Forwarding, blf_users: [{extension, name}] (max 200),
@@ -244,7 +246,7 @@ from softphone.audio.events import (
 from softphone.audio.selection import AudioRoute, Fallback
 from softphone.directory.config import sources_to_json
 from softphone.domain.account import AccountConfig, Registration
-from softphone.domain.calls import CallSnapshot
+from softphone.domain.calls import CallSnapshot, allowed_actions
 from softphone.domain.directory import (
     Contact,
     DirectoryChanged,
@@ -336,6 +338,7 @@ def call(value: CallSnapshot) -> Wire:
         "retry_after_s": value.retry_after_s,
         "reason_text": value.reason_text,
         "conference": value.conference,
+        "actions": [a.value for a in allowed_actions(value.state)],
     }
 
 

@@ -124,6 +124,9 @@ export type CallState =
   | "held"
   | "ended";
 
+/** An in-call control the backend allows now (softphone.domain.calls.CallAction). */
+export type CallAction = "hold" | "resume" | "mute" | "transfer" | "dtmf";
+
 export interface Call {
   id: string;
   direction: "incoming" | "outgoing";
@@ -137,6 +140,8 @@ export interface Call {
   ended_at: number | null;
   muted: boolean;
   held: boolean;
+  /** The controls allowed now: the UI enables exactly these (one rule, in the backend). */
+  actions: CallAction[];
   /** An EndReason or ErrorKey; typed as string because the set may grow. */
   end_reason: string | null;
   /** Last SIP status of the call (diagnostics; a refusal's code on the card). */

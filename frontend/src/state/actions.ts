@@ -107,10 +107,10 @@ export class Actions {
     return this.report(resumeCall(this.conn, call.id));
   }
 
-  /** Hold <-> resume, from what the backend last reported. */
+  /** Hold <-> resume, as the backend last allowed (Call.actions). */
   toggleHold(call: Call): Promise<Ack<unknown>> | undefined {
-    if (call.state === "connected") return this.hold(call);
-    if (call.state === "held") return this.resume(call);
+    if (call.actions.includes("hold")) return this.hold(call);
+    if (call.actions.includes("resume")) return this.resume(call);
     return undefined;
   }
 

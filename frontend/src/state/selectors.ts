@@ -1,6 +1,6 @@
 /** Questions the views and keyboard shortcuts ask about the call list. */
 
-import type { Call, CallState, Registration } from "../api/protocol";
+import type { Call, CallAction, CallState, Registration } from "../api/protocol";
 
 const ACTIVE_STATES: ReadonlySet<CallState> = new Set<CallState>([
   "dialing",
@@ -59,15 +59,18 @@ export interface CallControls {
   transferTargets: Call[];
 }
 
+/** As the backend decided them (Call.actions): the UI does not re-decide from the state. */
 export function callControls(call: Call, calls: readonly Call[]): CallControls {
-  const talking = isTalking(call);
+  const may = (action: CallAction) => call.actions.includes(action);
   return {
-    hold: call.state === "connected",
-    resume: call.state === "held",
-    mute: talking,
-    transfer: talking,
-    dtmf: call.state === "connected",
-    transferTargets: talking ? calls.filter((c) => c.id !== call.id && isTalking(c)) : [],
+    hold: may("hold"),
+    resume: may("resume"),
+    mute: may("mute"),
+    transfer: may("transfer"),
+    dtmf: may("dtmf"),
+    transferTargets: may("transfer")
+      ? calls.filter((c) => c.id !== call.id && c.actions.includes("transfer"))
+      : [],
   };
 }
 
