@@ -15,8 +15,9 @@ from playwright.sync_api import Browser, Page, expect
 
 from pbx.kamailio import Kamailio
 from provisioning.servers import ProvisioningServer
-from softphone.app import SoftphoneApp
+from softphone.app import AppPaths, SoftphoneApp
 from softphone.settings.trust import fingerprint
+from support.app_harness import running_app
 
 pytestmark = pytest.mark.e2e
 
@@ -159,3 +160,25 @@ def test_a_hostile_provision_link_is_refused_on_the_sign_in_form(
     expect(page.get_by_text("A sign-in link was not opened")).to_be_visible()
     expect(page.get_by_label("Sign-in service")).to_have_count(0)
     expect(page.get_by_text("evil.example.com")).to_have_count(0)
+
+
+def test_a_corrupt_settings_file_is_said_with_the_path_of_the_saved_copy(
+    browser: Browser, tmp_path: Path
+) -> None:
+    data_dir = tmp_path / "corrupt"
+    settings_file = AppPaths.for_data_dir(data_dir).settings_file
+    settings_file.parent.mkdir(parents=True, exist_ok=True)
+    settings_file.write_text("{not json")
+    with running_app(data_dir) as app:
+        assert app.settings.recovered_from is not None
+        context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-US")
+        try:
+            page = context.new_page()
+            page.goto(app.url)
+            notice = page.get_by_test_id("settings-recovered")
+            expect(notice).to_contain_text("Your settings file was damaged and has been reset")
+            expect(notice).to_contain_text(str(app.settings.recovered_from))
+            notice.get_by_role("button", name="Dismiss").click()
+            expect(notice).to_have_count(0)
+        finally:
+            context.close()

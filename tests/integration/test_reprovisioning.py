@@ -197,3 +197,42 @@ def test_the_document_is_fetched_again_at_start(
             assert _requests(provisioning_server)[-1] == "200"
         finally:
             ui.close()
+
+
+def test_a_corrupt_settings_file_is_moved_aside_said_and_the_account_reprovisioned(
+    tmp_path: Path,
+    kamailio: Kamailio,
+    provisioning_server: ProvisioningServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with running_app(tmp_path / "app") as app:
+        ui = UiClient(app)
+        try:
+            _sign_in(app, ui, provisioning_server, kamailio, monkeypatch)
+            assert ui.command("settings.recovered_from")["result"] == {
+                "path": None,
+                "reprovisioned": False,
+            }
+            settings_file = app.options.paths.settings_file
+        finally:
+            ui.close()
+    settings_file.write_text('{"account": {"server": ')  # cut off mid-write
+    with running_app(tmp_path / "app") as app:
+        ui = UiClient(app)
+        try:
+            deadline = time.monotonic() + 20
+            while app.accounts.registration.state.value != "registered":
+                assert time.monotonic() < deadline, app.accounts.registration
+                time.sleep(0.2)
+            account = app.settings.settings.account
+            assert account is not None and account.server == f"127.0.0.1:{kamailio.port}"
+            assert [u.extension for u in app.settings.settings.blf_users] == ["1002", "1003"]
+            result = ui.command("settings.recovered_from")["result"]
+            assert result["reprovisioned"] is True
+            saved = Path(result["path"])
+            assert saved.parent == settings_file.parent and saved.name.startswith(
+                "settings.json.corrupt-"
+            )
+            assert saved.read_text() == '{"account": {"server": '
+        finally:
+            ui.close()

@@ -89,10 +89,19 @@ class SignIn:
         self._url_option = url_option
         self._resolver = resolver
         self._lock = threading.Lock()  # one sign-in or re-fetch at a time (timer, Refresh)
+        # A corrupt settings file was moved aside at this start: sign in again, once, from
+        # the last provisioning (never after the user's own sign-out later on).
+        self._may_restore = settings.recovered_from is not None
+        self.restored = False  # the account came back from the provisioning service
 
     def configured_url(self) -> str:
         """--provisioning-url, else the environment, else the build's default ("" if none)."""
         return self._url_option or os.environ.get(defaults.ENV_URL, "") or defaults.PROVISIONING_URL
+
+    @property
+    def settings_recovered_from(self) -> Path | None:
+        """The saved copy of a corrupt settings file moved aside at this start, if any."""
+        return self._settings.recovered_from
 
     @property
     def state(self) -> ProvisioningState:
@@ -163,8 +172,10 @@ class SignIn:
         with self._lock:
             state = self._state.load()
             current = self._settings.settings.account
-            if not state.url or not state.email or current is None:
+            if not state.url or not state.email:
                 return None
+            if current is None:
+                return self._restore(state)
             who = Identity.parse(state.email)
             password = self._secrets.get(sign_in_secret_key(who.email))
             if password is None:  # no keyring and a restart since: asked at the next sign-in
@@ -189,6 +200,20 @@ class SignIn:
             self._state.save(new_state)
             log.info("provisioning refreshed (%s)", "changed" if changed else "same document")
             return Refreshed(changed=changed, reregistered=reregistered)
+
+    def _restore(self, state: ProvisioningState) -> Refreshed | None:
+        """The settings were lost (corrupt file moved aside) but the provisioning service and
+        the sign-in password are known: sign in again as the user did, without asking."""
+        if not self._may_restore:
+            return None
+        password = self._secrets.get(sign_in_secret_key(state.email))
+        if password is None:
+            return None
+        log.info("settings were reset: signing in again from the provisioning service")
+        self._sign_in(state.email, password, state.url)  # raises: retried at the next refresh
+        self._may_restore = False
+        self.restored = True
+        return Refreshed(changed=True, reregistered=True)
 
     def _reapply_account(
         self, document: ProvisioningDocument, current: AccountConfig, password: str

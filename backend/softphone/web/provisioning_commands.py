@@ -43,7 +43,12 @@ def provisioning_commands(
             "error": last.error.value if last.error else None,
         }
 
+    def recovered(_args: Wire) -> Wire:
+        path = sign_in.settings_recovered_from
+        return {"path": str(path) if path else None, "reprovisioned": sign_in.restored}
+
     return {
+        "settings.recovered_from": recovered,
         "account.sign_in": do_sign_in,
         "account.refresh_provisioning": do_refresh,
         "account.provisioning_status": status,

@@ -155,6 +155,9 @@ Client -> server: Socket.IO event ``command`` with ``{"name": ..., "args": {...}
     account.refresh_provisioning {} -> {changed: bool, reregistered: bool} | {provisioned: false}
                        (fetch the provisioning document again now; errors as account.sign_in)
     account.provisioning_status {} -> {provisioned: bool, email, fetched_at, error}
+    settings.recovered_from {} -> {path: str|null, reprovisioned: bool} (a corrupt settings
+                       file was moved aside at start to `path`; tell the user once;
+                       reprovisioned: the account came back from the provisioning service)
     account.sign_in   {email, password, provisioning_url?} -> {method: provisioning | dns,
                        password_saved: bool}  (docs/provisioning.md; errors
                        provisioning_auth_failed, provisioning_unreachable, provisioning_invalid

@@ -43,6 +43,11 @@ export const refreshProvisioning = (conn: Connection): Promise<Ack<RefreshProvis
 export const provisioningStatus = (conn: Connection): Promise<Ack<ProvisioningStatus>> =>
   conn.sendCommand("account.provisioning_status", {});
 
+/** Where a corrupt settings file was moved aside at start (null: it was not). */
+export const settingsRecoveredFrom = (
+  conn: Connection,
+): Promise<Ack<{ path: string | null; reprovisioned: boolean }>> => conn.sendCommand("settings.recovered_from", {});
+
 export const signOut = (conn: Connection): Promise<Ack<Empty>> =>
   conn.sendCommand("account.sign_out", {});
 

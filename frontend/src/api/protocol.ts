@@ -546,6 +546,7 @@ export interface CommandMap extends AudioCommandMap {
   "account.sign_in": [SignInArgs, SignInResult];
   "account.refresh_provisioning": [Record<string, never>, RefreshProvisioningResult];
   "account.provisioning_status": [Record<string, never>, ProvisioningStatus];
+  "settings.recovered_from": [Record<string, never>, { path: string | null; reprovisioned: boolean }];
   "account.sign_out": [Record<string, never>, Record<string, never>];
   "account.retry": [Record<string, never>, Record<string, never>];
   "account.server_certificate": [{ server: string }, Certificate];

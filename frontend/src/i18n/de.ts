@@ -71,6 +71,8 @@ export const de: Messages = {
   "error.bad_encoding": "Der Text dieser Datei konnte nicht gelesen werden: als UTF-8 speichern und erneut versuchen",
   "menu.settings": "Konfiguration",
   "menu.signOut": "Abmelden",
+  "recovery.settingsReset": "Ihre Einstellungsdatei war beschädigt und wurde zurückgesetzt. Die beschädigte Kopie wurde unter {path} gespeichert.",
+  "recovery.reprovisioned": "Ihr Konto wurde vom Anmeldedienst neu eingerichtet.",
   "menu.refreshAccount": "Konto aktualisieren",
   "menu.provisionedAt": "Aktualisiert um {time}",
   "menu.provisioningStale": "Anmeldedienst nicht erreichbar: Einstellungen von {time} bleiben",

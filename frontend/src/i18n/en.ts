@@ -68,6 +68,8 @@ export const en = {
   "error.bad_encoding": "This file's text could not be read: save it as UTF-8 and try again",
   "menu.settings": "Settings",
   "menu.signOut": "Sign out",
+  "recovery.settingsReset": "Your settings file was damaged and has been reset. The damaged copy was saved as {path}.",
+  "recovery.reprovisioned": "Your account was set up again from the sign-in service.",
   "menu.refreshAccount": "Refresh account",
   "menu.provisionedAt": "Updated at {time}",
   "menu.provisioningStale": "Sign-in service not reachable: settings of {time} kept",

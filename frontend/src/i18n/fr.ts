@@ -70,6 +70,8 @@ export const fr: Messages = {
   "error.bad_encoding": "Le texte de ce fichier n'a pas pu être lu : enregistrez-le en UTF-8 et réessayez",
   "menu.settings": "Configuration",
   "menu.signOut": "Se déconnecter",
+  "recovery.settingsReset": "Votre fichier de réglages était endommagé et a été réinitialisé. La copie endommagée a été enregistrée sous {path}.",
+  "recovery.reprovisioned": "Votre compte a été reconfiguré depuis le service de connexion.",
   "menu.refreshAccount": "Actualiser le compte",
   "menu.provisionedAt": "Mis à jour à {time}",
   "menu.provisioningStale": "Service de connexion injoignable : réglages de {time} conservés",

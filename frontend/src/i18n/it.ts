@@ -71,6 +71,8 @@ export const it: Messages = {
   "error.bad_encoding": "Impossibile leggere il testo di questo file: salvalo in UTF-8 e riprova",
   "menu.settings": "Configurazione",
   "menu.signOut": "Esci",
+  "recovery.settingsReset": "Il file delle impostazioni era danneggiato ed è stato reimpostato. La copia danneggiata è stata salvata in {path}.",
+  "recovery.reprovisioned": "L'account è stato configurato di nuovo dal servizio di accesso.",
   "menu.refreshAccount": "Aggiorna account",
   "menu.provisionedAt": "Aggiornato alle {time}",
   "menu.provisioningStale": "Servizio di accesso non raggiungibile: impostazioni delle {time} mantenute",

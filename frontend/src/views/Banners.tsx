@@ -3,6 +3,7 @@
 import { CircleAlert, LoaderCircle, X } from "lucide-preact";
 import { errorText } from "../i18n";
 import { useApp, useT } from "./context";
+import { SettingsRecoveredNotice } from "./SettingsRecoveredNotice";
 import { FeatureCodeNotices } from "./FeatureCodeNotices";
 
 export function ReconnectBanner() {
@@ -25,6 +26,7 @@ export function Notices() {
   return (
     <div class="notices">
       <FeatureCodeNotices />
+      <SettingsRecoveredNotice />
       {notices.map((notice) => (
         <div key={notice.id} class="notice" role="alert">
           <CircleAlert size={18} aria-hidden="true" />
