@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMPS := .make
 FRONTEND_SRC := $(shell find frontend/src frontend/index.html frontend/vite.config.ts frontend/tsconfig.json -type f 2>/dev/null)
 
-.PHONY: demo test deps apt venv frontend lint unit integration e2e bench package clean
+.PHONY: demo test deps apt venv frontend lint unit integration e2e bench package clean screenshots
 
 demo: deps ## start the demo PBX and peers, and the app signed in
 	$(PY) tests/pbx/demo.py
@@ -46,6 +46,15 @@ integration: deps
 
 e2e: deps
 	bash tests/run-pytest.sh tests/e2e
+
+# Each script starts its own Kamailio, peers, directory and app on 127.0.0.1 (one D-Bus session).
+screenshots: deps ## docs/screenshots from the real app: every view, light/dark, English/French
+	dbus-run-session -- $(PY) tests/e2e/capture_docs.py
+	dbus-run-session -- $(PY) tests/e2e/capture_states.py
+	dbus-run-session -- $(PY) tests/e2e/capture_views.py
+	dbus-run-session -- $(PY) tests/e2e/capture_network.py
+	bash tests/run-pytest.sh tests/e2e/test_browser_email_sign_in.py tests/e2e/test_browser_audio_settings.py \
+		-k "screenshots or audio_settings_dialog"
 
 bench: deps ## benchmarks -> bench/results.md and bench/results.json
 	$(PY) bench/run.py

@@ -58,7 +58,7 @@ export function ColleaguesPanel() {
       </div>
       <div class="panel__body">
         {users.length === 0 ? (
-          <>
+          <div class="colleagues__empty">
             <EmptyState
               icon={<UsersRound size={22} />}
               title={t("colleagues.empty")}
@@ -69,7 +69,7 @@ export function ColleaguesPanel() {
               onClick={() => (editing.value = true)}>
               {t("colleagues.choose")}
             </button>
-          </>
+          </div>
         ) : (
           <ul class="blf-list">
             {users.map((user) => (
