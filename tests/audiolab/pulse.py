@@ -64,6 +64,9 @@ class PulseServer:
         env["HOME"] = str(self.work_dir)
         env["PULSE_RUNTIME_PATH"] = str(self.work_dir / "runtime")
         env["PULSE_STATE_PATH"] = str(self.work_dir / "state")
+        # Off the session bus: every daemon there claims org.PulseAudio1, so a second one (tests
+        # run in parallel, all under run-pytest.sh's one D-Bus session) refused to start.
+        env.pop("DBUS_SESSION_BUS_ADDRESS", None)
         self.proc = spawn(
             [
                 "pulseaudio",
