@@ -7,12 +7,21 @@ from pathlib import Path
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from pbx.kamailio import Kamailio
 from support.browser import open_sip_form
 
 pytestmark = pytest.mark.e2e
+
+
+def trust_panel(page: Page) -> Locator:
+    """The certificate panel (the keypad's "No calls possible" alert names the reason too)."""
+    return (
+        page.get_by_role("alert")
+        .filter(has_text="certificate is not trusted")
+        .filter(has=page.get_by_role("button", name="Trust this certificate"))
+    )
 
 
 def test_untrusted_pbx_certificate_is_shown_and_trusted_from_the_account_form(
@@ -34,7 +43,7 @@ def test_untrusted_pbx_certificate_is_shown_and_trusted_from_the_account_form(
 
     page.get_by_label("Transport", exact=True).select_option("tls")
     page.get_by_role("button", name="Sign in").click()
-    panel = page.get_by_role("alert").filter(has_text="certificate is not trusted")
+    panel = trust_panel(page)
     expect(panel).to_be_visible(timeout=15_000)
     cert = x509.load_pem_x509_certificate(kamailio.cert_path.read_bytes())
     sha256 = cert.fingerprint(hashes.SHA256()).hex(":").upper()
@@ -68,6 +77,6 @@ def test_untrusted_pbx_certificate_is_shown_and_trusted_from_the_account_form(
     # Without it the self-signed PBX is refused again at the next sign-in.
     dialog.get_by_label("Password").fill(kamailio.users["1001"])
     dialog.get_by_role("button", name="Sign in").click()
-    again = page.get_by_role("alert").filter(has_text="certificate is not trusted")
+    again = trust_panel(page)
     expect(again).to_be_visible(timeout=15_000)
     expect(again.get_by_text(sha256)).to_be_visible()

@@ -22,9 +22,9 @@ from pbx.baresip import Baresip
 from pbx.kamailio import Kamailio
 from softphone.app import SoftphoneApp
 from support.app_harness import UiClient, running_app, sign_in
+from support.private_bus import private_session_bus
 
-# dunst owns the session bus's notification name: one worker runs these (run-pytest.sh).
-pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("session-notifications")]
+pytestmark = pytest.mark.integration
 
 DMENU = """#!/bin/sh
 # dunst's menu: one action a line on stdin; print the one the test wants.
@@ -135,10 +135,10 @@ class Dunst:
 
 
 @pytest.fixture
-def dunst(tmp_path: Path) -> Iterator[Dunst]:
-    if not os.environ.get("DBUS_SESSION_BUS_ADDRESS"):
-        pytest.skip("needs a D-Bus session: run through tests/run-pytest.sh")
-    with xvfb_display() as display:
+def dunst(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Dunst]:
+    with private_session_bus() as address, xvfb_display() as display:
+        # This process's notifier (the app runs here) connects to the same private bus.
+        monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", address)
         env = {k: v for k, v in {**os.environ, **display.env}.items() if v is not None}
         server = Dunst(tmp_path / "dunst", env)
         try:
