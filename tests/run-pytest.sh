@@ -3,8 +3,8 @@
 # ends with the run so no stray daemons outlive it). Arguments go to pytest.
 # The whole suite runs on PYTEST_WORKERS processes (pytest-xdist): its tests mostly wait on
 # real servers and peers, so several share the 2 cores well. A run of chosen tests uses one
-# process unless PYTEST_WORKERS says otherwise. Tests that share something of the session
-# (the D-Bus notification name) are kept on one worker by their xdist_group.
+# process unless PYTEST_WORKERS says otherwise. A test that must own something of the session
+# (a D-Bus name) brings a private bus (tests/support/private_bus.py) or an xdist_group.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 args=("$@")
