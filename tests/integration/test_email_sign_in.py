@@ -97,6 +97,21 @@ def _stored_nothing(app: SoftphoneApp, keyring_before: dict[tuple[str, str], str
     assert not (app.options.paths.config_dir / "provisioning.json").exists()
 
 
+def _sign_in_provisioned(
+    app: SoftphoneApp,
+    ui: UiClient,
+    kamailio: Kamailio,
+    server: ProvisioningServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> dict[str, Any]:
+    """EMAIL signs in through `server` (set as the installation's URL, its certificate
+    trusted), which serves the document for `kamailio`; the command's reply."""
+    server.add_user(EMAIL, PASSWORD, _document(kamailio))
+    _trust(app, server)
+    monkeypatch.setenv("SOFTPHONE_PROVISIONING_URL", server.url)
+    return ui.command("account.sign_in", email=EMAIL, password=PASSWORD, timeout=30)
+
+
 def test_sign_in_by_provisioning_fills_account_panel_codes_and_colleagues(
     app: SoftphoneApp,
     ui: UiClient,
@@ -104,10 +119,7 @@ def test_sign_in_by_provisioning_fills_account_panel_codes_and_colleagues(
     provisioning_server: ProvisioningServer,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    provisioning_server.add_user(EMAIL, PASSWORD, _document(kamailio))
-    _trust(app, provisioning_server)
-    monkeypatch.setenv("SOFTPHONE_PROVISIONING_URL", provisioning_server.url)
-    reply = ui.command("account.sign_in", email=EMAIL, password=PASSWORD, timeout=30)
+    reply = _sign_in_provisioned(app, ui, kamailio, provisioning_server, monkeypatch)
     assert reply == {"ok": True, "result": {"method": "provisioning", "password_saved": True}}
     settings = app.settings.settings
     assert settings.account is not None
@@ -289,10 +301,7 @@ def test_without_a_keyring_the_sign_in_says_the_password_was_not_saved(
     provisioning_server: ProvisioningServer,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    provisioning_server.add_user(EMAIL, PASSWORD, _document(kamailio))
-    _trust(app, provisioning_server)
-    monkeypatch.setenv("SOFTPHONE_PROVISIONING_URL", provisioning_server.url)
-    reply = ui.command("account.sign_in", email=EMAIL, password=PASSWORD, timeout=30)
+    reply = _sign_in_provisioned(app, ui, kamailio, provisioning_server, monkeypatch)
     assert reply == {"ok": True, "result": {"method": "provisioning", "password_saved": False}}
     assert app.accounts.registration.state.value == "registered"
     # The passwords live in memory until exit: a re-fetch in this session still works.
