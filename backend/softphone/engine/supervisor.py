@@ -23,9 +23,9 @@ log = logging.getLogger(__name__)
 _RESTART_DELAYS = (0.2, 1.0, 2.0, 5.0)  # seconds; the last one repeats
 # How long quit waits for the engine: its un-REGISTER is bounded at 2 s (worker.py
 # UNREGISTER_SECONDS, so the registrar keeps no binding of ours), plus pjsua's teardown
-# (~0.2 s). A clean quit takes ~1.2 s; the margin is for a loaded machine, where killing the
-# engine at 2.8 s cut its un-REGISTER short (tests saw exit -9 under a load of 8). Past this
-# the engine is killed, so a hung engine never holds the quit longer.
+# (~0.2 s). A clean quit takes ~1.2 s; the margin is for a loaded machine, where 2.8 s left
+# little room over the 2 s wait. Past this the engine is killed, so a hung engine never
+# holds the quit longer.
 STOP_SECONDS = 5.0
 
 
