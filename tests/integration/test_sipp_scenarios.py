@@ -398,10 +398,14 @@ def test_two_forked_200s_keep_one_call_and_the_other_dialog_is_ended(
             # arrive before SIPp has sent the second one, and SIPp aborts the scenario on
             # it ("unexpected message ... ACK while sending"). The app did nothing wrong
             # there; anything else is a failure.
-            if attempt == 2 or "while sending" not in str(exc) or "ACK sip:" not in str(exc):
+            if "while sending" not in str(exc) or "ACK sip:" not in str(exc):
                 raise
             ui.wait_call(call_id, "ended", mark, timeout=10)
-            continue
+            if attempt == 1:
+                continue
+            # Twice in a row (seen in full parallel runs): SIPp never sent the second 200, so
+            # nothing was tested. Said as a skip, not counted as a pass (see issue 16's note).
+            pytest.skip("SIPp aborted before its second 200 twice (its ACK race under load)")
         finally:
             sipp.stop()
         break
