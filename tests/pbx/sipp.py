@@ -112,7 +112,14 @@ class Sipp:
 
 
 def register(
-    work_dir: Path, pbx_port: int, user: str, password: str, *, port: int, expires: int = 600
+    work_dir: Path,
+    pbx_port: int,
+    user: str,
+    password: str,
+    *,
+    port: int,
+    expires: int = 600,
+    instance: int = 0,
 ) -> None:
     """Bind `user` at the registrar to sipp's `port` (so a server scenario there is called)."""
     sipp = Sipp(
@@ -122,7 +129,7 @@ def register(
         service=user,
         user=user,
         password=password,
-        variables={"expires": str(expires)},
+        variables={"expires": str(expires), "instance": f"{instance:04d}"},
         timeout_s=10,
         port=port,
     )
