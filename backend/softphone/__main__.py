@@ -72,7 +72,9 @@ def build_parser(
     )
     sip = parser.add_argument_group("SIP")
     sip.add_argument(
-        "--sip-bind", default="", help="address the SIP and RTP sockets bind to (default: all)"
+        "--sip-bind",
+        default="",
+        help="address the SIP sockets bind to (default: the one that reaches the PBX)",
     )
     sip.add_argument("--sip-port", type=int, default=0, help="local SIP port (default: a free one)")
     sip.add_argument(

@@ -4,6 +4,8 @@ keep-alives, address changes, TURN relaying and the network check."""
 from __future__ import annotations
 
 import logging
+import secrets
+import socket
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -231,9 +233,53 @@ def test_keepalives_keep_the_app_reachable_when_nat_bindings_expire_quickly(
     )
 
 
+def _sip_listeners(site: Site, port: int) -> list[str]:
+    """The local addresses of the LAN host's UDP and TCP sockets on `port`."""
+    sockets = run("ss", "-ulnH", ns=site.net.lan) + run("ss", "-tlnH", ns=site.net.lan)
+    found = [line.split()[3] for line in sockets.splitlines() if line.strip()]
+    return sorted(addr.rsplit(":", 1)[0] for addr in found if addr.endswith(f":{port}"))
+
+
+def _options_answer(source: str, target: str, port: int) -> str | None:
+    """Send an OPTIONS from `source` to `target`:`port` (both on the LAN host); the first line
+    of the answer, or None when nothing answers within 1.5 s."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind((source, 0))
+        sock.settimeout(1.5)
+        here = f"{source}:{sock.getsockname()[1]}"
+        request = (
+            f"OPTIONS sip:1001@{target}:{port} SIP/2.0\r\n"
+            f"Via: SIP/2.0/UDP {here};rport;branch=z9hG4bK{secrets.token_hex(8)}\r\n"
+            "Max-Forwards: 70\r\n"
+            f"From: <sip:scan@{here}>;tag={secrets.token_hex(4)}\r\n"
+            f"To: <sip:1001@{target}>\r\n"
+            f"Call-ID: {secrets.token_hex(8)}\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n"
+        )
+        sock.sendto(request.encode(), (target, port))
+        try:
+            return sock.recv(4096).decode(errors="replace").split("\r\n", 1)[0]
+        except (TimeoutError, ConnectionRefusedError):
+            return None
+
+
+def test_sip_listens_only_on_the_address_that_reaches_the_pbx(site: Site) -> None:
+    # A second network on the LAN host (as a VPN or a second Wi-Fi would be): a scanner there
+    # must not reach the SIP stack at all, not even to be refused.
+    run("ip", "link", "set", "lo", "up", ns=site.net.lan)
+    run("ip", "addr", "add", "10.78.0.2/32", "dev", "lo", ns=site.net.lan)
+    with app_behind_nat(site, sip_port=5098):
+        assert _sip_listeners(site, 5098) == ["10.77.0.2", "10.77.0.2"]  # UDP and TCP
+        with inside(site.net.lan):
+            unreached = _options_answer("10.78.0.2", "10.78.0.2", 5098)
+            refused = _options_answer("10.78.0.2", "10.77.0.2", 5098)
+    assert unreached is None
+    assert refused == "SIP/2.0 403 Forbidden"  # the listener is there, for the PBX only
+
+
 def test_an_address_change_leads_to_re_registration(site: Site) -> None:
     peer = site.peer(mode="silent")
-    with app_behind_nat(site) as ui:
+    with app_behind_nat(site, sip_port=5098) as ui:
+        assert _sip_listeners(site, 5098) == ["10.77.0.2", "10.77.0.2"]
         mark = ui.mark()
         changed = time.monotonic()
         run("ip", "addr", "flush", "dev", "eth0", ns=site.net.lan)
@@ -244,6 +290,11 @@ def test_an_address_change_leads_to_re_registration(site: Site) -> None:
         # The old NAT mapping still points at 10.77.0.2 (gone); only the new REGISTER,
         # through a new mapping, lets the INVITE in.
         assert _rings(ui, peer, timeout=10)
+        # SIP moved along. The old socket lives on while a transaction still holds it (the
+        # un-REGISTER sent to the vanished address: ~30 s, measured); nothing can reach it.
+        listeners = _sip_listeners(site, 5098)
+        assert listeners.count("10.77.0.3") == 2, listeners
+        assert set(listeners) <= {"10.77.0.2", "10.77.0.3"}, listeners
     print(
         f"\nNUMBERS re-registration after address change: {event['reregistered_ms']} ms after "
         f"detection, {wall_ms:.0f} ms after the change (poll every 2 s)"

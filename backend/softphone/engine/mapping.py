@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+
 import pjsua2 as pj
 
 from softphone.domain.account import Registration, RegistrationState
@@ -11,6 +13,8 @@ from softphone.domain.errors import ErrorKey
 _AUTH_CODES = frozenset({401, 403, 407})
 # pjlib status codes that mean "the stack refused: all call slots are in use".
 PJ_ETOOMANY = 70010
+# An OS error as pjlib reports it (PJ_STATUS_FROM_OS): a port still bound.
+PJ_EADDRINUSE = 120000 + errno.EADDRINUSE
 
 
 def call_state(inv_state: int, direction: CallDirection) -> CallState:

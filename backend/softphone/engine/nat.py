@@ -1,4 +1,4 @@
-"""NAT traversal in pjsua2: account NAT settings, STUN, the local SIP port, address changes."""
+"""NAT traversal in pjsua2: account NAT settings, STUN, address changes."""
 
 from __future__ import annotations
 
@@ -117,48 +117,6 @@ class StunServers:
             log.warning("STUN server %s not usable: %s", server, exc.info())
 
 
-def rebind_sip_transports(
-    ep: pj.Endpoint,
-    transports: dict[Transport, int],
-    bind_address: str,
-    public_address: str,
-    port: int,
-) -> int:
-    """Close the UDP and TCP SIP transports and open them again on `port` (no account uses
-    them at this point). Returns the port now used; on failure the old ones are restored."""
-    kinds = ((Transport.UDP, pj.PJSIP_TRANSPORT_UDP), (Transport.TCP, pj.PJSIP_TRANSPORT_TCP))
-    old_port = int(ep.transportGetInfo(transports[Transport.UDP]).localName.rsplit(":", 1)[1])
-    for transport, _kind in kinds:
-        ep.transportClose(transports.pop(transport))
-    try:
-        _create(ep, transports, kinds, bind_address, public_address, port)
-        return port
-    except pj.Error as exc:
-        log.warning("SIP port %d not available (%s): keeping %d", port, exc.info(), old_port)
-        for transport, _kind in kinds:
-            if transport in transports:
-                ep.transportClose(transports.pop(transport))
-        _create(ep, transports, kinds, bind_address, public_address, old_port)
-        return old_port
-
-
-def _create(  # noqa: PLR0917 (a private helper of the function above)
-    ep: pj.Endpoint,
-    transports: dict[Transport, int],
-    kinds: tuple[tuple[Transport, int], ...],
-    bind_address: str,
-    public_address: str,
-    port: int,
-) -> None:
-    for transport, kind in kinds:
-        tcfg = pj.TransportConfig()
-        tcfg.port = port
-        tcfg.boundAddress = bind_address
-        if public_address:
-            tcfg.publicAddress = public_address
-        transports[transport] = ep.transportCreate(kind, tcfg)
-
-
 def interface_addresses() -> frozenset[str]:
     """This computer's routable addresses (loopback and IPv6 link-local left out)."""
     found: set[str] = set()
@@ -175,17 +133,21 @@ def interface_addresses() -> frozenset[str]:
 
 class AddressWatcher:
     """Notices an interface address change by polling (cheap: one getifaddrs every 2 s, on the
-    engine thread), then asks pjsua to restart its transports and re-register."""
+    engine thread), then has the SIP sockets follow the route to the PBX (`rebind`: True when
+    it opened them on another address and signed in again) or else asks pjsua to restart its
+    transports and re-register."""
 
     def __init__(
         self,
         ep: pj.Endpoint,
         emit: Callable[[Event], None],
         enabled: bool,
+        rebind: Callable[[], bool] = lambda: False,
         read: Callable[[], frozenset[str]] = interface_addresses,
     ) -> None:
         self._ep = ep
         self._emit = emit
+        self._rebind = rebind
         self._read = read
         self._enabled = enabled  # off when bound to one address: other changes do not matter
         self._addresses = read() if enabled else frozenset()
@@ -208,6 +170,8 @@ class AddressWatcher:
         if not addresses or not has_account:
             return  # offline: pjsua's registration retries take over when a network returns
         self._changed_at = time.monotonic()
+        if self._rebind():
+            return
         try:
             self._ep.handleIpChange(pj.IpChangeParam())
         except pj.Error as exc:

@@ -34,12 +34,7 @@ from softphone.engine.blf import EngineBlf
 from softphone.engine.calls import EngineCalls
 from softphone.engine.config import EngineConfig
 from softphone.engine.media import configure_codecs
-from softphone.engine.nat import (
-    AddressWatcher,
-    StunServers,
-    apply_account_nat,
-    rebind_sip_transports,
-)
+from softphone.engine.nat import AddressWatcher, StunServers, apply_account_nat
 from softphone.engine.pbx_addresses import PbxAddresses
 from softphone.engine.pj_adapters import PjAccount, PjLogWriter
 from softphone.engine.refused_calls import RefusedCallReporter, RefusedInviteTap
@@ -47,13 +42,19 @@ from softphone.engine.request_filter import RequestFilter
 from softphone.engine.router import CommandRouter
 from softphone.engine.rx_data import RxDataReader
 from softphone.engine.sip_guard import SipGuard
+from softphone.engine.sip_transports import (
+    Binding,
+    create_sip_transports,
+    first_hop,
+    local_address_toward,
+    rebind_sip_transports,
+)
 from softphone.engine.sound import BUSY_POLL_MS, EngineSound
 from softphone.engine.stats import CallStats
 from softphone.engine.tls import (
     apply_account_security,
     ca_bundle_digest,
     create_tls_transport,
-    no_delay,
     registration_error,
 )
 
@@ -112,6 +113,8 @@ class Engine:
         self._stun = StunServers(self._ep)
         self._watcher: AddressWatcher | None = None
         self.sip_port = 0
+        self._sip_address = config.bind_address  # where UDP and TCP listen ("": everywhere)
+        self._last_account: cmd.ConfigureAccount | None = None  # to sign in again after a move
         self._commands_router = self._router()  # after every component that handles commands
 
     # --- lifecycle --------------------------------------------------------------------------
@@ -144,28 +147,18 @@ class Engine:
         self._sound.start()  # no call: no bridge clock, no media poll (they come with calls)
         configure_codecs(self._ep)
         self._blf.apply_log_level()
-        # Address changes matter only when bound to every interface (as in real use).
-        self._watcher = AddressWatcher(self._ep, self._emit, not self._config.bind_address)
+        # Address changes matter only when not bound to one address by the user.
+        self._watcher = AddressWatcher(
+            self._ep, self._emit, not self._config.bind_address, self._follow_pbx_route
+        )
         self._running = True
         self._emit(EngineStarted(pid=os.getpid(), sip_port=self.sip_port))
 
     def _create_transports(self) -> None:
-        bind = self._config.bind_address
-        for transport, kind in (
-            (Transport.UDP, pj.PJSIP_TRANSPORT_UDP),
-            (Transport.TCP, pj.PJSIP_TRANSPORT_TCP),
-        ):
-            tcfg = pj.TransportConfig()
-            tcfg.port = self.sip_port or self._config.sip_port
-            tcfg.boundAddress = bind
-            if self._config.public_address:
-                tcfg.publicAddress = self._config.public_address
-            if transport is Transport.TCP:
-                tcfg.sockOptParams = no_delay()  # Nagle delayed call setup (see tls.py)
-            tid = self._ep.transportCreate(kind, tcfg)
-            self._transports[transport] = tid
-            if not self.sip_port:
-                self.sip_port = int(self._ep.transportGetInfo(tid).localName.rsplit(":", 1)[1])
+        start = Binding(self._config.bind_address, self._config.sip_port)
+        self.sip_port = create_sip_transports(
+            self._ep, self._transports, start, self._config.public_address
+        )
         self._tls_bundle = ca_bundle_digest(self._config)
         tls_id = create_tls_transport(self._ep, self._config)
         if tls_id is not None:
@@ -320,14 +313,13 @@ class Engine:
     def _configure_account(self, command: cmd.ConfigureAccount) -> None:
         self._drop_account()
         account = command.account
-        if command.network.sip_port and command.network.sip_port != self.sip_port:
-            self.sip_port = rebind_sip_transports(
-                self._ep,
-                self._transports,
-                self._config.bind_address,
-                self._config.public_address,
-                command.network.sip_port,
+        self._last_account = command
+        self._bind_sip(
+            Binding(
+                self._pbx_facing_address(command),
+                command.network.sip_port or self.sip_port,
             )
+        )
         acfg = pj.AccountConfig()
         name = account.display_name.replace('"', "")
         acfg.idUri = f'"{name}" <{account.aor}>' if name else account.aor
@@ -371,6 +363,39 @@ class Engine:
         self._account.auth = self._auth
         self._publish_presence()
 
+    def _pbx_facing_address(self, command: cmd.ConfigureAccount) -> str:
+        """The address SIP listens on: the user's choice, else the one that reaches the PBX,
+        so that nothing arriving on another network (a VPN, a guest Wi-Fi) reaches the SIP
+        stack at all; "" (every interface) when no route to the PBX is known."""
+        if self._config.bind_address:
+            return self._config.bind_address
+        return local_address_toward(*first_hop(command.account, command.network))
+
+    def _bind_sip(self, wanted: Binding) -> None:
+        current = Binding(self._sip_address, self.sip_port)
+        if wanted == current:
+            return
+        now = rebind_sip_transports(
+            self._ep, self._transports, current, wanted, self._config.public_address
+        )
+        self._sip_address, self.sip_port = now.address, now.port
+
+    def _follow_pbx_route(self) -> bool:
+        """After an address change: when the PBX is now reached from another local address,
+        listen there and sign in again (calls end: their media went to the old address).
+        False leaves the change to pjsua (the route to the PBX is unchanged)."""
+        command = self._last_account
+        if command is None or self._account is None:
+            return False
+        if self._pbx_facing_address(command) == self._sip_address:
+            return False
+        log.info("the PBX is reached from another local address: SIP moves there")
+        try:
+            self._configure_account(command)
+        except (pj.Error, SoftphoneError, RuntimeError) as exc:  # as a failed ConfigureAccount
+            log.warning("signing in again from the new address failed: %s", exc)
+        return True
+
     def _publish_presence(self) -> None:
         if self._account is None:
             return
@@ -389,6 +414,7 @@ class Engine:
             log.info("presence not published: %s", exc.info())
 
     def _remove_account(self, command: cmd.RemoveAccount) -> None:
+        self._last_account = None
         self._pbx_addresses.set_hosts(())
         if self._drop_account():
             self._emit(RegistrationReported(Registration(RegistrationState.UNCONFIGURED)))
