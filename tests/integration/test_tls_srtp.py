@@ -8,6 +8,7 @@ DTMF work with SRTP" is judged on the far side.
 
 from __future__ import annotations
 
+import re
 import socket
 import time
 from collections.abc import Callable, Iterator
@@ -274,6 +275,9 @@ def test_srtp_call_hold_resume_and_dtmf_reach_the_peer(
     assert app.options.engine.log_file is not None
     engine_log = app.options.engine.log_file.read_text(errors="replace")
     assert "RTP/SAVP" in engine_log and "a=crypto:" in engine_log
+    # The SRTP master keys of both sides are in those SDPs: the log must not hold them.
+    keys = re.findall(r"inline:([^|\s]+)", engine_log)
+    assert keys and set(keys) == {"<redacted>"}, keys
 
 
 def test_an_incoming_srtp_call_over_tls_rings_and_connects(

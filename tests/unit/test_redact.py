@@ -8,7 +8,7 @@ import zipfile
 from pathlib import Path
 
 from softphone.diagnostics.export import ExportSources, build_archive
-from softphone.diagnostics.redact import MASK, redact_settings, redact_text
+from softphone.diagnostics.redact import MASK, redact_credentials, redact_settings, redact_text
 
 SIP_REGISTER = (
     "REGISTER sip:127.0.0.1 SIP/2.0\r\n"
@@ -34,6 +34,15 @@ def test_digest_headers_and_their_values_are_removed() -> None:
 def test_a_digest_parameter_quoted_elsewhere_is_removed() -> None:
     out = redact_text('challenge was nonce="n0nce-v4lue", then response=deadbeef01')
     assert "n0nce-v4lue" not in out and "deadbeef01" not in out
+
+
+def test_srtp_keys_in_sdp_are_removed_from_logs_and_exports() -> None:
+    key = "WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz"
+    line = f"a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:{key}|2^20|1:32"
+    for redact in (redact_credentials, redact_text):
+        masked = redact(line)
+        assert key not in masked
+        assert masked == f"a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:{MASK}|2^20|1:32"
 
 
 def test_known_secrets_are_removed_wherever_they_appear() -> None:

@@ -27,6 +27,9 @@ _JSON_PAIR = re.compile(rf"(?i)(\"{_SECRET_KEY}\"\s*:\s*)(\"(?:[^\"\\]|\\.)*\")"
 # user:password@ in URLs (turn:, ldap://, https://) and SIP URIs (sip:user:password@host).
 _URL_USERINFO = re.compile(r"(?i)\b((?:[a-z][a-z0-9+.-]*:)(?://)?[^\s:/@<>\"']+):([^\s@/<>\"']+)@")
 _BEARER = re.compile(r"(?i)\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}")
+# SRTP master keys in SDP (RFC 4568 `a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:KEY|2^20|1:32`):
+# with them a recorded call can be decrypted. Lifetime and MKI after the key are kept.
+_SDES_KEY = re.compile(r"(?i)\b(inline:)[A-Za-z0-9+/=]+")
 
 _SECRET_SETTING = re.compile(rf"(?i)^{_SECRET_KEY}$")
 
@@ -41,6 +44,7 @@ def redact_text(text: str, secrets: Iterable[str] = ()) -> str:
     text = _JSON_PAIR.sub(lambda m: f'{m.group(1)}"{MASK}"', text)
     text = _KEY_VALUE.sub(lambda m: f"{m.group(1)}{m.group(2)}{MASK}", text)
     text = _URL_USERINFO.sub(lambda m: f"{m.group(1)}:{MASK}@", text)
+    text = _SDES_KEY.sub(lambda m: f"{m.group(1)}{MASK}", text)
     return _BEARER.sub(lambda m: f"{m.group(1)} {MASK}", text)
 
 
@@ -55,17 +59,20 @@ _CREDENTIAL_HINTS = (
     "rspauth",
     "bearer",
     "basic",
+    "inline:",
 )
 
 
 def redact_credentials(text: str) -> str:
-    """`text` with SIP/HTTP credentials masked (Authorization and Authenticate values, digest
-    nonce/response/...): the subset of `redact_text` cheap enough for every log line."""
+    """`text` with SIP/HTTP credentials and SRTP keys masked (Authorization and Authenticate
+    values, digest nonce/response/..., SDES keys): the subset of `redact_text` cheap enough
+    for every log line."""
     lowered = text.lower()
     if not any(hint in lowered for hint in _CREDENTIAL_HINTS):
         return text
     text = _AUTH_HEADER.sub(lambda m: f"{m.group(1)} {MASK}", text)
     text = _DIGEST_PARAMS.sub(lambda m: f'{m.group(1)}{m.group(2)}"{MASK}"', text)
+    text = _SDES_KEY.sub(lambda m: f"{m.group(1)}{MASK}", text)
     return _BEARER.sub(lambda m: f"{m.group(1)} {MASK}", text)
 
 
