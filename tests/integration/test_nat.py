@@ -209,12 +209,16 @@ def _counters(site: Site) -> list[tuple[int, int]]:
 def test_keepalives_keep_the_app_reachable_when_nat_bindings_expire_quickly(
     site: Site,
 ) -> None:
-    site.net.set_udp_timeout(5)  # the NAT forgets an idle UDP mapping after 5 s
+    # Without keep-alives the mapping expires and the PBX's INVITE finds no way in. The NAT
+    # forgets an idle mapping after 3 s here: the app's registration probe (an OPTIONS to its
+    # own AOR every 5 s, which the PBX relays to the app through that mapping) would keep a
+    # 5 s mapping alive whenever it arrives just in time (seen in a full run).
+    site.net.set_udp_timeout(3)
     peer = site.peer(mode="silent")
-    # Without keep-alives the mapping expires and the PBX's INVITE finds no way in.
     with app_behind_nat(site, "no-ka", keepalive_seconds=0) as ui:
         time.sleep(9)
         assert not _rings(ui, peer, timeout=6), "reachable without keep-alives: test is void"
+    site.net.set_udp_timeout(5)  # the NAT forgets an idle UDP mapping after 5 s
     _keepalive_counters(site)
     with app_behind_nat(site, "ka", keepalive_seconds=2) as ui:
         before = _counters(site)
@@ -238,6 +242,13 @@ def _sip_listeners(site: Site, port: int) -> list[str]:
     sockets = run("ss", "-ulnH", ns=site.net.lan) + run("ss", "-tlnH", ns=site.net.lan)
     found = [line.split()[3] for line in sockets.splitlines() if line.strip()]
     return sorted(addr.rsplit(":", 1)[0] for addr in found if addr.endswith(f":{port}"))
+
+
+def _until_logged(log_file: Path, text: str, timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while text not in log_file.read_text(errors="replace"):
+        assert time.monotonic() < deadline, f"{text!r} not in {log_file}"
+        time.sleep(0.1)
 
 
 def _options_answer(source: str, target: str, port: int) -> str | None:
@@ -269,6 +280,9 @@ def test_sip_listens_only_on_the_address_that_reaches_the_pbx(site: Site) -> Non
     run("ip", "addr", "add", "10.78.0.2/32", "dev", "lo", ns=site.net.lan)
     with app_behind_nat(site, sip_port=5098):
         assert _sip_listeners(site, 5098) == ["10.77.0.2", "10.77.0.2"]  # UDP and TCP
+        # Requests without a transport of their own (pjsua's presence PUBLISH) still leave
+        # through SIP's socket, not the engine's loopback one (EINVAL there).
+        _until_logged(site.tmp / "app" / "engine.log", "Response msg 200/PUBLISH")
         with inside(site.net.lan):
             unreached = _options_answer("10.78.0.2", "10.78.0.2", 5098)
             refused = _options_answer("10.78.0.2", "10.77.0.2", 5098)

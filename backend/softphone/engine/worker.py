@@ -108,6 +108,7 @@ class Engine:
         self._tls_account = False  # the account signs in over TLS
         self._tls_verified = False  # the PBX answered a REGISTER over the current listener
         self._wake_port = 0
+        self._wake_id: int | None = None
         self._running = False
         self._stats = CallStats(emit)
         self._stun = StunServers(self._ep)
@@ -163,11 +164,18 @@ class Engine:
         tls_id = create_tls_transport(self._ep, self._config)
         if tls_id is not None:
             self._transports[Transport.TLS] = tls_id
+        self._open_wake_transport()
+
+    def _open_wake_transport(self) -> None:
+        """The loopback UDP transport other threads send a packet to, to wake the loop."""
         wake = pj.TransportConfig()
         wake.port = 0
         wake.boundAddress = "127.0.0.1"
-        wake_id = self._ep.transportCreate(pj.PJSIP_TRANSPORT_UDP, wake)
-        self._wake_port = int(self._ep.transportGetInfo(wake_id).localName.rsplit(":", 1)[1])
+        old = self._wake_id
+        self._wake_id = self._ep.transportCreate(pj.PJSIP_TRANSPORT_UDP, wake)
+        self._wake_port = int(self._ep.transportGetInfo(self._wake_id).localName.rsplit(":", 1)[1])
+        if old is not None:
+            self._ep.transportClose(old)  # after the new port is known: no wake-up is lost
 
     def run(self) -> None:
         """Poll pjsua2 and run queued commands until Shutdown."""
@@ -379,6 +387,10 @@ class Engine:
             self._ep, self._transports, current, wanted, self._config.public_address
         )
         self._sip_address, self.sip_port = now.address, now.port
+        # pjsip sends a request that has no transport of its own (pjsua's PUBLISH) through
+        # the first open UDP transport in the order they were made: that must stay the SIP
+        # one, not the loopback wake-up one (a PUBLISH to the PBX failed with EINVAL, seen).
+        self._open_wake_transport()
 
     def _follow_pbx_route(self) -> bool:
         """After an address change: when the PBX is now reached from another local address,
