@@ -37,6 +37,7 @@ lint: venv
 	$(VENV)/bin/ruff check backend tests bench
 	$(VENV)/bin/ruff format --check backend tests bench
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 
 unit: deps
 	$(VENV)/bin/pytest tests/unit -q

@@ -17,13 +17,13 @@ from softphone.audio.service import AudioService
 from softphone.bus import EventBus
 from softphone.desktop import notifications
 from softphone.desktop.services import DesktopServices
-from softphone.desktop.shell import DesktopShell
 from softphone.directory.service import Directory
 from softphone.directory.store import DirectoryStore
 from softphone.domain.account import AccountConfig
 from softphone.domain.commands import SetAudioRoute
 from softphone.domain.errors import SoftphoneError
 from softphone.domain.events import EngineStarted, SettingsChanged, SnapshotInvalidated
+from softphone.domain.shell import DesktopShell
 from softphone.engine.config import EngineConfig
 from softphone.engine.supervisor import EngineSupervisor
 from softphone.headset.busylight_core_driver import SelectedBusyLight

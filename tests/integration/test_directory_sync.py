@@ -16,10 +16,11 @@ from dirservers.slapd import ADMIN_DN, ADMIN_PW, PEOPLE, Slapd, person_ldif
 from softphone.bus import EventBus
 from softphone.directory.carddav import SyncResult
 from softphone.directory.config import CardDavConfig, DirectorySources, LdapConfig
-from softphone.directory.service import SECRET_KEYS, Directory
+from softphone.directory.service import Directory
 from softphone.directory.store import DirectoryStore
 from softphone.domain.directory import ContactSource, DirectoryStatusChanged, DisplayOrder
 from softphone.domain.errors import ErrorKey, SoftphoneError
+from softphone.settings.secrets import DIRECTORY_SECRET_KEYS
 
 pytestmark = pytest.mark.integration
 CARDDAV, LDAP = ContactSource.CARDDAV, ContactSource.LDAP
@@ -29,7 +30,10 @@ def make_directory(
     db: Path, sources: DirectorySources, passwords: dict[str, str] | None = None
 ) -> tuple[Directory, EventBus]:
     bus = EventBus()
-    pw = passwords or {SECRET_KEYS[CARDDAV]: PASSWORD, SECRET_KEYS[LDAP]: ADMIN_PW}
+    pw = passwords or {
+        DIRECTORY_SECRET_KEYS[CARDDAV]: PASSWORD,
+        DIRECTORY_SECRET_KEYS[LDAP]: ADMIN_PW,
+    }
     directory = Directory(
         DirectoryStore(db, home_country="CH"),
         bus,
@@ -170,7 +174,7 @@ def garbage_server() -> Iterator[str]:
 def test_broken_answers_and_bad_credentials_are_reported_as_keys(
     radicale: Radicale, slapd: Slapd, garbage_server: str, tmp_path: Path
 ) -> None:
-    wrong = {SECRET_KEYS[CARDDAV]: "nope", SECRET_KEYS[LDAP]: "nope"}
+    wrong = {DIRECTORY_SECRET_KEYS[CARDDAV]: "nope", DIRECTORY_SECRET_KEYS[LDAP]: "nope"}
     directory, _ = make_directory(tmp_path / "a.sqlite3", both(radicale, slapd), wrong)
     results = directory.sync_now()
     assert {s: getattr(r, "key", None) for s, r in results.items()} == {

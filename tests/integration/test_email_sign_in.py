@@ -17,7 +17,7 @@ from pbx.kamailio import Kamailio
 from pbx.ports import free_tcp_port
 from provisioning.servers import DnsServer, ProvisioningServer
 from softphone.app import SoftphoneApp
-from softphone.phone.account import secret_key
+from softphone.settings.secrets import account_secret_key
 from softphone.settings.trust import fingerprint
 from support.app_harness import UiClient, running_app
 
@@ -129,7 +129,7 @@ def test_sign_in_by_provisioning_fills_account_panel_codes_and_colleagues(
     )
     assert settings.account.display_name == "Alice Martin"
     assert app.accounts.registration.state.value == "registered"
-    assert app.secrets.get(secret_key(settings.account)) == kamailio.users["1001"]
+    assert app.secrets.get(account_secret_key(settings.account)) == kamailio.users["1001"]
     assert app.secrets.get(f"provisioning:{EMAIL}") == PASSWORD
     assert [u.extension for u in settings.blf_users] == ["1002"]
     assert settings.feature_codes.voicemail == "*97"

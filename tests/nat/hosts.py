@@ -14,8 +14,8 @@ from pbx.kamailio import Kamailio
 from pbx.pj_peer_proc import PjPeer
 from pbx.ports import HOST
 from pbx.procs import log_tail, spawn, stop_tree
+from softphone.diagnostics.netcheck import Status, check_pbx
 from softphone.domain.account import AccountConfig, Transport
-from softphone.engine.netcheck import Status, check_pbx
 
 SIP_PORT = 5060
 TURN_PORT = 3478

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from softphone.diagnostics import netcheck
+from softphone.diagnostics.netcheck import Status, check_rtp_ports, check_stun
 from softphone.domain.account import AccountConfig
 from softphone.domain.errors import ErrorKey, SoftphoneError
 from softphone.domain.events import Event, SettingsChanged
 from softphone.domain.network import CallQuality, NetworkSettings, network_from_json
-from softphone.engine import netcheck
-from softphone.engine.netcheck import Status, check_rtp_ports, check_stun
 from softphone.settings.schema import Settings
 from softphone.settings.secrets import SecretStore
 from softphone.settings.store import SettingsStore

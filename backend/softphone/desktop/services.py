@@ -11,10 +11,8 @@ from softphone.bus import EventBus
 from softphone.desktop.autostart import apply_autostart, autostart_dir, launch_command
 from softphone.diagnostics.export import ExportSources, system_info
 from softphone.diagnostics.logfiles import AppLogFile, rotated_files
-from softphone.directory.service import SECRET_KEYS
 from softphone.domain.events import SettingsChanged
-from softphone.phone.account import secret_key
-from softphone.settings.secrets import SecretStore
+from softphone.settings.secrets import DIRECTORY_SECRET_KEYS, SecretStore, account_secret_key
 from softphone.settings.store import SettingsStore
 
 log = logging.getLogger(__name__)
@@ -84,9 +82,9 @@ class DesktopServices:
 
     def _known_secrets(self) -> list[str]:
         """Every secret value the app knows of: they must not leave in the archive."""
-        keys = list(SECRET_KEYS.values())
+        keys = list(DIRECTORY_SECRET_KEYS.values())
         account = self._settings.settings.account
         if account is not None:
-            keys.append(secret_key(account))
+            keys.append(account_secret_key(account))
         values = [self._secrets.get(key) for key in keys]
         return [v for v in [*values, *self._extra_secrets()] if v]

@@ -1,1 +1,1 @@
-"""Support diagnostics: the app's log file, and the redacted log archive users send to support."""
+"""Support diagnostics: the log file, the redacted log archive for support, the network check."""

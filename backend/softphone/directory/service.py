@@ -25,10 +25,10 @@ from softphone.domain.directory import (
     SourceStatus,
 )
 from softphone.domain.errors import ErrorKey, SoftphoneError
+from softphone.settings.secrets import DIRECTORY_SECRET_KEYS
 
 log = logging.getLogger(__name__)
 
-SECRET_KEYS = {ContactSource.CARDDAV: "directory.carddav", ContactSource.LDAP: "directory.ldap"}
 SYNCED = (ContactSource.CARDDAV, ContactSource.LDAP)
 
 
@@ -175,7 +175,7 @@ class Directory:
 
     def _syncer(self, source: ContactSource) -> Any:
         sources = self._sources()
-        password = self._password(SECRET_KEYS[source]) or ""
+        password = self._password(DIRECTORY_SECRET_KEYS[source]) or ""
         if source is ContactSource.CARDDAV and sources.carddav is not None:
             return CardDavSync(sources.carddav, password, self.store)
         if source is ContactSource.LDAP and sources.ldap is not None:

@@ -21,16 +21,12 @@ from softphone.domain.events import (
 )
 from softphone.engine.supervisor import EngineSupervisor
 from softphone.phone.registration_watch import Probe, RegistrationWatch, probe_registrar
-from softphone.settings.secrets import SecretStore
+from softphone.settings.secrets import SecretStore, account_secret_key
 from softphone.settings.store import SettingsStore
 
 log = logging.getLogger(__name__)
 
 REGISTER_TIMEOUT = 10.0
-
-
-def secret_key(account: AccountConfig) -> str:
-    return f"{account.auth_user or account.user}@{account.server}"
 
 
 class AccountManager:
@@ -85,14 +81,14 @@ class AccountManager:
         password = (
             password_override
             if password_override is not None
-            else self._secrets.get(secret_key(account))
+            else self._secrets.get(account_secret_key(account))
         )
         if password is None:
             log.warning("no password known for the saved account: waiting for the user to sign in")
             self._set_registration(Registration(RegistrationState.FAILED, ErrorKey.AUTH_FAILED))
             return
         if password_override is not None:
-            self._secrets.set(secret_key(account), password_override, remember=False)
+            self._secrets.set(account_secret_key(account), password_override, remember=False)
         self._configure(account, password)
         self.watch.watch(account)  # saved earlier, so accepted: retried if the PBX is away
 
@@ -126,9 +122,10 @@ class AccountManager:
             generation = self._configure(account, password)
             registration = self._wait_for_outcome(generation, REGISTER_TIMEOUT)
             if registration.state is RegistrationState.REGISTERED:
-                if previous is not None and secret_key(previous) != secret_key(account):
-                    self._secrets.delete(secret_key(previous))
-                self._secrets.set(secret_key(account), password, remember=remember)
+                key = account_secret_key(account)
+                if previous is not None and account_secret_key(previous) != key:
+                    self._secrets.delete(account_secret_key(previous))
+                self._secrets.set(key, password, remember=remember)
                 with self._cond:
                     learned = self._realms.get((account.server, account.user))
                 if learned:
@@ -148,13 +145,13 @@ class AccountManager:
         with self._cond:
             self._generation += 1
         if account is not None:
-            self._secrets.delete(secret_key(account))
+            self._secrets.delete(account_secret_key(account))
         self._settings.save(self._settings.settings.with_changes(account=None))
         self._set_registration(Registration(RegistrationState.UNCONFIGURED))
         self._bus.publish(AccountChanged(None))
 
     def _restore(self, previous: AccountConfig | None) -> None:
-        password = self._secrets.get(secret_key(previous)) if previous else None
+        password = self._secrets.get(account_secret_key(previous)) if previous else None
         if previous is not None and password is not None:
             self._configure(previous, password)
             self.watch.watch(previous)

@@ -14,13 +14,12 @@ from typing import Any
 import dns.resolver
 
 from softphone.directory.config import CardDavConfig, DirectorySources, LdapConfig
-from softphone.directory.service import SECRET_KEYS
 from softphone.domain.account import AccountConfig
 from softphone.domain.directory import ContactSource
 from softphone.domain.errors import ErrorKey, SoftphoneError
 from softphone.domain.events import Event, SettingsChanged
 from softphone.domain.provisioning import ProvisioningDocument, parse_document
-from softphone.phone.account import AccountManager, secret_key
+from softphone.phone.account import AccountManager
 from softphone.provisioning import defaults
 from softphone.provisioning.client import (
     Identity,
@@ -36,7 +35,7 @@ from softphone.provisioning.dns_locate import (
 )
 from softphone.provisioning.state import ProvisioningState, StateFile
 from softphone.settings.schema import Settings
-from softphone.settings.secrets import SecretStore
+from softphone.settings.secrets import DIRECTORY_SECRET_KEYS, SecretStore, account_secret_key
 from softphone.settings.store import SettingsStore
 from softphone.settings.trust import TrustStore
 
@@ -233,7 +232,7 @@ class SignIn:
             srtp=given.srtp,
         )
         sip_password = document.account.sip_password or password
-        if wanted == current and self._secrets.get(secret_key(current)) == sip_password:
+        if wanted == current and self._secrets.get(account_secret_key(current)) == sip_password:
             self._apply_network(document)  # a proxy/STUN change applies at next registration
             return False
         log.info("provisioning moved the account to %s: registering again", wanted.server)
@@ -312,7 +311,9 @@ class SignIn:
         if document.carddav is not None:
             carddav = CardDavConfig(url=document.carddav.url, user=document.carddav.user)
             if document.carddav.password:
-                self._secrets.set(SECRET_KEYS[ContactSource.CARDDAV], document.carddav.password)
+                self._secrets.set(
+                    DIRECTORY_SECRET_KEYS[ContactSource.CARDDAV], document.carddav.password
+                )
         if document.ldap is not None:
             p = document.ldap
             ldap = LdapConfig(
@@ -323,7 +324,7 @@ class SignIn:
                 filter=p.filter or DEFAULT_LDAP_FILTER,
             )
             if p.password:
-                self._secrets.set(SECRET_KEYS[ContactSource.LDAP], p.password)
+                self._secrets.set(DIRECTORY_SECRET_KEYS[ContactSource.LDAP], p.password)
         return DirectorySources(carddav=carddav, ldap=ldap, sync_minutes=current.sync_minutes)
 
     def _new_state(

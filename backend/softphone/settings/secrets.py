@@ -8,9 +8,22 @@ import keyring
 import keyring.errors
 from keyring.backends import fail
 
+from softphone.domain.account import AccountConfig
+from softphone.domain.directory import ContactSource
+
 log = logging.getLogger(__name__)
 
 SERVICE = "softphone"
+
+# The keyring keys: the SIP password of an account, the password of each synced directory.
+DIRECTORY_SECRET_KEYS = {
+    ContactSource.CARDDAV: "directory.carddav",
+    ContactSource.LDAP: "directory.ldap",
+}
+
+
+def account_secret_key(account: AccountConfig) -> str:
+    return f"{account.auth_user or account.user}@{account.server}"
 
 
 class SecretStore:

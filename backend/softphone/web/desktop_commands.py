@@ -6,9 +6,9 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
-from softphone.desktop.shell import DesktopShell
 from softphone.diagnostics.export import ExportSources, archive_name, build_archive
 from softphone.domain.errors import ErrorKey, SoftphoneError
+from softphone.domain.shell import DesktopShell
 from softphone.private_files import write_private
 from softphone.web.commands import CommandHandler
 from softphone.web.downloads import Downloads

@@ -8,13 +8,13 @@ from typing import Any
 from softphone.directory.config import sources_from_json
 from softphone.directory.importexport import MAX_IMPORT_BYTES, ImportFormat
 from softphone.directory.numbers import is_numberish
-from softphone.directory.service import SECRET_KEYS, Directory
+from softphone.directory.service import Directory
 from softphone.directory.store import MAX_RESULTS
 from softphone.directory.vcard import BadCardError
 from softphone.domain.directory import LABELS, Contact, ContactNumber, ContactSource
 from softphone.domain.errors import ErrorKey, SoftphoneError
 from softphone.domain.events import SettingsChanged
-from softphone.settings.secrets import SecretStore
+from softphone.settings.secrets import DIRECTORY_SECRET_KEYS, SecretStore
 from softphone.settings.store import SettingsStore
 from softphone.web import wire
 from softphone.web.wire import Wire, arg_str
@@ -125,14 +125,14 @@ def directory_commands(
 
     def configure(args: Wire) -> None:
         """Sources and their passwords; passwords go to the keyring, never to settings."""
-        passwords = {k: args.pop(f"{k.value}_password", None) for k in SECRET_KEYS}
+        passwords = {k: args.pop(f"{k.value}_password", None) for k in DIRECTORY_SECRET_KEYS}
         for source, password in passwords.items():
             if password is not None and (not isinstance(password, str) or len(password) > 256):
                 raise SoftphoneError(ErrorKey.INVALID_ARGUMENT, f"{source.value}_password")
         sources = sources_from_json(args)
         for source, password in passwords.items():
             if password:
-                secrets.set(SECRET_KEYS[source], password)
+                secrets.set(DIRECTORY_SECRET_KEYS[source], password)
         updated = settings.settings.with_changes(directory=sources)
         settings.save(updated)
         publish(SettingsChanged(updated))

@@ -6,10 +6,10 @@ from collections.abc import Callable
 
 from softphone.directory.config import sources_from_json
 from softphone.directory.probe import probe_carddav, probe_ldap
-from softphone.directory.service import SECRET_KEYS, Directory
+from softphone.directory.service import Directory
 from softphone.domain.directory import ContactSource
 from softphone.domain.errors import ErrorKey, SoftphoneError
-from softphone.settings.secrets import SecretStore
+from softphone.settings.secrets import DIRECTORY_SECRET_KEYS, SecretStore
 from softphone.web.wire import Wire, arg_str
 
 
@@ -30,11 +30,11 @@ def directory_test_commands(
             source = ContactSource(arg_str(args, "source", max_len=16))
         except ValueError as exc:
             raise SoftphoneError(ErrorKey.INVALID_ARGUMENT, "source") from exc
-        if source not in SECRET_KEYS:
+        if source not in DIRECTORY_SECRET_KEYS:
             raise SoftphoneError(ErrorKey.INVALID_ARGUMENT, "source")
         config = sources_from_json({source.value: args.get(source.value)})
         password = arg_str(args, "password", required=False, max_len=256)
-        password = password or secrets.get(SECRET_KEYS[source]) or ""
+        password = password or secrets.get(DIRECTORY_SECRET_KEYS[source]) or ""
         if source is ContactSource.CARDDAV and config.carddav is not None:
             return {"entries": probe_carddav(config.carddav, password, directory.store)}
         if source is ContactSource.LDAP and config.ldap is not None:

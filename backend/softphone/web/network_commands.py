@@ -6,10 +6,10 @@ from collections.abc import Callable
 from dataclasses import asdict, replace
 from typing import Any
 
+from softphone.diagnostics.netcheck import Status, run_network_check
 from softphone.domain.errors import ErrorKey, SoftphoneError
 from softphone.domain.events import Event, SettingsChanged
 from softphone.domain.network import NetworkSettings, network_from_json
-from softphone.engine.netcheck import Status, run_network_check
 from softphone.phone.account import AccountManager
 from softphone.settings.secrets import SecretStore
 from softphone.settings.store import SettingsStore

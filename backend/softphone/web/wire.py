@@ -284,8 +284,8 @@ from softphone.domain.voicemail import VoicemailChanged, VoicemailSummary
 from softphone.settings.schema import Settings
 
 if TYPE_CHECKING:  # types only: the app imports these modules elsewhere, when it needs them
+    from softphone.diagnostics.netcheck import CheckResult
     from softphone.directory.importexport import ImportResult
-    from softphone.engine.netcheck import CheckResult
     from softphone.settings.trust import CertificateInfo
 
 SCHEMA_VERSION = 1
