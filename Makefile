@@ -38,6 +38,7 @@ lint: venv
 	$(VENV)/bin/ruff format --check backend tests bench
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/vulture
 
 unit: deps
 	$(VENV)/bin/pytest tests/unit -q

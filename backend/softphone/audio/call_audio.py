@@ -39,7 +39,6 @@ class CallAudioStats:
     underruns: int  # the speaker ran dry (PortAudio output underflow, or no frame ready)
     overruns: int  # microphone samples were lost (PortAudio input overflow)
     frames: int  # speaker frames served
-    silent_frames: int  # of which the bridge had made none yet (it keeps real time)
     latency_ms: int  # input + output latency PortAudio reports
 
 
@@ -61,7 +60,6 @@ class CallAudio:
         self._underruns = 0
         self._overruns = 0
         self._frames = 0
-        self._silent = 0
         self.input_id: str | None = None
         self.output_id: str | None = None
 
@@ -129,7 +127,7 @@ class CallAudio:
                 latency += float(stream.latency)
         with self._lock:
             return CallAudioStats(
-                self._underruns, self._overruns, self._frames, self._silent, round(latency * 1000)
+                self._underruns, self._overruns, self._frames, round(latency * 1000)
             )
 
     # --- PortAudio threads ------------------------------------------------------------------
@@ -150,7 +148,5 @@ class CallAudio:
         sound = exchange.get_playback(ctypes.addressof(buffer))
         with self._lock:
             self._frames += 1
-            if not sound:
-                self._silent += 1
             if status.output_underflow or not sound:
                 self._underruns += 1

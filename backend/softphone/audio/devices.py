@@ -119,7 +119,3 @@ def _portaudio_devices() -> list[AudioDevice]:
         if int(dev["max_input_channels"]) > 0:
             devices.append(AudioDevice(name, name, "input", index == default_in))
     return devices
-
-
-def default_device(devices: list[AudioDevice], direction: Direction) -> AudioDevice | None:
-    return next((d for d in devices if d.direction == direction and d.is_default), None)

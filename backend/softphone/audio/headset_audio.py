@@ -24,8 +24,6 @@ from softphone.settings.schema import Settings
 
 log = logging.getLogger(__name__)
 
-MODES = ("ask", "always", "never")
-
 
 @dataclass(frozen=True, slots=True)
 class HeadsetAudio:

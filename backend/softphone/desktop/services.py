@@ -63,10 +63,6 @@ class DesktopServices:
                 self._autostart, self._autostart_dir, launch_command(self._launch_data_dir)
             )
 
-    @property
-    def autostart_entry(self) -> Path:
-        return self._autostart_dir / "softphone.desktop"
-
     def export_sources(self) -> ExportSources:
         files = [*self.app_log.files()]
         extra = [p for log in self._extra_logs for p in rotated_files(log)]  # engine.log, .1..

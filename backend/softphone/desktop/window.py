@@ -394,27 +394,3 @@ class AppWindow:
         if not self._created.is_set() or self._closed.is_set():
             return None
         return self._window
-
-
-def run_window(
-    url: str,
-    *,
-    title: str,
-    width: int = 1280,
-    height: int = 800,
-    min_size: tuple[int, int] = DEFAULT_MIN_SIZE,
-    storage_path: Path | None = None,
-    on_closed: Callable[[], None] | None = None,
-    debug: bool = False,
-) -> None:
-    """Show `url` in a native window and block (main thread) until the user closes it."""
-    AppWindow(
-        url,
-        title=title,
-        width=width,
-        height=height,
-        min_size=min_size,
-        storage_path=storage_path,
-        on_closed=on_closed,
-        debug=debug,
-    ).run()

@@ -43,17 +43,6 @@ class Forwarding:
     def no_answer_target(self) -> str:
         return self.no_answer_to if self.no_answer else ""
 
-    @property
-    def any_active(self) -> bool:
-        return any(
-            (on and bool(to))
-            for on, to in (
-                (self.unconditional, self.unconditional_to),
-                (self.busy, self.busy_to),
-                (self.no_answer, self.no_answer_to),
-            )
-        )
-
 
 class Action(StrEnum):
     RING = "ring"

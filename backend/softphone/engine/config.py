@@ -20,7 +20,6 @@ class EngineConfig:
     # tests and the demo pass 127.0.0.1.
     bind_address: str = ""
     sip_port: int = 0  # 0: any free port
-    rtp_port: int = 0  # 0: pjsua picks; else the start of the RTP range
     public_address: str = ""  # address put in Contact/SDP when bound to a specific one
     user_agent: str = "Softphone/0.1"
     max_calls: int = 4  # the pjsua2 wheel is compiled with PJSUA_MAX_CALLS = 4

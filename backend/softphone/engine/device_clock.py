@@ -167,7 +167,6 @@ class ConferenceClock:
         self.speaker = SpeakerQueue(self.frame_bytes)
         self._ticker: threading.Thread | None = None
         self._stop = threading.Event()
-        self.late_frames = 0  # frames of bridge time skipped: the clock thread got no CPU
         self._local = threading.local()
         # Set by each stream thread around its C call (each flag written by one thread only):
         # detach() waits for both to clear before the bridge gets another clock.
@@ -326,7 +325,6 @@ class ConferenceClock:
             if behind >= _MAX_CATCH_UP:
                 skipped = behind - _MAX_CATCH_UP + 1
                 due += skipped * period
-                self.late_frames += skipped
                 log.warning("the bridge clock got no CPU for %d ms", round(late * 1000))
             self.tick()
             due += period

@@ -239,10 +239,6 @@ class PresenceSubscriptions:
         if status != 0:
             lib.pjsip_pres_terminate(ctypes.c_void_p(sub), 0)
 
-    def unsubscribe_all(self) -> None:
-        for key in list(self._by_key):
-            self.unsubscribe(key)
-
     def _forget(self, key: str) -> int | None:
         sub = self._by_key.pop(key, None)
         if sub is not None:

@@ -26,6 +26,3 @@ class CommandRouter:
     def handler(self, command: cmd.EngineCommand) -> Callable[[Any], Result] | None:
         """The handler of exactly this command's type (no subclass lookup), or None."""
         return self._handlers.get(type(command))
-
-    def command_types(self) -> frozenset[type[cmd.EngineCommand]]:
-        return frozenset(self._handlers)

@@ -33,9 +33,6 @@ LED_HOLD = usage(PAGE_LED, 0x20)
 LED_MICROPHONE = usage(PAGE_LED, 0x21)
 RINGER = usage(PAGE_TELEPHONY, 0x9E)
 
-INPUT_USAGES = (HOOK_SWITCH, FLASH, REDIAL, PHONE_MUTE, LINE_BUSY, *REJECT_USAGES)
-OUTPUT_USAGES = (LED_MUTE, LED_OFF_HOOK, LED_RING, LED_HOLD, LED_MICROPHONE, RINGER)
-
 
 class DescriptorError(ValueError):
     """The bytes are not a well-formed report descriptor."""

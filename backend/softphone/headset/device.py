@@ -178,10 +178,6 @@ class DeviceWatcher:
         for path in list(self._devices):
             self._drop(path)
 
-    def rescan(self) -> None:
-        """Enumerate now instead of at the next interval."""
-        self._rescan.set()
-
     def _run(self) -> None:
         next_scan = 0.0
         while not self._stop.is_set():

@@ -6,10 +6,8 @@ from dataclasses import dataclass, replace
 
 from softphone.headset.descriptor import REJECT_USAGES, Field, ParsedDescriptor
 
-VENDOR_JABRA = 0x0B0E
 VENDOR_POLY = 0x047F
 VENDOR_EPOS = 0x1395
-VENDOR_YEALINK = 0x6993
 
 # Words in a product name that say "this HID device is an audio device" (headsets without a
 # telephony collection are listed, with the reason their buttons do nothing).

@@ -3,8 +3,6 @@
 import type { CallQuality, NetworkChanges, NetworkReport, NetworkSettings } from "./network";
 import { AUDIO_EVENT_TYPES, type AudioCommandMap, type AudioEvent } from "./audio";
 
-export const SCHEMA_VERSION = 1;
-
 export type Transport = "udp" | "tcp" | "tls";
 export type SrtpMode = "off" | "optional" | "mandatory";
 export type DtmfMethod = "rfc4733" | "sip_info";

@@ -13,9 +13,6 @@ const ACTIVE_STATES: ReadonlySet<CallState> = new Set<CallState>([
 
 export const isActive = (call: Call): boolean => ACTIVE_STATES.has(call.state);
 
-/** `calls` are newest first (as kept by the store). */
-export const activeCalls = (calls: readonly Call[]): Call[] => calls.filter(isActive);
-
 /** The most recent incoming call still ringing, if any. */
 export const ringingCall = (calls: readonly Call[]): Call | undefined =>
   calls.find((c) => c.state === "ringing_in");
