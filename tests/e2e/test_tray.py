@@ -10,7 +10,7 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +18,7 @@ import pytest
 
 from pbx.kamailio import Kamailio
 from support.app_harness import UiClient, sign_in
+from support.waiting import until
 
 from .window_harness import Display, WindowProcess, open_window_and_wait_for, xdg_env, xvfb_display
 
@@ -59,7 +60,9 @@ def trayer(display: Display) -> Iterator[None]:
         stderr=subprocess.DEVNULL,
     )
     try:
-        _until(lambda: '"panel"' in _x(display, "xwininfo", "-root", "-tree"), 10, "trayer")
+        until(
+            lambda: '"panel"' in _x(display, "xwininfo", "-root", "-tree"), 10, "trayer", every=0.1
+        )
         yield
     finally:
         proc.terminate()
@@ -90,14 +93,6 @@ def tray_icons(display: Display) -> list[tuple[int, int, int, int]]:
 
 def window_visible(display: Display) -> bool:
     return bool(_x(display, "xdotool", "search", "--onlyvisible", "--name", "^Softphone$").strip())
-
-
-def _until(check: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.1)
 
 
 def _colour_near(display: Display, rect: tuple[int, int, int, int], rgb: tuple[int, ...]) -> int:
@@ -136,16 +131,16 @@ def test_tray_icon_status_menu_and_close_to_tray(
         trayer(display),
         _child(display, tmp_path) as child,
     ):
-        _until(lambda: bool(tray_icons(display)), 20, "the tray icon")
+        until(lambda: bool(tray_icons(display)), 20, "the tray icon", every=0.1)
         icon = tray_icons(display)[0]
-        _until(lambda: _colour_near(display, icon, BRAND) > 20, 10, "the icon painted")
+        until(lambda: _colour_near(display, icon, BRAND) > 20, 10, "the icon painted", every=0.1)
         ready = child.event("ready")
         assert ready is not None
         ui = UiClient.at(ready["port"], ready["token"])
         try:
             assert ui.command("app.info")["result"]["tray"] is True
             assert sign_in(ui, kamailio.port, "1001", kamailio.users["1001"])["ok"]
-            _until(lambda: _colour_near(display, icon, REGISTERED) > 3, 10, "a green dot")
+            until(lambda: _colour_near(display, icon, REGISTERED) > 3, 10, "a green dot", every=0.1)
             display.screenshot(artifacts / "tray-registered.png")
 
             mark = ui.mark()
@@ -155,30 +150,30 @@ def test_tray_icon_status_menu_and_close_to_tray(
                 timeout=10,
                 start=mark,
             )
-            _until(lambda: _colour_near(display, icon, DND) > 3, 10, "a red dot")
+            until(lambda: _colour_near(display, icon, DND) > 3, 10, "a red dot", every=0.1)
 
-            _until(lambda: window_visible(display), 30, "the window")
+            until(lambda: window_visible(display), 30, "the window", every=0.1)
             child.send_line("user_close")
-            _until(lambda: not window_visible(display), 10, "the window hidden")
+            until(lambda: not window_visible(display), 10, "the window hidden", every=0.1)
             time.sleep(1.0)
             assert child.proc.poll() is None  # still running: calls still ring
             assert ui.command("app.info")["ok"]
 
             x, y, w, h = icon
             _x(display, "xdotool", "mousemove", str(x + w // 2), str(y + h // 2), "click", "1")
-            _until(lambda: window_visible(display), 10, "the window shown again")
+            until(lambda: window_visible(display), 10, "the window shown again", every=0.1)
         finally:
             ui.close()
         _menu_choose(display, icon, downs=3)  # Show, Do not disturb, (separator), Quit
-        _until(lambda: child.event("exited") is not None, 30, "the app to quit")
+        until(lambda: child.event("exited") is not None, 30, "the app to quit", every=0.1)
         assert child.proc.wait(20) == 0
 
 
 def test_without_a_tray_host_closing_the_window_quits(tmp_path: Path) -> None:
     with xvfb_display(size=(1024, 700)) as display, _child(display, tmp_path) as child:
-        _until(lambda: window_visible(display), 30, "the window")
+        until(lambda: window_visible(display), 30, "the window", every=0.1)
         child.send_line("user_close")
-        _until(lambda: child.event("exited") is not None, 30, "the app to quit")
+        until(lambda: child.event("exited") is not None, 30, "the app to quit", every=0.1)
         assert child.event("exited") == {"event": "exited", "tray": False}
 
 
@@ -188,9 +183,11 @@ def test_started_minimized_it_waits_in_the_tray_until_clicked(tmp_path: Path) ->
         trayer(display),
         _child(display, tmp_path, "--minimized"),
     ):
-        _until(lambda: bool(tray_icons(display)), 20, "the tray icon")
+        until(lambda: bool(tray_icons(display)), 20, "the tray icon", every=0.1)
         time.sleep(3.0)  # long enough for a window that was going to show to have shown
         assert not window_visible(display)
         x, y, w, h = tray_icons(display)[0]
         _x(display, "xdotool", "mousemove", str(x + w // 2), str(y + h // 2), "click", "1")
-        _until(lambda: window_visible(display), 20, "the window after a click on the icon")
+        until(
+            lambda: window_visible(display), 20, "the window after a click on the icon", every=0.1
+        )

@@ -25,8 +25,9 @@ from dbus_fast.aio import MessageBus
 from pbx.baresip import Baresip
 from pbx.kamailio import Kamailio
 from support.app_harness import UiClient, sign_in
+from support.waiting import until
 
-from .test_tray import BRAND, DND, REGISTERED, _until, _x, window_visible
+from .test_tray import BRAND, DND, REGISTERED, _x, window_visible
 from .window_harness import (
     Display,
     WindowProcess,
@@ -144,15 +145,16 @@ def background(argv: list[str], display: Display, bus: Bus, log: Path) -> Iterat
 def sni_host(display: Display, bus: Bus, logs: Path) -> Iterator[None]:
     """Debian's real StatusNotifierWatcher, then a real host (a GTK bar) registered with it."""
     with background(["status-notifier-watcher"], display, bus, logs / "sni-watcher.log"):
-        _until(lambda: bus.has_owner(WATCHER), 10, "the watcher on the bus")
+        until(lambda: bus.has_owner(WATCHER), 10, "the watcher on the bus", every=0.1)
         host = ["gtk-sni-tray-standalone", "--top", "--end", "--size", str(HOST_HEIGHT)]
         with background(host, display, bus, logs / "sni-host.log"):
-            _until(
+            until(
                 lambda: bool(
                     bus.prop(WATCHER, WATCHER_PATH, WATCHER, "IsStatusNotifierHostRegistered")
                 ),
                 15,
                 "the host registered with the watcher",
+                every=0.1,
             )
             yield
 
@@ -287,7 +289,9 @@ def test_tray_over_status_notifier_item_with_a_real_watcher_and_host(
         assert dnd.get("toggle-type") == "checkmark" and dnd.get("toggle-state") == 0
 
         # The host shows it: its bar holds our icon.
-        _until(lambda: _safe(lambda: host_icon(display)), 20, "the icon in the host's bar")
+        until(
+            lambda: _safe(lambda: host_icon(display)), 20, "the icon in the host's bar", every=0.1
+        )
         icon_x, icon_y = host_icon(display)
 
         ready = child.event("ready")
@@ -296,10 +300,20 @@ def test_tray_over_status_notifier_item_with_a_real_watcher_and_host(
         try:
             t0 = time.monotonic()
             assert sign_in(ui, kamailio.port, "1001", kamailio.users["1001"])["ok"]
-            _until(lambda: item.tooltip() == "Softphone: Registered", 15, "tooltip Registered")
+            until(
+                lambda: item.tooltip() == "Softphone: Registered",
+                15,
+                "tooltip Registered",
+                every=0.1,
+            )
             timings["sign_in_to_tooltip_registered_s"] = round(time.monotonic() - t0, 2)
             assert item.pixels(REGISTERED) > 10 and item.pixels(DND) == 0
-            _until(lambda: bar_pixels(display, REGISTERED) > 3, 10, "a green dot in the host")
+            until(
+                lambda: bar_pixels(display, REGISTERED) > 3,
+                10,
+                "a green dot in the host",
+                every=0.1,
+            )
             assert bar_pixels(display, DND) == 0
 
             # A missed call: in a call while it rings, then a red count badge and a tooltip line.
@@ -307,13 +321,15 @@ def test_tray_over_status_notifier_item_with_a_real_watcher_and_host(
             mark = ui.mark()
             peer.dial("1001")
             ui.wait_call_state("ringing_in", start=mark, timeout=15)
-            _until(lambda: item.tooltip() == "Softphone: In a call", 10, "tooltip In a call")
+            until(
+                lambda: item.tooltip() == "Softphone: In a call", 10, "tooltip In a call", every=0.1
+            )
             peer.hangup()
             ui.wait_for(lambda e: e == {"type": "missed_count", "count": 1}, start=mark)
             expected = "Softphone: Registered\n1 missed calls"
-            _until(lambda: item.tooltip() == expected, 10, "the missed-call tooltip")
+            until(lambda: item.tooltip() == expected, 10, "the missed-call tooltip", every=0.1)
             assert item.pixels(DND) > 10  # the badge (same red as the DND dot)
-            _until(lambda: bar_pixels(display, DND) > 3, 10, "the badge in the host")
+            until(lambda: bar_pixels(display, DND) > 3, 10, "the badge in the host", every=0.1)
             display.screenshot(artifacts / "tray-sni-registered-missed.png")
 
             # Do not disturb through the real menu protocol, as the host's menu does it.
@@ -325,11 +341,13 @@ def test_tray_over_status_notifier_item_with_a_real_watcher_and_host(
                 timeout=10,
                 start=mark,
             )
-            _until(lambda: item.tooltip().startswith("Softphone: Do not disturb"), 10, "DND")
+            until(
+                lambda: item.tooltip().startswith("Softphone: Do not disturb"), 10, "DND", every=0.1
+            )
             timings["menu_event_to_dnd_tooltip_s"] = round(time.monotonic() - t0, 2)
             assert item.menu()["Do not disturb"][1].get("toggle-state") == 1
             assert item.pixels(REGISTERED) == 0
-            _until(lambda: bar_pixels(display, REGISTERED) == 0, 10, "the green dot gone")
+            until(lambda: bar_pixels(display, REGISTERED) == 0, 10, "the green dot gone", every=0.1)
 
             # The host's own GTK menu (right click), built from the same dbusmenu: look at it,
             # then turn do-not-disturb off from it (Show, Do not disturb, Return).
@@ -343,28 +361,30 @@ def test_tray_over_status_notifier_item_with_a_real_watcher_and_host(
                 timeout=10,
                 start=mark,
             )
-            _until(lambda: item.tooltip() == expected, 10, "the tooltip back to Registered")
-            _until(lambda: bar_pixels(display, REGISTERED) > 3, 10, "the green dot back")
+            until(
+                lambda: item.tooltip() == expected, 10, "the tooltip back to Registered", every=0.1
+            )
+            until(lambda: bar_pixels(display, REGISTERED) > 3, 10, "the green dot back", every=0.1)
 
             # Activate: a left click on the icon in the host's bar, after closing to the tray.
-            _until(lambda: window_visible(display), 30, "the window")
+            until(lambda: window_visible(display), 30, "the window", every=0.1)
             child.send_line("user_close")
-            _until(lambda: not window_visible(display), 10, "the window hidden")
+            until(lambda: not window_visible(display), 10, "the window hidden", every=0.1)
             time.sleep(1.0)
             assert child.proc.poll() is None  # still running: calls still ring
             t0 = time.monotonic()
             _x(display, "xdotool", "mousemove", str(icon_x), str(icon_y), "click", "1")
-            _until(lambda: window_visible(display), 10, "the window shown by a click")
+            until(lambda: window_visible(display), 10, "the window shown by a click", every=0.1)
             timings["host_click_to_window_shown_s"] = round(time.monotonic() - t0, 2)
         finally:
             ui.close()
 
         t0 = time.monotonic()
         item.click("Quit")
-        _until(lambda: child.event("exited") is not None, 30, "the app to quit")
+        until(lambda: child.event("exited") is not None, 30, "the app to quit", every=0.1)
         assert child.proc.wait(20) == 0
         # The watcher noticed the item's owner leaving the bus.
-        _until(lambda: not registered_items(bus), 10, "the item unregistered")
+        until(lambda: not registered_items(bus), 10, "the item unregistered", every=0.1)
         timings["quit_to_unregistered_s"] = round(time.monotonic() - t0, 2)
     (artifacts / "tray-sni-timings.json").write_text(json.dumps(timings, indent=2) + "\n")
     print("SNI tray timings:", timings)
@@ -404,13 +424,27 @@ def test_a_panel_that_starts_after_the_app_still_gets_the_icon(tmp_path: Path) -
             assert ui.command("app.info")["result"]["tray"] is False
             with sni_host(display, bus, tmp_path):
                 t0 = time.monotonic()
-                _until(lambda: _item_of(child, bus), 15, "the icon registered with the panel")
+                until(
+                    lambda: _item_of(child, bus),
+                    15,
+                    "the icon registered with the panel",
+                    every=0.1,
+                )
                 print(f"panel start to icon registered: {time.monotonic() - t0:.2f} s")
-                _until(lambda: ui.command("app.info")["result"]["tray"] is True, 5, "tray")
-                _until(lambda: _safe(lambda: host_icon(display)), 20, "the icon in the bar")
-                _until(lambda: window_visible(display), 30, "the window")
+                until(
+                    lambda: ui.command("app.info")["result"]["tray"] is True, 5, "tray", every=0.1
+                )
+                until(
+                    lambda: _safe(lambda: host_icon(display)), 20, "the icon in the bar", every=0.1
+                )
+                until(lambda: window_visible(display), 30, "the window", every=0.1)
                 child.send_line("user_close")
-                _until(lambda: not window_visible(display), 10, "the window hidden to the tray")
+                until(
+                    lambda: not window_visible(display),
+                    10,
+                    "the window hidden to the tray",
+                    every=0.1,
+                )
                 time.sleep(1.0)
                 assert child.proc.poll() is None  # hidden, not quit
         finally:
@@ -433,10 +467,10 @@ def test_the_icon_comes_back_when_the_panel_restarts(tmp_path: Path) -> None:
             # The panel goes away (a plasmashell crash, a session restart) and comes back:
             # Qt registers the icon with the new watcher by itself; this keeps it so.
             first_panel.close()
-            _until(lambda: not bus.has_owner(WATCHER), 10, "the first watcher gone")
+            until(lambda: not bus.has_owner(WATCHER), 10, "the first watcher gone", every=0.1)
             with sni_host(display, bus, second_logs):
                 t0 = time.monotonic()
-                _until(lambda: _item_of(child, bus), 15, "the icon registered again")
+                until(lambda: _item_of(child, bus), 15, "the icon registered again", every=0.1)
                 print(f"panel restart to icon registered: {time.monotonic() - t0:.2f} s")
                 # Not asserted: that the new gtk-sni-tray bar also paints it. In about 1 run
                 # in 3 it never did (60 s) although the item was registered with its watcher

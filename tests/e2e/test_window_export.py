@@ -5,24 +5,15 @@ from __future__ import annotations
 
 import sys
 import threading
-import time
 import zipfile
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from support.app_harness import UiClient
+from support.waiting import until
 
 from .test_tray import TRAY_CHILD, _x, window_visible
 from .window_harness import Display, open_window_and_wait_for, xdg_env, xvfb_display
-
-
-def _until(check: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.1)
 
 
 def _dialog(display: Display) -> str:
@@ -50,14 +41,14 @@ def test_export_logs_through_the_save_dialog(tmp_path: Path) -> None:
             extra_env={"SOFTPHONE_NOTIFICATIONS": "0", **xdg_env(tmp_path / "home")},
         ) as child,
     ):
-        _until(lambda: window_visible(display), 30, "the window")
+        until(lambda: window_visible(display), 30, "the window", every=0.1)
         ready = child.event("ready")
         assert ready is not None
         ui = UiClient.at(ready["port"], ready["token"])
         try:
             replies: list[dict[str, Any]] = []
             thread = _export(ui, replies)
-            _until(lambda: bool(_dialog(display)), 20, "the save dialog")
+            until(lambda: bool(_dialog(display)), 20, "the save dialog", every=0.1)
             wid = _dialog(display).split()[0]
             _x(display, "xdotool", "windowfocus", "--sync", wid)
             _x(display, "xdotool", "key", "--window", wid, "ctrl+a")
@@ -70,7 +61,7 @@ def test_export_logs_through_the_save_dialog(tmp_path: Path) -> None:
 
             replies.clear()
             thread = _export(ui, replies)
-            _until(lambda: bool(_dialog(display)), 20, "the save dialog again")
+            until(lambda: bool(_dialog(display)), 20, "the save dialog again", every=0.1)
             wid = _dialog(display).split()[0]
             _x(display, "xdotool", "windowfocus", "--sync", wid)
             _x(display, "xdotool", "key", "Escape")

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 import re
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
+
+from support.waiting import until
 
 from .test_tray import TRAY_CHILD, _x, window_visible
 from .window_harness import Display, open_window_and_wait_for, xdg_env, xvfb_display
@@ -17,14 +18,6 @@ _GEOMETRY = re.compile(
     r"Width:\s+(\d+).*?Height:\s+(\d+)",
     re.S,
 )
-
-
-def _until(check: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.1)
 
 
 def _window_id(display: Display) -> str:
@@ -47,7 +40,7 @@ def _run(display: Display, data_dir: Path, log: Path, step: Callable[[], None]) 
         log_path=log,
         extra_env={"SOFTPHONE_NOTIFICATIONS": "0", **xdg_env(data_dir / "home")},
     ):
-        _until(lambda: window_visible(display), 30, "the window")
+        until(lambda: window_visible(display), 30, "the window", every=0.1)
         step()
 
 
@@ -68,7 +61,7 @@ def test_size_and_position_are_remembered_and_clamped(tmp_path: Path) -> None:
             wid = _window_id(display)
             _x(display, "xdotool", "windowsize", wid, "900", "650")
             _x(display, "xdotool", "windowmove", wid, "200", "120")
-            _until(lambda: _saved_window(settings) == wanted, 10, "the geometry saved")
+            until(lambda: _saved_window(settings) == wanted, 10, "the geometry saved", every=0.1)
 
         _run(display, data_dir, tmp_path / "first.log", move_and_resize)
 

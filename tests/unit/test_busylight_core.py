@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
@@ -27,6 +27,7 @@ from softphone.headset.busylight_core_driver import (
 )
 from softphone.headset.service import HeadsetService
 from softphone.settings.schema import Settings
+from support.waiting import until
 
 KUANDO_OMEGA = (0x27BB, 0x3BCD, "Busylight Omega")
 LUXAFOR_FLAG = (0x04D8, 0xF372, "LUXAFOR FLAG")
@@ -112,13 +113,6 @@ def lights() -> Iterator[list[Any]]:
         light.close()
 
 
-def _until(check: Callable[[], bool], timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.02)
-
-
 def _kuando_red(report: bytes) -> bool | None:
     """True: a Kuando jump-to-step-0 in red; False: one that is dark; None: another command.
 
@@ -141,7 +135,7 @@ def test_kuando_is_red_during_calls_blinks_while_ringing_and_dark_after(
     lights.append(light)
     assert fake_hid.opened == []  # not searched at start-up
     light.show(LightState.ON)
-    _until(lambda: any(_kuando_red(r) for r in fake_hid.since(0)))
+    until(lambda: any(_kuando_red(r) for r in fake_hid.since(0)))
     assert fake_hid.opened == [b"/dev/hidraw7"]
     # The first writes: the reset (dark) as the light is opened, then red.
     kinds = [_kuando_red(r) for r in fake_hid.since(0)]
@@ -149,7 +143,7 @@ def test_kuando_is_red_during_calls_blinks_while_ringing_and_dark_after(
 
     mark = len(fake_hid.writes)
     light.show(LightState.BLINK)
-    _until(lambda: [_kuando_red(r) for r in fake_hid.since(mark)].count(False) >= 2)
+    until(lambda: [_kuando_red(r) for r in fake_hid.since(mark)].count(False) >= 2)
     states = [s for s in (_kuando_red(r) for r in fake_hid.since(mark)) if s is not None]
     assert True in states and False in states  # toggles red / dark
     assert all(a != b for a, b in itertools.pairwise(states))
@@ -171,7 +165,7 @@ def test_luxafor_flag_exact_reports(fake_hid: FakeHidModule, lights: list[Any]) 
     lights.append(light)
     light.show(LightState.ON)
     # Luxafor: command 1 (static colour), LEDs 0xFF (all six), red, green, blue.
-    _until(lambda: fake_hid.since(0)[-1:] == [b"\x01\xff\xff\x00\x00"])
+    until(lambda: fake_hid.since(0)[-1:] == [b"\x01\xff\xff\x00\x00"])
     light.show(LightState.OFF)
     assert fake_hid.writes[-1] == b"\x01\xff\x00\x00\x00"
 
@@ -185,9 +179,9 @@ def test_a_light_plugged_later_is_found_and_one_unplugged_is_let_go(
     time.sleep(0.2)
     assert fake_hid.writes == []
     fake_hid.plug(LUXAFOR_FLAG)
-    _until(lambda: b"\x01\xff\xff\x00\x00" in fake_hid.since(0))  # blinking on the new light
+    until(lambda: b"\x01\xff\xff\x00\x00" in fake_hid.since(0))  # blinking on the new light
     fake_hid.present.clear()  # unplugged: the write fails, the handle is closed
-    _until(lambda: fake_hid.closed == [b"/dev/hidraw7"])
+    until(lambda: fake_hid.closed == [b"/dev/hidraw7"])
 
 
 class FakeRelay:
@@ -222,18 +216,18 @@ def test_the_setting_picks_the_light_and_the_service_drives_it(
     try:
         calls[:] = [_call(CallState.CONNECTED)]
         bus.publish(CallChanged(calls[0], None))
-        _until(lambda: any(_kuando_red(r) for r in fake_hid.since(0)))
+        until(lambda: any(_kuando_red(r) for r in fake_hid.since(0)))
         assert relay.states == []  # "busylight": the relay board is not driven
 
         bus.publish(SettingsChanged(replace(Settings(), busylight="relay")))
-        _until(lambda: fake_hid.closed == [b"/dev/hidraw7"])  # the Kuando let go ...
+        until(lambda: fake_hid.closed == [b"/dev/hidraw7"])  # the Kuando let go ...
         assert _kuando_red(fake_hid.writes[-1]) is False  # ... dark
         assert relay.states == [True]  # the relay shows the call at once
 
         mark = len(fake_hid.writes)
         bus.publish(SettingsChanged(replace(Settings(), busylight="auto")))
         assert relay.states[-2:] == [False, True]  # old relay driver off, the new one on
-        _until(lambda: any(_kuando_red(r) for r in fake_hid.since(mark)))  # auto: both kinds
+        until(lambda: any(_kuando_red(r) for r in fake_hid.since(mark)))  # auto: both kinds
 
         bus.publish(SettingsChanged(replace(Settings(), busylight="none")))
         assert relay.states[-1] is False

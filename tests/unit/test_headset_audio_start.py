@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 
 from softphone.audio.devices import AudioDevice
 from softphone.audio.events import AudioDevicesChanged
@@ -12,6 +11,7 @@ from softphone.audio.selection import AudioRoute
 from softphone.bus import EventBus
 from softphone.domain.events import SettingsChanged
 from softphone.settings.schema import Settings
+from support.waiting import until
 
 SPEAKER = AudioDevice("speakers", "Built-in Speakers", "output", True)
 MIC = AudioDevice("mic", "Built-in Mic", "input", True)
@@ -27,13 +27,6 @@ ON_HEADSET = Settings(
     headset_calls="0b0e:0307",
     audio_before_headset=("mic", "speakers", None),
 )
-
-
-def _until(check: Callable[[], bool], timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.01)
 
 
 class Start:
@@ -65,7 +58,7 @@ def test_headset_gone_at_start_restores_the_earlier_devices() -> None:
     time.sleep(0.2)
     assert start.saved == []
     start.sound(SPEAKER, MIC)
-    _until(lambda: start.saved != [])  # applied off the device watcher's thread
+    until(lambda: start.saved != [], every=0.01)  # applied off the device watcher's thread
     assert start.route() == ("mic", "speakers", None)
     assert start.settings.headset_calls is None
     assert start.settings.audio_before_headset is None
@@ -94,7 +87,7 @@ def test_a_serial_in_the_key_must_match_when_the_sound_card_has_one() -> None:
     )
     start = Start(poly)
     start.sound(SPEAKER, MIC, P_OUT)  # another Blackwire (serial P1): not the one used
-    _until(lambda: start.saved != [])
+    until(lambda: start.saved != [], every=0.01)
     assert start.route() == ("mic", "speakers", None)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,7 @@ from softphone.headset.service import HeadsetService
 from softphone.headset.telephony import Action, HeadsetCommand, TelephonyHeadset
 from softphone.history.store import HistoryStore
 from support.fake_hid import ALL, TELEPHONY, FakeHidTransport, descriptor
+from support.waiting import until
 
 
 class Clock:
@@ -210,13 +211,6 @@ class DialPhone:
         return "new"
 
 
-def _until(check: Callable[[], bool], timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.02)
-
-
 @pytest.fixture
 def services() -> Iterator[list[HeadsetService]]:
     started: list[HeadsetService] = []
@@ -250,7 +244,7 @@ def test_headset_redial_dials_the_last_outgoing_number(
     handle.press(b"\x02\x00")
     handle.press(b"\x02\x10")  # the same press reported again
     handle.press(b"\x02\x00")
-    _until(lambda: phone.dialled == ["1003"])
+    until(lambda: phone.dialled == ["1003"])
     time.sleep(0.3)
     assert phone.dialled == ["1003"]
     store.close()
@@ -262,11 +256,11 @@ def test_redial_with_no_history_or_refused_is_harmless(services: list[HeadsetSer
     numbers: list[str | None] = [None, "1003", "1005"]
     _service(services, phone, transport, lambda: numbers.pop(0))
     transport.wait_handle("0b0e-0307").press(b"\x02\x10\x00")  # no outgoing call: nothing dialled
-    _until(lambda: len(numbers) == 2)
+    until(lambda: len(numbers) == 2)
     poly_len = parse(descriptor("047f-02e6")).report_bytes(ReportKind.INPUT, 0x20)
     transport.wait_handle("047f-02e6").press(b"\x20\x08" + bytes(poly_len - 1))  # refused
-    _until(lambda: len(numbers) == 1)
+    until(lambda: len(numbers) == 1)
     assert phone.dialled == []
     # The HID thread survived both: the next headset's Redial dials.
     transport.wait_handle("1395-00a2").press(b"\x02\x10")
-    _until(lambda: phone.dialled == ["1005"])
+    until(lambda: phone.dialled == ["1005"])

@@ -17,6 +17,7 @@ from softphone.headset.busylight import RelayBusyLight
 from softphone.headset.service import HeadsetService
 from softphone.settings.schema import Settings
 from support.fake_hid import FakeHidTransport
+from support.waiting import until
 
 
 class FakePhone:
@@ -45,13 +46,6 @@ class FakeRelay:
     def set_state(self, relay: int, state: bool) -> None:
         assert relay == 1
         self.states.append(state)
-
-
-def _until(check: Callable[[], bool], timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.02)
 
 
 class Rig:
@@ -105,7 +99,7 @@ def test_lists_telephony_and_gaming_headsets_but_no_other_hid_device(
     make_rig: Callable[[FakeHidTransport], Rig],
 ) -> None:
     rig = make_rig(FakeHidTransport("0b0e-0307", "046d-0ac4"))
-    _until(lambda: len(rig.service.detected()) == 2)
+    until(lambda: len(rig.service.detected()) == 2)
     by_vendor = {h.vendor_id: h for h in rig.service.detected()}
     assert by_vendor[0x0B0E].telephony and by_vendor[0x0B0E].reason is None
     assert by_vendor[0x046D] == DetectedHeadset(
@@ -118,7 +112,7 @@ def test_permission_problem_is_reported_as_a_reason(
     make_rig: Callable[[FakeHidTransport], Rig],
 ) -> None:
     rig = make_rig(FakeHidTransport("1395-00a2", denied=("1395-00a2",)))
-    _until(lambda: bool(rig.service.detected()))
+    until(lambda: bool(rig.service.detected()))
     assert rig.service.detected()[0].reason is HeadsetReason.PERMISSION_DENIED
 
 
@@ -132,7 +126,7 @@ def test_hot_plug_attaches_shows_the_call_and_detaches(
     assert handle.wait_written(lambda r: True) == b"\x02\x01\x00"  # Off-Hook at once
     assert rig.lists[-1][0].name == "Jabra EVOLVE LINK MS"
     rig.transport.unplug("0b0e-0307")
-    _until(lambda: rig.service.detected() == ())
+    until(lambda: rig.service.detected() == ())
     assert rig.lists[-1] == ()
 
 
@@ -143,9 +137,9 @@ def test_presses_reach_the_phone_and_the_relay_follows_the_call(
     handle = rig.transport.wait_handle("0b0e-0307")
     rig.set_calls(_call(CallState.RINGING_IN))
     handle.wait_written(lambda r: r == b"\x02\x24\x00")
-    _until(lambda: True in rig.relay.states and False in rig.relay.states[1:])  # blinking
+    until(lambda: True in rig.relay.states and False in rig.relay.states[1:])  # blinking
     handle.press(b"\x02\x01\x00")
-    _until(lambda: rig.phone.done == [("answer", "c1")])
+    until(lambda: rig.phone.done == [("answer", "c1")])
     rig.set_calls(_call(CallState.CONNECTED))
     handle.wait_written(lambda r: r == b"\x02\x01\x00")
     time.sleep(0.15)  # no blinking any more: steady on
