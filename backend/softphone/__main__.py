@@ -23,7 +23,7 @@ from softphone.domain.errors import SoftphoneError
 if TYPE_CHECKING:
     from _typeshed import SupportsWrite
 
-    from softphone.app import ScriptedAccount, SoftphoneApp
+    from softphone.app import ScriptedAccount, ScriptedEmail, SoftphoneApp
     from softphone.desktop.single_instance import SingleInstance
 
 log = logging.getLogger("softphone")
@@ -83,6 +83,11 @@ def build_parser(
     acct = parser.add_argument_group(
         "scripted sign-in (the password is read from an environment variable)"
     )
+    acct.add_argument(
+        "--email",
+        help="sign in by e-mail as the sign-in form does (provisioning, else DNS; "
+        "docs/provisioning.md); instead of --server/--user",
+    )
     acct.add_argument("--server", help="SIP server / domain, optionally host:port")
     acct.add_argument("--user", help="SIP user (extension)")
     acct.add_argument("--auth-user", default="", help="authentication user, if not the extension")
@@ -117,6 +122,25 @@ def build_parser(
     return parser
 
 
+def _scripted_password(args: argparse.Namespace, parser: argparse.ArgumentParser) -> str:
+    password = os.environ.get(args.password_env)
+    if not password:
+        parser.error(f"the environment variable {args.password_env} holds no password")
+    return password
+
+
+def _scripted_email(
+    args: argparse.Namespace, parser: argparse.ArgumentParser
+) -> ScriptedEmail | None:
+    if not args.email:
+        return None
+    if args.server or args.user:
+        parser.error("--email or --server/--user, not both")
+    from softphone.app import ScriptedEmail
+
+    return ScriptedEmail(args.email, _scripted_password(args, parser))
+
+
 def _scripted_account(
     args: argparse.Namespace, parser: argparse.ArgumentParser
 ) -> ScriptedAccount | None:
@@ -124,9 +148,7 @@ def _scripted_account(
         return None
     if not (args.server and args.user):
         parser.error("--server and --user go together")
-    password = os.environ.get(args.password_env)
-    if not password:
-        parser.error(f"the environment variable {args.password_env} holds no password")
+    password = _scripted_password(args, parser)
     try:
         account = AccountConfig(
             server=args.server,
@@ -185,6 +207,7 @@ def main(argv: list[str] | None = None) -> int:
         ),
         web_port=args.port,
         scripted_account=_scripted_account(args, parser),
+        scripted_email=_scripted_email(args, parser),
         launch_data_dir=args.data_dir,
         provisioning_url=args.provisioning_url,
     )

@@ -121,11 +121,20 @@ class ScriptedAccount:
 
 
 @dataclass(frozen=True, slots=True)
+class ScriptedEmail:
+    """--email: the e-mail sign-in of the form (provisioning, else DNS), run at start."""
+
+    email: str
+    password: str = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
 class AppOptions:
     paths: AppPaths
     engine: EngineConfig = field(default_factory=EngineConfig)
     web_port: int = 0
     scripted_account: ScriptedAccount | None = None
+    scripted_email: ScriptedEmail | None = None
     hid_transport: HidTransport | None = None  # None: the system's (hidraw on Linux)
     autostart_dir: Path | None = None  # None: $XDG_CONFIG_HOME/autostart
     launch_data_dir: Path | None = None  # --data-dir, repeated in the autostart entry
@@ -256,7 +265,8 @@ class SoftphoneApp:
         self._engine_starts = 0
         self.bus.subscribe(EngineStarted, self._on_engine_started)
         self.shell = DesktopShell()  # the CLI fills it in when a window and a tray exist
-        scripted_password = options.scripted_account.password if options.scripted_account else ""
+        scripted = options.scripted_account or options.scripted_email
+        scripted_password = scripted.password if scripted else ""
         self.desktop = DesktopServices(
             self.bus,
             self.settings,
@@ -343,12 +353,22 @@ class SoftphoneApp:
         if scripted is not None:
             self.settings.save(self.settings.settings.with_changes(account=scripted.account))
             self.accounts.resume(password_override=scripted.password)
+        elif self.options.scripted_email is not None:
+            self._scripted_sign_in(self.options.scripted_email)
         else:
             self.accounts.resume()
         # Last: listing sound devices takes ~0.1-0.4 s (PulseAudio probe, PortAudio's ALSA
         # scan) and no call needs the route before the account registers. It sends the route.
         self.audio.start()
         self.provisioning_refresh.start()  # re-fetches the document at start, then every few hours
+
+    def _scripted_sign_in(self, scripted: ScriptedEmail) -> None:
+        try:
+            outcome = self.sign_in.sign_in(scripted.email, scripted.password)
+        except SoftphoneError as exc:  # the sign-in form shows, as after a refused typed sign-in
+            log.error("sign-in as %s failed: %s", scripted.email, exc)
+            return
+        log.info("signed in as %s by %s", scripted.email, outcome.method)
 
     def _pbx_forwarding(self) -> PbxForwarding:
         """Feature-code calls followed until the PBX's answer is known; forwarding by codes."""
