@@ -9,14 +9,12 @@ from urllib.parse import quote
 
 import keyring
 import pytest
-from cryptography import x509
 from keyring.backends import fail
 from playwright.sync_api import Browser, Page, expect
 
 from pbx.kamailio import Kamailio
 from provisioning.servers import ProvisioningServer
 from softphone.app import AppPaths, SoftphoneApp
-from softphone.settings.trust import fingerprint
 from support.app_harness import running_app
 
 pytestmark = pytest.mark.e2e
@@ -46,8 +44,7 @@ def provisioned(
                 "panel": ["1002"],
             },
         )
-        cert = x509.load_pem_x509_certificate(server.cert_path.read_bytes())
-        app.trust.trust(f"127.0.0.1:{server.port}", fingerprint(cert))
+        server.trust_in(app.trust)
         monkeypatch.setenv("SOFTPHONE_PROVISIONING_URL", server.url)
         yield server
     finally:

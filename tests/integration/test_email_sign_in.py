@@ -18,7 +18,6 @@ from pbx.ports import free_tcp_port
 from provisioning.servers import DnsServer, ProvisioningServer
 from softphone.app import SoftphoneApp
 from softphone.settings.secrets import account_secret_key
-from softphone.settings.trust import fingerprint
 from support.app_harness import UiClient, running_app
 
 pytestmark = pytest.mark.integration
@@ -78,13 +77,6 @@ def _document(kamailio: Kamailio) -> dict[str, Any]:
     }
 
 
-def _trust(app: SoftphoneApp, server: ProvisioningServer) -> None:
-    from cryptography import x509
-
-    cert = x509.load_pem_x509_certificate(server.cert_path.read_bytes())
-    app.trust.trust(f"127.0.0.1:{server.port}", fingerprint(cert))
-
-
 def _keyring() -> dict[tuple[str, str], str]:
     """The test keyring's entries (it is shared by every test of the process)."""
     return dict(keyring.get_keyring().store)  # type: ignore[attr-defined]
@@ -107,7 +99,7 @@ def _sign_in_provisioned(
     """EMAIL signs in through `server` (set as the installation's URL, its certificate
     trusted), which serves the document for `kamailio`; the command's reply."""
     server.add_user(EMAIL, PASSWORD, _document(kamailio))
-    _trust(app, server)
+    server.trust_in(app.trust)
     monkeypatch.setenv("SOFTPHONE_PROVISIONING_URL", server.url)
     return ui.command("account.sign_in", email=EMAIL, password=PASSWORD, timeout=30)
 
@@ -175,7 +167,7 @@ def test_the_provisioning_url_is_found_in_a_dns_txt_record(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     provisioning_server.add_user(EMAIL, PASSWORD, _document(kamailio))
-    _trust(app, provisioning_server)
+    provisioning_server.trust_in(app.trust)
     dns_server.txt("_softphone-provisioning.demo.test", provisioning_server.url)
     dns_server.start()
     monkeypatch.setenv("SOFTPHONE_DNS_SERVER", dns_server.address)
@@ -191,7 +183,7 @@ def test_a_wrong_password_is_a_clear_error_and_nothing_is_stored(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     provisioning_server.add_user(EMAIL, PASSWORD, _document(kamailio))
-    _trust(app, provisioning_server)
+    provisioning_server.trust_in(app.trust)
     monkeypatch.setenv("SOFTPHONE_PROVISIONING_URL", provisioning_server.url)
     before = _keyring()
     reply = ui.command("account.sign_in", email=EMAIL, password="wrong", timeout=30)
@@ -258,7 +250,7 @@ def test_a_malformed_document_is_refused_with_its_field(
 ) -> None:
     provisioning_server.add_user(EMAIL, PASSWORD, None)
     provisioning_server.put_raw(EMAIL, body)
-    _trust(app, provisioning_server)
+    provisioning_server.trust_in(app.trust)
     monkeypatch.setenv("SOFTPHONE_PROVISIONING_URL", provisioning_server.url)
     before = _keyring()
     reply = ui.command("account.sign_in", email=EMAIL, password=PASSWORD, timeout=30)

@@ -66,14 +66,9 @@ def _sign_in(
     kamailio: Kamailio,
     monkeypatch: pytest.MonkeyPatch,
 ) -> dict[str, Any]:
-    from cryptography import x509
-
-    from softphone.settings.trust import fingerprint
-
     document = _document(kamailio)
     server.add_user(EMAIL, PASSWORD, document)
-    cert = x509.load_pem_x509_certificate(server.cert_path.read_bytes())
-    app.trust.trust(f"127.0.0.1:{server.port}", fingerprint(cert))
+    server.trust_in(app.trust)
     monkeypatch.setenv("SOFTPHONE_PROVISIONING_URL", server.url)
     reply = ui.command("account.sign_in", email=EMAIL, password=PASSWORD, timeout=30)
     assert reply["ok"] and reply["result"]["method"] == "provisioning", reply

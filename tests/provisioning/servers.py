@@ -15,6 +15,7 @@ from typing import Any
 from pbx.certs import write_self_signed
 from pbx.ports import HOST, free_tcp_port, free_udp_tcp_port
 from pbx.procs import log_tail, spawn, stop_tree
+from softphone.settings.trust import TrustStore, fingerprint
 
 NGINX_BIN = shutil.which("nginx") or "/usr/sbin/nginx"
 DNSMASQ_BIN = shutil.which("dnsmasq") or "/usr/sbin/dnsmasq"
@@ -70,6 +71,14 @@ class ProvisioningServer:
     @property
     def cert_path(self) -> Path:
         return self.dir / "cert.pem"
+
+    def trust_in(self, store: TrustStore) -> None:
+        """Trust this server's certificate in an app's trust store, as a user who checked the
+        SHA-256 the app showed (the tests give the app's, the demo its data directory's)."""
+        from cryptography import x509
+
+        cert = x509.load_pem_x509_certificate(self.cert_path.read_bytes())
+        store.trust(f"{HOST}:{self.port}", fingerprint(cert))
 
     def add_user(self, email: str, password: str, document: dict[str, Any] | None) -> None:
         self.users[email] = password
