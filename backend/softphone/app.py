@@ -108,6 +108,11 @@ class AppPaths:
         return self.data_dir / "history.sqlite3"
 
     @property
+    def trust_dir(self) -> Path:
+        """Certificates the user trusted (TLS to the PBX, provisioning, directory)."""
+        return self.data_dir / "tls"
+
+    @property
     def directory_file(self) -> Path:
         return self.data_dir / "directory.sqlite3"
 
@@ -162,7 +167,7 @@ class SoftphoneApp:
         self.settings = SettingsStore(options.paths.settings_file)
         self.secrets = secrets or SecretStore()
         # TLS to the PBX verifies against the system CAs plus certificates the user trusted.
-        self.trust = TrustStore(options.paths.data_dir / "tls")
+        self.trust = TrustStore(options.paths.trust_dir)
         self.trust.prepare(self.settings.settings.account)
         engine_config = options.engine
         if engine_config.tls_ca_file is None:

@@ -18,6 +18,9 @@ import pytest
 
 from pbx.baresip import Baresip
 from pbx.kamailio import Kamailio
+from provisioning.servers import ProvisioningServer
+from softphone.app import AppPaths
+from softphone.settings.trust import TrustStore
 from support.app_harness import UiClient
 from support.engine_watch import engine_deaths_in_logs
 
@@ -208,3 +211,65 @@ def test_stalled_local_connection_does_not_lose_a_second_launch_link(
         assert second.returncode == 0, second.stdout
         assert _event(first.ui, "dial_requested", mark)["number"] == "1002"
     print(f"second launch beside a stalled connection: {elapsed:.2f} s")
+
+
+def test_email_option_signs_in_through_the_provisioning_service(
+    kamailio: Kamailio, tmp_path: Path
+) -> None:
+    # As `make demo` starts the app: an e-mail and a password, nothing else; the account
+    # and the panel come from the provisioning document.
+    server = ProvisioningServer(tmp_path / "nginx").start()
+    try:
+        account = {
+            "server": f"127.0.0.1:{kamailio.port}",
+            "user": "1001",
+            "password": kamailio.users["1001"],
+        }
+        document = {
+            "version": 1,
+            "account": account,
+            "colleagues": [{"extension": "1002", "name": "Bob Meier"}],
+            "panel": ["1002"],
+        }
+        server.add_user("alice@demo.test", "alice-pw", document)
+        data = tmp_path / "app"
+        server.trust_in(TrustStore(AppPaths.for_data_dir(data).trust_dir))
+        proc = _softphone(
+            "--browser",
+            "--data-dir",
+            str(data),
+            "--email",
+            "alice@demo.test",
+            "--password-env",
+            "CLI_TEST_PW",
+            "--sip-bind",
+            "127.0.0.1",
+            env={"CLI_TEST_PW": "alice-pw", "SOFTPHONE_PROVISIONING_URL": server.url},
+        )
+        try:
+            assert proc.stdout is not None
+            line = proc.stdout.readline().strip()
+            base, token = line.removeprefix("Open ").split("/#token=")
+            ui = UiClient.at(int(base.rsplit(":", 1)[1]), token)
+            try:
+                ui.wait_for(
+                    lambda e: (e.get("registration") or {}).get("state") == "registered",
+                    timeout=15,
+                )
+                # The snapshot at connect, or a change after it (the sign-in ran at start).
+                changed = ui.wait_for(
+                    lambda e: (
+                        e.get("type") in ("snapshot", "settings_changed")
+                        and bool(e["settings"]["blf_users"])
+                    )
+                )
+                panel = changed["settings"]["blf_users"]
+                assert panel == [{"extension": "1002", "name": "Bob Meier"}]
+            finally:
+                ui.close()
+        finally:
+            _stop(proc)
+    finally:
+        server.stop()
+    assert kamailio.bindings("1001") == []  # signed out at quit
+    assert not engine_deaths_in_logs(data / "logs")

@@ -114,7 +114,7 @@ def start_servers(stack: contextlib.ExitStack, password: str) -> DnsServer:
     # A fresh app data directory: every demo is a first sign-in. The provisioning server's
     # self-signed certificate is trusted there, as a user does after checking its SHA-256.
     shutil.rmtree(APP_DIR, ignore_errors=True)
-    provisioning.trust_in(TrustStore(AppPaths.for_data_dir(APP_DIR).data_dir / "tls"))
+    provisioning.trust_in(TrustStore(AppPaths.for_data_dir(APP_DIR).trust_dir))
     print(f"Demo PBX (Kamailio) on {HOST}:{pbx.port}; peers:")
     for ext, what in EXTENSIONS.items():
         print(f"  {ext}: {what}")
