@@ -325,6 +325,7 @@ class SoftphoneApp:
             state=provisioning_state_file(options.paths.config_dir),
             publish=self.bus.publish,
             url_option=options.provisioning_url,
+            provisioned_contacts=self.directory.set_provisioned,
         )
         self.provisioning_refresh = ProvisioningRefresh(sign_in, self.bus.publish)
         self.commands.handlers.update(

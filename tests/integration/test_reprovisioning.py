@@ -231,3 +231,69 @@ def test_a_corrupt_settings_file_is_moved_aside_said_and_the_account_reprovision
             assert saved.read_text() == '{"account": {"server": '
         finally:
             ui.close()
+
+
+def _found(ui: UiClient, query: str) -> list[tuple[str, str]]:
+    """(name, source) of what the directory tab's search shows for `query`."""
+    reply = ui.command("directory.search", query=query)
+    assert reply["ok"], reply
+    return [(c["name"], c["source"]) for c in reply["result"]["contacts"]]
+
+
+@pytest.mark.usefixtures("no_start_fetch")
+def test_the_inline_directory_follows_the_document(
+    tmp_path: Path,
+    kamailio: Kamailio,
+    provisioning_server: ProvisioningServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`directory.contacts` is searchable like a synced directory (by name and by number),
+    read-only, and after a refresh holds exactly the new document's entries."""
+    with running_app(tmp_path / "app") as app:
+        ui = UiClient(app)
+        try:
+            document = _document(kamailio)
+            document["directory"] = {
+                "contacts": [
+                    {"name": "Reception", "numbers": ["+41 44 123 45 67"], "extension": "200"},
+                    {"name": "Helpdesk", "numbers": ["+41 44 123 45 99"]},
+                ]
+            }
+            provisioning_server.add_user(EMAIL, PASSWORD, document)
+            provisioning_server.trust_in(app.trust)
+            monkeypatch.setenv("SOFTPHONE_PROVISIONING_URL", provisioning_server.url)
+            reply = ui.command("account.sign_in", email=EMAIL, password=PASSWORD, timeout=30)
+            assert reply["ok"] and reply["result"]["method"] == "provisioning", reply
+
+            assert _found(ui, "recep") == [("Reception", "provisioned")]
+            assert _found(ui, "044 123 45 99") == [("Helpdesk", "provisioned")]
+            assert _found(ui, "200") == [("Reception", "provisioned")]
+            (helpdesk,) = ui.command("directory.search", query="helpdesk")["result"]["contacts"]
+            refused = ui.command("contacts.delete", id=helpdesk["id"])
+            assert not refused["ok"] and refused["error"] == "contact_not_found"
+            statuses = ui.command("directory.status")["result"]["sources"]
+            provisioned = next(s for s in statuses if s["source"] == "provisioned")
+            assert provisioned["configured"] and provisioned["count"] == 2
+
+            changed = copy.deepcopy(document)
+            changed["directory"]["contacts"] = [
+                {"name": "Front desk", "numbers": ["+41 44 123 45 67"], "extension": "200"},
+                {"name": "Canteen", "numbers": ["+41 44 123 45 11"]},
+            ]
+            time.sleep(1.1)  # nginx's ETag holds the mtime in seconds
+            provisioning_server.add_user(EMAIL, PASSWORD, changed)
+            reply = ui.command("account.refresh_provisioning", timeout=30)
+            assert reply == {"ok": True, "result": {"changed": True, "reregistered": False}}
+            assert _found(ui, "helpdesk") == [] and _found(ui, "recep") == []
+            assert _found(ui, "front") == [("Front desk", "provisioned")]
+            assert _found(ui, "cant") == [("Canteen", "provisioned")]
+
+            # The key removed: the administrator took the inline directory away.
+            del changed["directory"]
+            time.sleep(1.1)
+            provisioning_server.add_user(EMAIL, PASSWORD, changed)
+            reply = ui.command("account.refresh_provisioning", timeout=30)
+            assert reply == {"ok": True, "result": {"changed": True, "reregistered": False}}
+            assert _found(ui, "front") == [] and _found(ui, "cant") == []
+        finally:
+            ui.close()

@@ -18,6 +18,7 @@ from softphone.directory.ldap import LdapSync
 from softphone.directory.store import DirectoryStore
 from softphone.domain.directory import (
     Contact,
+    ContactNumber,
     ContactSource,
     DirectoryChanged,
     DirectoryStatusChanged,
@@ -64,6 +65,25 @@ class Directory:
         if sources != self._applied:
             self._applied = sources
             self.refresh()
+
+    def set_provisioned(self, contacts: tuple[Contact, ...]) -> bool:
+        """The provisioning document's inline directory: the `provisioned` source holds exactly
+        `contacts` (entries no longer listed go, changed ones change); read-only to the user.
+        False when it held them already (nothing rewritten: ids and shown results stay)."""
+        if any(c.source is not ContactSource.PROVISIONED for c in contacts):
+            raise SoftphoneError(ErrorKey.INVALID_ARGUMENT, "source")
+        stored = {
+            replace(c, id=None, numbers=tuple(ContactNumber(n.label, n.number) for n in c.numbers))
+            for c in self.store.all(ContactSource.PROVISIONED, self._order())
+        }
+        if len(stored) == len(contacts) and stored == set(contacts):
+            return False
+        self.store.replace_source(ContactSource.PROVISIONED, contacts)
+        self.store.set_sync_state(ContactSource.PROVISIONED, synced_at=round(time.time() * 1000))
+        log.info("provisioned directory: %d entries", len(contacts))
+        self._bus.publish(DirectoryChanged())
+        self._publish_status()
+        return True
 
     # --- search and lookup ----------------------------------------------------------------
 
@@ -188,9 +208,10 @@ class Directory:
             ContactSource.CARDDAV: sources.carddav is not None,
             ContactSource.LDAP: sources.ldap is not None,
             ContactSource.PERSONAL: True,
+            ContactSource.PROVISIONED: self.store.count(ContactSource.PROVISIONED) > 0,
         }
         out = []
-        for source in (ContactSource.PERSONAL, *SYNCED):
+        for source in (ContactSource.PERSONAL, *SYNCED, ContactSource.PROVISIONED):
             _, synced_at, error = self.store.sync_state(source)
             with self._lock:
                 syncing = source in self._syncing

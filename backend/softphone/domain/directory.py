@@ -20,6 +20,7 @@ class ContactSource(StrEnum):
     PERSONAL = "personal"
     CARDDAV = "carddav"
     LDAP = "ldap"
+    PROVISIONED = "provisioned"  # the provisioning document's inline directory (read-only)
 
 
 class DisplayOrder(StrEnum):

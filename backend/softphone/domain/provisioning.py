@@ -9,6 +9,7 @@ from typing import Any
 
 from softphone.domain.account import AccountConfig, SrtpMode, Transport
 from softphone.domain.colleagues import MonitoredUser
+from softphone.domain.directory import Contact, ContactNumber, ContactSource
 from softphone.domain.errors import ErrorKey, SoftphoneError
 from softphone.domain.feature_codes import FeatureCodes, ForwardingMode
 
@@ -72,6 +73,38 @@ class InlineContact:
     name: str
     numbers: tuple[str, ...]
     extension: str = ""
+
+
+def inline_directory(entries: tuple[InlineContact, ...]) -> tuple[Contact, ...]:
+    """The inline entries as read-only directory contacts (source `provisioned`).
+
+    The name is the contact's formatted name; the numbers are office numbers, the extension
+    first when it is not among them (so an extension-only entry can be called and found by
+    number). The uid is the extension, else the name; a repeated one gets `#2`, `#3`...
+    """
+    out: list[Contact] = []
+    seen: set[str] = set()
+    for entry in entries:
+        base = f"ext:{entry.extension}" if entry.extension else f"name:{entry.name}"[:190]
+        uid, n = base, 1
+        while uid in seen:
+            n += 1
+            uid = f"{base}#{n}"
+        seen.add(uid)
+        raw = entry.numbers
+        if entry.extension and entry.extension not in raw:
+            raw = (entry.extension, *raw)
+        out.append(
+            Contact(
+                source=ContactSource.PROVISIONED,
+                uid=uid,
+                display=entry.name,
+                numbers=tuple(ContactNumber("office", number) for number in raw),
+                internal=bool(entry.extension),
+                extension=entry.extension,
+            )
+        )
+    return tuple(out)
 
 
 @dataclass(frozen=True, slots=True)

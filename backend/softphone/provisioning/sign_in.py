@@ -15,10 +15,10 @@ import dns.resolver
 
 from softphone.directory.config import CardDavConfig, DirectorySources, LdapConfig
 from softphone.domain.account import AccountConfig
-from softphone.domain.directory import ContactSource
+from softphone.domain.directory import Contact, ContactSource
 from softphone.domain.errors import ErrorKey, SoftphoneError
 from softphone.domain.events import Event, SettingsChanged
-from softphone.domain.provisioning import ProvisioningDocument, parse_document
+from softphone.domain.provisioning import ProvisioningDocument, inline_directory, parse_document
 from softphone.phone.account import AccountManager
 from softphone.provisioning import defaults
 from softphone.provisioning.client import (
@@ -78,6 +78,7 @@ class SignIn:
         publish: Callable[[Event], None],
         url_option: str = "",
         resolver: Callable[[], dns.resolver.Resolver] = make_resolver,
+        provisioned_contacts: Callable[[tuple[Contact, ...]], bool] = lambda _: False,
     ) -> None:
         self._accounts = accounts
         self._settings = settings
@@ -87,6 +88,8 @@ class SignIn:
         self._publish = publish
         self._url_option = url_option
         self._resolver = resolver
+        # The directory's inline set (Directory.set_provisioned): exactly the document's.
+        self._provisioned_contacts = provisioned_contacts
         self._lock = threading.Lock()  # one sign-in or re-fetch at a time (timer, Refresh)
         # A corrupt settings file was moved aside at this start: sign in again, once, from
         # the last provisioning (never after the user's own sign-out later on).
@@ -157,6 +160,7 @@ class SignIn:
             self._state.save(self._new_state(template, who, etag, document))
         else:
             self._state.clear()
+            self._provisioned_contacts(())  # no document: no inline directory of an old one
         return Outcome("provisioning" if document else "dns", saved)
 
     # --- re-provisioning -----------------------------------------------------------------------
@@ -191,10 +195,13 @@ class SignIn:
             document = parse_document(fetched.body, sign_in_user=who.user)
             reregistered = self._reapply_account(document, current, password)
             self._drop_removed_colleagues(state, document)
-            self._apply(document)
+            contacts_changed = self._apply(document)
             new_state = self._new_state(state.url, who, fetched.etag, document)
-            changed = reregistered or replace(new_state, fetched_at=0.0, etag="") != replace(
-                state, fetched_at=0.0, etag=""
+            changed = (
+                reregistered
+                or contacts_changed
+                or replace(new_state, fetched_at=0.0, etag="")
+                != replace(state, fetched_at=0.0, etag="")
             )
             self._state.save(new_state)
             log.info("provisioning refreshed (%s)", "changed" if changed else "same document")
@@ -286,8 +293,13 @@ class SignIn:
         if current.network != before.network:
             self._settings.save(current.with_changes(network=before.network))
 
-    def _apply(self, document: ProvisioningDocument) -> None:
-        """Directory, feature codes, voicemail, first panel; then one SettingsChanged."""
+    def _apply(self, document: ProvisioningDocument) -> bool:
+        """Directory, feature codes, voicemail, first panel; then one SettingsChanged.
+
+        True when the inline directory changed (the other parts show in the saved state)."""
+        # The inline directory is the document's alone (the user cannot edit it): a document
+        # without `directory.contacts` has none, so removing the key removes the entries.
+        contacts_changed = self._provisioned_contacts(inline_directory(document.contacts))
         current = self._settings.settings
         changes: dict[str, Any] = {}
         if document.carddav is not None or document.ldap is not None:
@@ -305,6 +317,7 @@ class SignIn:
             updated = self._settings.settings.with_changes(**changes)
             self._settings.save(updated)
         self._publish(SettingsChanged(self._settings.settings))
+        return contacts_changed
 
     def _directory(self, document: ProvisioningDocument, current: DirectorySources) -> Any:
         carddav = ldap = None
