@@ -210,7 +210,8 @@ export interface Settings {
 }
 
 export type DirectoryOrder = "first_last" | "last_first";
-export type ContactSource = "personal" | "carddav" | "ldap";
+/** "provisioned": the provisioning document's inline directory (read-only, like carddav/ldap). */
+export type ContactSource = "personal" | "carddav" | "ldap" | "provisioned";
 export const NUMBER_LABELS = ["mobile", "office", "home", "fax", "other"] as const;
 export type NumberLabel = (typeof NUMBER_LABELS)[number];
 

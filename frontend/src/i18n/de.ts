@@ -132,6 +132,7 @@ export const de: Messages = {
   "source.personal": "Persönlich",
   "source.carddav": "Firma",
   "source.ldap": "Firma (LDAP)",
+  "source.provisioned": "Firmenverzeichnis",
   "label.mobile": "Mobil",
   "label.office": "Büro",
   "label.home": "Privat",

@@ -129,6 +129,7 @@ export const en = {
   "source.personal": "Personal",
   "source.carddav": "Company",
   "source.ldap": "Company (LDAP)",
+  "source.provisioned": "Company directory",
   "label.mobile": "Mobile",
   "label.office": "Office",
   "label.home": "Home",

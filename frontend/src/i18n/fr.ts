@@ -131,6 +131,7 @@ export const fr: Messages = {
   "source.personal": "Personnel",
   "source.carddav": "Entreprise",
   "source.ldap": "Entreprise (LDAP)",
+  "source.provisioned": "Annuaire",
   "label.mobile": "Mobile",
   "label.office": "Bureau",
   "label.home": "Domicile",

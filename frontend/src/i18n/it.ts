@@ -132,6 +132,7 @@ export const it: Messages = {
   "source.personal": "Personale",
   "source.carddav": "Azienda",
   "source.ldap": "Azienda (LDAP)",
+  "source.provisioned": "Rubrica aziendale",
   "label.mobile": "Cellulare",
   "label.office": "Ufficio",
   "label.home": "Casa",
