@@ -101,7 +101,9 @@ def _engine(backend: psutil.Process) -> psutil.Process:
 
 def _call_once(ui: UiClient) -> None:
     mark = ui.mark()
-    call_id = ui.command("call.dial", number="1002")["result"]["call_id"]
+    reply = ui.command("call.dial", number="1002")
+    assert reply["ok"], reply
+    call_id = reply["result"]["call_id"]
     ended = ui.wait_for(lambda e: _state(e, call_id) in ("connected", "ended"), 10.0, mark)
     assert ended["call"]["state"] == "connected", ended["call"]
     assert ui.command("call.hangup", call_id=call_id)["ok"]
