@@ -80,7 +80,12 @@ def document(pbx: Kamailio, directory: Radicale) -> dict[str, Any]:
             "display_name": "Alice Martin",
         },
         "directory": {
-            "carddav": {"url": directory.url, "user": DAV_USER, "password": DAV_PASSWORD}
+            "carddav": {"url": directory.url, "user": DAV_USER, "password": DAV_PASSWORD},
+            # Shared numbers the administrator lists in the document itself (read-only).
+            "contacts": [
+                {"name": "Reception", "numbers": ["+41 44 200 10 00"], "extension": "1000"},
+                {"name": "IT helpdesk", "numbers": ["+41 44 200 19 99"]},
+            ],
         },
         "colleagues": [{"extension": ext, "name": name} for ext, name in COLLEAGUES.items()],
         "panel": PANEL,
