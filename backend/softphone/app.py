@@ -328,6 +328,7 @@ class SoftphoneApp:
             provisioned_contacts=self.directory.set_provisioned,
         )
         self.provisioning_refresh = ProvisioningRefresh(sign_in, self.bus.publish)
+        self.commands.locked_settings = lambda: sign_in.state.locked
         self.commands.handlers.update(
             provisioning_commands(sign_in, self.provisioning_refresh, self.commands.handlers)
         )

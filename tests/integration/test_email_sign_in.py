@@ -299,3 +299,29 @@ def test_without_a_keyring_the_sign_in_says_the_password_was_not_saved(
     # The passwords live in memory until exit: a re-fetch in this session still works.
     reply = ui.command("account.refresh_provisioning", timeout=30)
     assert reply == {"ok": True, "result": {"changed": False, "reregistered": False}}
+
+
+def test_settings_the_document_locks_are_refused_and_named(
+    app: SoftphoneApp,
+    ui: UiClient,
+    kamailio: Kamailio,
+    provisioning_server: ProvisioningServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    document = {**_document(kamailio), "locked": ["account", "blf_users"]}
+    provisioning_server.add_user(EMAIL, PASSWORD, document)
+    provisioning_server.trust_in(app.trust)
+    monkeypatch.setenv("SOFTPHONE_PROVISIONING_URL", provisioning_server.url)
+    reply = ui.command("account.sign_in", email=EMAIL, password=PASSWORD, timeout=30)
+    assert reply["ok"], reply
+    moved = ui.command(
+        "account.setup", server="127.0.0.1:5999", user="1001", password="x", timeout=10
+    )
+    assert moved == {"ok": False, "error": "setting_locked", "field": "account"}
+    panel = ui.command("settings.update", blf_users=[{"extension": "1003", "name": ""}])
+    assert panel == {"ok": False, "error": "setting_locked", "field": "blf_users"}
+    settings = app.settings.settings
+    assert settings.account is not None and settings.account.server.endswith(f":{kamailio.port}")
+    assert [u.extension for u in settings.blf_users] == ["1002"]
+    assert ui.command("settings.update", theme="dark")["ok"]  # what is not locked still changes
+    assert app.accounts.registration.state.value == "registered"

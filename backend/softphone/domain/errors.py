@@ -49,6 +49,7 @@ class ErrorKey(StrEnum):
     PROVISIONING_INVALID = "provisioning_invalid"
     NO_SIP_SERVER = "no_sip_server"  # no provisioning and no SIP server found in the DNS
     KEYRING_UNAVAILABLE = "keyring_unavailable"  # no OS keyring: the password lives until exit
+    SETTING_LOCKED = "setting_locked"  # the provisioning document locks it (field: which)
     INTERNAL_ERROR = "internal_error"
 
 

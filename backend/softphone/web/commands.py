@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from softphone.bus import EventBus
@@ -17,6 +17,7 @@ from softphone.settings.store import SettingsStore
 from softphone.web import wire
 from softphone.web.account_args import allow_direct_calls, dtmf_method
 from softphone.web.forwarding import forwarding_changes
+from softphone.web.locks import locked_setting
 from softphone.web.tls_commands import srtp_mode
 from softphone.web.wire import Wire, arg_bool, arg_str
 
@@ -45,6 +46,8 @@ class CommandTable:
         self._bus = bus
         # PBX forwarding: holds back the changes the PBX must accept first (feature codes).
         self.review_settings = review_settings
+        # The settings the provisioning document locks (docs/provisioning.md `locked`).
+        self.locked_settings: Callable[[], Iterable[str]] = tuple
         self.handlers: dict[str, CommandHandler] = {
             "account.setup": self._account_setup,
             "account.sign_out": lambda _a: self._accounts.sign_out(),
@@ -85,6 +88,9 @@ class CommandTable:
             args = {}
         if not isinstance(args, dict):
             raise SoftphoneError(ErrorKey.INVALID_ARGUMENT)
+        locked = locked_setting(name, args, self.locked_settings)
+        if locked is not None:
+            raise SoftphoneError(ErrorKey.SETTING_LOCKED, locked)
         return self.handlers[name](args) or {}
 
     def _account_setup(self, args: Wire) -> None:

@@ -47,6 +47,7 @@ export const ERROR_KEYS = [
   "provisioning_invalid",
   "no_sip_server",
   "keyring_unavailable",
+  "setting_locked",
   "internal_error",
 ] as const;
 export type ErrorKey = (typeof ERROR_KEYS)[number];

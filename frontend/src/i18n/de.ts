@@ -366,6 +366,7 @@ export const de: Messages = {
   "error.provisioning_invalid": "Der Anmeldedienst hat unbrauchbare Einstellungen gesendet. Bitte informieren Sie Ihren Administrator",
   "error.no_sip_server": "Für diese E-Mail-Adresse wurde kein Telefondienst gefunden. Geben Sie die SIP-Daten selbst ein",
   "error.keyring_unavailable": "Ihr Passwort wird beim nächsten Start erneut abgefragt: Auf diesem Computer ist kein Passwortspeicher verfügbar.",
+  "error.setting_locked": "Diese Einstellung verwaltet Ihr Unternehmen: Sie kann hier nicht geändert werden.",
   "signIn.title": "Anmelden",
   "signIn.subtitle": "Mit Ihrer geschäftlichen E-Mail-Adresse und Ihrem Passwort. Telefonkonto, Verzeichnis und Kollegen werden für Sie eingerichtet.",
   "signIn.email": "E-Mail-Adresse",

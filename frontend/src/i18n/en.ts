@@ -363,6 +363,7 @@ export const en = {
   "error.provisioning_invalid": "The sign-in service sent settings this app cannot use. Tell your administrator",
   "error.no_sip_server": "No phone service found for this e-mail address. Enter the SIP details yourself",
   "error.keyring_unavailable": "Your password will be asked again at next start: no password store is available on this computer.",
+  "error.setting_locked": "Your company manages this setting: it cannot be changed here.",
   "signIn.title": "Sign in",
   "signIn.subtitle": "Use your work e-mail address and password. Your phone account, directory and colleagues are set up for you.",
   "signIn.email": "E-mail address",

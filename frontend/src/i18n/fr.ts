@@ -365,6 +365,7 @@ export const fr: Messages = {
   "error.provisioning_invalid": "Le service de connexion a envoyé des réglages inutilisables. Prévenez votre administrateur",
   "error.no_sip_server": "Aucun service téléphonique trouvé pour cette adresse e-mail. Saisissez vous-même les données SIP",
   "error.keyring_unavailable": "Votre mot de passe sera redemandé au prochain démarrage : aucun trousseau n'est disponible sur cet ordinateur.",
+  "error.setting_locked": "Ce réglage est géré par votre entreprise : il ne peut pas être modifié ici.",
   "signIn.title": "Connexion",
   "signIn.subtitle": "Utilisez votre adresse e-mail professionnelle et votre mot de passe. Votre compte téléphonique, l'annuaire et vos collègues sont configurés pour vous.",
   "signIn.email": "Adresse e-mail",

@@ -366,6 +366,7 @@ export const it: Messages = {
   "error.provisioning_invalid": "Il servizio di accesso ha inviato impostazioni non utilizzabili. Avvisi l'amministratore",
   "error.no_sip_server": "Nessun servizio telefonico trovato per questo indirizzo e-mail. Inserisca i dati SIP",
   "error.keyring_unavailable": "La password verrà richiesta di nuovo al prossimo avvio: su questo computer non è disponibile un portachiavi.",
+  "error.setting_locked": "Questa impostazione è gestita dalla tua azienda: non può essere modificata qui.",
   "signIn.title": "Accedi",
   "signIn.subtitle": "Usi l'indirizzo e-mail di lavoro e la password. Account telefonico, rubrica e colleghi vengono configurati automaticamente.",
   "signIn.email": "Indirizzo e-mail",

@@ -1,0 +1,38 @@
+"""Settings a provisioning document locks (its `locked` list): the commands that would change
+them are refused with `setting_locked`, naming the setting."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+# Commands that change one lockable setting, whatever their arguments.
+_COMMAND_LOCKS = {
+    "account.setup": "account",
+    "network.update": "network",
+    "directory.configure": "directory",
+}
+# `settings.update` arguments and the lockable setting each changes.
+_UPDATE_LOCKS = {
+    "forwarding": "forwarding",
+    "feature_codes": "feature_codes",
+    "blf_users": "blf_users",
+}
+
+
+def locked_setting(name: str, args: Any, locked: Callable[[], Iterable[str]]) -> str | None:
+    """The locked setting command `name` with `args` would change, or None. `locked` is asked
+    only for commands that change a lockable setting (it may read a file)."""
+    if name in _COMMAND_LOCKS:
+        key = _COMMAND_LOCKS[name]
+        return key if key in set(locked()) else None
+    if name != "settings.update" or not isinstance(args, dict):
+        return None
+    wanted = [key for arg, key in _UPDATE_LOCKS.items() if arg in args]
+    codes = args.get("feature_codes")
+    if isinstance(codes, dict) and "voicemail" in codes:
+        wanted.append("voicemail")  # the voicemail number is kept among the feature codes
+    if not wanted:
+        return None
+    now = set(locked())
+    return next((key for key in wanted if key in now), None)
