@@ -37,9 +37,7 @@ from pbx.kamailio import Kamailio
 from support import deb_package
 from support.app_harness import UiClient, sign_in
 
-# One worker runs them all: the package is built once (under a lock), and the other workers
-# would only wait on that lock (70 s each in a full run) instead of running other tests.
-pytestmark = [pytest.mark.package, pytest.mark.timeout(900), pytest.mark.xdist_group("package")]
+pytestmark = [pytest.mark.package, pytest.mark.timeout(900)]
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "artifacts"
