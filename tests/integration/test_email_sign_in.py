@@ -13,12 +13,18 @@ import keyring.errors
 import pytest
 from keyring.backends import fail
 
+from dirservers.data import Person, vcard
+from dirservers.radicale import PASSWORD as DAV_PASSWORD
+from dirservers.radicale import USER as DAV_USER
+from dirservers.radicale import Radicale
 from pbx.kamailio import Kamailio
 from pbx.ports import free_tcp_port
 from provisioning.servers import DnsServer, ProvisioningServer
 from softphone.app import SoftphoneApp
-from softphone.settings.secrets import account_secret_key
+from softphone.domain.directory import ContactSource
+from softphone.settings.secrets import DIRECTORY_SECRET_KEYS, account_secret_key
 from support.app_harness import UiClient, running_app
+from support.waiting import until
 
 pytestmark = pytest.mark.integration
 
@@ -325,3 +331,39 @@ def test_settings_the_document_locks_are_refused_and_named(
     assert [u.extension for u in settings.blf_users] == ["1002"]
     assert ui.command("settings.update", theme="dark")["ok"]  # what is not locked still changes
     assert app.accounts.registration.state.value == "registered"
+
+
+def test_the_directory_the_document_points_at_is_synced_after_sign_in(
+    *,
+    app: SoftphoneApp,
+    ui: UiClient,
+    kamailio: Kamailio,
+    provisioning_server: ProvisioningServer,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    # A real CardDAV server (Radicale) named by the document with its own credentials: after
+    # the sign-in its entries are searchable with no other step.
+    radicale = Radicale(tmp_path / "radicale")
+    radicale.seed(
+        {"dora": vcard(Person("dora", "Dora", "Lindqvist", "+41 79 123 45 67", "", "1004"))}
+    )
+    radicale.start()
+    try:
+        carddav = {"url": radicale.url, "user": DAV_USER, "password": DAV_PASSWORD}
+        document = {**_document(kamailio), "directory": {"carddav": carddav}}
+        provisioning_server.add_user(EMAIL, PASSWORD, document)
+        provisioning_server.trust_in(app.trust)
+        monkeypatch.setenv("SOFTPHONE_PROVISIONING_URL", provisioning_server.url)
+        reply = ui.command("account.sign_in", email=EMAIL, password=PASSWORD, timeout=30)
+        assert reply["ok"], reply
+
+        def found() -> list[tuple[str, str]]:
+            result = ui.command("directory.search", query="Lindqvist")["result"]
+            return [(c["name"], c["source"]) for c in result["contacts"]]
+
+        until(lambda: bool(found()), timeout=15, what="the CardDAV entry in the directory")
+        assert found() == [("Dora Lindqvist", "carddav")]
+        assert app.secrets.get(DIRECTORY_SECRET_KEYS[ContactSource.CARDDAV]) == DAV_PASSWORD
+    finally:
+        radicale.stop()
