@@ -114,6 +114,11 @@ def start_servers(stack: contextlib.ExitStack, password: str) -> DnsServer:
     provisioning.add_user(EMAIL, password, document(pbx, directory))
     dns = DnsServer(DEMO_DIR / "dnsmasq")
     dns.txt(f"_softphone-provisioning.{DOMAIN}", provisioning.url)  # docs/provisioning.md
+    # RFC 3263 records of the PBX too: an address without a document (1003@demo.test and
+    # its SIP password) signs in by DNS alone.
+    dns.naptr(DOMAIN, 10, "SIP+D2U", f"_sip._udp.{DOMAIN}")
+    dns.srv(f"_sip._udp.{DOMAIN}", f"pbx.{DOMAIN}", pbx.port)
+    dns.host(f"pbx.{DOMAIN}")
     stack.callback(dns.stop)
     dns.start()
     # A fresh app data directory: every demo is a first sign-in. The provisioning server's
@@ -125,7 +130,10 @@ def start_servers(stack: contextlib.ExitStack, password: str) -> DnsServer:
         print(f"  {ext}: {what}")
     print("  1003-1008, 1010: free extensions (password pw<ext>) for your own SIP client")
     print(f"Provisioning (nginx, HTTPS): {provisioning.url}")
-    print(f"DNS (dnsmasq) on {dns.address}: TXT _softphone-provisioning.{DOMAIN}")
+    print(
+        f"DNS (dnsmasq) on {dns.address}: TXT _softphone-provisioning.{DOMAIN}, "
+        f"NAPTR {DOMAIN}, SRV _sip._udp.{DOMAIN}"
+    )
     print(f"Directory (Radicale, CardDAV): {directory.url}")
     return dns
 
