@@ -3,6 +3,7 @@ keep-alives, address changes, TURN relaying and the network check."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import secrets
 import socket
@@ -120,9 +121,16 @@ def _wav(path: Path, timeout: float = 5.0) -> Path:
 
 
 def _call_with_audio(
-    site: Site, ui: UiClient, peer: PjPeer, app_dir: str = "app", talk_s: float = 3.0
+    site: Site,
+    ui: UiClient,
+    peer: PjPeer,
+    app_dir: str = "app",
+    talk_s: float = 3.0,
+    *,
+    until_rtt_s: float = 0.0,
 ) -> dict[str, Any]:
-    """Dial the peer, talk 3 s, hang up; assert both tones crossed. Returns measurements."""
+    """Dial the peer, talk `talk_s` (then up to `until_rtt_s` more until a quality report
+    carries a round trip), hang up; assert both tones crossed. Returns measurements."""
     mark = ui.mark()
     started = time.monotonic()
     reply = ui.command("call.dial", number=peer.user)
@@ -131,6 +139,19 @@ def _call_with_audio(
     ui.wait_call_state("connected", start=mark, timeout=15)
     setup_ms = (time.monotonic() - started) * 1000
     time.sleep(talk_s)
+    if until_rtt_s:
+        # RTCP comes every ~5 s, randomised, and later on a loaded machine (a full run
+        # reported none after 11 s): wait for the report rather than guess its time.
+        with contextlib.suppress(TimeoutError):
+            ui.wait_for(
+                lambda e: (
+                    e.get("type") == "call_quality"
+                    and e["quality"]["call_id"] == call_id
+                    and e["quality"]["rtt_ms"] is not None
+                ),
+                until_rtt_s,
+                mark,
+            )
     quality = [
         e["quality"]
         for e in ui.events[mark:]
@@ -170,7 +191,7 @@ def test_registers_and_calls_with_two_way_audio_from_behind_nat(site: Site) -> N
     peer = site.peer(mode="tone", tone_hz=PEER_TONE)
     with app_behind_nat(site) as ui:
         # Long enough for two RTCP rounds (every ~5 s, randomised) to give a round trip.
-        result = _call_with_audio(site, ui, peer, talk_s=11.0)
+        result = _call_with_audio(site, ui, peer, talk_s=11.0, until_rtt_s=15.0)
         assert _rings(ui, peer, timeout=10)
     log.info("call setup behind NAT: %.1f ms", result["setup_ms"])
     samples = [q for q in result["quality"] if q["rx_packets"] > 0]
