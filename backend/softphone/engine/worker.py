@@ -137,6 +137,10 @@ class Engine:
         ep_cfg.medConfig.clockRate = 16000
         ep_cfg.medConfig.sndClockRate = 16000
         ep_cfg.medConfig.ecTailLen = 0  # echo cancellation belongs to the device layer
+        # pjsua closes its (null) sound device after 1 s without a connection to slot 0,
+        # stopping the bridge mid-call (a call's recording ended after 1.06 s, silent, in a
+        # full run); EngineSound opens and stops that clock itself (ensure_clock, stop_clock).
+        ep_cfg.medConfig.sndAutoCloseTime = -1
         # Continuous RTP (no silence suppression): keeps NAT mappings of the media open and
         # lets the far end tell "no audio" from silence.
         ep_cfg.medConfig.noVad = True
