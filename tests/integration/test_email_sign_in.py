@@ -101,10 +101,12 @@ def _sign_in_provisioned(
     kamailio: Kamailio,
     server: ProvisioningServer,
     monkeypatch: pytest.MonkeyPatch,
+    *,
+    document: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """EMAIL signs in through `server` (set as the installation's URL, its certificate
-    trusted), which serves the document for `kamailio`; the command's reply."""
-    server.add_user(EMAIL, PASSWORD, _document(kamailio))
+    trusted), which serves `document` (else the one for `kamailio`); the command's reply."""
+    server.add_user(EMAIL, PASSWORD, document or _document(kamailio))
     server.trust_in(app.trust)
     monkeypatch.setenv("SOFTPHONE_PROVISIONING_URL", server.url)
     return ui.command("account.sign_in", email=EMAIL, password=PASSWORD, timeout=30)
@@ -315,10 +317,9 @@ def test_settings_the_document_locks_are_refused_and_named(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     document = {**_document(kamailio), "locked": ["account", "blf_users"]}
-    provisioning_server.add_user(EMAIL, PASSWORD, document)
-    provisioning_server.trust_in(app.trust)
-    monkeypatch.setenv("SOFTPHONE_PROVISIONING_URL", provisioning_server.url)
-    reply = ui.command("account.sign_in", email=EMAIL, password=PASSWORD, timeout=30)
+    reply = _sign_in_provisioned(
+        app, ui, kamailio, provisioning_server, monkeypatch, document=document
+    )
     assert reply["ok"], reply
     moved = ui.command(
         "account.setup", server="127.0.0.1:5999", user="1001", password="x", timeout=10
@@ -352,10 +353,9 @@ def test_the_directory_the_document_points_at_is_synced_after_sign_in(
     try:
         carddav = {"url": radicale.url, "user": DAV_USER, "password": DAV_PASSWORD}
         document = {**_document(kamailio), "directory": {"carddav": carddav}}
-        provisioning_server.add_user(EMAIL, PASSWORD, document)
-        provisioning_server.trust_in(app.trust)
-        monkeypatch.setenv("SOFTPHONE_PROVISIONING_URL", provisioning_server.url)
-        reply = ui.command("account.sign_in", email=EMAIL, password=PASSWORD, timeout=30)
+        reply = _sign_in_provisioned(
+            app, ui, kamailio, provisioning_server, monkeypatch, document=document
+        )
         assert reply["ok"], reply
 
         def found() -> list[tuple[str, str]]:
