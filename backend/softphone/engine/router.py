@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+import pjsua2 as pj
+
 from softphone.domain import commands as cmd
+from softphone.domain.errors import ErrorKey, SoftphoneError
+from softphone.domain.events import CommandCompleted
+from softphone.engine import mapping
+
+log = logging.getLogger(__name__)
 
 Result = dict[str, object] | None
 C = TypeVar("C", bound=cmd.EngineCommand)
@@ -26,3 +34,29 @@ class CommandRouter:
     def handler(self, command: cmd.EngineCommand) -> Callable[[Any], Result] | None:
         """The handler of exactly this command's type (no subclass lookup), or None."""
         return self._handlers.get(type(command))
+
+    def run(self, command: cmd.EngineCommand) -> CommandCompleted | None:
+        """Run the command's handler; its outcome (a result, or an error key and never the
+        exception) when the sender waits for one (a request id)."""
+        handler = self.handler(command)
+        error: ErrorKey | None = None
+        result: dict[str, object] = {}
+        try:
+            if handler is None:
+                raise SoftphoneError(ErrorKey.INVALID_COMMAND)
+            result = handler(command) or {}
+        except SoftphoneError as exc:
+            error = exc.key
+        except pj.Error as exc:
+            log.warning("%s failed: %s", type(command).__name__, exc.info())
+            error = (
+                ErrorKey.TOO_MANY_CALLS
+                if exc.status == mapping.PJ_ETOOMANY
+                else ErrorKey.INTERNAL_ERROR
+            )
+        except Exception:
+            log.exception("%s failed", type(command).__name__)
+            error = ErrorKey.INTERNAL_ERROR
+        if not command.request_id:
+            return None
+        return CommandCompleted(command.request_id, error, result)

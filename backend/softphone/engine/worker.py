@@ -21,12 +21,7 @@ from softphone.diagnostics.logfiles import StdoutFollowingHandler
 from softphone.domain import commands as cmd
 from softphone.domain.account import Registration, RegistrationState, Transport, split_host_port
 from softphone.domain.errors import ErrorKey, SoftphoneError
-from softphone.domain.events import (
-    CommandCompleted,
-    EngineStarted,
-    Event,
-    RegistrationReported,
-)
+from softphone.domain.events import EngineStarted, Event, RegistrationReported
 from softphone.domain.voicemail import VoicemailReported, parse_message_summary
 from softphone.engine import mapping
 from softphone.engine.auth import AccountAuth, ChallengeOutcome
@@ -284,30 +279,9 @@ class Engine:
                 command = self._commands.get_nowait()
             except queue.Empty:
                 return
-            self._run_command(command)
-
-    def _run_command(self, command: cmd.EngineCommand) -> None:
-        handler = self._commands_router.handler(command)
-        error: ErrorKey | None = None
-        result: dict[str, object] = {}
-        try:
-            if handler is None:
-                raise SoftphoneError(ErrorKey.INVALID_COMMAND)
-            result = handler(command) or {}
-        except SoftphoneError as exc:
-            error = exc.key
-        except pj.Error as exc:
-            log.warning("%s failed: %s", type(command).__name__, exc.info())
-            error = (
-                ErrorKey.TOO_MANY_CALLS
-                if exc.status == mapping.PJ_ETOOMANY
-                else ErrorKey.INTERNAL_ERROR
-            )
-        except Exception:
-            log.exception("%s failed", type(command).__name__)
-            error = ErrorKey.INTERNAL_ERROR
-        if command.request_id:
-            self._emit(CommandCompleted(command.request_id, error, result))
+            completed = self._commands_router.run(command)
+            if completed is not None:
+                self._emit(completed)
 
     def _router(self) -> CommandRouter:
         router = CommandRouter()
