@@ -1,4 +1,5 @@
-"""The UDP and TCP SIP transports: made, and made again on another port or local address."""
+"""The endpoint's transports: UDP and TCP (made again on another port or local address), TLS,
+and the loopback one that wakes the engine loop."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ import pjsua2 as pj
 from softphone.domain.account import AccountConfig, Transport, split_host_port
 from softphone.domain.network import NetworkSettings
 from softphone.engine import mapping
-from softphone.engine.tls import no_delay
+from softphone.engine.config import EngineConfig
+from softphone.engine.tls import TlsListener, no_delay
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +29,59 @@ class Binding:
 
     address: str
     port: int
+
+
+class SipTransports:
+    """Every transport of the endpoint: UDP and TCP on one binding, the TLS listener, and
+    the loopback UDP transport other threads send a packet to, to wake the engine loop."""
+
+    def __init__(self, ep: pj.Endpoint, config: EngineConfig) -> None:
+        self._ep = ep
+        self._config = config
+        self._ids: dict[Transport, int] = {}  # UDP and TCP
+        self.tls = TlsListener(ep, config)
+        self.binding = Binding(config.bind_address, 0)  # port 0: not open yet
+        self.wake_port = 0
+        self._wake_id: int | None = None
+
+    @property
+    def sip_port(self) -> int:
+        return self.binding.port
+
+    def open(self) -> None:
+        start = Binding(self._config.bind_address, self._config.sip_port)
+        port = create_sip_transports(self._ep, self._ids, start, self._config.public_address)
+        self.binding = Binding(start.address, port)
+        self.tls.open()
+        self._open_wake()
+
+    def id_of(self, transport: Transport) -> int | None:
+        """The transport an account of that kind signs in through; None: it could not start."""
+        if transport is Transport.TLS:
+            return self.tls.id
+        return self._ids.get(transport)
+
+    def bind(self, wanted: Binding) -> None:
+        """Listen for UDP and TCP on `wanted` (or as near as rebind_sip_transports gets)."""
+        if wanted == self.binding:
+            return
+        self.binding = rebind_sip_transports(
+            self._ep, self._ids, self.binding, wanted, self._config.public_address
+        )
+        # pjsip sends a request that has no transport of its own (pjsua's PUBLISH) through
+        # the first open UDP transport in the order they were made: that must stay the SIP
+        # one, not the loopback wake-up one (a PUBLISH to the PBX failed with EINVAL, seen).
+        self._open_wake()
+
+    def _open_wake(self) -> None:
+        wake = pj.TransportConfig()
+        wake.port = 0
+        wake.boundAddress = "127.0.0.1"
+        old = self._wake_id
+        self._wake_id = self._ep.transportCreate(pj.PJSIP_TRANSPORT_UDP, wake)
+        self.wake_port = int(self._ep.transportGetInfo(self._wake_id).localName.rsplit(":", 1)[1])
+        if old is not None:
+            self._ep.transportClose(old)  # after the new port is known: no wake-up is lost
 
 
 def create_sip_transports(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import socket
+from dataclasses import replace
 from pathlib import Path
 
 import pjsua2 as pj
@@ -18,6 +19,7 @@ from softphone.settings.ca_bundle import system_ca_file
 log = logging.getLogger(__name__)
 
 HANDSHAKE_TIMEOUT_MS = 5000
+_MAX_RETIRED = 3  # UDP, TCP, TLS and the wake socket use 4 of pjsua's 8 transport slots
 
 _SRTP_USE = {
     SrtpMode.OFF: pj.PJMEDIA_SRTP_DISABLED,
@@ -53,6 +55,72 @@ def create_tls_transport(ep: pj.Endpoint, config: EngineConfig) -> int | None:
     except pj.Error as exc:
         log.warning("no TLS transport: %s", exc.info())
         return None
+
+
+class TlsListener:
+    """The TLS transport accounts sign in through, made anew when the trusted CAs change."""
+
+    def __init__(self, ep: pj.Endpoint, config: EngineConfig) -> None:
+        self._ep = ep
+        self._config = config
+        self.id: int | None = None  # None: TLS could not start
+        self._bundle = ""  # digest of the CA bundle the listener was made with
+        self._retired: list[int] = []  # earlier listeners, never closed (see _renew)
+        self._in_use = False  # the account signs in over TLS
+        self._verified = False  # the PBX answered a REGISTER over the current listener
+
+    def open(self) -> None:
+        self._bundle = ca_bundle_digest(self._config)
+        self.id = create_tls_transport(self._ep, self._config)
+
+    def use(self, in_use: bool) -> None:
+        """The next account signs in over TLS (`in_use`) or not; over TLS, through a
+        listener made with the CAs trusted now."""
+        self._in_use = in_use
+        if in_use:
+            self._renew_if_trust_changed()
+
+    def on_registrar_answer(self, code: int, tls_error: ErrorKey | None) -> None:
+        if self._in_use and tls_error is None and code not in (0, 408, 503):
+            self._verified = True  # the PBX answered: over a connection that verified
+
+    def _renew_if_trust_changed(self) -> None:
+        """A new TLS listener when the CA bundle changed (a certificate trusted or removed).
+
+        pjsua picks TLS connections by listener, and an open connection to the PBX was
+        verified with the old bundle: reusing it would sign in again through a certificate
+        the user just stopped trusting. A new listener means a new, verified connection.
+        The old listener stays open: closing it while a connection it made still lives
+        aborted the engine later (pj_mutex_lock assertion, seen), and made right after the
+        close the new one took the old one's memory, so pjsip matched the old connection to
+        it again (seen). Listener slots are few (PJSUA_MAX_TRANSPORTS 8): at most
+        _MAX_RETIRED are kept; past that, a trust change applies to new connections only.
+        """
+        digest = ca_bundle_digest(self._config)
+        if digest == self._bundle:
+            return
+        if not self._verified:
+            # No connection of this listener passed verification (a refused handshake
+            # closes its connection): none can be reused, so no new listener is needed.
+            self._bundle = digest
+            return
+        old = self.id
+        if old is not None and len(self._retired) >= _MAX_RETIRED:
+            log.warning("CA bundle changed: TLS listener kept (no slot left for a new one)")
+            return
+        self._bundle = digest
+        tls_id = create_tls_transport(self._ep, self._config)
+        if tls_id is None and self._config.sip_port:
+            # A fixed TLS port (--sip-port) is still held by the old listener: any port
+            # will do (we are the client of the PBX's TLS).
+            tls_id = create_tls_transport(self._ep, replace(self._config, sip_port=0))
+        if tls_id is None:
+            return  # keep the old one: TLS goes on working as before
+        if old is not None:
+            self._retired.append(old)
+        self.id = tls_id
+        self._verified = False
+        log.info("CA bundle changed: new TLS listener %s, new connections verify with it", tls_id)
 
 
 def ca_bundle_digest(config: EngineConfig) -> str:

@@ -12,7 +12,6 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import replace
 from multiprocessing.connection import Connection
 
 import pjsua2 as pj
@@ -39,23 +38,15 @@ from softphone.engine.rx_data import RxDataReader
 from softphone.engine.sip_guard import SipGuard
 from softphone.engine.sip_transports import (
     Binding,
-    create_sip_transports,
+    SipTransports,
     first_hop,
     local_address_toward,
-    rebind_sip_transports,
 )
 from softphone.engine.sound import BUSY_POLL_MS, EngineSound
 from softphone.engine.stats import CallStats
-from softphone.engine.tls import (
-    apply_account_security,
-    ca_bundle_digest,
-    create_tls_transport,
-    registration_error,
-)
+from softphone.engine.tls import apply_account_security, registration_error
 
 log = logging.getLogger(__name__)
-
-_MAX_RETIRED_TLS = 3  # UDP, TCP, TLS and the wake socket use 4 of pjsua's 8 transport slots
 
 # A CRLF keep-alive is ignored by pjsip but makes its poll return: how other threads wake
 # the engine loop without it having to poll often (idle CPU).
@@ -76,11 +67,14 @@ class Engine:
         self._emit = emit
         self._commands: queue.SimpleQueue[cmd.EngineCommand] = queue.SimpleQueue()
         self._ep = pj.Endpoint()
+        self._transports = SipTransports(self._ep, config)
         rx_reader = RxDataReader()
         self._sip_guard = SipGuard(rx_reader)  # lives as long as the endpoint holding its module
         self._pbx_addresses = PbxAddresses()  # only these may send us requests (or anyone)
         self._request_filter = RequestFilter(
-            rx_reader, self._pbx_addresses, lambda: {self.sip_port, self._wake_port}
+            rx_reader,
+            self._pbx_addresses,
+            lambda: {self._transports.sip_port, self._transports.wake_port},
         )
         self._account: PjAccount | None = None
         self._unregistering = False
@@ -97,19 +91,10 @@ class Engine:
         self._was_registered = False
         self._auth = AccountAuth(None, "")  # the credentials of the account, bound to a realm
         self._calls.on_policy(lambda _policy: self._publish_presence())
-        self._transports: dict[Transport, int] = {}
-        self._tls_bundle = ""  # digest of the CA bundle the TLS listener was made with
-        self._retired_tls: list[int] = []  # earlier TLS listeners, never closed (see below)
-        self._tls_account = False  # the account signs in over TLS
-        self._tls_verified = False  # the PBX answered a REGISTER over the current listener
-        self._wake_port = 0
-        self._wake_id: int | None = None
         self._running = False
         self._stats = CallStats(emit)
         self._stun = StunServers(self._ep)
         self._watcher: AddressWatcher | None = None
-        self.sip_port = 0
-        self._sip_address = config.bind_address  # where UDP and TCP listen ("": everywhere)
         self._last_account: cmd.ConfigureAccount | None = None  # to sign in again after a move
         self._commands_router = self._router()  # after every component that handles commands
 
@@ -140,7 +125,7 @@ class Engine:
         # lets the far end tell "no audio" from silence.
         ep_cfg.medConfig.noVad = True
         self._ep.libInit(ep_cfg)
-        self._create_transports()
+        self._transports.open()
         self._ep.libStart()
         self._sip_guard.install()  # before any packet is read: see sip_guard.py
         self._request_filter.install()  # after the guard: see request_filter.py
@@ -152,29 +137,7 @@ class Engine:
             self._ep, self._emit, not self._config.bind_address, self._follow_pbx_route
         )
         self._running = True
-        self._emit(EngineStarted(pid=os.getpid(), sip_port=self.sip_port))
-
-    def _create_transports(self) -> None:
-        start = Binding(self._config.bind_address, self._config.sip_port)
-        self.sip_port = create_sip_transports(
-            self._ep, self._transports, start, self._config.public_address
-        )
-        self._tls_bundle = ca_bundle_digest(self._config)
-        tls_id = create_tls_transport(self._ep, self._config)
-        if tls_id is not None:
-            self._transports[Transport.TLS] = tls_id
-        self._open_wake_transport()
-
-    def _open_wake_transport(self) -> None:
-        """The loopback UDP transport other threads send a packet to, to wake the loop."""
-        wake = pj.TransportConfig()
-        wake.port = 0
-        wake.boundAddress = "127.0.0.1"
-        old = self._wake_id
-        self._wake_id = self._ep.transportCreate(pj.PJSIP_TRANSPORT_UDP, wake)
-        self._wake_port = int(self._ep.transportGetInfo(self._wake_id).localName.rsplit(":", 1)[1])
-        if old is not None:
-            self._ep.transportClose(old)  # after the new port is known: no wake-up is lost
+        self._emit(EngineStarted(pid=os.getpid(), sip_port=self._transports.sip_port))
 
     def run(self) -> None:
         """Poll pjsua2 and run queued commands until Shutdown."""
@@ -271,7 +234,7 @@ class Engine:
     def submit(self, command: cmd.EngineCommand, wake: socket.socket) -> None:
         """Thread-safe: queue `command` and wake the loop."""
         self._commands.put(command)
-        wake.sendto(_WAKE_PACKET, ("127.0.0.1", self._wake_port))
+        wake.sendto(_WAKE_PACKET, ("127.0.0.1", self._transports.wake_port))
 
     def _drain_commands(self) -> None:
         while True:
@@ -300,26 +263,21 @@ class Engine:
         self._drop_account()
         account = command.account
         self._last_account = command
-        self._bind_sip(
-            Binding(
-                self._pbx_facing_address(command),
-                command.network.sip_port or self.sip_port,
-            )
-        )
+        port = command.network.sip_port or self._transports.sip_port
+        self._transports.bind(Binding(self._pbx_facing_address(command), port))
         acfg = pj.AccountConfig()
         name = account.display_name.replace('"', "")
         acfg.idUri = f'"{name}" <{account.aor}>' if name else account.aor
         acfg.regConfig.registrarUri = account.registrar
         acfg.regConfig.timeoutSec = 300
         acfg.regConfig.retryIntervalSec = 30
-        self._tls_account = account.transport is Transport.TLS
-        if self._tls_account:
-            self._renew_tls_if_trust_changed()
-        if account.transport not in self._transports:  # TLS could not start: never fall back
+        self._transports.tls.use(account.transport is Transport.TLS)
+        transport_id = self._transports.id_of(account.transport)
+        if transport_id is None:  # TLS could not start: never fall back
             failed = Registration(RegistrationState.FAILED, ErrorKey.TLS_FAILED)
             self._emit(RegistrationReported(failed))
             return
-        acfg.sipConfig.transportId = self._transports[account.transport]
+        acfg.sipConfig.transportId = transport_id
         apply_account_security(acfg, account)
         self._auth = AccountAuth(account, command.password, self._emit)
         self._auth.bind(acfg, account.auth_realm)
@@ -357,19 +315,6 @@ class Engine:
             return self._config.bind_address
         return local_address_toward(*first_hop(command.account, command.network))
 
-    def _bind_sip(self, wanted: Binding) -> None:
-        current = Binding(self._sip_address, self.sip_port)
-        if wanted == current:
-            return
-        now = rebind_sip_transports(
-            self._ep, self._transports, current, wanted, self._config.public_address
-        )
-        self._sip_address, self.sip_port = now.address, now.port
-        # pjsip sends a request that has no transport of its own (pjsua's PUBLISH) through
-        # the first open UDP transport in the order they were made: that must stay the SIP
-        # one, not the loopback wake-up one (a PUBLISH to the PBX failed with EINVAL, seen).
-        self._open_wake_transport()
-
     def _follow_pbx_route(self) -> bool:
         """After an address change: when the PBX is now reached from another local address,
         listen there and sign in again (calls end: their media went to the old address).
@@ -377,7 +322,7 @@ class Engine:
         command = self._last_account
         if command is None or self._account is None:
             return False
-        if self._pbx_facing_address(command) == self._sip_address:
+        if self._pbx_facing_address(command) == self._transports.binding.address:
             return False
         log.info("the PBX is reached from another local address: SIP moves there")
         try:
@@ -408,44 +353,6 @@ class Engine:
         self._pbx_addresses.set_hosts(())
         if self._drop_account():
             self._emit(RegistrationReported(Registration(RegistrationState.UNCONFIGURED)))
-
-    def _renew_tls_if_trust_changed(self) -> None:
-        """A new TLS listener when the CA bundle changed (a certificate trusted or removed).
-
-        pjsua picks TLS connections by listener, and an open connection to the PBX was
-        verified with the old bundle: reusing it would sign in again through a certificate
-        the user just stopped trusting. A new listener means a new, verified connection.
-        The old listener stays open: closing it while a connection it made still lives
-        aborted the engine later (pj_mutex_lock assertion, seen), and made right after the
-        close the new one took the old one's memory, so pjsip matched the old connection to
-        it again (seen). Listener slots are few (PJSUA_MAX_TRANSPORTS 8): at most
-        _MAX_RETIRED_TLS are kept; past that, a trust change applies to new connections only.
-        """
-        digest = ca_bundle_digest(self._config)
-        if digest == self._tls_bundle:
-            return
-        if not self._tls_verified:
-            # No connection of this listener passed verification (a refused handshake
-            # closes its connection): none can be reused, so no new listener is needed.
-            self._tls_bundle = digest
-            return
-        old = self._transports.get(Transport.TLS)
-        if old is not None and len(self._retired_tls) >= _MAX_RETIRED_TLS:
-            log.warning("CA bundle changed: TLS listener kept (no slot left for a new one)")
-            return
-        self._tls_bundle = digest
-        tls_id = create_tls_transport(self._ep, self._config)
-        if tls_id is None and self._config.sip_port:
-            # A fixed TLS port (--sip-port) is still held by the old listener: any port
-            # will do (we are the client of the PBX's TLS).
-            tls_id = create_tls_transport(self._ep, replace(self._config, sip_port=0))
-        if tls_id is None:
-            return  # keep the old one: TLS goes on working as before
-        if old is not None:
-            self._retired_tls.append(old)
-        self._transports[Transport.TLS] = tls_id
-        self._tls_verified = False
-        log.info("CA bundle changed: new TLS listener %s, new connections verify with it", tls_id)
 
     def _drop_account(self) -> bool:
         if self._account is None:
@@ -509,8 +416,7 @@ class Engine:
         self._emit(RegistrationReported(reg))
         self._pbx_addresses.refresh()  # follow the registrar's DNS name to a new address
         registered = reg.state is RegistrationState.REGISTERED
-        if self._tls_account and tls_error is None and code not in (0, 408, 503):
-            self._tls_verified = True  # the PBX answered: over a connection that verified
+        self._transports.tls.on_registrar_answer(code, tls_error)
         if registered and self._watcher is not None:
             self._watcher.on_registered()
         if registered and not self._was_registered:
