@@ -35,7 +35,7 @@ def _contained(callback: F) -> F:
 
 
 class EngineCallbacks(Protocol):
-    """What the account reports to; implemented by `softphone.engine.worker.Engine`."""
+    """What the account reports to; implemented by `softphone.engine.account.EngineAccount`."""
 
     def on_reg_state(self, code: int, active: bool) -> None: ...
     def on_reg_challenge(self, realms: list[str]) -> bool: ...
