@@ -30,7 +30,7 @@ const state = {
   account:
     SCENARIO === "setup"
       ? null
-      : { server: "pbx.example.com", user: "1001", auth_user: "", display_name: "Alex Martin", transport: "tls" },
+      : account({ server: "pbx.example.com", user: "1001", display_name: "Alex Martin", transport: "tls" }),
   registration:
     SCENARIO === "setup"
       ? { state: "unconfigured", error: null, code: null }
@@ -40,12 +40,62 @@ const state = {
   settings: {
     language: process.env.MOCK_LANGUAGE ?? null,
     theme: process.env.MOCK_THEME ?? "system",
+    call_waiting: true,
+    dnd: false,
+    forwarding: {
+      unconditional: false, unconditional_to: "", busy: false, busy_to: "",
+      no_answer: false, no_answer_to: "", no_answer_s: 20,
+    },
+    feature_codes: {
+      forwarding_mode: "app", unconditional_on: "*72{number}", unconditional_off: "*73",
+      busy_on: "*90{number}", busy_off: "*91", no_answer_on: "*52{number}", no_answer_off: "*53",
+      pickup_prefix: "", voicemail: "",
+    },
+    blf_users: [],
+    headset_integration: true,
+    busylight_blink: true,
+    busylight: "auto",
+    notifications: true,
+    directory_order: "first_last",
+    directory: { carddav: null, ldap: null, sync_minutes: 60 },
+    home_country: "CH",
+    audio_input: null,
+    audio_output: null,
+    audio_ringer: null,
+    headset_audio: "ask",
+    headset_calls: null,
+    ring_volume: 80,
+    echo_cancellation: true,
+    logs: false,
+    close_to_tray: false,
+    autostart: false,
+    call_links_at_once: false,
+    first_run_done: true,
+    network: {
+      sip_port: 0, rtp_port_min: 40000, rtp_port_max: 40099, stun_server: "", ice: false,
+      turn_server: "", turn_user: "", keepalive_seconds: 15, outbound_proxy: "", sip_outbound: true,
+    },
   },
   calls: new Map(),
 };
 
-function makeCall(fields) {
+// Every field the backend sends (the frontend relies on each: docs/protocol.md).
+function account(fields) {
   return {
+    auth_user: "", display_name: "", srtp: "off", dtmf_method: "rfc4733", realm: "",
+    allow_direct_calls: false, accept_direct_calls: false, ...fields,
+  };
+}
+
+// The in-call controls the backend allows in each state (softphone.domain.calls.allowed_actions).
+const ACTIONS = {
+  connected: ["hold", "mute", "transfer", "dtmf"],
+  held: ["resume", "mute", "transfer"],
+};
+const withActions = (call) => ({ ...call, actions: ACTIONS[call.state] ?? [] });
+
+function makeCall(fields) {
+  return withActions({
     id: `c${Math.random().toString(36).slice(2, 8)}`,
     direction: "outgoing",
     state: "dialing",
@@ -58,8 +108,13 @@ function makeCall(fields) {
     muted: false,
     held: false,
     end_reason: null,
+    sip_code: null,
+    transferred_by: "",
+    retry_after_s: null,
+    reason_text: "",
+    conference: false,
     ...fields,
-  };
+  });
 }
 
 if (SCENARIO === "calls") {
@@ -100,7 +155,7 @@ let history =
         remote_uri: `sip:${number.replace(/ /g, "")}@pbx.example.com`,
         started_at: now - hoursAgo * HOUR, answered_at: duration_s ? now - hoursAgo * HOUR + 4000 : null,
         ended_at: now - hoursAgo * HOUR + 4000 + duration_s * 1000, duration_s, outcome,
-        internal: /^[1-9]\d{0,5}$/.test(number), seen: outcome !== "missed" || i > 0,
+        internal: /^[1-9]\d{0,5}$/.test(number), seen: outcome !== "missed" || i > 0, end_reason: null,
       }));
 const missedCount = () => history.filter((e) => !e.seen).length;
 
@@ -136,13 +191,16 @@ const snapshot = () => ({
   calls: [...state.calls.values()],
   settings: state.settings,
   missed_count: missedCount(),
+  headsets: [],
+  pending_link: null,
+  voicemail: { waiting: false, new: 0, old: 0, account: "" },
 });
 
 function updateCall(id, fields) {
   const call = state.calls.get(id);
   if (!call) return;
-  Object.assign(call, fields);
-  emit({ type: "call_changed", call: { ...call } });
+  state.calls.set(id, withActions({ ...call, ...fields }));
+  emit({ type: "call_changed", call: state.calls.get(id) });
 }
 
 function endCall(id, reason) {
@@ -164,10 +222,8 @@ const handlers = {
     if (args.server === "down") return fail("server_unreachable");
     if (args.server === "slow") return fail("timeout");
     if (args.password === "wrong") return fail("auth_failed");
-    state.account = {
-      server: args.server, user: args.user, auth_user: args.auth_user ?? "",
-      display_name: args.display_name ?? "", transport: args.transport,
-    };
+    const { password: _password, ...fields } = args;
+    state.account = account(fields);
     state.registration = { state: "registered", error: null, code: null };
     emit({ type: "account_changed", account: state.account });
     emit({ type: "registration_changed", registration: state.registration });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { AudioDevicesInfo } from "../src/api/audio";
-import type { Ack } from "../src/api/protocol";
-import { AudioState, meterPosition, type AudioApi } from "../src/state/audio";
+import { AudioState, meterPosition } from "../src/state/audio";
+import { fakeClient } from "./fixtures";
 
 const INFO: AudioDevicesInfo = {
   devices: [
@@ -12,22 +12,18 @@ const INFO: AudioDevicesInfo = {
   fallbacks: [{ role: "output", device_id: "usb", name: "USB Headset" }],
 };
 
-function fakeApi(micOk = true): AudioApi & { calls: string[] } {
-  const calls: string[] = [];
-  const ok = <R>(result: R): Promise<Ack<R>> => Promise.resolve({ ok: true, result });
-  return {
-    calls,
-    devices: () => ok({ ...INFO, status: null, mic_test: false }),
-    configure: (args) => (calls.push(`configure ${JSON.stringify(args)}`), ok({})),
-    micTest: (on) => {
-      calls.push(`mic ${on}`);
-      return micOk ? ok({}) : Promise.resolve({ ok: false, error: "audio_device_failed", field: "input" });
-    },
-    speakerTest: (target) => (calls.push(`speaker ${target}`), ok({ duration_ms: 1500 })),
-    useHeadset: (key) => (calls.push(`use ${key}`), ok({})),
-    declineHeadset: (key) => (calls.push(`decline ${key}`), ok({})),
-    headsetState: () => ok({ offered: { key: "0b0e:0307", name: "Jabra" }, candidates: ["0b0e:0307"] }),
-  };
+/** The backend's audio answers; every command sent is in `sent`. */
+function fakeApi(micOk = true) {
+  return fakeClient({
+    "audio.devices": () => ({ ok: true, result: { ...INFO, status: null, mic_test: false } }),
+    "audio.mic_test": () =>
+      micOk ? { ok: true, result: {} } : { ok: false, error: "audio_device_failed", field: "input" },
+    "audio.speaker_test": () => ({ ok: true, result: { duration_ms: 1500 } }),
+    "headset_audio.state": () => ({
+      ok: true,
+      result: { offered: { key: "0b0e:0307", name: "Jabra" }, candidates: ["0b0e:0307"] },
+    }),
+  });
 }
 
 describe("audio state", () => {
@@ -68,8 +64,8 @@ describe("audio state", () => {
   });
 
   it("shows a headset offer until it is answered, and sends the answer", async () => {
-    const api = fakeApi();
-    const audio = new AudioState(api);
+    const client = fakeApi();
+    const audio = new AudioState(client);
     audio.apply({ type: "headset_audio_offer", key: "0b0e:0307", name: "Jabra" });
     expect(audio.headsetOffer.value).toEqual({ key: "0b0e:0307", name: "Jabra" });
     await audio.useHeadset("0b0e:0307");
@@ -77,7 +73,11 @@ describe("audio state", () => {
     audio.apply({ type: "headset_audio_offer", key: "0b0e:0307", name: "Jabra" });
     await audio.declineHeadset("0b0e:0307");
     expect(audio.headsetOffer.value).toBeNull();
-    expect(api.calls).toEqual(["use 0b0e:0307", "decline 0b0e:0307"]);
+    const answers = client.sent.filter((c) => c.name === "headset_audio.use" || c.name === "headset_audio.decline");
+    expect(answers).toEqual([
+      { name: "headset_audio.use", args: { key: "0b0e:0307" } },
+      { name: "headset_audio.decline", args: { key: "0b0e:0307" } },
+    ]);
     audio.apply({ type: "headset_audio_offer", key: "0b0e:0307", name: "Jabra" });
     audio.apply({ type: "headset_audio_offer", key: null, name: "" }); // unplugged
     expect(audio.headsetOffer.value).toBeNull();

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
-import type { Ack, Contact } from "../src/api/protocol";
-import { DirectoryState, type DirectoryApi } from "../src/state/directory";
+import type { Ack, CommandResult, Contact } from "../src/api/protocol";
+import { DirectoryState } from "../src/state/directory";
+import { fakeClient } from "./fixtures";
 
 const contact = (id: number, name: string): Contact => ({
   id,
@@ -13,22 +14,16 @@ const contact = (id: number, name: string): Contact => ({
   email: "",
   internal: false,
   extension: "",
-  numbers: [{ label: "mobile", number: "0791234567" }],
+  numbers: [{ label: "mobile", number: "0791234567", e164: "+41791234567" }],
 });
 
+/** Searches wait until the test answers them (in any order); status answers at once. */
 function fakeApi() {
-  const pending: { query: string; resolve: (a: Ack<{ query: string; contacts: Contact[] }>) => void }[] = [];
-  const never = () => new Promise<never>(() => {});
-  const api: DirectoryApi = {
-    search: (query) => new Promise((resolve) => pending.push({ query, resolve })),
-    status: () => Promise.resolve({ ok: true, result: { sources: [] } }),
-    refresh: never,
-    create: never,
-    update: never,
-    remove: never,
-    importFile: never,
-    exportData: never,
-  };
+  const pending: { query: string; resolve: (a: Ack<CommandResult<"directory.search">>) => void }[] = [];
+  const api = fakeClient({
+    "directory.search": ({ query }) => new Promise((resolve) => pending.push({ query, resolve })),
+    "directory.status": () => ({ ok: true, result: { sources: [] } }),
+  });
   return { api, pending };
 }
 

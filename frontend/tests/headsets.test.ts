@@ -10,6 +10,7 @@ const jabra: Headset = {
   product_id: 0x0307,
   telephony: true,
   reason_key: null,
+  key: "0b0e:0307",
 };
 const gaming: Headset = { ...jabra, name: "G535", telephony: false, reason_key: "no_telephony" };
 

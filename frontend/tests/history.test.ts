@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import type { Ack, HistoryEntry, HistoryListArgs, HistoryPage } from "../src/api/protocol";
+import type { HistoryEntry, HistoryListArgs } from "../src/api/protocol";
 import { isServerEvent } from "../src/api/protocol";
-import { groupByDay, HistoryState, upsertEntry, type HistoryApi } from "../src/state/history";
-import { snapshot } from "./fixtures";
+import { groupByDay, HistoryState, upsertEntry } from "../src/state/history";
+import { fakeClient, snapshot } from "./fixtures";
 
 function entry(fields: Partial<HistoryEntry> = {}): HistoryEntry {
   return {
@@ -19,6 +19,7 @@ function entry(fields: Partial<HistoryEntry> = {}): HistoryEntry {
     outcome: "missed",
     internal: true,
     seen: false,
+    end_reason: null,
     ...fields,
   };
 }
@@ -28,8 +29,8 @@ function fakeApi(rows: HistoryEntry[]) {
   const calls: HistoryListArgs[] = [];
   let marked = 0;
   let deleted = 0;
-  const api: HistoryApi = {
-    async list(args): Promise<Ack<HistoryPage>> {
+  const api = fakeClient({
+    "history.list": (args) => {
       calls.push(args);
       const sorted = [...rows]
         .filter((r) => args.filter === "all" || r.outcome === "missed")
@@ -40,15 +41,15 @@ function fakeApi(rows: HistoryEntry[]) {
       const more = start + limit < sorted.length;
       return { ok: true, result: { entries: page, next_cursor: more ? String(page.at(-1)?.id) : null } };
     },
-    async deleteAll() {
+    "history.delete_all": () => {
       deleted++;
       return { ok: true, result: {} };
     },
-    async markSeen() {
+    "history.mark_seen": () => {
       marked++;
       return { ok: true, result: {} };
     },
-  };
+  });
   return { api, calls, marked: () => marked, deleted: () => deleted };
 }
 
@@ -134,11 +135,10 @@ describe("HistoryState", () => {
 
   it("reports failures through onError, and a storage failure event too", async () => {
     const errors: string[] = [];
-    const api: HistoryApi = {
-      list: async () => ({ ok: false, error: "disconnected", field: null }),
-      deleteAll: async () => ({ ok: false, error: "storage_failed", field: null }),
-      markSeen: async () => ({ ok: true, result: {} }),
-    };
+    const api = fakeClient({
+      "history.list": () => ({ ok: false, error: "disconnected", field: null }),
+      "history.delete_all": () => ({ ok: false, error: "storage_failed", field: null }),
+    });
     const history = new HistoryState(api, (e) => errors.push(e));
     await history.load();
     expect(await history.deleteAll()).toBe(false);

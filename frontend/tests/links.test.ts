@@ -2,15 +2,20 @@ import { describe, expect, it } from "vitest";
 import { isServerEvent } from "../src/api/protocol";
 import { LinkInbox } from "../src/state/links";
 import { UiState } from "../src/state/ui";
-import { snapshot } from "./fixtures";
+import { fakeClient, snapshot } from "./fixtures";
 
 function setup() {
   const ui = new UiState();
   const dismissed: number[] = [];
-  const links = new LinkInbox(ui, async (id) => {
-    dismissed.push(id);
-    return { ok: true, result: {} };
-  });
+  const links = new LinkInbox(
+    ui,
+    fakeClient({
+      "link.dismiss": ({ id }) => {
+        dismissed.push(id);
+        return { ok: true, result: {} };
+      },
+    }),
+  );
   return { ui, links, dismissed };
 }
 

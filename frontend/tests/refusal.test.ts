@@ -6,7 +6,8 @@ import { refusalText } from "../src/state/refusal";
 const call = (over: Partial<Call>): Call => ({
   id: "c1", direction: "outgoing", state: "ended", number: "1005", display_name: "",
   remote_uri: "sip:1005@pbx", created_at: 0, connected_at: null, ended_at: 1,
-  muted: false, held: false, end_reason: "busy", sip_code: 486, actions: [], ...over,
+  muted: false, held: false, end_reason: "busy", sip_code: 486, conference: false, transferred_by: "",
+  retry_after_s: null, reason_text: "", actions: [], ...over,
 });
 
 describe("refusalText", () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Store } from "../src/state/store";
-import { call, manualScheduler, snapshot } from "./fixtures";
+import { call, manualScheduler, SETTINGS, snapshot } from "./fixtures";
 
 function makeStore() {
   const timers = manualScheduler();
@@ -19,7 +19,7 @@ describe("Store", () => {
   it("snapshot replaces the whole state", () => {
     const { store } = makeStore();
     store.apply(snapshot({ calls: [call({ id: "old" })] }));
-    store.apply({ type: "settings_changed", settings: { language: "fr", theme: "dark" } });
+    store.apply({ type: "settings_changed", settings: { ...SETTINGS, language: "fr", theme: "dark" } });
 
     store.apply(
       snapshot({
@@ -33,7 +33,7 @@ describe("Store", () => {
     expect(store.account.value).toBeNull();
     expect(store.registration.value.state).toBe("unconfigured");
     expect(store.calls.value.map((c) => c.id)).toEqual(["new"]);
-    expect(store.settings.value).toEqual({ language: null, theme: "system" });
+    expect(store.settings.value).toEqual(SETTINGS);
   });
 
   it("voicemail comes from the snapshot, then from voicemail events", () => {
@@ -110,9 +110,9 @@ describe("Store", () => {
     store.apply(snapshot());
     store.apply({ type: "account_changed", account: null });
     store.apply({ type: "registration_changed", registration: { state: "failed", error: "auth_failed", code: 403 } });
-    store.apply({ type: "settings_changed", settings: { language: "de", theme: "light" } });
+    store.apply({ type: "settings_changed", settings: { ...SETTINGS, language: "de", theme: "light" } });
     expect(store.account.value).toBeNull();
     expect(store.registration.value).toEqual({ state: "failed", error: "auth_failed", code: 403 });
-    expect(store.settings.value).toEqual({ language: "de", theme: "light" });
+    expect(store.settings.value).toEqual({ ...SETTINGS, language: "de", theme: "light" });
   });
 });

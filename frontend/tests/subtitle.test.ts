@@ -5,7 +5,8 @@ import { callSubtitle, parseSipUri, serverHost } from "../src/state/subtitle";
 const call = (over: Partial<Call>): Call => ({
   id: "c1", direction: "incoming", state: "connected", number: "1002", display_name: "",
   remote_uri: "sip:1002@127.0.0.1:57683", created_at: 0, connected_at: 0, ended_at: null,
-  muted: false, held: false, end_reason: null, actions: [], ...over,
+  muted: false, held: false, end_reason: null, sip_code: null, conference: false, transferred_by: "",
+  retry_after_s: null, reason_text: "", actions: [], ...over,
 });
 
 describe("callSubtitle", () => {

@@ -1,30 +1,20 @@
 import { describe, expect, it } from "vitest";
-import type { Connection } from "../src/api/connection";
-import type { Ack, Call, CommandName } from "../src/api/protocol";
+import type { Ack, Call } from "../src/api/protocol";
 import { Actions } from "../src/state/actions";
 import { Store } from "../src/state/store";
 import { UiState } from "../src/state/ui";
-import { call, snapshot } from "./fixtures";
+import { call, snapshot, fakeClient } from "./fixtures";
 
 const connected = (fields: Partial<Call> = {}) =>
   call({ state: "connected", connected_at: 2_000, ...fields });
 
 function setup(calls: Call[], reply: Ack<unknown> = { ok: true, result: {} }) {
-  const sent: { name: CommandName; args: unknown }[] = [];
-  const conn = {
-    status: "connected",
-    sendCommand: async (name: CommandName, args: unknown) => {
-      sent.push({ name, args });
-      return reply;
-    },
-    subscribeEvents: () => () => {},
-    subscribeStatus: () => () => {},
-    close: () => {},
-  } as unknown as Connection;
+  const client = fakeClient({}, reply);
+  const sent = client.sent;
   const store = new Store({ schedule: () => () => {} });
   store.apply(snapshot({ calls }));
   const ui = new UiState();
-  return { actions: new Actions(conn, store, ui), ui, store, sent };
+  return { actions: new Actions(client, store, ui), ui, store, sent };
 }
 
 describe("transfer mode", () => {

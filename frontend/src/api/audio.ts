@@ -1,5 +1,7 @@
 /** Wire types of audio devices, route, fallbacks and diagnostics (see docs/protocol.md). */
 
+import type { Empty } from "./protocol";
+
 /** A sound device by its stable id; `name` is for people (from the OS: render as text). */
 export interface AudioDevice {
   id: string;
@@ -30,6 +32,8 @@ export interface AudioStatus {
   overruns: number;
   frames: number;
   error: string | null;
+  /** The speaker underran for over a tenth of the last report's span. */
+  underrun_burst: boolean;
 }
 
 export interface AudioDevicesInfo {
@@ -71,12 +75,13 @@ export const AUDIO_EVENT_TYPES = [
   "headset_audio_offer",
 ] as const;
 
+/** The audio commands of CommandMap (protocol.ts). */
 export interface AudioCommandMap {
-  "audio.devices": [Record<string, never>, AudioDevicesInfo & { status: AudioStatus | null; mic_test: boolean }];
-  "audio.configure": [AudioConfigureArgs, Record<string, never>];
-  "audio.mic_test": [{ on: boolean }, Record<string, never>];
+  "audio.devices": [Empty, AudioDevicesInfo & { status: AudioStatus | null; mic_test: boolean }];
+  "audio.configure": [AudioConfigureArgs, Empty];
+  "audio.mic_test": [{ on: boolean }, Empty];
   "audio.speaker_test": [{ target: "output" | "ringer" }, { duration_ms: number }];
-  "headset_audio.state": [Record<string, never>, { offered: HeadsetAudioOffer | null; candidates: string[] }];
-  "headset_audio.use": [{ key: string }, Record<string, never>];
-  "headset_audio.decline": [{ key: string }, Record<string, never>];
+  "headset_audio.state": [Empty, { offered: HeadsetAudioOffer | null; candidates: string[] }];
+  "headset_audio.use": [{ key: string }, Empty];
+  "headset_audio.decline": [{ key: string }, Empty];
 }

@@ -1,7 +1,4 @@
-/** Network wire types and commands: advanced account settings, the network check, call quality. */
-
-import type { Connection } from "./connection";
-import type { Ack } from "./protocol";
+/** Network wire types: advanced account settings, the network check, call quality. */
 
 /** Mirrors backend/softphone/domain/network.py NetworkSettings. */
 export interface NetworkSettings {
@@ -18,19 +15,6 @@ export interface NetworkSettings {
   outbound_proxy: string;
   sip_outbound: boolean;
 }
-
-export const DEFAULT_NETWORK: NetworkSettings = {
-  sip_port: 0,
-  rtp_port_min: 40000,
-  rtp_port_max: 40099,
-  stun_server: "",
-  ice: false,
-  turn_server: "",
-  turn_user: "",
-  keepalive_seconds: 15,
-  outbound_proxy: "",
-  sip_outbound: true,
-};
 
 export type QualityLevel = "good" | "fair" | "poor";
 
@@ -76,14 +60,5 @@ export interface NetworkReport {
   firewall: FirewallRule[];
 }
 
-/** The check waits up to ~2 s per probe. */
-export const NETWORK_CHECK_TIMEOUT_MS = 30_000;
-
-export const runNetworkCheck = (conn: Connection): Promise<Ack<NetworkReport>> =>
-  conn.sendCommand("network.check", {}, NETWORK_CHECK_TIMEOUT_MS);
-
+/** network.update: saved, then (when signed in) the account registers again with them. */
 export type NetworkChanges = Partial<NetworkSettings> & { turn_password?: string };
-
-/** Saves and, when signed in, registers again with the new settings. */
-export const updateNetwork = (conn: Connection, changes: NetworkChanges): Promise<Ack<Record<string, never>>> =>
-  conn.sendCommand("network.update", changes, NETWORK_CHECK_TIMEOUT_MS);

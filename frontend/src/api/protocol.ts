@@ -91,14 +91,13 @@ export interface Account {
   display_name: string;
   transport: Transport;
   srtp: SrtpMode;
-  /** Absent from backends older than the DTMF fallback: means rfc4733. */
-  dtmf_method?: DtmfMethod;
-  /** Requests from other addresses than the PBX's ring too (else 403); absent: false. */
-  accept_direct_calls?: boolean;
-  /** The digest realm the password answers; "" (or absent): the one the registrar names. */
-  realm?: string;
-  /** URIs on other servers than the PBX may be dialled (still through the PBX); absent: false. */
-  allow_direct_calls?: boolean;
+  dtmf_method: DtmfMethod;
+  /** Requests from other addresses than the PBX's ring too (else 403). */
+  accept_direct_calls: boolean;
+  /** The digest realm the password answers; "": the one the registrar names. */
+  realm: string;
+  /** URIs on other servers than the PBX may be dialled (still through the PBX). */
+  allow_direct_calls: boolean;
 }
 
 export type RegistrationState =
@@ -144,15 +143,15 @@ export interface Call {
   /** An EndReason or ErrorKey; typed as string because the set may grow. */
   end_reason: string | null;
   /** Last SIP status of the call (diagnostics; a refusal's code on the card). */
-  sip_code?: number | null;
-  /** Mixed in the local conference; absent from older backends. */
-  conference?: boolean;
-  /** Number of our peer whose transfer (REFER, or INVITE with Replaces) made this call; "" or absent: none. */
-  transferred_by?: string;
-  /** Refused: the far end's Retry-After in seconds; null or absent: none. */
-  retry_after_s?: number | null;
-  /** Refused: the far end's RFC 3326 Reason text (untrusted: render as text); "" or absent: none. */
-  reason_text?: string;
+  sip_code: number | null;
+  /** Mixed in the local conference. */
+  conference: boolean;
+  /** Number of our peer whose transfer (REFER, or INVITE with Replaces) made this call; "": none. */
+  transferred_by: string;
+  /** Refused: the far end's Retry-After in seconds; null: none. */
+  retry_after_s: number | null;
+  /** Refused: the far end's RFC 3326 Reason text (untrusted: render as text); "": none. */
+  reason_text: string;
 }
 
 /** "auto": any light plugged in; "busylight": Kuando, Embrava, Luxafor...; "relay": USB relay board. */
@@ -161,53 +160,53 @@ export type BusyLightKind = "auto" | "busylight" | "relay" | "none";
 export interface Settings {
   language: Language | null;
   theme: Theme;
-  /** Off: a new call while one exists is refused with 486 (busy). Absent from older backends. */
-  call_waiting?: boolean;
+  /** Off: a new call while one exists is refused with 486 (busy). */
+  call_waiting: boolean;
   /** Do-not-disturb: new calls are refused (486) and recorded as refused_dnd. */
-  dnd?: boolean;
+  dnd: boolean;
   /** Client-side call forwarding (works only while the app runs). */
-  forwarding?: Forwarding;
-  /** PBX feature codes (forwarding by the PBX, pickup prefix). Absent from older backends. */
-  feature_codes?: FeatureCodes;
+  forwarding: Forwarding;
+  /** PBX feature codes (forwarding by the PBX, pickup prefix). */
+  feature_codes: FeatureCodes;
   /** Colleagues on the BLF panel. */
-  blf_users?: MonitoredUser[];
-  /** Telephony headsets ring, answer, mute and show the call state. Absent from older backends. */
-  headset_integration?: boolean;
-  /** The "on call" busy light blinks while a call rings. Absent from older backends. */
-  busylight_blink?: boolean;
-  /** Which "on call" light is driven. Absent from older backends ("auto"). */
-  busylight?: BusyLightKind;
-  /** OS notifications of incoming (Accept/Reject) and missed calls. Absent from older backends. */
-  notifications?: boolean;
-  /** Names shown and sorted first-name-first or last-name-first. Absent from older backends. */
-  directory_order?: DirectoryOrder;
-  /** Company directory sources (passwords never sent). Absent from older backends. */
-  directory?: DirectorySources;
-  /** ISO region that national numbers belong to ("CH"). Absent from older backends. */
-  home_country?: string;
-  /** Audio device ids (AudioDevice.id); null: the system default. Absent from older backends. */
-  audio_input?: string | null;
-  audio_output?: string | null;
-  audio_ringer?: string | null;
+  blf_users: MonitoredUser[];
+  /** Telephony headsets ring, answer, mute and show the call state. */
+  headset_integration: boolean;
+  /** The "on call" busy light blinks while a call rings. */
+  busylight_blink: boolean;
+  /** Which "on call" light is driven. */
+  busylight: BusyLightKind;
+  /** OS notifications of incoming (Accept/Reject) and missed calls. */
+  notifications: boolean;
+  /** Names shown and sorted first-name-first or last-name-first. */
+  directory_order: DirectoryOrder;
+  /** Company directory sources (passwords never sent). */
+  directory: DirectorySources;
+  /** ISO region that national numbers belong to ("CH"). */
+  home_country: string;
+  /** Audio device ids (AudioDevice.id); null: the system default. */
+  audio_input: string | null;
+  audio_output: string | null;
+  audio_ringer: string | null;
   /** Plugging a telephony headset: "ask" (offer), "always" (switch), "never". */
-  headset_audio?: "ask" | "always" | "never";
+  headset_audio: "ask" | "always" | "never";
   /** Key of the headset whose sound card calls use since it was plugged in, else null. */
-  headset_calls?: string | null;
+  headset_calls: string | null;
   /** 0..100 */
-  ring_volume?: number;
-  echo_cancellation?: boolean;
-  /** A rotating log file is written (Export logs zips it). Absent from older backends. */
-  logs?: boolean;
-  /** Closing the window keeps the app running in the tray. Absent from older backends. */
-  close_to_tray?: boolean;
-  /** Start minimised to the tray at login. Absent from older backends. */
-  autostart?: boolean;
-  /** tel:/sip: links are called without a click (off: they wait in the keypad). Absent from older backends. */
-  call_links_at_once?: boolean;
-  /** The first-run check was finished or skipped. Absent from older backends. */
-  first_run_done?: boolean;
-  /** Ports, STUN, ICE, TURN, keep-alives, outbound proxy. Absent from older backends. */
-  network?: NetworkSettings;
+  ring_volume: number;
+  echo_cancellation: boolean;
+  /** A rotating log file is written (Export logs zips it). */
+  logs: boolean;
+  /** Closing the window keeps the app running in the tray. */
+  close_to_tray: boolean;
+  /** Start minimised to the tray at login. */
+  autostart: boolean;
+  /** tel:/sip: links are called without a click (off: they wait in the keypad). */
+  call_links_at_once: boolean;
+  /** The first-run check was finished or skipped. */
+  first_run_done: boolean;
+  /** Ports, STUN, ICE, TURN, keep-alives, outbound proxy. */
+  network: NetworkSettings;
 }
 
 export type DirectoryOrder = "first_last" | "last_first";
@@ -221,7 +220,7 @@ export interface ContactNumber {
   /** As stored (the server's or the user's format). */
   number: string;
   /** "" when it is not a phone number (an extension). */
-  e164?: string;
+  e164: string;
 }
 
 /** A directory or personal contact; server text: render as text only. */
@@ -259,6 +258,9 @@ export interface SourceStatus {
   skipped: number;
 }
 
+/** The contact file formats of contacts.import and contacts.export. */
+export type ContactFileFormat = "vcard" | "csv";
+
 export interface ImportReport {
   imported: number;
   rejected: { line: number; reason: string }[];
@@ -275,8 +277,8 @@ export interface Headset {
   /** Has a telephony collection: rings, answers, mutes. */
   telephony: boolean;
   reason_key: HeadsetReasonKey | null;
-  /** Stable id ("vvvv:pppp[:serial]"); absent from older backends. */
-  key?: string;
+  /** Stable id ("vvvv:pppp[:serial]"). */
+  key: string;
 }
 
 export interface CardDavSource {
@@ -317,7 +319,7 @@ export interface FeatureCodes {
   /** Empty: pickup by INVITE with Replaces; else dialled before the colleague's extension. */
   pickup_prefix: string;
   /** Dialled by the voicemail button; "" = the PBX's Message-Account number. */
-  voicemail?: string;
+  voicemail: string;
 }
 
 export interface Forwarding {
@@ -380,8 +382,8 @@ export interface HistoryEntry {
   /** A colleague's short extension. */
   internal: boolean;
   seen: boolean;
-  /** Why it ended (an end reason), null while it runs or for older entries. */
-  end_reason?: string | null;
+  /** Why it ended (an end reason), null while it runs or for entries written before it was kept. */
+  end_reason: string | null;
 }
 
 export interface HistoryPage {
@@ -434,14 +436,14 @@ export interface SnapshotEvent {
   registration: Registration;
   calls: Call[];
   settings: Settings;
-  /** Unseen missed calls (History tab badge); absent from older backends. */
-  missed_count?: number;
-  /** Detected headsets; absent from older backends. */
-  headsets?: Headset[];
-  /** A call link no UI has taken yet (dismiss it with link.dismiss); absent from older backends. */
-  pending_link?: LinkEvent | null;
-  /** The PBX's message summary (voicemail indicator); absent from older backends. */
-  voicemail?: Voicemail;
+  /** Unseen missed calls (History tab badge). */
+  missed_count: number;
+  /** Detected headsets. */
+  headsets: Headset[];
+  /** A call link no UI has taken yet (dismiss it with link.dismiss). */
+  pending_link: LinkEvent | null;
+  /** The PBX's message summary (voicemail indicator). */
+  voicemail: Voicemail;
 }
 
 /** Why a call link was refused (its text is never sent: it is hostile). */
@@ -540,42 +542,49 @@ export interface Certificate {
   trusted: boolean;
 }
 
-/** Command name -> [args, result]. */
+/** No arguments, or a result without fields (`{}`). */
+export type Empty = Record<string, never>;
+
+/**
+ * Every command: name -> [args, result]. The one source of command signatures: the client
+ * (client.ts) is typed by it, and tests/unit/test_protocol_docs.py checks its names against
+ * the backend's command table.
+ */
 export interface CommandMap extends AudioCommandMap {
-  "account.setup": [AccountSetupArgs, Record<string, never>];
+  "account.setup": [AccountSetupArgs, Empty];
   "account.sign_in": [SignInArgs, SignInResult];
-  "account.refresh_provisioning": [Record<string, never>, RefreshProvisioningResult];
-  "account.provisioning_status": [Record<string, never>, ProvisioningStatus];
-  "settings.recovered_from": [Record<string, never>, { path: string | null; reprovisioned: boolean }];
-  "account.sign_out": [Record<string, never>, Record<string, never>];
-  "account.retry": [Record<string, never>, Record<string, never>];
+  "account.refresh_provisioning": [Empty, RefreshProvisioningResult];
+  "account.provisioning_status": [Empty, ProvisioningStatus];
+  "settings.recovered_from": [Empty, { path: string | null; reprovisioned: boolean }];
+  "account.sign_out": [Empty, Empty];
+  "account.retry": [Empty, Empty];
   "account.server_certificate": [{ server: string }, Certificate];
   "account.trust_certificate": [{ server: string; sha256: string }, Certificate];
   "account.trusted_certificates": [{ server: string }, { certificates: Certificate[] }];
-  "account.untrust_certificate": [{ server: string; sha256: string }, Record<string, never>];
+  "account.untrust_certificate": [{ server: string; sha256: string }, Empty];
   "call.dial": [{ number: string }, { call_id: string }];
-  "voicemail.call": [Record<string, never>, { call_id: string }];
-  "call.answer": [{ call_id: string }, Record<string, never>];
-  "call.reject": [{ call_id: string }, Record<string, never>];
-  "call.hangup": [{ call_id: string }, Record<string, never>];
-  "call.dtmf": [{ call_id: string; digits: string }, Record<string, never>];
-  "call.hold": [{ call_id: string }, Record<string, never>];
-  "call.resume": [{ call_id: string }, Record<string, never>];
-  "call.mute": [{ call_id: string; muted: boolean }, Record<string, never>];
-  "call.transfer": [{ call_id: string; target: string }, Record<string, never>];
-  "call.transfer_attended": [{ call_id: string; to_call_id: string }, Record<string, never>];
-  "call.conference": [Record<string, never>, Record<string, never>];
-  "settings.update": [Partial<Settings>, Record<string, never>];
-  "blf.states": [Record<string, never>, { states: LineState[] }];
+  "voicemail.call": [Empty, { call_id: string }];
+  "call.answer": [{ call_id: string }, Empty];
+  "call.reject": [{ call_id: string }, Empty];
+  "call.hangup": [{ call_id: string }, Empty];
+  "call.dtmf": [{ call_id: string; digits: string }, Empty];
+  "call.hold": [{ call_id: string }, Empty];
+  "call.resume": [{ call_id: string }, Empty];
+  "call.mute": [{ call_id: string; muted: boolean }, Empty];
+  "call.transfer": [{ call_id: string; target: string }, Empty];
+  "call.transfer_attended": [{ call_id: string; to_call_id: string }, Empty];
+  "call.conference": [Empty, Empty];
+  "settings.update": [Partial<Settings>, Empty];
+  "blf.states": [Empty, { states: LineState[] }];
   "blf.pickup": [{ extension: string }, { call_id: string }];
   "history.list": [HistoryListArgs, HistoryPage];
-  "history.delete_all": [Record<string, never>, Record<string, never>];
-  "history.mark_seen": [Record<string, never>, Record<string, never>];
+  "history.delete_all": [Empty, Empty];
+  "history.mark_seen": [Empty, Empty];
   "directory.search": [{ query: string; limit?: number }, { query: string; contacts: Contact[] }];
-  "directory.status": [Record<string, never>, { sources: SourceStatus[] }];
-  "directory.refresh": [Record<string, never>, Record<string, never>];
+  "directory.status": [Empty, { sources: SourceStatus[] }];
+  "directory.refresh": [Empty, Empty];
   /** Directory entries with an extension (internal users): candidates for the BLF panel. */
-  "directory.colleagues": [Record<string, never>, { users: MonitoredUser[] }];
+  "directory.colleagues": [Empty, { users: MonitoredUser[] }];
   "directory.configure": [
     {
       carddav: CardDavSource | null;
@@ -584,7 +593,7 @@ export interface CommandMap extends AudioCommandMap {
       carddav_password?: string;
       ldap_password?: string;
     },
-    Record<string, never>,
+    Empty,
   ];
   "directory.test": [
     { source: "carddav" | "ldap"; carddav?: CardDavSource; ldap?: LdapSource; password?: string },
@@ -592,15 +601,15 @@ export interface CommandMap extends AudioCommandMap {
   ];
   "contacts.create": [ContactFields, { contact: Contact }];
   "contacts.update": [ContactFields & { id: number }, { contact: Contact }];
-  "contacts.delete": [{ id: number }, Record<string, never>];
-  "contacts.import": [{ format: "vcard" | "csv"; data: string }, ImportReport];
-  "contacts.export": [{ format: "vcard" | "csv" }, { format: string; filename: string; data: string }];
-  "app.info": [Record<string, never>, AppInfo];
-  "link.dismiss": [{ id: number }, Record<string, never>];
-  "logs.export": [Record<string, never>, LogExport];
-  "notifications.test": [Record<string, never>, { shown: boolean }];
-  "network.check": [Record<string, never>, NetworkReport];
-  "network.update": [NetworkChanges, Record<string, never>];
+  "contacts.delete": [{ id: number }, Empty];
+  "contacts.import": [{ format: ContactFileFormat; data: string }, ImportReport];
+  "contacts.export": [{ format: ContactFileFormat }, { format: string; filename: string; data: string }];
+  "app.info": [Empty, AppInfo];
+  "link.dismiss": [{ id: number }, Empty];
+  "logs.export": [Empty, LogExport];
+  "notifications.test": [Empty, { shown: boolean }];
+  "network.check": [Empty, NetworkReport];
+  "network.update": [NetworkChanges, Empty];
 }
 
 /** What shows the UI: a native window (with or without a tray) or a browser tab. */

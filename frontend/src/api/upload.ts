@@ -3,7 +3,7 @@
  * a Socket.IO message is limited to 64 KiB, and a bigger one closes the connection unanswered.
  */
 
-import { type Ack, type ImportReport, toAck } from "./protocol";
+import { type Ack, type ContactFileFormat, type ImportReport, toAck } from "./protocol";
 
 /** The documented import limit (backend MAX_IMPORT_BYTES): bigger files are refused here, unsent. */
 export const MAX_IMPORT_BYTES = 10 * 1024 * 1024;
@@ -18,7 +18,7 @@ export type Fetch = (input: string, init: RequestInit) => Promise<Response>;
  */
 export async function uploadContacts(
   token: string | null,
-  format: "vcard" | "csv",
+  format: ContactFileFormat,
   file: Blob,
   fetchFn: Fetch = (input, init) => fetch(input, init),
 ): Promise<Ack<ImportReport>> {

@@ -1,24 +1,7 @@
 /** User intents (dial, answer, key press...) turned into commands; failures become notices. */
 
-import {
-  answerCall,
-  callVoicemail,
-  dial,
-  hangupCall,
-  holdCall,
-  muteCall,
-  rejectCall,
-  resumeCall,
-  retryRegistration,
-  sendDtmf,
-  signOut,
-  startConference,
-  transferAttended,
-  transferCall,
-  updateSettings,
-} from "../api/commands";
-import type { Connection } from "../api/connection";
-import type { Ack, Call, Settings } from "../api/protocol";
+import type { CommandClient } from "../api/client";
+import type { Ack, Call, CommandResult, Settings } from "../api/protocol";
 import { dtmfTarget, escapeTarget, ringingCall, transferringCall } from "./selectors";
 import type { Store } from "./store";
 import type { UiState } from "./ui";
@@ -28,7 +11,7 @@ const DTMF_CHARS = /^[0-9*#]$/;
 
 export class Actions {
   constructor(
-    private readonly conn: Connection,
+    private readonly client: CommandClient,
     private readonly store: Store,
     private readonly ui: UiState,
   ) {}
@@ -44,7 +27,7 @@ export class Actions {
     // In transfer mode the keypad types the target's number: the caller must not hear it.
     if (this.transferring()) return;
     const target = dtmfTarget(this.store.calls.value);
-    if (target && DTMF_CHARS.test(key)) void this.report(sendDtmf(this.conn, target.id, key));
+    if (target) this.sendDigit(target, key);
   }
 
   backspace(): void {
@@ -58,13 +41,13 @@ export class Actions {
       if ((await this.transferTo(number)).ok) this.ui.number.value = "";
       return;
     }
-    const ack = await this.report(dial(this.conn, number));
+    const ack = await this.report(this.client.send("call.dial", { number }));
     if (ack.ok) this.ui.number.value = "";
   }
 
   /** The voicemail button: call the mailbox (its number is the backend's to choose). */
-  callVoicemail(): Promise<Ack<{ call_id: string }>> {
-    return this.report(callVoicemail(this.conn));
+  callVoicemail(): Promise<Ack<CommandResult<"voicemail.call">>> {
+    return this.report(this.client.send("voicemail.call", {}));
   }
 
   /** Enter: answer a ringing call when nothing was typed, otherwise dial what was typed. */
@@ -87,24 +70,24 @@ export class Actions {
   }
 
   answer(call: Call): Promise<Ack<unknown>> {
-    return this.report(answerCall(this.conn, call.id));
+    return this.report(this.client.send("call.answer", { call_id: call.id }));
   }
 
   reject(call: Call): Promise<Ack<unknown>> {
-    return this.report(rejectCall(this.conn, call.id));
+    return this.report(this.client.send("call.reject", { call_id: call.id }));
   }
 
   hangup(call: Call): Promise<Ack<unknown>> {
-    return this.report(hangupCall(this.conn, call.id));
+    return this.report(this.client.send("call.hangup", { call_id: call.id }));
   }
 
   hold(call: Call): Promise<Ack<unknown>> {
-    return this.report(holdCall(this.conn, call.id));
+    return this.report(this.client.send("call.hold", { call_id: call.id }));
   }
 
   /** Resume a held call; the backend puts the call talking until now on hold first. */
   resume(call: Call): Promise<Ack<unknown>> {
-    return this.report(resumeCall(this.conn, call.id));
+    return this.report(this.client.send("call.resume", { call_id: call.id }));
   }
 
   /** Hold <-> resume, as the backend last allowed (Call.actions). */
@@ -115,12 +98,12 @@ export class Actions {
   }
 
   toggleMute(call: Call): Promise<Ack<unknown>> {
-    return this.report(muteCall(this.conn, call.id, !call.muted));
+    return this.report(this.client.send("call.mute", { call_id: call.id, muted: !call.muted }));
   }
 
   /** DTMF to one call, from its own keypad. */
   sendDigit(call: Call, key: string): void {
-    if (DTMF_CHARS.test(key)) void this.report(sendDtmf(this.conn, call.id, key));
+    if (DTMF_CHARS.test(key)) void this.report(this.client.send("call.dtmf", { call_id: call.id, digits: key }));
   }
 
   /** The call in transfer mode, if any (a call that ended or stopped talking ends the mode). */
@@ -159,7 +142,7 @@ export class Actions {
   /** Calls `number`, or in transfer mode transfers the call to it (blind) and leaves the mode. */
   callOrTransfer(number: string): Promise<Ack<unknown>> {
     if (this.transferring()) return this.transferTo(number);
-    return this.report(dial(this.conn, number.trim()));
+    return this.report(this.client.send("call.dial", { number: number.trim() }));
   }
 
   /** Blind transfer of the call in transfer mode to `number`; the mode ends when it is accepted. */
@@ -172,32 +155,28 @@ export class Actions {
   }
 
   transfer(call: Call, target: string): Promise<Ack<unknown>> {
-    return this.report(transferCall(this.conn, call.id, target.trim()));
+    return this.report(this.client.send("call.transfer", { call_id: call.id, target: target.trim() }));
   }
 
   transferToCall(call: Call, other: Call): Promise<Ack<unknown>> {
-    return this.report(transferAttended(this.conn, call.id, other.id));
+    return this.report(this.client.send("call.transfer_attended", { call_id: call.id, to_call_id: other.id }));
   }
 
   conference(): Promise<Ack<unknown>> {
-    return this.report(startConference(this.conn));
+    return this.report(this.client.send("call.conference", {}));
   }
 
   updateSettings(changes: Partial<Settings>): Promise<Ack<unknown>> {
-    return this.report(updateSettings(this.conn, changes));
+    return this.report(this.client.send("settings.update", changes));
   }
 
   signOut(): Promise<Ack<unknown>> {
-    return this.report(signOut(this.conn));
+    return this.report(this.client.send("account.sign_out", {}));
   }
 
   /** Retry after a failed registration: register the saved account again now. */
   retryRegistration(): Promise<Ack<unknown>> {
-    return this.report(retryRegistration(this.conn));
-  }
-
-  get connection(): Connection {
-    return this.conn;
+    return this.report(this.client.send("account.retry", {}));
   }
 
   private async report<R>(pending: Promise<Ack<R>>): Promise<Ack<R>> {

@@ -10,21 +10,8 @@ import type {
   AudioStatus,
   HeadsetAudioOffer,
 } from "../api/audio";
-import type { Ack, CommandErrorKey, ServerEvent } from "../api/protocol";
-
-type Empty = Record<string, never>;
-
-/** The audio commands; the app passes the real ones, tests pass fakes. */
-export interface AudioApi {
-  devices(): Promise<Ack<AudioDevicesInfo & { status: AudioStatus | null; mic_test: boolean }>>;
-  configure(args: AudioConfigureArgs): Promise<Ack<Empty>>;
-  micTest(on: boolean): Promise<Ack<Empty>>;
-  speakerTest(target: "output" | "ringer"): Promise<Ack<{ duration_ms: number }>>;
-  /** Call audio to this headset's sound card (the offer, or a pick among several). */
-  useHeadset(key: string): Promise<Ack<Empty>>;
-  declineHeadset(key: string): Promise<Ack<Empty>>;
-  headsetState(): Promise<Ack<{ offered: HeadsetAudioOffer | null; candidates: string[] }>>;
-}
+import type { CommandClient } from "../api/client";
+import type { CommandErrorKey, ServerEvent } from "../api/protocol";
 
 export interface MicLevel {
   rms: number;
@@ -55,7 +42,7 @@ export class AudioState {
   readonly headsetCandidates: Signal<readonly string[]> = signal([]);
 
   constructor(
-    private readonly api: AudioApi,
+    private readonly client: CommandClient,
     private readonly onError: (error: CommandErrorKey) => void = () => {},
   ) {}
 
@@ -92,26 +79,27 @@ export class AudioState {
     }
   }
 
+  /** Call audio to this headset's sound card (the offer, or a pick among several). */
   async useHeadset(key: string): Promise<void> {
     if (this.headsetOffer.value?.key === key) this.headsetOffer.value = null;
-    const ack = await this.api.useHeadset(key);
+    const ack = await this.client.send("headset_audio.use", { key });
     if (!ack.ok) this.onError(ack.error);
   }
 
   async declineHeadset(key: string): Promise<void> {
     if (this.headsetOffer.value?.key === key) this.headsetOffer.value = null;
-    await this.api.declineHeadset(key);
+    await this.client.send("headset_audio.decline", { key });
   }
 
   async loadHeadsets(withOffer = false): Promise<void> {
-    const ack = await this.api.headsetState();
+    const ack = await this.client.send("headset_audio.state", {});
     if (!ack.ok) return;
     this.headsetCandidates.value = ack.result.candidates;
     if (withOffer) this.headsetOffer.value = ack.result.offered;
   }
 
   async load(): Promise<void> {
-    const ack = await this.api.devices();
+    const ack = await this.client.send("audio.devices", {});
     if (!ack.ok) return;
     batch(() => {
       this.setDevices(ack.result);
@@ -120,7 +108,7 @@ export class AudioState {
   }
 
   async configure(args: AudioConfigureArgs): Promise<boolean> {
-    const ack = await this.api.configure(args);
+    const ack = await this.client.send("audio.configure", args);
     if (!ack.ok) this.onError(ack.error);
     return ack.ok;
   }
@@ -129,7 +117,7 @@ export class AudioState {
     if (on === this.micTesting.value) return;
     this.micTesting.value = on;
     if (!on) this.micLevel.value = null;
-    const ack = await this.api.micTest(on);
+    const ack = await this.client.send("audio.mic_test", { on });
     if (!ack.ok) {
       this.micTesting.value = false;
       this.onError(ack.error);
@@ -138,7 +126,7 @@ export class AudioState {
 
   async testSpeaker(target: "output" | "ringer"): Promise<void> {
     this.playing.value = target;
-    const ack = await this.api.speakerTest(target);
+    const ack = await this.client.send("audio.speaker_test", { target });
     if (!ack.ok) {
       this.playing.value = null;
       this.onError(ack.error);

@@ -1,26 +1,10 @@
 /** Call history state: pages fetched with a cursor, kept current by history events. */
 
 import { batch, signal, type Signal } from "@preact/signals";
-import type {
-  Ack,
-  CommandErrorKey,
-  HistoryEntry,
-  HistoryFilter,
-  HistoryListArgs,
-  HistoryPage,
-  ServerEvent,
-} from "../api/protocol";
-
-type Empty = Record<string, never>;
+import type { CommandClient } from "../api/client";
+import type { CommandErrorKey, HistoryEntry, HistoryFilter, ServerEvent } from "../api/protocol";
 
 export const HISTORY_PAGE_SIZE = 50;
-
-/** The three history commands; the app passes the real ones, tests pass fakes. */
-export interface HistoryApi {
-  list(args: HistoryListArgs): Promise<Ack<HistoryPage>>;
-  deleteAll(): Promise<Ack<Empty>>;
-  markSeen(): Promise<Ack<Empty>>;
-}
 
 /** Newest first; the id breaks ties like the backend's keyset order. */
 export function compareEntries(a: HistoryEntry, b: HistoryEntry): number {
@@ -101,7 +85,7 @@ export class HistoryState {
   private generation = 0;
 
   constructor(
-    private readonly api: HistoryApi,
+    private readonly client: CommandClient,
     private readonly onError: (error: CommandErrorKey) => void = () => {},
     private readonly pageSize = HISTORY_PAGE_SIZE,
   ) {}
@@ -109,7 +93,7 @@ export class HistoryState {
   apply(event: ServerEvent): void {
     switch (event.type) {
       case "snapshot":
-        this.missedCount.value = event.missed_count ?? 0;
+        this.missedCount.value = event.missed_count;
         // After a reconnect the list may be stale: fetch it again if it was shown.
         if (this.loaded.value) void this.load();
         break;
@@ -140,7 +124,7 @@ export class HistoryState {
   async load(): Promise<void> {
     const generation = ++this.generation;
     this.loading.value = true;
-    const ack = await this.api.list({ filter: this.filter.value, limit: this.pageSize });
+    const ack = await this.client.send("history.list", { filter: this.filter.value, limit: this.pageSize });
     if (generation !== this.generation) return;
     batch(() => {
       this.loading.value = false;
@@ -157,7 +141,7 @@ export class HistoryState {
     if (before === null || this.loading.value) return;
     const generation = this.generation;
     this.loading.value = true;
-    const ack = await this.api.list({ filter: this.filter.value, before, limit: this.pageSize });
+    const ack = await this.client.send("history.list", { filter: this.filter.value, before, limit: this.pageSize });
     if (generation !== this.generation) return;
     batch(() => {
       this.loading.value = false;
@@ -179,7 +163,7 @@ export class HistoryState {
   }
 
   async deleteAll(): Promise<boolean> {
-    const ack = await this.api.deleteAll();
+    const ack = await this.client.send("history.delete_all", {});
     if (!ack.ok) {
       this.onError(ack.error);
       return false;
@@ -191,7 +175,7 @@ export class HistoryState {
   /** The user looked at the history: missed calls no longer count on the badge. */
   async markSeen(): Promise<void> {
     if (this.missedCount.value === 0) return;
-    const ack = await this.api.markSeen();
+    const ack = await this.client.send("history.mark_seen", {});
     if (!ack.ok) this.onError(ack.error);
   }
 }

@@ -1,7 +1,8 @@
 /** Call links from outside (OS handler, a second launch): the number waits in the keypad for one click. */
 
 import { signal, type Signal } from "@preact/signals";
-import type { Ack, LinkEvent, LinkRefusal, ServerEvent } from "../api/protocol";
+import type { CommandClient } from "../api/client";
+import type { LinkEvent, LinkRefusal, ServerEvent } from "../api/protocol";
 import type { UiState } from "./ui";
 
 export class LinkInbox {
@@ -19,7 +20,7 @@ export class LinkInbox {
 
   constructor(
     private readonly ui: UiState,
-    private readonly dismiss: (id: number) => Promise<Ack<unknown>>,
+    private readonly client: CommandClient,
   ) {}
 
   apply(event: ServerEvent): void {
@@ -50,7 +51,7 @@ export class LinkInbox {
   private take(link: LinkEvent): void {
     if (this.seen.has(link.id)) return;
     this.seen.add(link.id);
-    void this.dismiss(link.id);
+    void this.client.send("link.dismiss", { id: link.id });
     if (link.type === "provision_requested") {
       // Only fills the sign-in form: nothing is fetched before the user types a password.
       this.refusal.value = null;

@@ -37,7 +37,69 @@ export interface StoreOptions {
 
 export const INITIAL_REGISTRATION: Registration = { state: "unconfigured", error: null, code: null };
 export const NO_VOICEMAIL: Voicemail = { waiting: false, new: 0, old: 0, account: "" };
-export const DEFAULT_SETTINGS: Settings = { language: null, theme: "system" };
+/**
+ * Settings until the first snapshot brings the backend's. Only the splash screen renders before it
+ * (App waits for `ready`) and it reads language and theme: the rest are placeholders, never shown,
+ * and deliberately not a copy of the backend's defaults.
+ */
+export const PRE_SNAPSHOT_SETTINGS: Settings = {
+  language: null,
+  theme: "system",
+  call_waiting: false,
+  dnd: false,
+  forwarding: {
+    unconditional: false,
+    unconditional_to: "",
+    busy: false,
+    busy_to: "",
+    no_answer: false,
+    no_answer_to: "",
+    no_answer_s: 0,
+  },
+  feature_codes: {
+    forwarding_mode: "app",
+    unconditional_on: "",
+    unconditional_off: "",
+    busy_on: "",
+    busy_off: "",
+    no_answer_on: "",
+    no_answer_off: "",
+    pickup_prefix: "",
+    voicemail: "",
+  },
+  blf_users: [],
+  headset_integration: false,
+  busylight_blink: false,
+  busylight: "none",
+  notifications: false,
+  directory_order: "first_last",
+  directory: { carddav: null, ldap: null, sync_minutes: 0 },
+  home_country: "",
+  audio_input: null,
+  audio_output: null,
+  audio_ringer: null,
+  headset_audio: "never",
+  headset_calls: null,
+  ring_volume: 0,
+  echo_cancellation: false,
+  logs: false,
+  close_to_tray: false,
+  autostart: false,
+  call_links_at_once: false,
+  first_run_done: false,
+  network: {
+    sip_port: 0,
+    rtp_port_min: 0,
+    rtp_port_max: 0,
+    stun_server: "",
+    ice: false,
+    turn_server: "",
+    turn_user: "",
+    keepalive_seconds: 0,
+    outbound_proxy: "",
+    sip_outbound: false,
+  },
+};
 
 export class Store {
   /** True once the first snapshot arrived; until then nothing is known about the account. */
@@ -46,7 +108,7 @@ export class Store {
   readonly registration: Signal<Registration> = signal(INITIAL_REGISTRATION);
   /** Newest first; includes ended calls for a short while. */
   readonly calls: Signal<readonly Call[]> = signal([]);
-  readonly settings: Signal<Settings> = signal(DEFAULT_SETTINGS);
+  readonly settings: Signal<Settings> = signal(PRE_SNAPSHOT_SETTINGS);
   /** Headsets the backend detected (Settings > Headset). */
   readonly headsets: Signal<readonly Headset[]> = signal([]);
   readonly connection: Signal<ConnectionStatus> = signal("connecting");
@@ -80,8 +142,8 @@ export class Store {
           this.account.value = event.account;
           this.registration.value = event.registration;
           this.settings.value = event.settings;
-          this.headsets.value = event.headsets ?? [];
-          this.voicemail.value = event.voicemail ?? NO_VOICEMAIL;
+          this.headsets.value = event.headsets;
+          this.voicemail.value = event.voicemail;
           this.calls.value = sortCalls(event.calls);
           for (const call of event.calls) if (call.state === "ended") this.scheduleRemoval(call.id);
           break;

@@ -3,7 +3,6 @@
 import { CircleAlert, LoaderCircle } from "lucide-preact";
 import type { JSX } from "preact";
 import { useRef, useState } from "preact/hooks";
-import { setupAccount } from "../api/commands";
 import type { Account, AccountSetupArgs, CommandErrorKey, DtmfMethod, SrtpMode, Transport } from "../api/protocol";
 import { errorText, type MessageKey } from "../i18n";
 import { CertificateTrust, SrtpChoice } from "./AccountSecurity";
@@ -54,7 +53,7 @@ const NO_ERROR: FormError = { key: null, fields: new Set(), missing: new Set() }
 
 export function AccountForm({ initial, onDone, onCancel }: AccountFormProps) {
   const t = useT();
-  const { actions } = useApp();
+  const { client } = useApp();
   const formRef = useRef<HTMLFormElement>(null);
   const [values, setValues] = useState<Values>(() => ({
     server: initial?.server ?? "",
@@ -116,7 +115,7 @@ export function AccountForm({ initial, onDone, onCancel }: AccountFormProps) {
     };
     if (values.auth_user.trim()) args.auth_user = values.auth_user.trim();
     if (values.display_name.trim()) args.display_name = values.display_name.trim();
-    const ack = await setupAccount(actions.connection, args);
+    const ack = await client.send("account.setup", args);
     setPending(false);
     if (ack.ok) {
       onDone?.();

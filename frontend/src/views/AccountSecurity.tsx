@@ -3,7 +3,6 @@
 import { LoaderCircle, ShieldAlert } from "lucide-preact";
 import { Fragment } from "preact";
 import { useEffect, useState } from "preact/hooks";
-import { serverCertificate, trustCertificate } from "../api/commands";
 import type { Certificate, CommandErrorKey, SrtpMode } from "../api/protocol";
 import { errorText } from "../i18n";
 import { useApp, useT } from "./context";
@@ -65,7 +64,7 @@ interface CertificateTrustProps {
  */
 export function CertificateTrust({ server, onTrusted, onCancel }: CertificateTrustProps) {
   const t = useT();
-  const { actions, language } = useApp();
+  const { client, language } = useApp();
   const [cert, setCert] = useState<Certificate | null>(null);
   const [error, setError] = useState<CommandErrorKey | null>(null);
   const [busy, setBusy] = useState(false);
@@ -74,7 +73,7 @@ export function CertificateTrust({ server, onTrusted, onCancel }: CertificateTru
     let live = true;
     setCert(null);
     setError(null);
-    void serverCertificate(actions.connection, server).then((ack) => {
+    void client.send("account.server_certificate", { server }).then((ack) => {
       if (!live) return;
       if (ack.ok) setCert(ack.result);
       else setError(ack.error);
@@ -87,7 +86,7 @@ export function CertificateTrust({ server, onTrusted, onCancel }: CertificateTru
   const trust = async () => {
     if (!cert || busy) return;
     setBusy(true);
-    const ack = await trustCertificate(actions.connection, server, cert.sha256);
+    const ack = await client.send("account.trust_certificate", { server, sha256: cert.sha256 });
     setBusy(false);
     if (ack.ok) onTrusted();
     else setError(ack.error);

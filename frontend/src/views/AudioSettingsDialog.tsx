@@ -166,7 +166,7 @@ export function MicTest() {
 function RingVolume() {
   const t = useT();
   const { audio, store } = useApp();
-  const saved = store.settings.value.ring_volume ?? 80;
+  const saved = store.settings.value.ring_volume;
   const [value, setValue] = useState(saved);
   useEffect(() => setValue(saved), [saved]);
   return (
@@ -198,7 +198,7 @@ function RingVolume() {
 function EchoSwitch() {
   const t = useT();
   const { audio, store } = useApp();
-  const on = store.settings.value.echo_cancellation ?? true;
+  const on = store.settings.value.echo_cancellation;
   return (
     <div class="field">
       <div class="field field--inline">

@@ -10,11 +10,11 @@ const ICONS: Record<QualityLevel, typeof Signal> = { good: Signal, fair: SignalM
 
 /** The latest sample the engine reported for `callId` (about one a second). */
 function useCallQuality(callId: string): Quality | null {
-  const { actions } = useApp();
+  const { events } = useApp();
   const [quality, setQuality] = useState<Quality | null>(null);
   useEffect(
     () =>
-      actions.connection.subscribeEvents((event) => {
+      events.subscribeEvents((event) => {
         if (event.type === "call_quality" && event.quality.call_id === callId) setQuality(event.quality);
       }),
     [callId],

@@ -13,11 +13,11 @@ const MAX_USERS = 200;
 export function ColleaguesDialog({ onClose }: { onClose: () => void }) {
   const t = useT();
   const { store, actions } = useApp();
-  const users = useSignal<MonitoredUser[]>([...(store.settings.value.blf_users ?? [])]);
+  const users = useSignal<MonitoredUser[]>([...store.settings.value.blf_users]);
   const extension = useSignal("");
   const name = useSignal("");
   const codes = store.settings.value.feature_codes;
-  const prefix = useSignal(codes?.pickup_prefix ?? "");
+  const prefix = useSignal(codes.pickup_prefix);
   const add = () => {
     const ext = extension.value.trim();
     if (!ext || users.value.some((u) => u.extension === ext) || users.value.length >= MAX_USERS) return;
@@ -26,10 +26,10 @@ export function ColleaguesDialog({ onClose }: { onClose: () => void }) {
     name.value = "";
   };
   const save = async () => {
-    const changes: Parameters<typeof actions.updateSettings>[0] = { blf_users: users.value };
-    // Only a backend that knows feature codes gets the prefix (older ones refuse the key).
-    if (codes) changes.feature_codes = { ...codes, pickup_prefix: prefix.value.trim() };
-    const ack = await actions.updateSettings(changes);
+    const ack = await actions.updateSettings({
+      blf_users: users.value,
+      feature_codes: { ...codes, pickup_prefix: prefix.value.trim() },
+    });
     if (ack.ok) onClose();
   };
   return (

@@ -3,7 +3,6 @@
 import { ArrowRightLeft, Pencil, Phone, PhoneIncoming, UsersRound, X } from "lucide-preact";
 import { useEffect } from "preact/hooks";
 import { useSignal } from "@preact/signals";
-import { lineStates, pickupCall } from "../api/commands";
 import type { Ack, LineState, MonitoredUser } from "../api/protocol";
 import type { MessageKey } from "../i18n";
 import { ColleaguesDialog } from "./ColleaguesDialog";
@@ -12,20 +11,20 @@ import { EmptyState } from "./EmptyState";
 
 export function ColleaguesPanel() {
   const t = useT();
-  const { ui, store, actions } = useApp();
+  const { ui, store, client } = useApp();
   const editing = useSignal(false);
-  const users = store.settings.value.blf_users ?? [];
+  const users = store.settings.value.blf_users;
   const ready = store.ready.value;
   // A snapshot replaces all state but carries no line states: ask for them once per snapshot.
   useEffect(() => {
     if (!ready) return;
-    void lineStates(actions.connection).then((ack) => {
+    void client.send("blf.states", {}).then((ack) => {
       if (!ack.ok) return;
       const lines: Record<string, LineState> = { ...store.lines.value };
       for (const line of ack.result.states) lines[line.extension] = line;
       store.lines.value = lines;
     });
-  }, [ready, store, actions]);
+  }, [ready, store, client]);
   return (
     <aside
       id="colleagues-panel"
@@ -85,7 +84,7 @@ export function ColleaguesPanel() {
 
 function ColleagueRow({ user }: { user: MonitoredUser }) {
   const t = useT();
-  const { store, actions, ui } = useApp();
+  const { store, actions, ui, client } = useApp();
   const line = store.lines.value[user.extension];
   const state = line?.state ?? "unknown";
   const stateText = line?.dnd && state === "busy" ? t("blf.dnd") : t(`blf.${state}` as MessageKey);
@@ -118,9 +117,7 @@ function ColleagueRow({ user }: { user: MonitoredUser }) {
           class="icon-button blf-row__pickup"
           aria-label={t("blf.pickup", { name })}
           title={t("blf.pickup", { name })}
-          onClick={() =>
-            void pickupCall(actions.connection, user.extension).then(report)
-          }
+          onClick={() => void client.send("blf.pickup", { extension: user.extension }).then(report)}
         >
           <PhoneIncoming size={16} />
         </button>

@@ -2,7 +2,6 @@
 
 import { Download } from "lucide-preact";
 import { useEffect, useState } from "preact/hooks";
-import { appInfo, exportLogs } from "../api/commands";
 import type { AppInfo } from "../api/protocol";
 import { errorText } from "../i18n";
 import { useApp, useT } from "./context";
@@ -10,17 +9,17 @@ import { SettingSwitch } from "./SettingSwitch";
 
 /** What the shell offers (window, tray), asked once per dialog: it does not change at runtime. */
 export function useAppInfo(): AppInfo | null {
-  const { actions } = useApp();
+  const { client } = useApp();
   const [info, setInfo] = useState<AppInfo | null>(null);
   useEffect(() => {
     let live = true;
-    void appInfo(actions.connection).then((ack) => {
+    void client.send("app.info", {}).then((ack) => {
       if (live && ack.ok) setInfo(ack.result);
     });
     return () => {
       live = false;
     };
-  }, [actions]);
+  }, [client]);
   return info;
 }
 
@@ -51,13 +50,13 @@ export function DesktopSettings() {
 
 function ExportLogsButton() {
   const t = useT();
-  const { actions } = useApp();
+  const { client } = useApp();
   const [busy, setBusy] = useState(false);
   const [status, setStatus] = useState<string | null>(null);
   const run = async () => {
     setBusy(true);
     setStatus(null);
-    const ack = await exportLogs(actions.connection);
+    const ack = await client.send("logs.export", {});
     setBusy(false);
     if (!ack.ok) {
       setStatus(errorText(t, ack.error));

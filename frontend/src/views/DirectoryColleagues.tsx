@@ -3,7 +3,6 @@
 import { Search } from "lucide-preact";
 import type { Signal } from "@preact/signals";
 import { useEffect, useState } from "preact/hooks";
-import { directoryColleagues } from "../api/commands";
 import type { MonitoredUser } from "../api/protocol";
 import { useApp, useT } from "./context";
 
@@ -48,15 +47,15 @@ interface Props {
 
 export function DirectoryColleagues({ users, max }: Props) {
   const t = useT();
-  const { actions, ui } = useApp();
+  const { client, ui } = useApp();
   const [all, setAll] = useState<MonitoredUser[] | null>(null);
   const [query, setQuery] = useState("");
   useEffect(() => {
-    void directoryColleagues(actions.connection).then((ack) => {
+    void client.send("directory.colleagues", {}).then((ack) => {
       if (ack.ok) setAll(ack.result.users);
       else ui.notify(ack.error);
     });
-  }, [actions, ui]);
+  }, [client, ui]);
   if (all === null) return null;
   if (all.length === 0) return <p class="blf-pick__empty">{t("colleagues.noInternal")}</p>;
 

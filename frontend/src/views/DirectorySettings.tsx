@@ -8,8 +8,8 @@ import { DirectorySources } from "./DirectorySources";
 export function DirectorySettings() {
   const t = useT();
   const { store, actions } = useApp();
-  const order = store.settings.value.directory_order ?? "first_last";
-  const [country, setCountry] = useState(store.settings.value.home_country ?? "CH");
+  const order = store.settings.value.directory_order;
+  const [country, setCountry] = useState(store.settings.value.home_country);
   return (
     <>
       <div class="field">

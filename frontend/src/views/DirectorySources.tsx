@@ -43,8 +43,8 @@ interface Outcome {
 
 export function DirectorySources() {
   const t = useT();
-  const { store, actions } = useApp();
-  const saved: Sources = store.settings.value.directory ?? { carddav: null, ldap: null, sync_minutes: 60 };
+  const { store, client } = useApp();
+  const saved: Sources = store.settings.value.directory;
   const [use, setUse] = useState({ carddav: saved.carddav !== null, ldap: saved.ldap !== null });
   const [carddav, setCarddav] = useState<CardDavSource>(saved.carddav ?? NEW_CARDDAV);
   const [ldap, setLdap] = useState<LdapSource>(() => ({
@@ -77,7 +77,7 @@ export function DirectorySources() {
       source === "carddav"
         ? { source, carddav, ...(password ? { password } : {}) }
         : { source, ldap: ldapForWire(), ...(password ? { password } : {}) };
-    const ack = await actions.connection.sendCommand("directory.test", args, 20_000);
+    const ack = await client.send("directory.test", args);
     setBusy(null);
     report(source, ack);
   };
@@ -87,7 +87,7 @@ export function DirectorySources() {
     setBusy("save");
     setOutcome(null);
     setSavedOk(false);
-    const ack = await actions.connection.sendCommand("directory.configure", {
+    const ack = await client.send("directory.configure", {
       carddav: use.carddav ? carddav : null,
       ldap: use.ldap ? ldapForWire() : null,
       sync_minutes: Number(minutes) || 60,

@@ -2,7 +2,6 @@
 
 import { CircleAlert, LoaderCircle } from "lucide-preact";
 import { useRef, useState } from "preact/hooks";
-import { signIn } from "../api/commands";
 import type { CommandErrorKey } from "../api/protocol";
 import { errorText, type MessageKey } from "../i18n";
 import { useApp, useT } from "./context";
@@ -18,7 +17,7 @@ interface EmailSignInFormProps {
 
 export function EmailSignInForm({ onDone, onAdvanced }: EmailSignInFormProps) {
   const t = useT();
-  const { actions, ui, links } = useApp();
+  const { client, ui, links } = useApp();
   // From a softphone://provision link (checked by the backend); the user sees where the
   // password goes and can drop it.
   const provisioningUrl = links.provisionUrl.value;
@@ -45,7 +44,7 @@ export function EmailSignInForm({ onDone, onAdvanced }: EmailSignInFormProps) {
       return;
     }
     setPending(true);
-    const ack = await signIn(actions.connection, {
+    const ack = await client.send("account.sign_in", {
       email: email.trim(),
       password,
       ...(provisioningUrl ? { provisioning_url: provisioningUrl } : {}),

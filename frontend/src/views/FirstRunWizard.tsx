@@ -3,7 +3,6 @@
 import { Bell, CheckCircle2, Headphones, Mic, UserRound } from "lucide-preact";
 import type { ComponentChildren } from "preact";
 import { useEffect, useState } from "preact/hooks";
-import { testNotification } from "../api/commands";
 import type { MessageKey } from "../i18n";
 import { useApp, useT } from "./context";
 import { DeviceSelect, MicTest } from "./AudioSettingsDialog";
@@ -116,10 +115,10 @@ function AudioStep() {
 
 function NotificationStep() {
   const t = useT();
-  const { actions } = useApp();
+  const { client } = useApp();
   const [result, setResult] = useState<"sent" | "none" | null>(null);
   const send = async () => {
-    const ack = await testNotification(actions.connection);
+    const ack = await client.send("notifications.test", {});
     setResult(ack.ok && ack.result.shown ? "sent" : "none");
   };
   return (

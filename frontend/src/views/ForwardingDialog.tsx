@@ -6,28 +6,6 @@ import type { MessageKey } from "../i18n";
 import { useApp, useT } from "./context";
 import { Dialog } from "./Dialog";
 
-const EMPTY: Forwarding = {
-  unconditional: false,
-  unconditional_to: "",
-  busy: false,
-  busy_to: "",
-  no_answer: false,
-  no_answer_to: "",
-  no_answer_s: 20,
-};
-
-/** The backend's defaults (FreePBX/Asterisk codes), for a backend that sent none. */
-export const DEFAULT_CODES: FeatureCodes = {
-  forwarding_mode: "app",
-  unconditional_on: "*72{number}",
-  unconditional_off: "*73",
-  busy_on: "*90{number}",
-  busy_off: "*91",
-  no_answer_on: "*52{number}",
-  no_answer_off: "*53",
-  pickup_prefix: "",
-};
-
 const CODE_FIELDS = [
   "unconditional_on",
   "unconditional_off",
@@ -43,8 +21,8 @@ const RULES: readonly Rule[] = ["unconditional", "busy", "no_answer"];
 export function ForwardingDialog({ onClose }: { onClose: () => void }) {
   const t = useT();
   const { store, actions } = useApp();
-  const draft = useSignal<Forwarding>({ ...EMPTY, ...(store.settings.value.forwarding ?? {}) });
-  const codes = useSignal<FeatureCodes>({ ...DEFAULT_CODES, ...(store.settings.value.feature_codes ?? {}) });
+  const draft = useSignal<Forwarding>(store.settings.value.forwarding);
+  const codes = useSignal<FeatureCodes>(store.settings.value.feature_codes);
   const set = (changes: Partial<Forwarding>) => (draft.value = { ...draft.value, ...changes });
   const setCodes = (changes: Partial<FeatureCodes>) => (codes.value = { ...codes.value, ...changes });
   const pbx = codes.value.forwarding_mode === "pbx";
@@ -107,7 +85,7 @@ export function ForwardingDialog({ onClose }: { onClose: () => void }) {
       <label class="field forwarding__voicemail">
         <span class="field__label">{t("forwarding.voicemail")}</span>
         <input class="input" maxLength={33} spellcheck={false} inputMode="tel"
-          placeholder={t("forwarding.voicemailHint")} value={codes.value.voicemail ?? ""}
+          placeholder={t("forwarding.voicemailHint")} value={codes.value.voicemail}
           onInput={(e) => setCodes({ voicemail: e.currentTarget.value })} />
       </label>
       {pbx && (

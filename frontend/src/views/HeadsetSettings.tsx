@@ -43,7 +43,7 @@ export function HeadsetSettings() {
 export function HeadsetRow({ headset }: { headset: Headset }) {
   const t = useT();
   const { audio, store } = useApp();
-  const key = headset.key ?? "";
+  const key = headset.key;
   // A headset whose sound card is plugged in can take the calls: the user picks which one.
   const canTakeCalls = key !== "" && audio.headsetCandidates.value.includes(key);
   const usedForCalls = key !== "" && store.settings.value.headset_calls === key;
@@ -74,7 +74,7 @@ export function HeadsetRow({ headset }: { headset: Headset }) {
 export function HeadsetAudioMode() {
   const t = useT();
   const { audio, store } = useApp();
-  const mode = store.settings.value.headset_audio ?? "ask";
+  const mode = store.settings.value.headset_audio;
   return (
     <div class="field">
       <label for="headset-audio-mode" class="field__label">
@@ -98,7 +98,7 @@ export function HeadsetAudioMode() {
 export function BusyLightKindSelect() {
   const t = useT();
   const { store, actions } = useApp();
-  const kind = store.settings.value.busylight ?? "auto";
+  const kind = store.settings.value.busylight;
   return (
     <div class="field">
       <label for="busylight-kind" class="field__label">

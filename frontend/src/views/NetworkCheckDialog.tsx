@@ -2,7 +2,7 @@
 
 import { CircleAlert, CircleCheck, CircleMinus, LoaderCircle, TriangleAlert } from "lucide-preact";
 import { useEffect, useState } from "preact/hooks";
-import { runNetworkCheck, type CheckResult, type CheckStatus, type NetworkReport } from "../api/network";
+import type { CheckResult, CheckStatus, NetworkReport } from "../api/network";
 import { errorText, type MessageKey } from "../i18n";
 import { useApp, useT } from "./context";
 import { Dialog } from "./Dialog";
@@ -21,7 +21,7 @@ function group(check: string): string {
 
 export function NetworkCheckDialog({ onClose }: { onClose: () => void }) {
   const t = useT();
-  const { actions, store } = useApp();
+  const { client, store } = useApp();
   const [report, setReport] = useState<NetworkReport | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [running, setRunning] = useState(false);
@@ -30,7 +30,7 @@ export function NetworkCheckDialog({ onClose }: { onClose: () => void }) {
   const run = async () => {
     setRunning(true);
     setError(null);
-    const ack = await runNetworkCheck(actions.connection);
+    const ack = await client.send("network.check", {});
     setRunning(false);
     if (ack.ok) setReport(ack.result);
     else setError(ack.error);

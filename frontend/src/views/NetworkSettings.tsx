@@ -2,7 +2,7 @@
 
 import { LoaderCircle } from "lucide-preact";
 import { useState } from "preact/hooks";
-import { DEFAULT_NETWORK, updateNetwork, type NetworkChanges, type NetworkSettings } from "../api/network";
+import type { NetworkChanges, NetworkSettings } from "../api/network";
 import { errorText, type MessageKey } from "../i18n";
 import { useApp, useT } from "./context";
 
@@ -27,8 +27,8 @@ function toDraft(n: NetworkSettings): Draft {
 
 export function NetworkSettingsSection() {
   const t = useT();
-  const { store, actions } = useApp();
-  const saved = store.settings.value.network ?? DEFAULT_NETWORK;
+  const { store, client } = useApp();
+  const saved = store.settings.value.network;
   const [draft, setDraft] = useState<Draft>(() => toDraft(saved));
   const [turnPassword, setTurnPassword] = useState("");
   const [busy, setBusy] = useState(false);
@@ -63,7 +63,7 @@ export function NetworkSettingsSection() {
     };
     if (turnPassword) changes.turn_password = turnPassword;
     setBusy(true);
-    const ack = await updateNetwork(actions.connection, changes);
+    const ack = await client.send("network.update", changes);
     setBusy(false);
     if (ack.ok) {
       setError(null);

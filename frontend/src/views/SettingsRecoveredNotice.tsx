@@ -2,22 +2,21 @@
 
 import { TriangleAlert, X } from "lucide-preact";
 import { useEffect, useState } from "preact/hooks";
-import { settingsRecoveredFrom } from "../api/commands";
 import { useApp, useT } from "./context";
 
 export function SettingsRecoveredNotice() {
   const t = useT();
-  const { actions } = useApp();
+  const { client } = useApp();
   const [recovered, setRecovered] = useState<{ path: string; reprovisioned: boolean } | null>(null);
   useEffect(() => {
     let live = true;
-    void settingsRecoveredFrom(actions.connection).then((ack) => {
+    void client.send("settings.recovered_from", {}).then((ack) => {
       if (live && ack.ok && ack.result.path) setRecovered({ path: ack.result.path, reprovisioned: ack.result.reprovisioned });
     });
     return () => {
       live = false;
     };
-  }, [actions]);
+  }, [client]);
   if (!recovered) return null;
   return (
     <div class="notice notice--warning" role="status" data-testid="settings-recovered">

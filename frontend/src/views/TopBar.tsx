@@ -16,7 +16,7 @@ export function TopBar() {
   const forwardingOpen = useSignal(false);
   const settings = store.settings.value;
   // Shows what the backend reports (settings), not what was clicked.
-  const dnd = settings.dnd ?? false;
+  const dnd = settings.dnd;
   const forwardText = activeForwarding(t, settings.forwarding);
   return (
     <header class="topbar">

@@ -2,7 +2,6 @@
 
 import { ShieldCheck, Trash2 } from "lucide-preact";
 import { useEffect, useState } from "preact/hooks";
-import { trustedCertificates, untrustCertificate } from "../api/commands";
 import type { Certificate, CommandErrorKey } from "../api/protocol";
 import { errorText } from "../i18n";
 import { useApp, useT } from "./context";
@@ -20,7 +19,7 @@ interface TrustedCertificatesProps {
  */
 export function TrustedCertificates({ server, refresh }: TrustedCertificatesProps) {
   const t = useT();
-  const { actions, language } = useApp();
+  const { client, language } = useApp();
   const [certs, setCerts] = useState<Certificate[]>([]);
   const [confirming, setConfirming] = useState<string | null>(null);
   const [error, setError] = useState<CommandErrorKey | null>(null);
@@ -35,7 +34,7 @@ export function TrustedCertificates({ server, refresh }: TrustedCertificatesProp
       setCerts([]);
       return;
     }
-    void trustedCertificates(actions.connection, trimmed).then((ack) => {
+    void client.send("account.trusted_certificates", { server: trimmed }).then((ack) => {
       if (!live) return;
       // A half-typed server is not an error worth showing here: the list is just empty.
       setCerts(ack.ok ? ack.result.certificates : []);
@@ -49,7 +48,7 @@ export function TrustedCertificates({ server, refresh }: TrustedCertificatesProp
 
   const remove = async (sha256: string) => {
     setBusy(true);
-    const ack = await untrustCertificate(actions.connection, trimmed, sha256);
+    const ack = await client.send("account.untrust_certificate", { server: trimmed, sha256 });
     setBusy(false);
     setConfirming(null);
     setError(ack.ok ? null : ack.error);

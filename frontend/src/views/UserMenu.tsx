@@ -13,7 +13,6 @@ import {
 } from "lucide-preact";
 import type { ComponentChildren } from "preact";
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
-import { provisioningStatus, refreshProvisioning } from "../api/commands";
 import type { ProvisioningStatus } from "../api/protocol";
 import { useApp, useT } from "./context";
 import { useDismiss } from "./hooks";
@@ -23,7 +22,7 @@ const MENU_ID = "user-menu";
 
 export function UserMenu() {
   const t = useT();
-  const { store, ui, actions } = useApp();
+  const { store, ui, actions, client } = useApp();
   const [open, setOpen] = useState(false);
   const menuRef = useRef<HTMLDivElement>(null);
   const close = useCallback(() => {
@@ -43,17 +42,17 @@ export function UserMenu() {
   useEffect(() => {
     if (!open) return;
     let live = true;
-    void provisioningStatus(actions.connection).then((ack) => {
+    void client.send("account.provisioning_status", {}).then((ack) => {
       if (live && ack.ok) setProvisioning(ack.result);
     });
     return () => {
       live = false;
     };
-  }, [open, actions]);
+  }, [open, client]);
   const refresh = async () => {
     setRefreshing(true);
-    await refreshProvisioning(actions.connection); // the outcome reads in the status below
-    const ack = await provisioningStatus(actions.connection);
+    await client.send("account.refresh_provisioning", {}); // the outcome reads in the status below
+    const ack = await client.send("account.provisioning_status", {});
     setRefreshing(false);
     if (ack.ok) setProvisioning(ack.result);
   };

@@ -2,6 +2,8 @@
 
 import { createContext } from "preact";
 import { useContext } from "preact/hooks";
+import type { CommandClient } from "../api/client";
+import type { Connection } from "../api/connection";
 import type { Language } from "../api/protocol";
 import { translator, type Translate } from "../i18n";
 import type { Actions } from "../state/actions";
@@ -14,6 +16,10 @@ import type { UiState } from "../state/ui";
 import type { ReadonlySignal } from "@preact/signals";
 
 export interface AppServices {
+  /** Every command a view sends goes through it. */
+  client: CommandClient;
+  /** Backend events, for a view that follows one as it comes (call quality samples). */
+  events: Pick<Connection, "subscribeEvents">;
   store: Store;
   ui: UiState;
   actions: Actions;
