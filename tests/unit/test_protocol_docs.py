@@ -33,6 +33,7 @@ APP = ROOT / "backend" / "softphone" / "app.py"
 DOC = ROOT / "docs" / "protocol.md"
 TS_PROTOCOL = ROOT / "frontend" / "src" / "api" / "protocol.ts"
 TS_AUDIO = ROOT / "frontend" / "src" / "api" / "audio.ts"
+TS_NETWORK = ROOT / "frontend" / "src" / "api" / "network.ts"
 
 # Every function app.py merges into the command table; a new one must be listed here too
 # (test_app_registers_only_known_command_modules fails otherwise).
@@ -113,9 +114,33 @@ def encoded_event_types() -> set[str]:
     return types
 
 
+def encoded_snapshot() -> dict[str, Any]:
+    return wire.snapshot(None, Registration(RegistrationState.UNCONFIGURED), [], Settings())
+
+
 def snapshot_fields() -> set[str]:
-    encoded = wire.snapshot(None, Registration(RegistrationState.UNCONFIGURED), [], Settings())
-    return set(encoded) - {"type"}
+    return set(encoded_snapshot()) - {"type"}
+
+
+def encoder_keys(function: Callable[..., Any]) -> set[str]:
+    """The keys of the dict an encoder of web/wire.py returns, read from its source."""
+    return {
+        key.value
+        for node in ast.walk(ast.parse(inspect.getsource(function)))
+        if isinstance(node, ast.Return) and isinstance(node.value, ast.Dict)
+        for key in node.value.keys
+        if isinstance(key, ast.Constant) and isinstance(key.value, str)
+    }
+
+
+def settings_part(name: str | None = None) -> Callable[[], set[str]]:
+    """The fields of the encoded default Settings, or of one of its objects."""
+
+    def fields() -> set[str]:
+        encoded = encoded_snapshot()["settings"]
+        return set(encoded if name is None else encoded[name])
+
+    return fields
 
 
 # --- the docstring of web/wire.py ---------------------------------------------------------
@@ -186,6 +211,14 @@ def ts_snapshot_fields() -> set[str]:
     return set(re.findall(r"^  ([a-z_]+)\??:", body, re.MULTILINE)) - {"type"}
 
 
+def ts_fields(interface: str) -> dict[str, bool]:
+    """An interface's fields in protocol.ts, audio.ts or network.ts -> required (no ``?``)."""
+    text = _ts() + TS_NETWORK.read_text()
+    body = _section(text, f"export interface {interface} {{", "\n}")
+    found = re.findall(r"^  ([a-z_0-9]+)(\?)?:", body, re.MULTILINE)
+    return {name: not optional for name, optional in found}
+
+
 def ts_commands() -> set[str]:
     names = set()
     for path, interface in ((TS_PROTOCOL, "CommandMap"), (TS_AUDIO, "AudioCommandMap")):
@@ -209,6 +242,8 @@ def test_the_parsers_find_something() -> None:
         assert {"snapshot", "call_changed", "mic_level"} <= found
     for found in (registered_commands(), docstring_commands(), doc_commands(), ts_commands()):
         assert {"call.dial", "call.hold", "audio.devices"} <= found
+    assert {"id", "state", "actions"} <= encoder_keys(wire.call)
+    assert {"id", "state", "actions"} <= set(ts_fields("Call"))
 
 
 @pytest.mark.parametrize(
@@ -251,3 +286,35 @@ def test_app_registers_only_known_command_modules() -> None:
         and node.func.id.endswith("_commands")
     }
     assert called == {make.__name__ for make in COMMAND_MODULES}
+
+
+# protocol.ts interface -> the fields the backend always sends in it.
+SENT_OBJECTS: dict[str, Callable[[], set[str]]] = {
+    "SnapshotEvent": lambda: set(encoded_snapshot()),
+    "Account": lambda: encoder_keys(wire.account),
+    "Registration": lambda: encoder_keys(wire.registration),
+    "Call": lambda: encoder_keys(wire.call),
+    "Settings": settings_part(),
+    "Forwarding": settings_part("forwarding"),
+    "FeatureCodes": settings_part("feature_codes"),
+    "DirectorySources": settings_part("directory"),
+    "NetworkSettings": settings_part("network"),
+    "Contact": lambda: encoder_keys(wire.contact),
+    "SourceStatus": lambda: encoder_keys(wire.source_status),
+    "Headset": lambda: encoder_keys(wire.headset),
+    "LineState": lambda: encoder_keys(wire.line_state),
+    "HistoryEntry": lambda: encoder_keys(wire.history_entry),
+    "Voicemail": lambda: encoder_keys(wire.voicemail),
+    "AudioDevice": lambda: encoder_keys(wire.audio_device),
+    "AudioFallback": lambda: encoder_keys(wire.audio_fallback),
+    "AudioStatus": lambda: encoder_keys(wire.audio_status),
+}
+
+
+@pytest.mark.parametrize("interface", sorted(SENT_OBJECTS))
+def test_protocol_ts_declares_every_field_sent_as_required_and_nothing_else(interface: str) -> None:
+    """Backend and frontend ship together: a field the backend always sends is required in
+    protocol.ts, so no view guesses a default for one that is "absent"."""
+    fields = ts_fields(interface)
+    assert set(fields) == SENT_OBJECTS[interface]()
+    assert [name for name, required in fields.items() if not required] == []
