@@ -55,7 +55,8 @@ screenshots: deps ## docs/screenshots from the real app: every view, light/dark,
 	dbus-run-session -- $(PY) tests/e2e/capture_states.py
 	dbus-run-session -- $(PY) tests/e2e/capture_views.py
 	dbus-run-session -- $(PY) tests/e2e/capture_network.py
-	bash tests/run-pytest.sh tests/e2e/test_browser_email_sign_in.py tests/e2e/test_browser_audio_settings.py \
+	SOFTPHONE_SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots bash tests/run-pytest.sh \
+		tests/e2e/test_browser_email_sign_in.py tests/e2e/test_browser_audio_settings.py \
 		-k "screenshots or audio_settings_dialog"
 
 bench: deps ## benchmarks -> bench/results.md and bench/results.json

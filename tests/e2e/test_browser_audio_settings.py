@@ -17,10 +17,9 @@ from pbx.kamailio import Kamailio
 from softphone.app import SoftphoneApp
 from support.app_harness import running_app
 from support.browser import sign_in
+from support.screenshots import screenshots_dir
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
-
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 @pytest.fixture
@@ -86,7 +85,7 @@ def test_audio_settings_dialog(
             timeout=8000,
         )
         page.screenshot(path=str(artifacts / "e2e-audio-settings.png"))
-        dialog.screenshot(path=str(SCREENSHOTS / "app-audio-settings-light.png"))
+        dialog.screenshot(path=str(screenshots_dir(tmp_path) / "app-audio-settings-light.png"))
     finally:
         player.terminate()
         player.wait(5)

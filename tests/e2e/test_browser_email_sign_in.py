@@ -16,12 +16,12 @@ from pbx.kamailio import Kamailio
 from provisioning.servers import ProvisioningServer
 from softphone.app import AppPaths, SoftphoneApp
 from support.app_harness import running_app
+from support.screenshots import screenshots_dir
 
 pytestmark = pytest.mark.e2e
 
 EMAIL = "alice@demo.test"
 PASSWORD = "alice-sign-in-pw"
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 @pytest.fixture
@@ -75,8 +75,10 @@ def test_advanced_leads_to_the_sip_form_and_back(page: Page) -> None:
     expect(page.get_by_label("E-mail address")).to_be_visible()
 
 
-def test_screenshots_of_the_sign_in_form(browser: Browser, app: SoftphoneApp) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+def test_screenshots_of_the_sign_in_form(
+    browser: Browser, app: SoftphoneApp, tmp_path: Path
+) -> None:
+    shots = screenshots_dir(tmp_path)
     for name, options in (
         ("sign-in", {"locale": "en-US", "color_scheme": "light"}),
         ("sign-in-dark", {"locale": "en-US", "color_scheme": "dark"}),
@@ -86,7 +88,7 @@ def test_screenshots_of_the_sign_in_form(browser: Browser, app: SoftphoneApp) ->
         page = context.new_page()
         page.goto(app.url)
         expect(page.locator("#signin-email")).to_be_visible(timeout=10_000)
-        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+        page.screenshot(path=str(shots / f"{name}.png"))
         context.close()
 
 
