@@ -28,10 +28,10 @@ from dirservers.data import people, vcard  # noqa: E402
 from dirservers.radicale import PASSWORD, USER, Radicale  # noqa: E402
 from dirservers.slapd import ADMIN_DN, ADMIN_PW, PEOPLE, Slapd, person_ldif  # noqa: E402
 from softphone.directory.carddav import CardDavSync  # noqa: E402
-from softphone.directory.config import CardDavConfig, LdapConfig  # noqa: E402
 from softphone.directory.ldap import LdapSync  # noqa: E402
 from softphone.directory.store import DirectoryStore  # noqa: E402
 from softphone.domain.directory import Contact, ContactNumber, ContactSource  # noqa: E402
+from softphone.domain.directory_sources import CardDavConfig, LdapConfig  # noqa: E402
 from support.app_harness import UiClient, running_app  # noqa: E402
 from support.memory_keyring import MemoryKeyring  # noqa: E402
 

@@ -9,9 +9,9 @@ import pytest
 
 from dirservers.radicale import PASSWORD, USER, Radicale
 from dirservers.slapd import ADMIN_DN, ADMIN_PW, PEOPLE, Slapd
-from softphone.directory.config import CardDavConfig, LdapConfig
 from softphone.directory.probe import probe_carddav, probe_ldap
 from softphone.directory.store import DirectoryStore
+from softphone.domain.directory_sources import CardDavConfig, LdapConfig
 from softphone.domain.errors import ErrorKey, SoftphoneError
 
 pytestmark = pytest.mark.integration

@@ -15,10 +15,10 @@ from dirservers.radicale import PASSWORD, USER, Radicale
 from dirservers.slapd import ADMIN_DN, ADMIN_PW, PEOPLE, Slapd, person_ldif
 from softphone.bus import EventBus
 from softphone.directory.carddav import SyncResult
-from softphone.directory.config import CardDavConfig, DirectorySources, LdapConfig
 from softphone.directory.service import Directory
 from softphone.directory.store import DirectoryStore
 from softphone.domain.directory import ContactSource, DirectoryStatusChanged, DisplayOrder
+from softphone.domain.directory_sources import CardDavConfig, DirectorySources, LdapConfig
 from softphone.domain.errors import ErrorKey, SoftphoneError
 from softphone.settings.secrets import DIRECTORY_SECRET_KEYS
 

@@ -10,10 +10,10 @@ from urllib.parse import quote, unquote, urljoin, urlsplit
 
 import requests
 
-from softphone.directory.config import CardDavConfig
 from softphone.directory.store import DirectoryStore
 from softphone.directory.vcard import BadCardError, parse_card
 from softphone.domain.directory import Contact, ContactSource
+from softphone.domain.directory_sources import CardDavConfig
 from softphone.domain.errors import ErrorKey, SoftphoneError
 
 log = logging.getLogger(__name__)

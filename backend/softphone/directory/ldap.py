@@ -9,10 +9,10 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from softphone.directory.carddav import SyncResult
-from softphone.directory.config import LdapConfig
 from softphone.directory.numbers import is_numberish
 from softphone.directory.store import DirectoryStore
 from softphone.domain.directory import Contact, ContactNumber, ContactSource
+from softphone.domain.directory_sources import LdapConfig
 from softphone.domain.errors import ErrorKey, SoftphoneError
 
 # ldap3 (with pyasn1, ~8 MiB) is imported where a sync or a test of the source runs, not

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from softphone.directory.carddav import _PROPFIND_BODY, CardDavSync, _items, _xml
-from softphone.directory.config import CardDavConfig, LdapConfig
 from softphone.directory.ldap import LdapSync, _error
 from softphone.directory.store import DirectoryStore
+from softphone.domain.directory_sources import CardDavConfig, LdapConfig
 from softphone.domain.errors import SoftphoneError
 
 PROBE_TIMEOUT_S = 10  # int: ldap3 packs it into a socket option

@@ -12,7 +12,6 @@ from typing import Any
 
 from softphone.bus import EventBus
 from softphone.directory.carddav import CardDavSync, SyncResult
-from softphone.directory.config import DirectorySources
 from softphone.directory.importexport import ImportFormat, ImportResult, export, parse_import
 from softphone.directory.ldap import LdapSync
 from softphone.directory.store import DirectoryStore
@@ -25,6 +24,7 @@ from softphone.domain.directory import (
     DisplayOrder,
     SourceStatus,
 )
+from softphone.domain.directory_sources import DirectorySources
 from softphone.domain.errors import ErrorKey, SoftphoneError
 from softphone.settings.secrets import DIRECTORY_SECRET_KEYS
 

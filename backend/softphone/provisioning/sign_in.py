@@ -13,9 +13,9 @@ from typing import Any
 
 import dns.resolver
 
-from softphone.directory.config import CardDavConfig, DirectorySources, LdapConfig
 from softphone.domain.account import AccountConfig
 from softphone.domain.directory import Contact, ContactSource
+from softphone.domain.directory_sources import CardDavConfig, DirectorySources, LdapConfig
 from softphone.domain.errors import ErrorKey, SoftphoneError
 from softphone.domain.events import Event, SettingsChanged
 from softphone.domain.provisioning import ProvisioningDocument, inline_directory, parse_document

@@ -9,10 +9,10 @@ from typing import Any
 
 import phonenumbers
 
-from softphone.directory.config import DirectorySources, sources_from_json
 from softphone.domain.account import AccountConfig, DtmfMethod, SrtpMode, Transport
 from softphone.domain.colleagues import MonitoredUser, monitored_users
 from softphone.domain.directory import DisplayOrder
+from softphone.domain.directory_sources import DirectorySources, sources_from_json
 from softphone.domain.errors import ErrorKey, SoftphoneError
 from softphone.domain.feature_codes import FeatureCodes, feature_codes_from_json
 from softphone.domain.network import NetworkSettings, network_from_json

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from softphone.directory.config import sources_from_json
 from softphone.directory.importexport import MAX_IMPORT_BYTES, ImportFormat
 from softphone.directory.numbers import is_numberish
 from softphone.directory.service import Directory
 from softphone.directory.store import MAX_RESULTS
 from softphone.directory.vcard import BadCardError
 from softphone.domain.directory import LABELS, Contact, ContactNumber, ContactSource
+from softphone.domain.directory_sources import sources_from_json
 from softphone.domain.errors import ErrorKey, SoftphoneError
 from softphone.domain.events import SettingsChanged
 from softphone.settings.secrets import DIRECTORY_SECRET_KEYS, SecretStore

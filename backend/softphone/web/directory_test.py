@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from softphone.directory.config import sources_from_json
 from softphone.directory.probe import probe_carddav, probe_ldap
 from softphone.directory.service import Directory
 from softphone.domain.directory import ContactSource
+from softphone.domain.directory_sources import sources_from_json
 from softphone.domain.errors import ErrorKey, SoftphoneError
 from softphone.settings.secrets import DIRECTORY_SECRET_KEYS, SecretStore
 from softphone.web.wire import Wire, arg_str

@@ -247,7 +247,6 @@ from softphone.audio.events import (
     MicTestStopped,
 )
 from softphone.audio.selection import AudioRoute, Fallback
-from softphone.directory.config import sources_to_json
 from softphone.domain.account import AccountConfig, Registration
 from softphone.domain.calls import CallSnapshot, allowed_actions
 from softphone.domain.directory import (
@@ -257,6 +256,7 @@ from softphone.domain.directory import (
     DisplayOrder,
     SourceStatus,
 )
+from softphone.domain.directory_sources import sources_to_json
 from softphone.domain.errors import ErrorKey, SoftphoneError
 from softphone.domain.events import (
     AccountChanged,
