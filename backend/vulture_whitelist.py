@@ -66,6 +66,9 @@ _.logical_max
 _.not_before
 _.not_after
 _.self_signed
+# Settings only the UI reads: the file, the wire and settings.update go by the field list.
+_.theme
+_.first_run_done
 
 # Called by tests only (tests/e2e window children, unit tests of the rules).
 _.request_close

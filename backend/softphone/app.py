@@ -23,6 +23,7 @@ from softphone.domain.account import AccountConfig
 from softphone.domain.commands import SetAudioRoute
 from softphone.domain.errors import SoftphoneError
 from softphone.domain.events import EngineStarted, SettingsChanged, SnapshotInvalidated
+from softphone.domain.settings import Settings
 from softphone.domain.shell import DesktopShell
 from softphone.engine.config import EngineConfig
 from softphone.engine.supervisor import EngineSupervisor
@@ -45,7 +46,6 @@ from softphone.provisioning.refresh import ProvisioningRefresh
 from softphone.provisioning.sign_in import SignIn
 from softphone.provisioning.sign_in import state_file as provisioning_state_file
 from softphone.settings.instance_id import InstanceIds
-from softphone.settings.schema import Settings
 from softphone.settings.secrets import SecretStore
 from softphone.settings.store import SettingsStore
 from softphone.settings.trust import TrustStore

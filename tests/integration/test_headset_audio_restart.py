@@ -13,7 +13,7 @@ import pytest
 
 from audiolab.pulse import PulseServer
 from softphone.app import AppPaths
-from softphone.settings.schema import Settings
+from softphone.domain.settings import Settings
 from softphone.settings.store import SettingsStore
 from support.app_harness import UiClient, running_app
 from support.fake_hid import FakeHidTransport

@@ -18,6 +18,7 @@ import busylight_core.hid
 from softphone.bus import EventBus
 from softphone.domain.calls import CallDirection, CallSnapshot, CallState
 from softphone.domain.events import CallChanged, SettingsChanged
+from softphone.domain.settings import Settings
 from softphone.headset import busylight
 from softphone.headset.busylight import LightState, RelayBusyLight
 from softphone.headset.busylight_core_driver import (
@@ -26,7 +27,6 @@ from softphone.headset.busylight_core_driver import (
     make_light,
 )
 from softphone.headset.service import HeadsetService
-from softphone.settings.schema import Settings
 from support.waiting import until
 
 KUANDO_OMEGA = (0x27BB, 0x3BCD, "Busylight Omega")

@@ -7,9 +7,10 @@ import json
 import pytest
 
 from softphone.domain.errors import ErrorKey, SoftphoneError
+from softphone.domain.settings import Settings
 from softphone.headset.busylight import LightState
 from softphone.headset.busylight_core_driver import SelectedBusyLight
-from softphone.settings.schema import Settings, from_json, to_json
+from softphone.settings.schema import from_json, to_json
 from softphone.web import wire
 
 

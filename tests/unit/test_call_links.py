@@ -16,8 +16,8 @@ from softphone.domain.links import (
     LinkRefused,
     parse_link,
 )
+from softphone.domain.settings import Settings
 from softphone.phone.links import PENDING_SECONDS, CallLinks
-from softphone.settings.schema import Settings
 from softphone.web.link_commands import link_commands
 
 

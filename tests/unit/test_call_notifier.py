@@ -14,7 +14,7 @@ from softphone.bus import EventBus
 from softphone.desktop.notifications import CallNotifier, wanted
 from softphone.domain.calls import CallDirection, CallSnapshot, CallState, EndReason
 from softphone.domain.events import CallChanged, CallRemoved, SettingsChanged
-from softphone.settings.schema import Settings
+from softphone.domain.settings import Settings
 
 
 class FakeNotifier:

@@ -13,11 +13,11 @@ from softphone.domain.calls import CallDirection, CallState, EndReason
 from softphone.domain.errors import ErrorKey, SoftphoneError
 from softphone.domain.events import EngineCallReported, SettingsChanged
 from softphone.domain.policy import Action, Forwarding, decide
+from softphone.domain.settings import Settings
 from softphone.engine.supervisor import EngineSupervisor
 from softphone.phone.account import AccountManager
 from softphone.phone.calls import CallRegistry
 from softphone.phone.service import Phone
-from softphone.settings.schema import Settings
 
 
 class FakeEngine:

@@ -9,7 +9,8 @@ import pytest
 
 from softphone.domain.account import AccountConfig, DtmfMethod
 from softphone.domain.errors import SoftphoneError
-from softphone.settings.schema import Settings, from_json, to_json
+from softphone.domain.settings import Settings
+from softphone.settings.schema import from_json, to_json
 from softphone.web.account_args import dtmf_method
 
 

@@ -20,9 +20,10 @@ from softphone.domain.feature_codes import (
     feature_codes_from_json,
 )
 from softphone.domain.policy import Forwarding
+from softphone.domain.settings import Settings
 from softphone.phone.feature_code_calls import FeatureCodeCalls
 from softphone.phone.pbx_forwarding import PbxForwarding
-from softphone.settings.schema import Settings, from_json, to_json
+from softphone.settings.schema import from_json, to_json
 
 GSM = FeatureCodes(
     forwarding_mode=ForwardingMode.PBX,

@@ -15,7 +15,7 @@ from softphone.bus import EventBus
 from softphone.domain.errors import SoftphoneError
 from softphone.domain.events import SettingsChanged
 from softphone.domain.headset import DetectedHeadset, HeadsetsChanged
-from softphone.settings.schema import Settings
+from softphone.domain.settings import Settings
 
 JABRA = DetectedHeadset("Jabra EVOLVE LINK", 0x0B0E, 0x0307, True)
 POLY = DetectedHeadset("Poly Blackwire", 0x047F, 0xC056, True)

@@ -10,7 +10,7 @@ from softphone.audio.headset_audio import HeadsetAudioPolicy
 from softphone.audio.selection import AudioRoute
 from softphone.bus import EventBus
 from softphone.domain.events import SettingsChanged
-from softphone.settings.schema import Settings
+from softphone.domain.settings import Settings
 from support.waiting import until
 
 SPEAKER = AudioDevice("speakers", "Built-in Speakers", "output", True)

@@ -13,9 +13,9 @@ from softphone.bus import EventBus
 from softphone.domain.calls import CallDirection, CallSnapshot, CallState
 from softphone.domain.events import CallChanged, CallRemoved, SettingsChanged
 from softphone.domain.headset import DetectedHeadset, HeadsetReason, HeadsetsChanged
+from softphone.domain.settings import Settings
 from softphone.headset.busylight import RelayBusyLight
 from softphone.headset.service import HeadsetService
-from softphone.settings.schema import Settings
 from support.fake_hid import FakeHidTransport
 from support.waiting import until
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from softphone.domain.headset import DetectedHeadset, HeadsetReason, HeadsetsChanged
-from softphone.settings.schema import Settings, from_json, to_json
+from softphone.domain.settings import Settings
+from softphone.settings.schema import from_json, to_json
 from softphone.web import wire
 
 

@@ -24,9 +24,9 @@ from softphone.domain.history import (
     is_internal,
     outcome_for,
 )
+from softphone.domain.settings import Settings
 from softphone.history.recorder import HistoryRecorder
 from softphone.history.store import HistoryStore
-from softphone.settings.schema import Settings
 from softphone.web import wire
 from softphone.web.history_commands import history_commands
 

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from softphone.domain.settings import LANGUAGES as SETTINGS_LANGUAGES
+from softphone.domain.settings import Settings
 from softphone.i18n import CATALOG, LANGUAGES, language_for, text
-from softphone.settings.schema import LANGUAGES as SETTINGS_LANGUAGES
-from softphone.settings.schema import Settings, from_json, to_json
+from softphone.settings.schema import from_json, to_json
 from softphone.web import wire
 
 

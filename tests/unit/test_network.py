@@ -15,7 +15,7 @@ from softphone.domain.account import AccountConfig
 from softphone.domain.errors import ErrorKey, SoftphoneError
 from softphone.domain.events import Event, SettingsChanged
 from softphone.domain.network import CallQuality, NetworkSettings, network_from_json
-from softphone.settings.schema import Settings
+from softphone.domain.settings import Settings
 from softphone.settings.secrets import SecretStore
 from softphone.settings.store import SettingsStore
 from softphone.web.network_commands import firewall_rules, network_commands

@@ -14,7 +14,7 @@ from unittest.mock import MagicMock
 import pytest
 
 from softphone.domain.account import Registration, RegistrationState
-from softphone.settings.schema import Settings
+from softphone.domain.settings import Settings
 from softphone.web import wire
 from softphone.web.audio_commands import audio_commands
 from softphone.web.commands import CommandTable

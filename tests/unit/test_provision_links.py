@@ -16,8 +16,8 @@ from softphone.domain.links import (
     ProvisionRequested,
     parse_provision_link,
 )
+from softphone.domain.settings import Settings
 from softphone.phone.links import CallLinks
-from softphone.settings.schema import Settings
 from softphone.web import wire
 
 GOOD = "https%3A%2F%2Fprov.example.com%2Fsoftphone%2F%7Bemail%7D.json"

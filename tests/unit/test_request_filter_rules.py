@@ -10,11 +10,12 @@ import time
 import pytest
 
 from softphone.domain.account import AccountConfig
+from softphone.domain.settings import Settings
 from softphone.engine.pbx_addresses import PbxAddresses
 from softphone.engine.request_filter import SourcePolicy, _RefusalLog
 from softphone.engine.sip_head import parse_head, response_target
 from softphone.engine.unheard_invites import UnheardInvites
-from softphone.settings.schema import Settings, from_json, to_json
+from softphone.settings.schema import from_json, to_json
 from softphone.web import wire
 
 _INVITE = (

@@ -10,8 +10,8 @@ import pytest
 
 from softphone.domain.account import AccountConfig, Transport
 from softphone.domain.errors import ErrorKey, SoftphoneError
+from softphone.domain.settings import Settings, Theme
 from softphone.domain.window import WindowGeometry
-from softphone.settings.schema import Settings, Theme
 from softphone.settings.store import SettingsStore
 
 

@@ -10,7 +10,7 @@ from softphone.domain.account import Registration, RegistrationState
 from softphone.domain.calls import CallDirection, CallSnapshot, CallState
 from softphone.domain.events import RegistrationChanged, SettingsChanged
 from softphone.domain.history import MissedCountChanged
-from softphone.settings.schema import Settings
+from softphone.domain.settings import Settings
 
 REGISTERED = Registration(RegistrationState.REGISTERED)
 

@@ -6,8 +6,9 @@ import json
 
 import pytest
 
+from softphone.domain.settings import Settings
 from softphone.domain.window import Rect, WindowGeometry, clamp_to_screens, geometry_from_json
-from softphone.settings.schema import Settings, from_json, to_json
+from softphone.settings.schema import from_json, to_json
 
 LAPTOP = Rect(0, 0, 1366, 768)
 LEFT_MONITOR = Rect(-1920, 0, 1920, 1080)

@@ -12,7 +12,7 @@ from softphone.domain.events import (
     EngineCallReported,
     RegistrationChanged,
 )
-from softphone.settings.schema import Settings
+from softphone.domain.settings import Settings
 from softphone.web import wire
 
 SNAP = CallSnapshot(

@@ -20,7 +20,7 @@ from softphone.bus import EventBus
 from softphone.domain.errors import ErrorKey, SoftphoneError
 from softphone.domain.events import SettingsChanged
 from softphone.domain.headset import DetectedHeadset, HeadsetsChanged
-from softphone.settings.schema import Settings
+from softphone.domain.settings import Settings
 
 log = logging.getLogger(__name__)
 

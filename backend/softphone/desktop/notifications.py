@@ -17,8 +17,8 @@ from softphone.desktop.window import has_display
 from softphone.domain.calls import CallDirection, CallSnapshot, CallState, EndReason
 from softphone.domain.errors import SoftphoneError
 from softphone.domain.events import CallChanged, CallRemoved, Event, SettingsChanged
+from softphone.domain.settings import Settings
 from softphone.i18n import language_for, text
-from softphone.settings.schema import Settings
 
 log = logging.getLogger(__name__)
 

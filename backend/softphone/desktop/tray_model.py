@@ -18,9 +18,9 @@ from softphone.domain.events import (
     SnapshotInvalidated,
 )
 from softphone.domain.history import MissedCountChanged
+from softphone.domain.settings import Settings
 from softphone.domain.voicemail import VoicemailChanged
 from softphone.i18n import language_for, text
-from softphone.settings.schema import Settings
 
 
 class TrayStatus(enum.StrEnum):

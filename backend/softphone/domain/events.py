@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from softphone.domain.account import AccountConfig, Registration
 from softphone.domain.calls import CallDirection, CallSnapshot, CallState, EndReason
 from softphone.domain.errors import ErrorKey
+
+if TYPE_CHECKING:  # a type only: the settings' own types (directory, network) import Event
+    from softphone.domain.settings import Settings
 
 
 class Event:
@@ -134,7 +137,7 @@ class CallRemoved(Event):
 
 @dataclass(frozen=True, slots=True)
 class SettingsChanged(Event):
-    settings: Any  # softphone.settings.schema.Settings (kept untyped: domain imports no storage)
+    settings: Settings
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,7 @@ from softphone.domain.colleagues import MonitoredUser
 from softphone.domain.directory import Contact, ContactNumber, ContactSource
 from softphone.domain.errors import ErrorKey, SoftphoneError
 from softphone.domain.feature_codes import FeatureCodes, ForwardingMode
+from softphone.domain.settings import LOCKABLE_SETTINGS
 
 FORMAT_VERSION = 1
 MAX_DOCUMENT_BYTES = 1_000_000  # a company of a few thousand users fits in well under this
@@ -22,10 +23,9 @@ MAX_COLLEAGUES = 5000
 MAX_PANEL = 200  # settings.blf_users holds at most this many (domain/colleagues.py)
 MAX_CONTACTS = 5000
 MAX_NUMBERS = 10
-# Settings an administrator may lock (shown read-only, not changed by the user).
-LOCKABLE = frozenset(
-    {"account", "directory", "feature_codes", "voicemail", "network", "blf_users", "forwarding"}
-)
+# Settings an administrator may lock (shown read-only, not changed by the user); the
+# voicemail number is locked apart from the other feature codes.
+LOCKABLE = frozenset({*LOCKABLE_SETTINGS, "voicemail"})
 _NUMBER = re.compile(r"^\+?[0-9*#][0-9*# ()./-]{0,39}$")
 
 

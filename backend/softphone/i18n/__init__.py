@@ -6,7 +6,8 @@ import locale
 import os
 from collections.abc import Mapping
 
-LANGUAGES = ("en", "fr", "de", "it")  # the same set as settings.schema.LANGUAGES
+from softphone.domain.settings import LANGUAGES
+
 DEFAULT = "en"
 
 CATALOG: Mapping[str, Mapping[str, str]] = {

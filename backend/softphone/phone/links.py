@@ -19,8 +19,8 @@ from softphone.domain.links import (
     parse_link,
     parse_provision_link,
 )
+from softphone.domain.settings import Settings
 from softphone.phone.service import Phone
-from softphone.settings.schema import Settings
 
 log = logging.getLogger(__name__)
 

@@ -25,6 +25,7 @@ from softphone.domain.feature_code_outcome import (
 )
 from softphone.domain.feature_codes import FeatureCodes, ForwardingMode, expand
 from softphone.domain.policy import Forwarding
+from softphone.domain.settings import Settings
 from softphone.phone.feature_code_calls import FeatureCodeCalls
 
 log = logging.getLogger(__name__)
@@ -37,12 +38,12 @@ class Dialer(Protocol):
 
 
 class SettingsWriter(Protocol):
-    """The settings store (duck-typed: phone/ imports no storage)."""
+    """The settings store (phone/ imports no storage)."""
 
     @property
-    def settings(self) -> Any: ...
+    def settings(self) -> Settings: ...
 
-    def update(self, **changes: Any) -> Any: ...
+    def update(self, **changes: Any) -> Settings: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +113,7 @@ class PbxForwarding:
         self.dialled: list[str] = []  # for diagnostics and tests
         bus.subscribe(SettingsChanged, lambda _e: self._start_soon())
 
-    def review(self, current: Any, changes: dict[str, Any]) -> dict[str, Any]:
+    def review(self, current: Settings, changes: dict[str, Any]) -> dict[str, Any]:
         """The settings changes to store now; the forwarding ones the PBX must accept first
         are held back and queued as codes. SoftphoneError if codes are still being dialled."""
         candidate = current.with_changes(**dict(changes))  # validates; raises on bad input

@@ -16,6 +16,7 @@ from softphone.domain.feature_code_outcome import FeatureCodePurpose
 from softphone.domain.feature_codes import ForwardingMode
 from softphone.domain.numbers import dial_uri
 from softphone.domain.policy import Forwarding
+from softphone.domain.settings import Settings
 from softphone.engine.supervisor import EngineSupervisor
 from softphone.phone.account import AccountManager
 from softphone.phone.calls import CallRegistry
@@ -46,7 +47,7 @@ class Phone:
         self._calls = calls
         self._policy: cmd.SetIncomingPolicy | None = None
         self._colleagues = Colleagues(engine, accounts, bus)
-        self._settings: object = None
+        self._settings = Settings()  # until the app applies the stored ones
         # Set by the app: follows pickup-code calls and reports the PBX's answer.
         self.feature_code_calls: FeatureCodeCalls | None = None
         if bus is not None:
@@ -151,19 +152,18 @@ class Phone:
             self._policy = command
             self._engine.send(command)
 
-    def apply_settings(self, settings: object) -> None:
-        """Apply the incoming-call part of `Settings` (duck-typed: phone imports no storage)."""
+    def apply_settings(self, settings: Settings) -> None:
+        """Apply the incoming-call part of the settings: BLF panel, call waiting, DND and
+        forwarding."""
         self._settings = settings
-        codes = getattr(settings, "feature_codes", None)
-        self._colleagues.apply(
-            getattr(settings, "blf_users", ()), pickup_code=bool(codes and codes.pickup_prefix)
-        )
-        pbx_forwards = codes is not None and codes.forwarding_mode is ForwardingMode.PBX
+        codes = settings.feature_codes
+        self._colleagues.apply(settings.blf_users, pickup_code=bool(codes.pickup_prefix))
+        pbx_forwards = codes.forwarding_mode is ForwardingMode.PBX
         self.apply_incoming_policy(
-            bool(getattr(settings, "call_waiting", True)),
-            dnd=bool(getattr(settings, "dnd", False)),
+            settings.call_waiting,
+            dnd=settings.dnd,
             # PBX mode: the PBX forwards (feature codes, PbxForwarding); no 302 from us too.
-            forwarding=None if pbx_forwards else getattr(settings, "forwarding", None),
+            forwarding=None if pbx_forwards else settings.forwarding,
         )
 
     def _on_settings_changed(self, event: SettingsChanged) -> None:
@@ -174,8 +174,7 @@ class Phone:
 
     def pickup(self, extension: str) -> str:
         """Take the call ringing for a monitored colleague (directed pickup)."""
-        codes = getattr(self._settings, "feature_codes", None)
-        prefix = codes.pickup_prefix if codes is not None else ""
+        prefix = self._settings.feature_codes.pickup_prefix
         replaces = self._colleagues.replaces_known(extension)
         if choose_pickup(replaces, prefix) is PickupMethod.FEATURE_CODE:
             # The ringing call's dialog is not named (Asterisk-style dialog-info), or not

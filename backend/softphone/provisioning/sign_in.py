@@ -19,6 +19,7 @@ from softphone.domain.directory_sources import CardDavConfig, DirectorySources, 
 from softphone.domain.errors import ErrorKey, SoftphoneError
 from softphone.domain.events import Event, SettingsChanged
 from softphone.domain.provisioning import ProvisioningDocument, inline_directory, parse_document
+from softphone.domain.settings import Settings
 from softphone.phone.account import AccountManager
 from softphone.provisioning import defaults
 from softphone.provisioning.client import (
@@ -34,7 +35,6 @@ from softphone.provisioning.dns_locate import (
     provisioning_url_from_dns,
 )
 from softphone.provisioning.state import ProvisioningState, StateFile
-from softphone.settings.schema import Settings
 from softphone.settings.secrets import DIRECTORY_SECRET_KEYS, SecretStore, account_secret_key
 from softphone.settings.store import SettingsStore
 from softphone.settings.trust import TrustStore

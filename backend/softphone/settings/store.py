@@ -12,8 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from softphone.domain.errors import SoftphoneError
+from softphone.domain.settings import Settings
 from softphone.private_files import PRIVATE_FILE
-from softphone.settings.schema import Settings, from_json, to_json
+from softphone.settings.schema import from_json, to_json
 
 log = logging.getLogger(__name__)
 

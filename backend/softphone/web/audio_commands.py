@@ -11,7 +11,7 @@ from softphone.audio.service import AudioService
 from softphone.audio.streams import DeviceUnavailableError
 from softphone.domain.errors import ErrorKey, SoftphoneError
 from softphone.domain.events import Event, SettingsChanged
-from softphone.settings.schema import Settings
+from softphone.domain.settings import Settings
 from softphone.settings.store import SettingsStore
 from softphone.web import wire
 from softphone.web.commands import CommandHandler

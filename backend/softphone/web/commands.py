@@ -8,25 +8,22 @@ from typing import Any
 
 from softphone.bus import EventBus
 from softphone.domain.account import AccountConfig, Transport
-from softphone.domain.colleagues import monitored_users
 from softphone.domain.errors import ErrorKey, SoftphoneError
 from softphone.domain.events import SettingsChanged
+from softphone.domain.settings import Settings
 from softphone.phone.account import AccountManager
 from softphone.phone.service import Phone
 from softphone.settings.store import SettingsStore
 from softphone.web import wire
 from softphone.web.account_args import allow_direct_calls, dtmf_method
-from softphone.web.forwarding import forwarding_changes
 from softphone.web.locks import locked_setting
+from softphone.web.settings_args import settings_changes
 from softphone.web.tls_commands import srtp_mode
 from softphone.web.wire import Wire, arg_bool, arg_str
 
 log = logging.getLogger(__name__)
 
 CommandHandler = Callable[[Wire], Wire | None]
-
-# Desktop settings (logs, tray, login start, first-run check): plain on/off switches.
-_DESKTOP_BOOLS = ("logs", "close_to_tray", "autostart", "first_run_done", "call_links_at_once")
 
 
 class CommandTable:
@@ -38,7 +35,7 @@ class CommandTable:
         accounts: AccountManager,
         settings: SettingsStore,
         bus: EventBus,
-        review_settings: Callable[[Any, dict[str, Any]], dict[str, Any]] | None = None,
+        review_settings: Callable[[Settings, dict[str, Any]], dict[str, Any]] | None = None,
     ) -> None:
         self._phone = phone
         self._accounts = accounts
@@ -116,49 +113,7 @@ class CommandTable:
         self._accounts.setup(account, arg_str(args, "password"))
 
     def _settings_update(self, args: Wire) -> None:
-        changes: dict[str, Any] = {}
-        if "language" in args:
-            language = args["language"]
-            if language is not None and not isinstance(language, str):
-                raise SoftphoneError(ErrorKey.INVALID_ARGUMENT, "language")
-            changes["language"] = language
-        if "theme" in args:
-            changes["theme"] = arg_str(args, "theme", max_len=16)
-        if "call_waiting" in args:
-            changes["call_waiting"] = arg_bool(args, "call_waiting")
-        if "dnd" in args:
-            changes["dnd"] = arg_bool(args, "dnd")
-        if "forwarding" in args:
-            changes["forwarding"] = forwarding_changes(args["forwarding"])
-        if "feature_codes" in args:
-            if not isinstance(args["feature_codes"], dict):
-                raise SoftphoneError(ErrorKey.INVALID_ARGUMENT, "feature_codes")
-            changes["feature_codes"] = args["feature_codes"]  # checked by Settings.with_changes
-        if "blf_users" in args:
-            changes["blf_users"] = monitored_users(args["blf_users"])
-        for name in ("headset_integration", "busylight_blink", "notifications", *_DESKTOP_BOOLS):
-            if name in args:
-                changes[name] = arg_bool(args, name)
-        for name in ("directory_order", "home_country", "busylight"):  # validated by Settings
-            if name in args:
-                changes[name] = arg_str(args, name, max_len=16)
-        if set(args) - {
-            "language",
-            "theme",
-            "call_waiting",
-            "dnd",
-            "forwarding",
-            "feature_codes",
-            "blf_users",
-            "headset_integration",
-            "busylight_blink",
-            "busylight",
-            "notifications",
-            "directory_order",
-            "home_country",
-            *_DESKTOP_BOOLS,
-        }:
-            raise SoftphoneError(ErrorKey.INVALID_ARGUMENT)
+        changes = settings_changes(args)
         if self.review_settings is not None:
             changes = self.review_settings(self._settings.settings, changes)
         updated = self._settings.update(**changes)

@@ -6,18 +6,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from softphone.domain.settings import EDITABLE_SETTINGS, LOCKABLE_SETTINGS
+
 # Commands that change one lockable setting, whatever their arguments.
 _COMMAND_LOCKS = {
     "account.setup": "account",
     "network.update": "network",
     "directory.configure": "directory",
 }
-# `settings.update` arguments and the lockable setting each changes.
-_UPDATE_LOCKS = {
-    "forwarding": "forwarding",
-    "feature_codes": "feature_codes",
-    "blf_users": "blf_users",
-}
+# The lockable settings `settings.update` changes (each argument is the setting's name).
+_UPDATE_LOCKS = tuple(name for name in EDITABLE_SETTINGS if name in LOCKABLE_SETTINGS)
 
 
 def locked_setting(name: str, args: Any, locked: Callable[[], Iterable[str]]) -> str | None:
@@ -28,7 +26,7 @@ def locked_setting(name: str, args: Any, locked: Callable[[], Iterable[str]]) ->
         return key if key in set(locked()) else None
     if name != "settings.update" or not isinstance(args, dict):
         return None
-    wanted = [key for arg, key in _UPDATE_LOCKS.items() if arg in args]
+    wanted = [key for key in _UPDATE_LOCKS if key in args]
     codes = args.get("feature_codes")
     if isinstance(codes, dict) and "voicemail" in codes:
         wanted.append("voicemail")  # the voicemail number is kept among the feature codes

@@ -174,10 +174,11 @@ Client -> server: Socket.IO event ``command`` with ``{"name": ..., "args": {...}
     call.transfer_attended {call_id, to_call_id}  (connects both peers; both calls end)
     call.conference   {}                   (mixes every connected/held call: conference true)
     settings.update   {language?, theme?, call_waiting?, dnd?, forwarding?: partial Forwarding,
+                       feature_codes?: partial FeatureCodes, blf_users?,
                        headset_integration?, busylight_blink?, busylight?, notifications?,
                        directory_order?,
                        home_country?, logs?, close_to_tray?, autostart?, first_run_done?,
-                       call_links_at_once?}
+                       call_links_at_once?}  (the settings domain/settings.py marks editable)
     blf.states        {}                   -> {states: LineState[]}  (after a snapshot)
     blf.pickup        {extension}          -> {call_id}  (directed pickup of the call ringing
                                               for that colleague: INVITE with Replaces, or
@@ -236,7 +237,8 @@ Client -> server: Socket.IO event ``command`` with ``{"name": ..., "args": {...}
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, is_dataclass
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from softphone.audio.devices import AudioDevice
@@ -256,7 +258,7 @@ from softphone.domain.directory import (
     DisplayOrder,
     SourceStatus,
 )
-from softphone.domain.directory_sources import sources_to_json
+from softphone.domain.directory_sources import DirectorySources, sources_to_json
 from softphone.domain.errors import ErrorKey, SoftphoneError
 from softphone.domain.events import (
     AccountChanged,
@@ -280,8 +282,8 @@ from softphone.domain.history import (
 )
 from softphone.domain.links import DialRequested, LinkRefused, ProvisionRequested
 from softphone.domain.network import CallQualityReported, ReregisteredAfterAddressChange
+from softphone.domain.settings import WIRE_SETTINGS, Settings
 from softphone.domain.voicemail import VoicemailChanged, VoicemailSummary
-from softphone.settings.schema import Settings
 
 if TYPE_CHECKING:  # types only: the app imports these modules elsewhere, when it needs them
     from softphone.diagnostics.netcheck import CheckResult
@@ -346,35 +348,20 @@ def call(value: CallSnapshot) -> Wire:
 
 
 def settings(value: Settings) -> Wire:
-    return {
-        "language": value.language,
-        "theme": value.theme.value,
-        "call_waiting": value.call_waiting,
-        "dnd": value.dnd,
-        "forwarding": asdict(value.forwarding),
-        "feature_codes": asdict(value.feature_codes),  # forwarding_mode is a StrEnum: a str
-        "blf_users": [asdict(u) for u in value.blf_users],
-        "headset_integration": value.headset_integration,
-        "busylight_blink": value.busylight_blink,
-        "busylight": value.busylight,
-        "notifications": value.notifications,
-        "audio_input": value.audio_input,
-        "audio_output": value.audio_output,
-        "audio_ringer": value.audio_ringer,
-        "ring_volume": value.ring_volume,
-        "echo_cancellation": value.echo_cancellation,
-        "headset_audio": value.headset_audio,
-        "headset_calls": value.headset_calls,
-        "network": asdict(value.network),
-        "directory_order": value.directory_order.value,
-        "home_country": value.home_country,
-        "directory": sources_to_json(value.directory),
-        "logs": value.logs,
-        "close_to_tray": value.close_to_tray,
-        "autostart": value.autostart,
-        "first_run_done": value.first_run_done,
-        "call_links_at_once": value.call_links_at_once,
-    }
+    """The Settings object of the wire: every setting `Access.wire` marks, by its type."""
+    return {name: _setting(getattr(value, name)) for name in WIRE_SETTINGS}
+
+
+def _setting(value: object) -> object:
+    if isinstance(value, StrEnum):
+        return value.value
+    if isinstance(value, DirectorySources):
+        return sources_to_json(value)
+    if isinstance(value, tuple):
+        return [_setting(item) for item in value]
+    if is_dataclass(value) and not isinstance(value, type):
+        return asdict(value)  # a StrEnum field in it (feature_codes.forwarding_mode) is a str
+    return value
 
 
 def contact(value: Contact, order: DisplayOrder) -> Wire:
