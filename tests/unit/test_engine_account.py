@@ -14,7 +14,13 @@ import pjsua2 as pj  # noqa: TID251 (pjsua2's config structs and errors, as the 
 import pytest
 
 from softphone.domain import commands as cmd
-from softphone.domain.account import AccountConfig, Registration, RegistrationState, Transport
+from softphone.domain.account import (
+    AccountConfig,
+    Registration,
+    RegistrationState,
+    SrtpMode,
+    Transport,
+)
 from softphone.domain.errors import ErrorKey
 from softphone.domain.events import Event, RegistrationReported
 from softphone.domain.network import NetworkSettings
@@ -49,6 +55,7 @@ class FakePjAccount:
     registrations: list[bool] = field(default_factory=list)
     statuses: list[pj.PresenceStatus] = field(default_factory=list)
     last_reason: str = ""
+    srtp: SrtpMode | None = None
     deleted: bool = False
 
     def setRegistration(self, renew: bool) -> None:  # noqa: N802 (pjsua2 API)
@@ -234,6 +241,13 @@ def test_an_account_that_is_not_registered_goes_without_an_unregister(harness: H
     harness.pj.refusals = [70004]  # not PJSIP_EBUSY: nothing to remove at the registrar
     harness.router.run(cmd.RemoveAccount())
     assert harness.pj.registrations == [] and harness.pumps == 0 and harness.pj.deleted
+
+
+def test_the_srtp_mode_that_explains_a_refused_call_is_the_accounts(harness: Harness) -> None:
+    harness.pj.srtp = SrtpMode.MANDATORY
+    assert harness.account.srtp is SrtpMode.MANDATORY
+    harness.account.current = None
+    assert harness.account.srtp is None
 
 
 def test_removing_when_there_is_no_account_reports_nothing(harness: Harness) -> None:

@@ -9,7 +9,13 @@ from collections.abc import Callable
 import pjsua2 as pj
 
 from softphone.domain import commands as cmd
-from softphone.domain.account import Registration, RegistrationState, Transport, split_host_port
+from softphone.domain.account import (
+    Registration,
+    RegistrationState,
+    SrtpMode,
+    Transport,
+    split_host_port,
+)
 from softphone.domain.errors import ErrorKey, SoftphoneError
 from softphone.domain.events import Event, RegistrationReported
 from softphone.domain.voicemail import VoicemailReported, parse_message_summary
@@ -111,6 +117,11 @@ class EngineAccount(EngineCallbacks):
         router.register(cmd.RemoveAccount, self._remove)
         router.register(cmd.Reregister, self._reregister)
 
+    @property
+    def srtp(self) -> SrtpMode | None:
+        """The account's SRTP mode (explains a refused call); None without an account."""
+        return self.current.srtp if self.current is not None else None
+
     def after_events(self) -> None:
         self._auth.after_events(self.current)
 
@@ -194,7 +205,10 @@ class EngineAccount(EngineCallbacks):
         return True
 
     def release(self) -> None:
-        """Delete the account (on this thread, before libDestroy)."""
+        """Delete the account (on this thread, before libDestroy). No other reference to the
+        wrapper may outlive this: pjsua2's Account destructor deletes whichever account has
+        its id by then, and ids are reused (a local holding it until the loop's next turn
+        deleted the next account 13 ms after it was made, seen)."""
         if self.current is not None:
             self.current.shutdown()
             self.current = None

@@ -136,8 +136,7 @@ class Engine:
             self._request_filter.unheard.end_calls(self._calls.pj_calls())
             self._sound.update(self._calls.needs_audio(), bool(self._calls))
             self._blf.after_events()
-            account = self._account.current
-            self._refused.after_events(self._sip_call_ids, account.srtp if account else None)
+            self._refused.after_events(self._sip_call_ids, self._account.srtp)
             self._stats.sample(self._calls.pj_calls())
             self._account.after_events()
             if self._watcher is not None:
