@@ -25,7 +25,8 @@ from softphone.domain.errors import ErrorKey
 from softphone.domain.events import Event, RegistrationReported
 from softphone.domain.network import NetworkSettings
 from softphone.domain.voicemail import VoicemailReported, VoicemailSummary
-from softphone.engine.account import EngineAccount, account_config, presence_status
+from softphone.engine.account import EngineAccount
+from softphone.engine.account_config import account_config, presence_status
 from softphone.engine.blf import EngineBlf
 from softphone.engine.calls import EngineCalls
 from softphone.engine.config import EngineConfig

@@ -20,16 +20,17 @@ from softphone.domain.errors import ErrorKey, SoftphoneError
 from softphone.domain.events import Event, RegistrationReported
 from softphone.domain.voicemail import VoicemailReported, parse_message_summary
 from softphone.engine import mapping
+from softphone.engine.account_config import account_config, presence_status
 from softphone.engine.auth import AccountAuth, ChallengeOutcome
 from softphone.engine.blf import EngineBlf
 from softphone.engine.calls import EngineCalls
-from softphone.engine.nat import AddressWatcher, StunServers, apply_account_nat
+from softphone.engine.nat import AddressWatcher, StunServers
 from softphone.engine.pbx_addresses import PbxAddresses
 from softphone.engine.pj_adapters import EngineCallbacks, PjAccount
 from softphone.engine.request_filter import SourcePolicy
 from softphone.engine.router import CommandRouter
 from softphone.engine.sip_transports import Binding, SipTransports, first_hop, local_address_toward
-from softphone.engine.tls import apply_account_security, registration_error
+from softphone.engine.tls import registration_error
 
 log = logging.getLogger(__name__)
 
@@ -38,44 +39,6 @@ log = logging.getLogger(__name__)
 # a little longer than this, and the whole quit stays near 3 s on a registrar that is gone.
 UNREGISTER_SECONDS = 2.0
 _PJSIP_EBUSY = 171001  # pjsip_regc_send: "regc has another transaction pending"
-
-
-def account_config(command: cmd.ConfigureAccount, transport_id: int) -> pj.AccountConfig:
-    """pjsua's settings for the account (its credentials are bound apart: AccountAuth)."""
-    account = command.account
-    acfg = pj.AccountConfig()
-    name = account.display_name.replace('"', "")
-    acfg.idUri = f'"{name}" <{account.aor}>' if name else account.aor
-    acfg.regConfig.registrarUri = account.registrar
-    acfg.regConfig.timeoutSec = 300
-    acfg.regConfig.retryIntervalSec = 30
-    acfg.sipConfig.transportId = transport_id
-    apply_account_security(acfg, account)
-    # Every request goes through the PBX (calls to other servers too, when allowed): its
-    # routing and its realm are the only ones we trust with the user's credentials.
-    acfg.sipConfig.proxies.append(f"{account.registrar};lr")
-    # Our DND reaches colleagues as PIDF presence (Kamailio's presence module keeps it);
-    # pjsua sends the first PUBLISH once registered, with the status publish_presence set.
-    acfg.presConfig.publishEnabled = True
-    # Voicemail indicator: subscribe to our own message-summary (RFC 3842); a PBX that
-    # refuses it can still send unsolicited NOTIFYs, which pjsua reports the same way.
-    acfg.mwiConfig.enabled = True
-    apply_account_nat(acfg, account, command.network, command.turn_password, command.instance_id)
-    return acfg
-
-
-def presence_status(dnd: bool) -> pj.PresenceStatus:
-    """What we publish: online, or RPID activity "busy" plus a note, which other phones show
-    as do-not-disturb."""
-    status = pj.PresenceStatus()
-    status.status = pj.PJSUA_BUDDY_STATUS_ONLINE
-    if dnd:
-        status.activity = pj.PJRPID_ACTIVITY_BUSY
-        status.note = "dnd"
-    else:
-        status.activity = pj.PJRPID_ACTIVITY_UNKNOWN
-        status.note = "online"
-    return status
 
 
 class EngineAccount(EngineCallbacks):
