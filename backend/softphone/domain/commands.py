@@ -26,6 +26,9 @@ class ConfigureAccount(EngineCommand):
     # Replayed with the command after an engine restart, so the registrar replaces the dead
     # engine's binding instead of adding one.
     instance_id: str = ""
+    # Which sign-in of the app this is: every registration report of this account carries
+    # it, so a late report of an account the app already replaced cannot decide a new one.
+    generation: int = 0
 
     def __repr__(self) -> str:  # never let the password reach a log line
         return (

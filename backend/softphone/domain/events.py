@@ -36,6 +36,8 @@ class EngineFailed(Event):
 @dataclass(frozen=True, slots=True)
 class RegistrationReported(Event):
     registration: Registration
+    # The ConfigureAccount.generation of the account reported on (0: none configured).
+    generation: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -73,6 +73,7 @@ class EngineAccount(EngineCallbacks):
         self._was_registered = False
         self._auth = AccountAuth(None, "")  # the credentials of the account, bound to a realm
         self._last_command: cmd.ConfigureAccount | None = None  # to sign in again after a move
+        self._generation = 0  # ConfigureAccount.generation of the account reported on
         calls.on_policy(lambda _policy: self.publish_presence())
 
     def register(self, router: CommandRouter) -> None:
@@ -94,13 +95,14 @@ class EngineAccount(EngineCallbacks):
         self._drop()
         account = command.account
         self._last_command = command
+        self._generation = command.generation
         port = command.network.sip_port or self._transports.sip_port
         self._transports.bind(Binding(self._pbx_facing_address(command), port))
         self._transports.tls.use(account.transport is Transport.TLS)
         transport_id = self._transports.id_of(account.transport)
         if transport_id is None:  # TLS could not start: never fall back
             failed = Registration(RegistrationState.FAILED, ErrorKey.TLS_FAILED)
-            self._emit(RegistrationReported(failed))
+            self._report(failed)
             return
         acfg = account_config(command, transport_id)
         self._auth = AccountAuth(account, command.password, self._emit)
@@ -113,7 +115,7 @@ class EngineAccount(EngineCallbacks):
         self.current = PjAccount(self)
         self.current.srtp = account.srtp
         self.current.dtmf_method = account.dtmf_method
-        self._emit(RegistrationReported(Registration(RegistrationState.REGISTERING)))
+        self._report(Registration(RegistrationState.REGISTERING))
         self.current.create(acfg, True)
         self.current.config = account
         self.current.auth = self._auth
@@ -155,7 +157,7 @@ class EngineAccount(EngineCallbacks):
         self._last_command = None
         self._pbx_addresses.set_hosts(())
         if self._drop():
-            self._emit(RegistrationReported(Registration(RegistrationState.UNCONFIGURED)))
+            self._report(Registration(RegistrationState.UNCONFIGURED))
 
     def _drop(self) -> bool:
         if self.current is None:
@@ -229,7 +231,7 @@ class EngineAccount(EngineCallbacks):
         tls_error = registration_error(self.current.last_reason if self.current else "")
         if tls_error is not None and reg.state is RegistrationState.FAILED:
             reg = Registration(RegistrationState.FAILED, tls_error, code)
-        self._emit(RegistrationReported(reg))
+        self._report(reg)
         self._pbx_addresses.refresh()  # follow the registrar's DNS name to a new address
         registered = reg.state is RegistrationState.REGISTERED
         self._transports.tls.on_registrar_answer(code, tls_error)
@@ -241,6 +243,9 @@ class EngineAccount(EngineCallbacks):
             self._blf.on_registered()
         self._was_registered = registered
 
+    def _report(self, registration: Registration) -> None:
+        self._emit(RegistrationReported(registration, self._generation))
+
     def on_reg_challenge(self, realms: list[str]) -> bool:
         """A 401/407 to our REGISTER; True when it is handled (signing in again, or failed
         with its own reason) and the generic failure must not be reported."""
@@ -248,11 +253,7 @@ class EngineAccount(EngineCallbacks):
             return False  # leaving: nothing to learn, the failure is reported as it is
         outcome = self._auth.on_registrar_challenge(realms)
         if outcome is ChallengeOutcome.FOREIGN_REALM:
-            self._emit(
-                RegistrationReported(
-                    Registration(RegistrationState.FAILED, ErrorKey.FOREIGN_REALM, 401)
-                )
-            )
+            self._report(Registration(RegistrationState.FAILED, ErrorKey.FOREIGN_REALM, 401))
         return outcome is not ChallengeOutcome.FAILED
 
     def on_incoming_call(self, pj_call_id: int, whole_msg: str) -> None:

@@ -179,6 +179,7 @@ class AccountManager:
                 network=network,
                 turn_password=turn_password,
                 instance_id=instance_id,
+                generation=generation,
             )
         )
         return generation
@@ -200,6 +201,13 @@ class AccountManager:
     # --- what the engine says ---------------------------------------------------------------
 
     def _on_reported(self, event: RegistrationReported) -> None:
+        with self._cond:
+            # A report on an account replaced since (a restored one failing late, seen) must
+            # not decide the sign-in waiting now, nor show its state as ours.
+            stale = event.generation != self._generation
+        if stale:
+            log.info("registration report of a replaced account ignored")
+            return
         self._set_registration(self.watch.interpret(event.registration))
 
     def _on_realm_learned(self, event: AuthRealmLearned) -> None:
