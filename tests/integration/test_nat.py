@@ -138,6 +138,10 @@ def _call_with_audio(
     call_id = reply["result"]["call_id"]
     ui.wait_call_state("connected", start=mark, timeout=15)
     setup_ms = (time.monotonic() - started) * 1000
+    # Media listens beside SIP, on the address that reaches the PBX: no socket of the call
+    # is open on every interface of the host.
+    udp = [line.split()[3] for line in run("ss", "-ulnH", ns=site.net.lan).splitlines() if line]
+    assert udp and not [a for a in udp if a.startswith(("0.0.0.0:", "*:", "[::]:"))], udp
     time.sleep(talk_s)
     if until_rtt_s:
         # RTCP comes every ~5 s, randomised, and later on a loaded machine (a full run

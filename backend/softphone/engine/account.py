@@ -104,7 +104,7 @@ class EngineAccount(EngineCallbacks):
             failed = Registration(RegistrationState.FAILED, ErrorKey.TLS_FAILED)
             self._report(failed)
             return
-        acfg = account_config(command, transport_id)
+        acfg = account_config(command, transport_id, self._transports.binding.address)
         self._auth = AccountAuth(account, command.password, self._emit)
         self._auth.bind(acfg, account.auth_realm)
         proxy_host = split_host_port(command.network.outbound_proxy)[0]

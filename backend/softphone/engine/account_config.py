@@ -9,8 +9,13 @@ from softphone.engine.nat import apply_account_nat
 from softphone.engine.tls import apply_account_security
 
 
-def account_config(command: cmd.ConfigureAccount, transport_id: int) -> pj.AccountConfig:
-    """pjsua's settings for the account (its credentials are bound apart: AccountAuth)."""
+def account_config(
+    command: cmd.ConfigureAccount, transport_id: int, local_address: str = ""
+) -> pj.AccountConfig:
+    """pjsua's settings for the account (its credentials are bound apart: AccountAuth).
+
+    `local_address` is where SIP listens (the PBX-facing address, "" for every interface).
+    """
     account = command.account
     acfg = pj.AccountConfig()
     name = account.display_name.replace('"', "")
@@ -30,6 +35,10 @@ def account_config(command: cmd.ConfigureAccount, transport_id: int) -> pj.Accou
     # refuses it can still send unsolicited NOTIFYs, which pjsua reports the same way.
     acfg.mwiConfig.enabled = True
     apply_account_nat(acfg, account, command.network, command.turn_password, command.instance_id)
+    if local_address:
+        # Media beside SIP: the SDP then offers the address the PBX reaches us on (not the
+        # default route's, wrong behind a VPN), and no RTP port opens on other networks.
+        acfg.mediaConfig.transportConfig.boundAddress = local_address
     return acfg
 
 
