@@ -26,6 +26,7 @@ import bench_footprint  # noqa: E402
 import bench_history_browser  # noqa: E402
 import bench_incoming  # noqa: E402
 import bench_startup  # noqa: E402
+import bench_suite  # noqa: E402
 import keyring  # noqa: E402
 
 from pbx.baresip import Baresip  # noqa: E402
@@ -416,6 +417,10 @@ def main() -> int:
                 ),
             )
             bench_audio(pbx, work, rows)
+    # Last, alone on the machine: a fresh clone's `make test`, whole and its pytest part.
+    bench_suite.run_all(
+        lambda name, value, unit, note: rows.append(Row(name, value, unit, note=note))
+    )
     write(rows)
     return 0
 
