@@ -326,6 +326,7 @@ class SoftphoneApp:
             publish=self.bus.publish,
             url_option=options.provisioning_url,
             provisioned_contacts=self.directory.set_provisioned,
+            directory_refresh=self.directory.refresh,
         )
         self.provisioning_refresh = ProvisioningRefresh(sign_in, self.bus.publish)
         self.commands.locked_settings = lambda: sign_in.state.locked

@@ -12,6 +12,10 @@ from typing import Any
 
 import pytest
 
+from dirservers.fixtures import ENTRIES
+from dirservers.radicale import PASSWORD as DAV_PASSWORD
+from dirservers.radicale import USER as DAV_USER
+from dirservers.radicale import Radicale
 from pbx.kamailio import Kamailio
 from provisioning.servers import ProvisioningServer
 from softphone.app import SoftphoneApp
@@ -295,5 +299,48 @@ def test_the_inline_directory_follows_the_document(
             reply = ui.command("account.refresh_provisioning", timeout=30)
             assert reply == {"ok": True, "result": {"changed": True, "reregistered": False}}
             assert _found(ui, "front") == [] and _found(ui, "cant") == []
+        finally:
+            ui.close()
+
+
+def _carddav(ui: UiClient) -> dict[str, Any]:
+    statuses = ui.command("directory.status")["result"]["sources"]
+    status: dict[str, Any] = next(s for s in statuses if s["source"] == "carddav")
+    return status
+
+
+@pytest.mark.usefixtures("no_start_fetch")
+def test_a_new_directory_password_in_the_document_syncs_the_directory_at_once(
+    tmp_path: Path,
+    kamailio: Kamailio,
+    provisioning_server: ProvisioningServer,
+    radicale: Radicale,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The same CardDAV server with another password changes no setting: the directory used to
+    wait for its next period (an hour) with auth_failed; so did a restart without a keyring
+    (the password comes back with the document at the e-mail sign-in)."""
+    with running_app(tmp_path / "app") as app:
+        ui = UiClient(app)
+        try:
+            document = _sign_in(app, ui, provisioning_server, kamailio, monkeypatch)
+            carddav = {"url": radicale.url, "user": DAV_USER, "password": "outdated"}
+            document["directory"] = {"carddav": carddav}
+            time.sleep(1.1)  # nginx's ETag holds the mtime in seconds
+            provisioning_server.add_user(EMAIL, PASSWORD, document)
+            assert ui.command("account.refresh_provisioning", timeout=30)["ok"]
+            deadline = time.monotonic() + 20
+            while _carddav(ui)["error"] != "auth_failed":
+                assert time.monotonic() < deadline, _carddav(ui)
+                time.sleep(0.2)
+
+            carddav["password"] = DAV_PASSWORD
+            time.sleep(1.1)
+            provisioning_server.add_user(EMAIL, PASSWORD, document)
+            assert ui.command("account.refresh_provisioning", timeout=30)["ok"]
+            deadline = time.monotonic() + 20
+            while (status := _carddav(ui))["count"] < ENTRIES or status["error"] is not None:
+                assert time.monotonic() < deadline, status
+                time.sleep(0.2)
         finally:
             ui.close()

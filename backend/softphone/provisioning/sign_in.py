@@ -79,6 +79,7 @@ class SignIn:
         url_option: str = "",
         resolver: Callable[[], dns.resolver.Resolver] = make_resolver,
         provisioned_contacts: Callable[[tuple[Contact, ...]], bool] = lambda _: False,
+        directory_refresh: Callable[[], None] = lambda: None,
     ) -> None:
         self._accounts = accounts
         self._settings = settings
@@ -90,6 +91,7 @@ class SignIn:
         self._resolver = resolver
         # The directory's inline set (Directory.set_provisioned): exactly the document's.
         self._provisioned_contacts = provisioned_contacts
+        self._directory_refresh = directory_refresh  # Directory.refresh: sync in the background
         self._lock = threading.Lock()  # one sign-in or re-fetch at a time (timer, Refresh)
         # A corrupt settings file was moved aside at this start: sign in again, once, from
         # the last provisioning (never after the user's own sign-out later on).
@@ -302,8 +304,9 @@ class SignIn:
         contacts_changed = self._provisioned_contacts(inline_directory(document.contacts))
         current = self._settings.settings
         changes: dict[str, Any] = {}
+        new_password = False
         if document.carddav is not None or document.ldap is not None:
-            changes["directory"] = self._directory(document, current.directory)
+            changes["directory"], new_password = self._directory(document, current.directory)
         codes = document.feature_codes or current.feature_codes
         if document.voicemail:
             codes = replace(codes, voicemail=document.voicemail)
@@ -317,16 +320,25 @@ class SignIn:
             updated = self._settings.settings.with_changes(**changes)
             self._settings.save(updated)
         self._publish(SettingsChanged(self._settings.settings))
+        if new_password and changes.get("directory") == current.directory:
+            # The same servers with a password the app did not hold (changed by the
+            # administrator, or lost at a restart without a keyring): the settings did not
+            # change, so nothing else syncs (new servers do), and a sync that failed without
+            # it would show auth_failed until the next period.
+            self._directory_refresh()
         return contacts_changed
 
-    def _directory(self, document: ProvisioningDocument, current: DirectorySources) -> Any:
+    def _directory(
+        self, document: ProvisioningDocument, current: DirectorySources
+    ) -> tuple[DirectorySources, bool]:
+        """The document's directory servers; True when it brought a password the app did not
+        hold (each goes to the keyring)."""
         carddav = ldap = None
+        passwords: dict[ContactSource, str] = {}
         if document.carddav is not None:
             carddav = CardDavConfig(url=document.carddav.url, user=document.carddav.user)
             if document.carddav.password:
-                self._secrets.set(
-                    DIRECTORY_SECRET_KEYS[ContactSource.CARDDAV], document.carddav.password
-                )
+                passwords[ContactSource.CARDDAV] = document.carddav.password
         if document.ldap is not None:
             p = document.ldap
             ldap = LdapConfig(
@@ -337,8 +349,15 @@ class SignIn:
                 filter=p.filter or DEFAULT_LDAP_FILTER,
             )
             if p.password:
-                self._secrets.set(DIRECTORY_SECRET_KEYS[ContactSource.LDAP], p.password)
-        return DirectorySources(carddav=carddav, ldap=ldap, sync_minutes=current.sync_minutes)
+                passwords[ContactSource.LDAP] = p.password
+        new_password = False
+        for source, password in passwords.items():
+            key = DIRECTORY_SECRET_KEYS[source]
+            if self._secrets.get(key) != password:
+                self._secrets.set(key, password)
+                new_password = True
+        sources = DirectorySources(carddav=carddav, ldap=ldap, sync_minutes=current.sync_minutes)
+        return sources, new_password
 
     def _new_state(
         self, template: str, who: Identity, etag: str, document: ProvisioningDocument
