@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import replace
 
 import pytest
@@ -16,6 +15,7 @@ from softphone.domain.errors import SoftphoneError
 from softphone.domain.events import SettingsChanged
 from softphone.domain.headset import DetectedHeadset, HeadsetsChanged
 from softphone.domain.settings import Settings
+from support.deferred import Deferred
 
 JABRA = DetectedHeadset("Jabra EVOLVE LINK", 0x0B0E, 0x0307, True)
 POLY = DetectedHeadset("Poly Blackwire", 0x047F, 0xC056, True)
@@ -88,8 +88,9 @@ class Lab:
         self.saved: list[Settings] = []
         self.bus.subscribe(HeadsetAudioOffered, self.offers.append)
         self.bus.subscribe(SettingsChanged, lambda e: self.saved.append(e.settings))
+        self.later = Deferred()  # what the policy applies off the device watcher's thread
         self.policy = HeadsetAudioPolicy(
-            self.bus, lambda: self.settings, self._save, lambda: self.devices
+            self.bus, lambda: self.settings, self._save, lambda: self.devices, later=self.later
         )
 
     def _save(self, settings: Settings) -> None:
@@ -113,13 +114,12 @@ def test_always_switches_when_hid_and_sound_card_have_both_arrived() -> None:
     assert lab.saved == []
     lab.sound(J_OUT, J_IN)
     # Applied from another thread: the device event comes from inside the watcher's refresh.
-    deadline = time.monotonic() + 5
-    while not lab.saved:
-        assert time.monotonic() < deadline
-        time.sleep(0.01)
+    assert lab.saved == []
+    assert lab.later.run() == 1
     assert lab.route() == ("jabra_in", "jabra_out", "jabra_out")
     assert len(lab.saved) == 1
     lab.sound(J_OUT, J_IN)  # later device events change nothing more
+    assert lab.later.run() == 0
     assert len(lab.saved) == 1
     lab.sound()
     lab.headsets()  # unplugged: back to what was chosen before

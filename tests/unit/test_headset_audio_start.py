@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 from softphone.audio.devices import AudioDevice
 from softphone.audio.events import AudioDevicesChanged
 from softphone.audio.headset_audio import HeadsetAudioPolicy
@@ -11,7 +9,7 @@ from softphone.audio.selection import AudioRoute
 from softphone.bus import EventBus
 from softphone.domain.events import SettingsChanged
 from softphone.domain.settings import Settings
-from support.waiting import until
+from support.deferred import Deferred
 
 SPEAKER = AudioDevice("speakers", "Built-in Speakers", "output", True)
 MIC = AudioDevice("mic", "Built-in Mic", "input", True)
@@ -37,8 +35,11 @@ class Start:
         self.settings = settings
         self.devices: tuple[AudioDevice, ...] = ()
         self.saved: list[Settings] = []
+        self.later = Deferred()  # the policy applies off the device watcher's thread
         self.bus.subscribe(SettingsChanged, lambda e: self.saved.append(e.settings))
-        HeadsetAudioPolicy(self.bus, lambda: self.settings, self._save, lambda: self.devices)
+        HeadsetAudioPolicy(
+            self.bus, lambda: self.settings, self._save, lambda: self.devices, later=self.later
+        )
 
     def _save(self, settings: Settings) -> None:
         self.settings = settings
@@ -55,10 +56,11 @@ class Start:
 def test_headset_gone_at_start_restores_the_earlier_devices() -> None:
     start = Start(ON_HEADSET)
     start.sound()  # an empty list (sound system not listed yet): no decision
-    time.sleep(0.2)
+    assert start.later.run() == 0
     assert start.saved == []
     start.sound(SPEAKER, MIC)
-    until(lambda: start.saved != [], every=0.01)  # applied off the device watcher's thread
+    assert start.saved == []  # not on the device watcher's thread ...
+    assert start.later.run() == 1  # ... but on the one the policy hands it to
     assert start.route() == ("mic", "speakers", None)
     assert start.settings.headset_calls is None
     assert start.settings.audio_before_headset is None
@@ -68,7 +70,7 @@ def test_headset_gone_at_start_restores_the_earlier_devices() -> None:
 def test_headset_still_there_at_start_keeps_it() -> None:
     start = Start(ON_HEADSET)
     start.sound(SPEAKER, MIC, J_OUT, J_IN)
-    time.sleep(0.2)
+    assert start.later.run() == 0
     assert start.saved == []
     assert start.route() == ("jabra_in", "jabra_out", "jabra_out")
 
@@ -77,7 +79,7 @@ def test_only_the_first_list_decides_a_later_unplug_is_the_hid_unplug_path() -> 
     start = Start(ON_HEADSET)
     start.sound(SPEAKER, MIC, J_OUT, J_IN)
     start.sound(SPEAKER, MIC)  # the sound card going while running: HeadsetsChanged handles it
-    time.sleep(0.2)
+    assert start.later.run() == 0
     assert start.saved == []
 
 
@@ -87,12 +89,12 @@ def test_a_serial_in_the_key_must_match_when_the_sound_card_has_one() -> None:
     )
     start = Start(poly)
     start.sound(SPEAKER, MIC, P_OUT)  # another Blackwire (serial P1): not the one used
-    until(lambda: start.saved != [], every=0.01)
+    assert start.later.run() == 1
     assert start.route() == ("mic", "speakers", None)
 
 
 def test_no_headset_in_the_settings_changes_nothing() -> None:
     start = Start(Settings(audio_output="speakers"))
     start.sound(SPEAKER, MIC)
-    time.sleep(0.2)
+    assert start.later.run() == 0
     assert start.saved == []

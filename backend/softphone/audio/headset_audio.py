@@ -96,6 +96,10 @@ def uses(settings: Settings, audio: HeadsetAudio) -> bool:
     return settings.audio_output == audio.output.id and settings.audio_input == wanted_in
 
 
+def _in_a_thread(job: Callable[[], None]) -> None:
+    threading.Thread(target=job, name="headset-audio-apply").start()
+
+
 class HeadsetAudioPolicy:
     """Follows HeadsetsChanged and AudioDevicesChanged; saves settings like the UI does."""
 
@@ -105,8 +109,11 @@ class HeadsetAudioPolicy:
         settings: Callable[[], Settings],
         save: Callable[[Settings], None],
         devices: Callable[[], tuple[AudioDevice, ...]],
+        *,
+        later: Callable[[Callable[[], None]], object] = _in_a_thread,
     ) -> None:
         self._bus = bus
+        self._later = later  # runs an apply off the publisher's thread (tests run it by hand)
         self._settings = settings
         self._save = save
         self._devices = devices
@@ -215,7 +222,7 @@ class HeadsetAudioPolicy:
         self._bus.publish(HeadsetAudioOffered(None))
 
     def _apply_soon(self, updated: Settings) -> None:
-        threading.Thread(target=self._apply, args=(updated,), name="headset-audio-apply").start()
+        self._later(lambda: self._apply(updated))
 
     def _apply(self, updated: Settings) -> None:
         self._save(updated)
