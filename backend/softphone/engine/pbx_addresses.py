@@ -20,13 +20,23 @@ def resolve_host(host: str) -> frozenset[str]:
     return frozenset(str(ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])) for info in infos)
 
 
+def _in_a_thread(job: Callable[[], None]) -> None:
+    threading.Thread(target=job, name="pbx-address-lookup", daemon=True).start()
+
+
 class PbxAddresses:
     """Addresses requests may come from. IP literals count at once; names are resolved in a
     background thread at each refresh (each registration), so a DNS change is followed; a
     failed lookup keeps the host's previous addresses (a DNS outage must not cut calls)."""
 
-    def __init__(self, resolve: Resolve = resolve_host) -> None:
+    def __init__(
+        self,
+        resolve: Resolve = resolve_host,
+        *,
+        background: Callable[[Callable[[], None]], object] = _in_a_thread,
+    ) -> None:
         self._resolve = resolve
+        self._background = background  # where lookups run (tests: a thread they join)
         self._lock = threading.Lock()
         self._hosts: tuple[str, ...] = ()
         self._by_host: dict[str, frozenset[str]] = {}
@@ -51,7 +61,7 @@ class PbxAddresses:
                 self._again = True
                 return
             self._busy = True
-        threading.Thread(target=self._run, name="pbx-address-lookup", daemon=True).start()
+        self._background(self._run)
 
     def current(self) -> frozenset[str]:
         return self._current  # replaced whole, never mutated: no lock needed to read
