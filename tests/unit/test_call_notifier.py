@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
@@ -15,6 +15,7 @@ from softphone.desktop.notifications import CallNotifier, wanted
 from softphone.domain.calls import CallDirection, CallSnapshot, CallState, EndReason
 from softphone.domain.events import CallChanged, CallRemoved, SettingsChanged
 from softphone.domain.settings import Settings
+from support.waiting import until
 
 
 class FakeNotifier:
@@ -58,7 +59,14 @@ class Rig:
 
     def publish_and_settle(self, event: Any) -> None:
         self.bus.publish(event)
-        time.sleep(0.05)  # the notifier's own thread works the queue
+        self.settle()
+
+    def settle(self) -> None:
+        """Returns once the notifier's loop has handled every event queued so far."""
+        loop, queue = self.notifier._loop, self.notifier._queue
+        assert loop is not None and queue is not None
+        # Scheduled on the loop after the put of the event published last: joins after it.
+        asyncio.run_coroutine_threadsafe(queue.join(), loop).result(timeout=5)
 
 
 @pytest.fixture
@@ -90,8 +98,7 @@ def test_incoming_call_is_shown_translated_with_buttons_and_taken_back(rig: Rig)
     loop = rig.notifier._loop
     assert loop is not None
     loop.call_soon_threadsafe(shown.buttons[0].on_pressed)  # desktop-notifier's thread
-    time.sleep(0.1)
-    assert rig.answered == ["c1"]
+    until(lambda: rig.answered == ["c1"])  # run in the loop's executor, like the UI's answer
     rig.publish_and_settle(CallChanged(_call(CallState.CONNECTING), CallState.RINGING_IN))
     assert rig.fake.cleared == [shown.identifier]
 

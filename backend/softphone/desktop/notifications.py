@@ -131,6 +131,7 @@ class CallNotifier:
                 await self._handle(event)
             except Exception:
                 log.exception("notification for %s failed", type(event).__name__)
+            queue.task_done()  # queue.join() returns once every event queued is handled
         await self._clear_all()
         bus = getattr(_dbus_backend(self._notifier), "bus", None)
         if bus is not None:  # its socket would otherwise outlive the loop
