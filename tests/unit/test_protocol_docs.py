@@ -318,3 +318,31 @@ def test_protocol_ts_declares_every_field_sent_as_required_and_nothing_else(inte
     fields = ts_fields(interface)
     assert set(fields) == SENT_OBJECTS[interface]()
     assert [name for name, required in fields.items() if not required] == []
+
+
+def _versions_named() -> dict[str, list[str]]:
+    """Every place that states the protocol version, with the numbers it states."""
+    ts = TS_PROTOCOL.read_text()
+    doc = DOC.read_text()
+    snapshot_row = re.search(r"^\| `snapshot` \| `schema: (\d+)`", doc, re.MULTILINE)
+    ts_constant = r"^export const SCHEMA_VERSION = (\d+);$"
+    return {
+        "wire.py docstring title": re.findall(r"\(schema (\d+)\)", _docstring().splitlines()[0]),
+        "wire.py docstring Version": re.findall(
+            r"SCHEMA_VERSION \(an int, (\d+) now\)", _docstring()
+        ),
+        "protocol.md title": re.findall(r"\(schema (\d+)\)", doc.splitlines()[0]),
+        "protocol.md Version": re.findall(r"`SCHEMA_VERSION` in `wire.py`, (\d+) now", doc),
+        "protocol.md snapshot row": [snapshot_row.group(1)] if snapshot_row else [],
+        "protocol.ts title": re.findall(r"\(schema (\d+)\)", ts.splitlines()[0]),
+        "protocol.ts SCHEMA_VERSION": re.findall(ts_constant, ts, re.MULTILINE),
+    }
+
+
+def test_the_protocol_version_is_the_same_on_both_sides_and_in_the_docs() -> None:
+    """The frontend refuses a backend of another version: the one it was built for must be
+    the one the backend sends, and every text that names it says the same number."""
+    assert isinstance(wire.SCHEMA_VERSION, int)
+    assert encoded_snapshot()["schema"] == wire.SCHEMA_VERSION
+    named = {where: [int(n) for n in found] for where, found in _versions_named().items()}
+    assert named == {where: [wire.SCHEMA_VERSION] for where in named}

@@ -8,6 +8,14 @@ Transport
     come as ``POST /import/contacts?format=`` with ``Authorization: Bearer SECRET``, up to
     10 MiB, answered with the contacts.import ack as JSON (web/uploads.py).
 
+Version
+    SCHEMA_VERSION (an int, 1 now) goes out as the snapshot's ``schema``, the first message
+    after every connect. It changes with anything a frontend of the previous version would
+    misread: an event, field or command renamed, removed or given another meaning. The
+    frontend compares it once per connect with the version it was built for (SCHEMA_VERSION
+    in frontend/src/api/protocol.ts); on a mismatch it closes the connection without sending
+    a command and asks the user to restart the app (status ``incompatible``).
+
 Server -> client: Socket.IO event ``event`` with ``{"type": ..., **fields}``
     snapshot              schema, account, registration, calls[], settings, missed_count,
                           headsets[], pending_link, voicemail
@@ -290,6 +298,7 @@ if TYPE_CHECKING:  # types only: the app imports these modules elsewhere, when i
     from softphone.directory.importexport import ImportResult
     from softphone.settings.trust import CertificateInfo
 
+# The protocol version (the module docstring's Version): the snapshot's schema.
 SCHEMA_VERSION = 1
 
 Wire = dict[str, Any]

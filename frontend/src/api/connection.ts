@@ -7,15 +7,18 @@ import {
   type CommandName,
   type CommandResult,
   type ServerEvent,
+  isForeignSnapshot,
   isServerEvent,
   toAck,
 } from "./protocol";
 
 /**
  * `connecting`: first attempt; `connected`; `reconnecting`: lost after having been connected
- * (socket.io retries by itself); `unauthorized`: the token was refused, retrying is pointless.
+ * (socket.io retries by itself); `unauthorized`: the token was refused, retrying is pointless;
+ * `incompatible`: the backend speaks another protocol version (its snapshot's `schema`), so the
+ * connection was closed before any command: only restarting the app helps.
  */
-export type ConnectionStatus = "connecting" | "connected" | "reconnecting" | "unauthorized";
+export type ConnectionStatus = "connecting" | "connected" | "reconnecting" | "unauthorized" | "incompatible";
 
 export type Unsubscribe = () => void;
 
@@ -40,6 +43,9 @@ export function connect(token: string | null): Connection {
   });
   let status: ConnectionStatus = "connecting";
   const statusListeners = new Set<(status: ConnectionStatus) => void>();
+  const eventListeners = new Set<(event: ServerEvent) => void>();
+  // The snapshot is the first message after each connect: its version is checked then, once.
+  let versionChecked = false;
 
   const setStatus = (next: ConnectionStatus) => {
     if (next === status) return;
@@ -47,7 +53,10 @@ export function connect(token: string | null): Connection {
     for (const listener of statusListeners) listener(next);
   };
 
-  socket.on("connect", () => setStatus("connected"));
+  socket.on("connect", () => {
+    versionChecked = false;
+    setStatus("connected");
+  });
   socket.on("disconnect", (reason) => {
     if (reason === "io client disconnect") return;
     // After a server-side disconnect socket.io does not retry on its own; ask it to.
@@ -62,14 +71,29 @@ export function connect(token: string | null): Connection {
     else if (status === "connected") setStatus("reconnecting");
   });
 
+  socket.on("event", (payload: unknown) => {
+    if (status === "incompatible") return;
+    if (!versionChecked && isServerEvent(payload) && payload.type === "snapshot") {
+      versionChecked = true;
+      if (isForeignSnapshot(payload)) {
+        // Another version may read our commands differently: stop before sending any.
+        setStatus("incompatible");
+        socket.close();
+        return;
+      }
+    }
+    if (isServerEvent(payload)) for (const listener of eventListeners) listener(payload);
+  });
+
   return {
     get status() {
       return status;
     },
     async sendCommand(name, args, timeoutMs = DEFAULT_COMMAND_TIMEOUT_MS) {
       // Socket.IO buffers emits while offline and replays them on reconnect: a dial sent
-      // minutes later would be a surprise, so refuse instead.
-      if (!socket.connected) return { ok: false, error: "disconnected", field: null };
+      // minutes later would be a surprise, so refuse instead. Nothing goes either before the
+      // backend's version is known to be ours (its snapshot follows the connect at once).
+      if (!socket.connected || !versionChecked) return { ok: false, error: "disconnected", field: null };
       try {
         const raw: unknown = await socket.timeout(timeoutMs).emitWithAck("command", { name, args });
         return toAck(raw);
@@ -78,12 +102,9 @@ export function connect(token: string | null): Connection {
       }
     },
     subscribeEvents(listener) {
-      const handler = (payload: unknown) => {
-        if (isServerEvent(payload)) listener(payload);
-      };
-      socket.on("event", handler);
+      eventListeners.add(listener);
       return () => {
-        socket.off("event", handler);
+        eventListeners.delete(listener);
       };
     },
     subscribeStatus(listener) {

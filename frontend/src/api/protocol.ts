@@ -429,8 +429,16 @@ export interface Voicemail {
   account: string;
 }
 
+/**
+ * The protocol version this frontend was built for; the backend sends its own as the snapshot's
+ * `schema` (wire.py SCHEMA_VERSION). The connection compares them once per connect and sends no
+ * command to a backend that speaks another version.
+ */
+export const SCHEMA_VERSION = 1;
+
 export interface SnapshotEvent {
   type: "snapshot";
+  /** The backend's protocol version: equal to SCHEMA_VERSION, or the connection stops. */
   schema: number;
   account: Account | null;
   registration: Registration;
@@ -668,6 +676,16 @@ export function isServerEvent(value: unknown): value is ServerEvent {
   if (typeof value !== "object" || value === null) return false;
   const type = (value as { type?: unknown }).type;
   return typeof type === "string" && SERVER_EVENT_TYPES.has(type);
+}
+
+/**
+ * True for a snapshot of another protocol version (or none). Read from the raw payload, before
+ * anything else of it is trusted: the rest of its shape may have changed with the version.
+ */
+export function isForeignSnapshot(value: unknown): boolean {
+  if (typeof value !== "object" || value === null) return false;
+  const { type, schema } = value as { type?: unknown; schema?: unknown };
+  return type === "snapshot" && schema !== SCHEMA_VERSION;
 }
 
 /** Normalises whatever came back as an ack into a typed Ack. */

@@ -8,6 +8,9 @@ export const de: Messages = {
   "app.unauthorizedTitle": "Dieses Fenster kann keine Verbindung herstellen",
   "app.unauthorizedBody":
     "Sein Zugangsschlüssel ist nicht mehr gültig. Schließen Sie das Fenster und starten Sie die App neu.",
+  "app.incompatibleTitle": "Dieses Fenster passt nicht zum Telefondienst",
+  "app.incompatibleBody":
+    "Dieses Fenster und der Telefondienst stammen aus verschiedenen Versionen der App, daher wurde nichts gesendet. Beenden Sie die App und starten Sie sie neu.",
 
   "connection.reconnecting": "Verbindung wird wiederhergestellt...",
   "connection.reconnectingDetail": "Die Verbindung zum Telefondienst wurde unterbrochen.",

@@ -5,6 +5,9 @@ export const en = {
   "app.connecting": "Connecting...",
   "app.unauthorizedTitle": "This window cannot connect",
   "app.unauthorizedBody": "Its access key is not valid any more. Close the window and start the app again.",
+  "app.incompatibleTitle": "This window does not match the phone service",
+  "app.incompatibleBody":
+    "This window and the phone service come from different versions of the app, so nothing was sent. Quit the app and start it again.",
 
   "connection.reconnecting": "Reconnecting...",
   "connection.reconnectingDetail": "The connection to the phone service was interrupted.",

@@ -7,6 +7,9 @@ export const fr: Messages = {
   "app.connecting": "Connexion...",
   "app.unauthorizedTitle": "Cette fenêtre ne peut pas se connecter",
   "app.unauthorizedBody": "Sa clé d'accès n'est plus valide. Fermez la fenêtre et relancez l'application.",
+  "app.incompatibleTitle": "Cette fenêtre ne correspond pas au service téléphonique",
+  "app.incompatibleBody":
+    "Cette fenêtre et le service téléphonique viennent de versions différentes de l'application : rien n'a été envoyé. Quittez l'application et relancez-la.",
 
   "connection.reconnecting": "Reconnexion...",
   "connection.reconnectingDetail": "La connexion au service téléphonique a été interrompue.",

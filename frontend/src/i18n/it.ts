@@ -8,6 +8,9 @@ export const it: Messages = {
   "app.unauthorizedTitle": "Questa finestra non riesce a connettersi",
   "app.unauthorizedBody":
     "La sua chiave di accesso non è più valida. Chiudi la finestra e avvia di nuovo l'app.",
+  "app.incompatibleTitle": "Questa finestra non corrisponde al servizio telefonico",
+  "app.incompatibleBody":
+    "Questa finestra e il servizio telefonico provengono da versioni diverse dell'app, quindi non è stato inviato nulla. Chiudi l'app e avviala di nuovo.",
 
   "connection.reconnecting": "Riconnessione in corso...",
   "connection.reconnectingDetail": "La connessione al servizio telefonico si è interrotta.",

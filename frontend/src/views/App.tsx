@@ -1,6 +1,6 @@
 /** Root view: picks the screen (connecting, setup, main window) and applies theme and language. */
 
-import { LoaderCircle, ShieldAlert } from "lucide-preact";
+import { CircleAlert, LoaderCircle, ShieldAlert } from "lucide-preact";
 import { useEffect } from "preact/hooks";
 import { AccountDialog } from "./AccountDialog";
 import { AccountSetupScreen } from "./AccountSetupScreen";
@@ -53,6 +53,15 @@ function Screen() {
         <ShieldAlert size={28} aria-hidden="true" />
         <h1 class="splash__title">{t("app.unauthorizedTitle")}</h1>
         <p class="splash__text">{t("app.unauthorizedBody")}</p>
+      </main>
+    );
+  }
+  if (status === "incompatible") {
+    return (
+      <main class="splash" role="alert">
+        <CircleAlert size={28} aria-hidden="true" />
+        <h1 class="splash__title">{t("app.incompatibleTitle")}</h1>
+        <p class="splash__text">{t("app.incompatibleBody")}</p>
       </main>
     );
   }
