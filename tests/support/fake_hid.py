@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from softphone.headset.device import HidDeviceInfo
+from support.waiting import until
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "hid"
 
@@ -42,13 +43,17 @@ class FakeHandle:
         self.written: list[bytes] = []
         self.closed = False
         self.on_write: Callable[[bytes], None] | None = None
+        self.dry_reads = 0  # reads that found the inbox empty
         self._lock = threading.Lock()
 
     def read(self) -> bytes:
         if self.closed:
             raise OSError("closed")
         with self._lock:
-            return self.inbox.popleft() if self.inbox else b""
+            if self.inbox:
+                return self.inbox.popleft()
+            self.dry_reads += 1
+            return b""
 
     def write(self, report: bytes) -> None:
         with self._lock:
@@ -62,6 +67,14 @@ class FakeHandle:
     def press(self, report: bytes) -> None:
         with self._lock:
             self.inbox.append(bytes(report))
+
+    def wait_handled(self, timeout: float = 5.0) -> None:
+        """Returns once every report pressed so far has been handled: the HID thread handles
+        each report before it reads again, so a read that finds the inbox empty after this
+        call began comes after them all."""
+        with self._lock:
+            seen = self.dry_reads
+        until(lambda: self.dry_reads > seen, timeout, "the HID thread to read every report")
 
     def wait_written(self, match: Callable[[bytes], bool], timeout: float = 5.0) -> bytes:
         deadline = time.monotonic() + timeout

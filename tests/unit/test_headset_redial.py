@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -244,8 +243,7 @@ def test_headset_redial_dials_the_last_outgoing_number(
     handle.press(b"\x02\x00")
     handle.press(b"\x02\x10")  # the same press reported again
     handle.press(b"\x02\x00")
-    until(lambda: phone.dialled == ["1003"])
-    time.sleep(0.3)
+    handle.wait_handled()
     assert phone.dialled == ["1003"]
     store.close()
 

@@ -162,5 +162,5 @@ def test_integration_switched_off_clears_leds_and_ignores_buttons(
     handle.wait_written(lambda r: r == b"\x02\x00\x00")
     assert rig.service.detected()[0].reason is HeadsetReason.DISABLED
     handle.press(b"\x02\x01\x00")
-    time.sleep(0.3)
+    handle.wait_handled()
     assert rig.phone.done == []
