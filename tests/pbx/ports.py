@@ -28,3 +28,23 @@ def free_udp_tcp_port(attempts: int = 50) -> int:
                 t.bind((HOST, port))
                 return port
     raise RuntimeError("no port free for both UDP and TCP")
+
+
+def free_media_base(attempts: int = 50) -> int:
+    """An even UDP port P on 127.0.0.1 with P..P+3 free right now (sipp's -mp: audio RTP and
+    RTCP, video RTP and RTCP)."""
+    for _ in range(attempts):
+        port = free_udp_tcp_port() & ~1
+        socks: list[socket.socket] = []
+        try:
+            for offset in range(4):
+                s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                socks.append(s)
+                s.bind((HOST, port + offset))
+            return port
+        except OSError:
+            continue
+        finally:
+            for s in socks:
+                s.close()
+    raise RuntimeError("no four consecutive UDP ports free")

@@ -7,7 +7,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from pbx.ports import HOST, free_udp_tcp_port
+from pbx.ports import HOST, free_media_base, free_udp_tcp_port
 from pbx.procs import log_tail, spawn, stop_tree
 
 SIPP_BIN = shutil.which("sipp") or "/usr/bin/sipp"
@@ -51,13 +51,23 @@ class Sipp:
         self.work_dir = work_dir
         self.work_dir.mkdir(parents=True, exist_ok=True)
         self.remote = remote
+        self._chosen_port = port
         self.port = port or free_udp_tcp_port()
-        self.media_port = free_udp_tcp_port()
+        self.media_port = free_media_base()
         name = self.scenario.stem
         self.log_path = work_dir / f"{name}.out"
         self.messages_path = work_dir / f"{name}.messages"
         self.errors_path = work_dir / f"{name}.errors"
         self.timeout_s = timeout_s
+        self._service, self._user, self._password = service, user, password
+        self._variables = variables or {}
+        self._calls = calls
+        self.argv = self._argv()
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def _argv(self) -> list[str]:
+        remote, service, user, password = self.remote, self._service, self._user, self._password
+        timeout_s, calls = self.timeout_s, self._calls
         argv = [SIPP_BIN] + ([remote] if remote else [])
         argv += [
             "-sf", str(self.scenario),
@@ -72,17 +82,27 @@ class Sipp:
         ]  # fmt: skip
         if user:
             argv += ["-au", user, "-ap", password]
-        for key, value in (variables or {}).items():
+        for key, value in self._variables.items():
             argv += ["-key", key, value]
-        self.argv = argv
-        self.proc: subprocess.Popen[bytes] | None = None
+        return argv
 
     def start(self) -> Sipp:
-        self.proc = spawn(self.argv, self.log_path, cwd=self.work_dir)
-        time.sleep(0.2)  # sipp binds its sockets right away; a server must be listening
-        if self.proc.poll() not in (None, PASSED):
-            raise SippError(f"sipp did not start ({self.proc.returncode}):\n{self.report()}")
-        return self
+        for attempt in range(3):
+            self.proc = spawn(self.argv, self.log_path, cwd=self.work_dir)
+            time.sleep(0.2)  # sipp binds its sockets right away; a server must be listening
+            if self.proc.poll() in (None, PASSED):
+                return self
+            errors = log_tail(self.errors_path, 30) if self.errors_path.exists() else ""
+            if "Address already in use" not in errors or attempt == 2:
+                break
+            # Another test's process took a port between the probe and sipp's bind (its four
+            # media ports, or its SIP port): new ones.
+            self.errors_path.unlink()
+            self.media_port = free_media_base()
+            if self._chosen_port is None:
+                self.port = free_udp_tcp_port()
+            self.argv = self._argv()
+        raise SippError(f"sipp did not start ({self.proc.returncode}):\n{self.report()}")
 
     def wait(self, timeout: float | None = None) -> None:
         """Until sipp ends (its own -timeout bounds it); raise SippError unless it passed."""
