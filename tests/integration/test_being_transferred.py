@@ -3,7 +3,7 @@
 The app plays 1000 Hz into every call; the transfer target records what it receives. The
 new call must show as its own card (transferred_by), carry our audio to the target, end
 cleanly when the target hangs up, and the engine must never restart on the way (pjsua2
-crashed when the new call reused the old Call object: PJSUA2-FACTS.md).
+crashed when the new call reused the old Call object: docs/pjsua2-facts.md).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """How the PBX answered a dialled feature code: accepted, refused or not confirmed.
 
-PBXs answer feature codes in a few ways (see docs/user-guide.md, "Feature codes"):
+PBXs answer feature codes in a few ways (see docs/feature-codes.md, "How the PBX's answer is read"):
 - Asterisk/FreePBX and most hosted PBXs answer the code (200 OK), play a confirmation
   ("call forwarding activated") and hang up themselves: that is "accepted".
 - An unknown or forbidden code gets a final error: 404 (no such extension), 403 (feature not

@@ -67,7 +67,7 @@ class CallTable:
 
     def release_ended(self) -> None:
         # pj.Call wrappers must die right after DISCONNECTED, on this thread: a late release
-        # hangs up whichever new call reuses the id (PJSUA2-FACTS.md).
+        # hangs up whichever new call reuses the id (docs/pjsua2-facts.md).
         while self._graveyard:
             record = self._graveyard.pop()
             record.media.release()

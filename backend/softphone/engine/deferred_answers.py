@@ -12,7 +12,7 @@ log = logging.getLogger(__name__)
 
 
 class DeferredAnswers:
-    """A final response from inside onIncomingCall aborted pjsua (PJSUA2-FACTS.md), and a
+    """A final response from inside onIncomingCall aborted pjsua (docs/pjsua2-facts.md), and a
     hang-up from inside a transfer's subscription callback is no safer: both wait here."""
 
     def __init__(self, table: CallTable) -> None:
@@ -34,7 +34,7 @@ class DeferredAnswers:
             if code:
                 prm.statusCode = code
             if target:
-                # The caller's UA (or the PBX) follows the 302's Contact (PJSUA2-FACTS.md).
+                # The caller's UA (or the PBX) follows the 302's Contact (docs/pjsua2-facts.md).
                 header = pj.SipHeader()
                 header.hName = "Contact"
                 header.hValue = f"<{target}>"

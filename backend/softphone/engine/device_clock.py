@@ -2,7 +2,7 @@
 drained into a speaker queue and fed from the microphone, with pjmedia's WebRTC echo
 canceller between the device callbacks.
 
-The pjsua2 wheel has no sound device (PJSUA2-FACTS.md). pjsua_set_no_snd_dev() hands out the
+The pjsua2 wheel has no sound device (docs/pjsua2-facts.md). pjsua_set_no_snd_dev() hands out the
 bridge's master port for exactly this case: whoever calls its get_frame() sets the pace of the
 whole bridge (mixing, RTP sending, jitter buffers). That used to be the speaker's callback,
 but PortAudio's callbacks do not keep time: once the speaker underran (a busy machine, a

@@ -63,7 +63,7 @@ class IncomingCalls:
         app_id = uuid.uuid4().hex
         call = self._new_call(account, app_id, pj_call_id)
         # Identity from the From header ourselves: pjsua truncates long display names into
-        # "<-error: uri too long->" (PJSUA2-FACTS.md).
+        # "<-error: uri too long->" (docs/pjsua2-facts.md).
         party = parse_name_addr(header_value(whole_msg, "From", "f") or "")
         record = CallRecord(
             call, CallDirection.INCOMING, party.number, party.display_name, party.uri

@@ -12,7 +12,7 @@ import pjsua2 as pj
 @functools.cache
 def pjsua_library() -> ctypes.CDLL:
     # The SWIG module links pjproject statically and exports its C functions
-    # (PJSUA2-FACTS.md); CDLL on the same file returns the already loaded copy.
+    # (docs/pjsua2-facts.md); CDLL on the same file returns the already loaded copy.
     module = Path(pj.__file__).with_name("pjsua2.py")
     candidates = sorted(module.parent.glob("_pjsua2*.so")) + sorted(
         module.parent.glob("_pjsua2*.pyd")

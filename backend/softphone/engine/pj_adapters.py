@@ -142,7 +142,7 @@ class PjCall(pj.Call):  # type: ignore[misc]
     @_contained
     def onCallTransferRequest(self, prm: pj.OnCallTransferRequestParam) -> None:  # noqa: N802
         # Being transferred (REFER). The new call needs a Call object of its own: reusing
-        # this one made pjsua2 crash when the new call's peer hung up (PJSUA2-FACTS.md).
+        # this one made pjsua2 crash when the new call's peer hung up (docs/pjsua2-facts.md).
         outcome = self._engine.on_transfer_request(self, str(prm.dstUri))
         if isinstance(outcome, int):
             prm.statusCode = outcome
