@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import itertools
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
@@ -24,13 +22,18 @@ from softphone.headset.busylight import LightState, RelayBusyLight
 from softphone.headset.busylight_core_driver import (
     CoreBusyLight,
     SelectedBusyLight,
+    find_core_light,
     make_light,
 )
 from softphone.headset.service import HeadsetService
+from support.manual_time import ManualTime
 from support.waiting import until
 
 KUANDO_OMEGA = (0x27BB, 0x3BCD, "Busylight Omega")
 LUXAFOR_FLAG = (0x04D8, 0xF372, "LUXAFOR FLAG")
+LUXAFOR_RED = b"\x01\xff\xff\x00\x00"  # command 1 (static colour), LEDs 0xFF (all six), RGB
+LUXAFOR_DARK = b"\x01\xff\x00\x00\x00"
+PERIOD = 0.5  # of blinking, on a ManualTime clock
 
 
 class FakeDevice:
@@ -101,7 +104,6 @@ def fake_hid(monkeypatch: pytest.MonkeyPatch) -> FakeHidModule:
     module = FakeHidModule()
     monkeypatch.setattr(busylight_core.hid, "hid", module)
     monkeypatch.setattr(busylight_core.hardware.list_ports, "comports", lambda: [])
-    monkeypatch.setattr(busylight, "_SEARCH_EVERY_S", 0.1)  # look for a late light quickly
     return module
 
 
@@ -111,6 +113,10 @@ def lights() -> Iterator[list[Any]]:
     yield made
     for light in made:
         light.close()
+
+
+def _alive(name: str) -> bool:
+    return any(t.name == name for t in threading.enumerate())
 
 
 def _kuando_red(report: bytes) -> bool | None:
@@ -131,7 +137,8 @@ def test_kuando_is_red_during_calls_blinks_while_ringing_and_dark_after(
     fake_hid: FakeHidModule, lights: list[Any]
 ) -> None:
     fake_hid.plug(KUANDO_OMEGA)
-    light = CoreBusyLight(blink_period_s=0.05)
+    clock = ManualTime()
+    light = CoreBusyLight(blink_period_s=PERIOD, clock=clock.monotonic, wait=clock.wait)
     lights.append(light)
     assert fake_hid.opened == []  # not searched at start-up
     light.show(LightState.ON)
@@ -143,16 +150,17 @@ def test_kuando_is_red_during_calls_blinks_while_ringing_and_dark_after(
 
     mark = len(fake_hid.writes)
     light.show(LightState.BLINK)
-    until(lambda: [_kuando_red(r) for r in fake_hid.since(mark)].count(False) >= 2)
+    clock.wait_for_waits(1)  # red at once, then one toggle a period
+    for _ in range(3):
+        clock.step(PERIOD)
     states = [s for s in (_kuando_red(r) for r in fake_hid.since(mark)) if s is not None]
-    assert True in states and False in states  # toggles red / dark
-    assert all(a != b for a, b in itertools.pairwise(states))
+    assert states == [True, False, True, False]
 
     light.show(LightState.OFF)
-    time.sleep(0.15)  # the blinker has stopped: nothing follows the last dark write
     assert _kuando_red(fake_hid.writes[-1]) is False
+    assert clock.waiting == 0 and not _alive("busylight-blink")  # nothing follows that dark
     count = len(fake_hid.writes)
-    time.sleep(0.15)
+    clock.advance(10 * PERIOD)
     assert len(fake_hid.writes) == count
 
     light.close()
@@ -164,24 +172,38 @@ def test_luxafor_flag_exact_reports(fake_hid: FakeHidModule, lights: list[Any]) 
     light = CoreBusyLight()
     lights.append(light)
     light.show(LightState.ON)
-    # Luxafor: command 1 (static colour), LEDs 0xFF (all six), red, green, blue.
-    until(lambda: fake_hid.since(0)[-1:] == [b"\x01\xff\xff\x00\x00"])
+    until(lambda: fake_hid.since(0)[-1:] == [LUXAFOR_RED])
     light.show(LightState.OFF)
-    assert fake_hid.writes[-1] == b"\x01\xff\x00\x00\x00"
+    assert fake_hid.writes[-1] == LUXAFOR_DARK
 
 
 def test_a_light_plugged_later_is_found_and_one_unplugged_is_let_go(
     fake_hid: FakeHidModule, lights: list[Any]
 ) -> None:
-    light = CoreBusyLight(blink_period_s=0.05)
+    searched: list[object] = []
+
+    def find() -> object:
+        searched.append(found := find_core_light())
+        return found
+
+    clock = ManualTime()
+    light = CoreBusyLight(find, blink_period_s=PERIOD, clock=clock.monotonic, wait=clock.wait)
     lights.append(light)
     light.show(LightState.BLINK)  # nothing plugged: no error, nothing written
-    time.sleep(0.2)
-    assert fake_hid.writes == []
+    until(lambda: searched == [None] and not _alive("busylight-find"))  # in the background
     fake_hid.plug(LUXAFOR_FLAG)
-    until(lambda: b"\x01\xff\xff\x00\x00" in fake_hid.since(0))  # blinking on the new light
-    fake_hid.present.clear()  # unplugged: the write fails, the handle is closed
-    until(lambda: fake_hid.closed == [b"/dev/hidraw7"])
+    clock.step(PERIOD)  # not searched again so soon: no search thread started
+    assert not _alive("busylight-find")
+    assert searched == [None] and fake_hid.writes == []
+    clock.step(busylight._SEARCH_EVERY_S)  # now it is
+    until(lambda: len(searched) == 2 and not _alive("busylight-find"))
+    assert fake_hid.opened == [b"/dev/hidraw7"]
+    clock.step(PERIOD)
+    clock.step(PERIOD)
+    assert fake_hid.since(0)[-2:] in ([LUXAFOR_RED, LUXAFOR_DARK], [LUXAFOR_DARK, LUXAFOR_RED])
+    fake_hid.present.clear()  # unplugged: the next write fails, the handle is closed
+    clock.step(PERIOD)
+    assert fake_hid.closed == [b"/dev/hidraw7"]
 
 
 class FakeRelay:
@@ -234,7 +256,7 @@ def test_the_setting_picks_the_light_and_the_service_drives_it(
         calls[:] = [_call(CallState.RINGING_IN)]
         count = len(relay.states)
         bus.publish(CallChanged(calls[0], None))
-        time.sleep(0.2)
-        assert len(relay.states) == count  # "none": nothing driven
+        assert len(relay.states) == count  # "none": nothing driven ...
+        assert not _alive("busylight-blink")  # ... nor blinking
     finally:
         service.stop()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from typing import Any
@@ -17,7 +16,10 @@ from softphone.domain.settings import Settings
 from softphone.headset.busylight import RelayBusyLight
 from softphone.headset.service import HeadsetService
 from support.fake_hid import FakeHidTransport
+from support.manual_time import ManualTime
 from support.waiting import until
+
+BLINK_S = 0.5
 
 
 class FakePhone:
@@ -53,6 +55,7 @@ class Rig:
         self.bus = EventBus()
         self.phone = FakePhone()
         self.relay = FakeRelay()
+        self.clock = ManualTime()  # the light's blinking
         self.calls: list[CallSnapshot] = []
         self.lists: list[tuple[DetectedHeadset, ...]] = []
         self.bus.subscribe(HeadsetsChanged, lambda e: self.lists.append(e.headsets))
@@ -62,7 +65,12 @@ class Rig:
             self.phone,  # type: ignore[arg-type]
             lambda: list(self.calls),
             transport,
-            busylight=RelayBusyLight(find=lambda: self.relay, blink_period_s=0.05),
+            busylight=RelayBusyLight(
+                find=lambda: self.relay,
+                blink_period_s=BLINK_S,
+                clock=self.clock.monotonic,
+                wait=self.clock.wait,
+            ),
             scan_interval=0.1,
         )
 
@@ -137,15 +145,18 @@ def test_presses_reach_the_phone_and_the_relay_follows_the_call(
     handle = rig.transport.wait_handle("0b0e-0307")
     rig.set_calls(_call(CallState.RINGING_IN))
     handle.wait_written(lambda r: r == b"\x02\x24\x00")
-    until(lambda: True in rig.relay.states and False in rig.relay.states[1:])  # blinking
+    rig.clock.wait_for_waits(1)
+    rig.clock.step(BLINK_S)
+    rig.clock.step(BLINK_S)
+    assert rig.relay.states == [True, False, True]  # blinking
     handle.press(b"\x02\x01\x00")
     until(lambda: rig.phone.done == [("answer", "c1")])
     rig.set_calls(_call(CallState.CONNECTED))
     handle.wait_written(lambda r: r == b"\x02\x01\x00")
-    time.sleep(0.15)  # no blinking any more: steady on
-    assert rig.relay.states[-1] is True
+    assert rig.relay.states[-1] is True  # steady on ...
+    assert rig.clock.waiting == 0  # ... no blinker waiting to toggle it
     count = len(rig.relay.states)
-    time.sleep(0.15)
+    rig.clock.advance(10 * BLINK_S)
     assert len(rig.relay.states) == count
     rig.set_calls()
     assert rig.relay.states[-1] is False

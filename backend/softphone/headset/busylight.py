@@ -15,6 +15,9 @@ log = logging.getLogger(__name__)
 
 _SEARCH_EVERY_S = 10.0  # how often to look for a relay board that was not there
 
+Clock = Callable[[], float]
+Wait = Callable[[threading.Event, float], bool]  # (stop, seconds) -> stopped, as Event.wait
+
 _ON_CALL = frozenset(
     {
         CallState.DIALING,
@@ -72,7 +75,8 @@ def find_relay() -> RelayController | None:
 
 class SwitchedBusyLight(Generic[D]):
     """A light that is either lit or dark (`switch(device, on)`); blinking toggles it from a
-    timer. A device missing or gone is searched for again (`find`) in the background."""
+    timer. A device missing or gone is searched for again (`find`) in the background.
+    `clock` times the searches and `wait` the blinker's periods (tests move them by hand)."""
 
     def __init__(
         self,
@@ -82,8 +86,12 @@ class SwitchedBusyLight(Generic[D]):
         *,
         find_now: bool = True,
         release: Callable[[D], object] | None = None,
+        clock: Clock = time.monotonic,
+        wait: Wait = threading.Event.wait,
     ) -> None:
         self._find = find
+        self._clock = clock
+        self._wait = wait
         self._switch = switch
         self._release = release  # gives the device back (closing it) when we let go
         self._period = blink_period_s
@@ -93,7 +101,7 @@ class SwitchedBusyLight(Generic[D]):
         self._blinker: threading.Thread | None = None
         self._stop_blink = threading.Event()
         self._searching = False
-        self._last_search = time.monotonic() if find_now else -_SEARCH_EVERY_S
+        self._last_search = clock() if find_now else -_SEARCH_EVERY_S
         # Searching enumerates USB (~100 ms): here at start-up when `find_now`, later only in
         # the background, so call events on the bus never wait for it.
         if find_now:
@@ -138,7 +146,7 @@ class SwitchedBusyLight(Generic[D]):
         while not stop.is_set():
             self._set(lit)
             lit = not lit
-            stop.wait(self._period)
+            self._wait(stop, self._period)
 
     def _set(self, on: bool) -> None:
         controller = self._controller
@@ -154,7 +162,7 @@ class SwitchedBusyLight(Generic[D]):
 
     def _search_in_background(self) -> None:
         with self._lock:
-            if self._searching or time.monotonic() - self._last_search < _SEARCH_EVERY_S:
+            if self._searching or self._clock() - self._last_search < _SEARCH_EVERY_S:
                 return
             self._searching = True
         threading.Thread(target=self._search, name="busylight-find", daemon=True).start()
@@ -165,7 +173,7 @@ class SwitchedBusyLight(Generic[D]):
         finally:
             with self._lock:
                 self._searching = False
-                self._last_search = time.monotonic()
+                self._last_search = self._clock()
         if controller is not None:
             self._controller = controller
             state = self._state
@@ -181,5 +189,14 @@ class RelayBusyLight(SwitchedBusyLight[RelayController]):
         find: Callable[[], RelayController | None] = find_relay,
         relay: int = 1,
         blink_period_s: float = 0.5,
+        *,
+        clock: Clock = time.monotonic,
+        wait: Wait = threading.Event.wait,
     ) -> None:
-        super().__init__(find, lambda board, on: board.set_state(relay, on), blink_period_s)
+        super().__init__(
+            find,
+            lambda board, on: board.set_state(relay, on),
+            blink_period_s,
+            clock=clock,
+            wait=wait,
+        )

@@ -5,10 +5,18 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from softphone.headset.busylight import BusyLight, LightState, RelayBusyLight, SwitchedBusyLight
+from softphone.headset.busylight import (
+    BusyLight,
+    Clock,
+    LightState,
+    RelayBusyLight,
+    SwitchedBusyLight,
+    Wait,
+)
 
 log = logging.getLogger(__name__)
 
@@ -50,11 +58,24 @@ class CoreBusyLight(SwitchedBusyLight[Any]):
     """The first busylight-core light: red during calls, blinking red while ringing."""
 
     def __init__(
-        self, find: Callable[[], Any | None] = find_core_light, blink_period_s: float = 0.5
+        self,
+        find: Callable[[], Any | None] = find_core_light,
+        blink_period_s: float = 0.5,
+        *,
+        clock: Clock = time.monotonic,
+        wait: Wait = threading.Event.wait,
     ) -> None:
         # Found on first use, in the background: USB and serial enumeration stay off the
         # start-up path (the light is dark until the first call anyway).
-        super().__init__(find, _switch, blink_period_s, find_now=False, release=_release)
+        super().__init__(
+            find,
+            _switch,
+            blink_period_s,
+            find_now=False,
+            release=_release,
+            clock=clock,
+            wait=wait,
+        )
 
 
 class _AllLights:
