@@ -90,6 +90,30 @@ describe("the protocol version, checked once on connect", () => {
     },
   );
 
+  it("a snapshot delivered before the connect event counts (socket.io-client's buffer)", async () => {
+    const conn = connect("secret");
+    const events: ServerEvent[] = [];
+    conn.subscribeEvents((event) => events.push(event));
+    socket.connected = true;
+    socket.fire("event", snapshot());
+    socket.fire("connect");
+    expect(events).toHaveLength(1);
+    expect(conn.status).toBe("connected");
+    expect((await conn.sendCommand("call.hangup", { call_id: "c1" })).ok).toBe(true);
+  });
+
+  it("each connection is checked: a backend of another version after a reconnect stops it", () => {
+    const { conn, events } = connected();
+    socket.fire("event", snapshot());
+    socket.connected = false;
+    socket.fire("disconnect", "transport close");
+    expect(conn.status).toBe("reconnecting");
+    socket.serverConnects();
+    socket.fire("event", { ...snapshot(), schema: SCHEMA_VERSION + 1 });
+    expect(events).toHaveLength(1);
+    expect(conn.status).toBe("incompatible");
+  });
+
   it("no command goes between the connect and the snapshot that says the version", async () => {
     const { conn } = connected();
     expect((await conn.sendCommand("call.hangup", { call_id: "c1" })).ok).toBe(false);

@@ -44,7 +44,9 @@ export function connect(token: string | null): Connection {
   let status: ConnectionStatus = "connecting";
   const statusListeners = new Set<(status: ConnectionStatus) => void>();
   const eventListeners = new Set<(event: ServerEvent) => void>();
-  // The snapshot is the first message after each connect: its version is checked then, once.
+  // The snapshot is the first message of each connection: its version is checked then, once.
+  // It may come before the "connect" event (socket.io-client delivers what it buffered first),
+  // so the check is undone at a disconnect, not at a connect.
   let versionChecked = false;
 
   const setStatus = (next: ConnectionStatus) => {
@@ -53,11 +55,9 @@ export function connect(token: string | null): Connection {
     for (const listener of statusListeners) listener(next);
   };
 
-  socket.on("connect", () => {
-    versionChecked = false;
-    setStatus("connected");
-  });
+  socket.on("connect", () => setStatus("connected"));
   socket.on("disconnect", (reason) => {
+    versionChecked = false;
     if (reason === "io client disconnect") return;
     // After a server-side disconnect socket.io does not retry on its own; ask it to.
     if (reason === "io server disconnect") socket.connect();
