@@ -102,6 +102,16 @@ describe("the protocol version, checked once on connect", () => {
     expect((await conn.sendCommand("call.hangup", { call_id: "c1" })).ok).toBe(true);
   });
 
+  it("a foreign snapshot delivered before the connect event stays incompatible", async () => {
+    const conn = connect("secret");
+    socket.connected = true;
+    socket.fire("event", { ...snapshot(), schema: SCHEMA_VERSION + 1 });
+    socket.fire("connect");
+    expect(conn.status).toBe("incompatible");
+    expect((await conn.sendCommand("call.hangup", { call_id: "c1" })).ok).toBe(false);
+    expect(socket.sent).toEqual([]);
+  });
+
   it("each connection is checked: a backend of another version after a reconnect stops it", () => {
     const { conn, events } = connected();
     socket.fire("event", snapshot());

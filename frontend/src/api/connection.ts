@@ -50,7 +50,8 @@ export function connect(token: string | null): Connection {
   let versionChecked = false;
 
   const setStatus = (next: ConnectionStatus) => {
-    if (next === status) return;
+    // incompatible is final: the "connect" event can still come after it (see versionChecked).
+    if (next === status || status === "incompatible") return;
     status = next;
     for (const listener of statusListeners) listener(next);
   };
