@@ -28,11 +28,13 @@ class FakeEndpoint:
         self.open: dict[int, tuple[int, str, int]] = {}
         self.closed: list[int] = []
         self.refuse_tls = False
+        self.taken_tcp: set[int] = set()  # held for TCP by another program
         self._free_port = 40000
 
     def transportCreate(self, kind: int, cfg: pj.TransportConfig) -> int:  # noqa: N802
         port = int(cfg.port)
         in_use = any(port and p == port and k == kind for k, _a, p in self.open.values())
+        in_use = in_use or (kind == pj.PJSIP_TRANSPORT_TCP and port in self.taken_tcp)
         if in_use or (kind == pj.PJSIP_TRANSPORT_TLS and self.refuse_tls):
             error = pj.Error()
             error.status = mapping.PJ_EADDRINUSE
@@ -204,3 +206,27 @@ def test_when_no_new_listener_can_be_made_tls_goes_on_through_the_old_one(
     _trust_changes(config)
     listener.use(True)
     assert listener.id == 0 and ep.closed == []
+
+
+def test_a_free_udp_port_taken_for_tcp_is_left_for_another(tmp_path: Path) -> None:
+    ep = FakeEndpoint()
+    ep.taken_tcp = {40001}  # the first port the kernel gives: UDP free, TCP not
+    transports = SipTransports(cast(pj.Endpoint, ep), _config(tmp_path))
+    transports.open()
+    assert transports.sip_port == 40002
+    udp_first = 0
+    assert ep.made[udp_first] == (pj.PJSIP_TRANSPORT_UDP, "", 40001)
+    assert udp_first in ep.closed  # nothing stays open on the abandoned port
+    kinds_on_port = sorted(k for k, _a, p in ep.open.values() if p == 40002)
+    assert kinds_on_port == sorted([pj.PJSIP_TRANSPORT_UDP, pj.PJSIP_TRANSPORT_TCP])
+
+
+def test_the_users_own_port_taken_means_any_port_not_an_engine_that_cannot_start(
+    tmp_path: Path,
+) -> None:
+    ep = FakeEndpoint()
+    ep.taken_tcp = {5090}
+    transports = SipTransports(cast(pj.Endpoint, ep), _config(tmp_path, sip_port=5090))
+    transports.open()
+    assert transports.sip_port == 40001
+    assert not [p for _k, _a, p in ep.open.values() if p == 5090]

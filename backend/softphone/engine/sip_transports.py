@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 _KINDS = ((Transport.UDP, pj.PJSIP_TRANSPORT_UDP), (Transport.TCP, pj.PJSIP_TRANSPORT_TCP))
 _SIP_PORT = 5060
 _RELEASE_SECONDS = 1.0
+_ANY_PORT_ATTEMPTS = 5
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,17 @@ class SipTransports:
 
     def open(self) -> None:
         start = Binding(self._config.bind_address, self._config.sip_port)
-        port = create_sip_transports(self._ep, self._ids, start, self._config.public_address)
+        try:
+            port = create_sip_transports(self._ep, self._ids, start, self._config.public_address)
+        except pj.Error as exc:
+            if not start.port:
+                raise
+            # The user's port is taken: any port, as rebind_sip_transports does, rather
+            # than an engine that cannot start (and would be restarted into the same wall).
+            log.warning("SIP port %d not opened (%s): any port instead", start.port, exc.info())
+            _close(self._ep, self._ids)
+            start = Binding(start.address, 0)
+            port = create_sip_transports(self._ep, self._ids, start, self._config.public_address)
         self.binding = Binding(start.address, port)
         self.tls.open()
         self._open_wake()
@@ -89,6 +100,24 @@ def create_sip_transports(
 ) -> int:
     """Open UDP then TCP on `binding` (port 0: any free port, TCP then takes UDP's).
     Returns the port."""
+    if binding.port:
+        return _create_on_port(ep, transports, binding, public_address)
+    for attempt in range(_ANY_PORT_ATTEMPTS):
+        try:
+            return _create_on_port(ep, transports, binding, public_address)
+        except pj.Error as exc:
+            # The free UDP port the kernel gave may be taken for TCP (another program's
+            # connection or listener): the engine died at start on it (seen). Another one.
+            _close(ep, transports)
+            if exc.status != mapping.PJ_EADDRINUSE or attempt == _ANY_PORT_ATTEMPTS - 1:
+                raise
+            log.info("SIP port taken for TCP: another one")
+    raise AssertionError("unreachable")
+
+
+def _create_on_port(
+    ep: pj.Endpoint, transports: dict[Transport, int], binding: Binding, public_address: str
+) -> int:
     port = binding.port
     for transport, kind in _KINDS:
         tcfg = pj.TransportConfig()
