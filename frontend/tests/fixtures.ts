@@ -1,6 +1,7 @@
 /** Builders for protocol objects used across tests. */
 
 import type { CommandClient } from "../src/api/client";
+import { SCHEMA_VERSION } from "../src/api/protocol";
 import type {
   Ack,
   Call,
@@ -116,7 +117,7 @@ export const SETTINGS: Settings = {
 export function snapshot(fields: Partial<SnapshotEvent> = {}): SnapshotEvent {
   return {
     type: "snapshot",
-    schema: 1,
+    schema: SCHEMA_VERSION,
     account: {
       server: "pbx.test",
       user: "1001",

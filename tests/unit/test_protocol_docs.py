@@ -326,6 +326,7 @@ def _versions_named() -> dict[str, list[str]]:
     doc = DOC.read_text()
     snapshot_row = re.search(r"^\| `snapshot` \| `schema: (\d+)`", doc, re.MULTILINE)
     ts_constant = r"^export const SCHEMA_VERSION = (\d+);$"
+    mock = (ROOT / "frontend" / "dev" / "mock-server.mjs").read_text()
     return {
         "wire.py docstring title": re.findall(r"\(schema (\d+)\)", _docstring().splitlines()[0]),
         "wire.py docstring Version": re.findall(
@@ -336,6 +337,7 @@ def _versions_named() -> dict[str, list[str]]:
         "protocol.md snapshot row": [snapshot_row.group(1)] if snapshot_row else [],
         "protocol.ts title": re.findall(r"\(schema (\d+)\)", ts.splitlines()[0]),
         "protocol.ts SCHEMA_VERSION": re.findall(ts_constant, ts, re.MULTILINE),
+        "the dev mock server's snapshot": re.findall(r"^  schema: (\d+),$", mock, re.MULTILINE),
     }
 
 
