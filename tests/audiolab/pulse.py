@@ -169,6 +169,17 @@ class PulseServer:
         if source:
             self._pactl("set-default-source", source)
 
+    def streams_on(self, output_name: str) -> int:
+        """How many playback streams (sink inputs) play to an output device now."""
+        sinks = self._pactl("list", "short", "sinks").stdout.splitlines()
+        index = next(
+            (f[0] for f in (ln.split("\t") for ln in sinks) if f[1:2] == [output_name]), None
+        )
+        if index is None:
+            return 0
+        inputs = self._pactl("list", "short", "sink-inputs").stdout.splitlines()
+        return sum(1 for line in inputs if line.split("\t")[1:2] == [index])
+
     def play(self, input_name: str, wav: Path) -> subprocess.Popen[bytes]:
         """Start playing a WAV into a microphone (returns the paplay process; stop it by PID)."""
         return subprocess.Popen(

@@ -14,6 +14,7 @@ import pytest
 
 from pbx.baresip import Baresip
 from pbx.kamailio import Kamailio
+from pbx.sip_udp import options_ping
 from softphone.app import SoftphoneApp
 from softphone.phone import registration_watch as rw
 from support.app_harness import UiClient, running_app, sign_in
@@ -53,7 +54,9 @@ def test_a_pbx_restarting_between_two_probes_is_noticed_and_calls_ring(
     kamailio.restart()  # usrloc is in memory: the restarted PBX knows nobody
     restarted_at = time.time()
     down_s = time.monotonic() - started
-    assert down_s < 3.0, f"the restart took {down_s:.1f} s"
+    # Back (restart() waits for its OPTIONS 200): however long it took, the test goes on
+    # from here; a probe that fell into the restart is the other path accepted below.
+    assert options_ping(kamailio.port) == 200
     # The caller registers on the new PBX; the app has not re-registered by its own timer
     # (its refresh is minutes away) and no probe saw the PBX down.
     peer = baresip_factory("1002")

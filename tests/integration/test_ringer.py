@@ -21,6 +21,7 @@ from pbx.baresip import Baresip
 from pbx.kamailio import Kamailio
 from softphone.app import SoftphoneApp
 from support.app_harness import UiClient, sign_in
+from support.waiting import until
 
 pytestmark = pytest.mark.integration
 
@@ -76,7 +77,8 @@ def _ring_then(
     tmp_path: Path,
     end_ringing: Callable[[dict[str, object]], None],
 ) -> tuple[float, float]:
-    """Ring, act while the ringtone sounds, check silence after; (start, stop) latency in s."""
+    """Ring, act while the ringtone sounds, check that it stops; (start, stop) latency in s,
+    printed only: bench/ measures them, a loaded test machine must not fail on them."""
     ringer = pulse.record("ringer", tmp_path / f"ringer-{peer.user}.wav")
     speaker = pulse.record("speaker", tmp_path / f"speaker-{peer.user}.wav")
     mark = ui.mark()
@@ -85,16 +87,18 @@ def _ring_then(
     ringing_at = time.monotonic()
     loud_at = _wait_loud(ringer)
     _wait_loud(ringer, timeout=3.5)  # into the next ring: mid-note, not in a pause
+    assert pulse.streams_on("ringer") == 1  # the ringtone's stream
     at = len(_samples(ringer))
     end_ringing(call)
-    time.sleep(2.0)
+    until(lambda: pulse.streams_on("ringer") == 0, what="the ringtone's stream to close")
+    gone = len(_samples(ringer))
+    time.sleep(1.0)  # record on: nothing may sound once the stream is gone
     heard, beside = ringer.stop(), speaker.stop()
-    stop_s = _silenced_after(heard, at)
-    assert stop_s < 0.5, f"still ringing {stop_s:.3f} s after"
-    assert tones.is_silent((heard, RATE), threshold_dbfs=-60, start_s=at / RATE + 0.5)
+    # The recording trails the sink by parec's latency (20 ms asked): 100 ms of slack.
+    assert tones.is_silent((heard, RATE), threshold_dbfs=-60, start_s=gone / RATE + 0.1)
     # Nothing of the ringtone in the call device while it rang.
     assert tones.is_silent((beside, RATE), threshold_dbfs=-60, end_s=at / RATE)
-    return loud_at - ringing_at, stop_s
+    return loud_at - ringing_at, _silenced_after(heard, at)
 
 
 @pytest.mark.parametrize("pulse", AUDIO_SERVERS, indirect=True)
