@@ -100,7 +100,6 @@ def test_unplugged_output_falls_back_with_an_event_and_comes_back(
         {"role": "output", "device_id": "usbheadset", "name": "USB Headset"}
     ]
     assert event["route"]["output"] is None
-    assert noticed_ms < 3000
     assert _sent_route(app) == (None, None, False)
     print(f"unplug noticed after {noticed_ms:.0f} ms")
 
