@@ -41,6 +41,8 @@ class PjPeer:
         work_dir: Path | None = None,
         log_level: int = 3,
         srtp: str = "off",
+        display_name: str = "",
+        dnd: bool = False,
     ) -> None:
         self.work_dir = Path(work_dir or tempfile.mkdtemp(prefix=f"pjpeer-{user}-"))
         self.record_dir = self.work_dir / "rec"
@@ -77,6 +79,10 @@ class PjPeer:
         ]
         if domain:
             self.argv += ["--domain", domain]
+        if display_name:
+            self.argv += ["--display-name", display_name]
+        if dnd:  # do-not-disturb presence published once registered; calls refused (486)
+            self.argv.append("--dnd")
         self.proc: subprocess.Popen[bytes] | None = None
         self._sock: socket.socket | None = None
         self._rfile: Any = None

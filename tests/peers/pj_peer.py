@@ -226,7 +226,8 @@ class Peer:
         domain = a.domain or host
         suffix = f";transport={a.transport}" if a.transport != "udp" else ""
         acfg = pj.AccountConfig()
-        acfg.idUri = f"sip:{a.user}@{domain}"
+        aor = f"sip:{a.user}@{domain}"
+        acfg.idUri = f'"{a.display_name}" <{aor}>' if a.display_name else aor
         acfg.regConfig.registrarUri = f"sip:{host}:{port}{suffix}"
         acfg.regConfig.timeoutSec = 300
         acfg.sipConfig.proxies.append(f"sip:{host}:{port};lr{suffix}")
@@ -242,8 +243,17 @@ class Peer:
             "mandatory": pj.PJMEDIA_SRTP_MANDATORY,
         }[a.srtp]
         acfg.mediaConfig.srtpSecureSignaling = 0  # UDP peers may do SRTP too (tests)
+        # Do-not-disturb as pjsua-based phones (the app among them) publish it: PIDF with
+        # the RPID activity "busy" and the note "dnd", sent once registered, then refreshed.
+        acfg.presConfig.publishEnabled = a.dnd
         self.acc = PeerAccount(self)
         self.acc.create(acfg)
+        if a.dnd:
+            status = pj.PresenceStatus()
+            status.status = pj.PJSUA_BUDDY_STATUS_ONLINE
+            status.activity = pj.PJRPID_ACTIVITY_BUSY
+            status.note = "dnd"
+            self.acc.setOnlineStatus(status)
 
     # -- calls ------------------------------------------------------------------------------
     def add_leg(self, call: PeerCall, incoming: bool) -> Leg:
@@ -312,8 +322,12 @@ class Peer:
             if leg.answer_at is not None and now >= leg.answer_at and not leg.disconnected:
                 leg.answer_at = None
                 op = pj.CallOpParam()
-                op.statusCode = 200
-                leg.call.answer(op)
+                if self.args.dnd:  # refused as a phone on do-not-disturb does
+                    op.statusCode = 486
+                    leg.call.hangup(op)
+                else:
+                    op.statusCode = 200
+                    leg.call.answer(op)
             if leg.disconnected:
                 self._drop(leg)
                 del self.legs[n]
@@ -445,6 +459,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--user", required=True)
     p.add_argument("--password", required=True)
     p.add_argument("--domain", default="", help="SIP domain (default: PBX host)")
+    p.add_argument("--display-name", default="", help="name shown to the people it calls")
+    p.add_argument(
+        "--dnd", action="store_true", help="publish do-not-disturb presence, refuse calls (486)"
+    )
     # NAT tests run the peer in a network namespace on a test address of its own.
     p.add_argument("--sip-address", default=HOST, help="address for SIP and RTP")
     p.add_argument("--mode", choices=("echo", "tone", "silent"), default="echo")
