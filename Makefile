@@ -57,7 +57,7 @@ screenshots: deps ## docs/screenshots from the real app: every view, light/dark,
 	dbus-run-session -- $(PY) tests/e2e/capture_network.py
 	SOFTPHONE_SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots bash tests/run-pytest.sh \
 		tests/e2e/test_browser_email_sign_in.py tests/e2e/test_browser_audio_settings.py \
-		-k "screenshots or audio_settings_dialog"
+		tests/e2e/test_demo.py -k "screenshots or audio_settings_dialog or make_demo"
 
 bench: deps ## benchmarks -> bench/results.md and bench/results.json
 	$(PY) bench/run.py
