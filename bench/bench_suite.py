@@ -62,8 +62,11 @@ def run_all(add: Add, log: Path | None = None) -> None:
         tail = "\n".join((done.stdout + done.stderr).splitlines()[-30:])
         raise RuntimeError(f"`make test` failed (exit {done.returncode}):\n{tail}")
     passed, pytest_s = found[-1]
-    workers = os.environ.get("PYTEST_WORKERS", "default")
-    note = f"commit {head}, {passed} tests passed, PYTEST_WORKERS={workers}"
+    workers = os.environ.get("PYTEST_WORKERS", "") or "tests/run-pytest.sh's default"
+    note = (
+        f"commit {head}, {passed} tests passed, workers: {workers}; apt packages present,"
+        " pip and npm caches warm"
+    )
     add(WHOLE, whole_s / 60, "min", f"{note}; before issue 19: {BEFORE_WHOLE_MIN} min")
     add(PYTEST, float(pytest_s) / 60, "min", f"{note}; before issue 19: {BEFORE_PYTEST_MIN} min")
 
