@@ -91,12 +91,10 @@ class Voicemail:
     (RFC 3842) that Kamailio's presence_mwi sends on to her phone, refreshed before they
     expire.
 
-    The first goes out a moment after her phone registered: the app clears the indicator
-    when a sign-in saves the account, which can come after the NOTIFY its subscription
-    brought (seen in 2 demos of 5: the indicator showed 0)."""
+    The first goes out once her phone registered (the app's subscription brings it, or the
+    PUBLISH's own NOTIFY does)."""
 
     EXPIRES_S = 3600
-    AFTER_SIGN_IN_S = 2.0
 
     def __init__(self, pbx: Kamailio, mailbox: str) -> None:
         self._pbx = pbx
@@ -105,18 +103,12 @@ class Voicemail:
         self._stale = set(pbx.bindings(USER))
         self._etag = ""
         self._published_at: float | None = None
-        self._registered_at: float | None = None
 
     def tick(self) -> None:
-        now = time.monotonic()
         if self._published_at is None:
-            if self._registered_at is None:
-                if set(self._pbx.bindings(USER)) - self._stale:
-                    self._registered_at = now
-                return
-            if now - self._registered_at < self.AFTER_SIGN_IN_S:
-                return
-        elif now - self._published_at < self.EXPIRES_S / 2:
+            if not set(self._pbx.bindings(USER)) - self._stale:
+                return  # her phone has not registered yet
+        elif time.monotonic() - self._published_at < self.EXPIRES_S / 2:
             return
         self._publish()
 

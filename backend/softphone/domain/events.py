@@ -120,6 +120,14 @@ class AccountChanged(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class SignInStarted(Event):
+    """The engine is told to sign in with `account` (a new one, or the previous one restored):
+    what the PBX said about the account before (its mailbox) no longer holds."""
+
+    account: AccountConfig
+
+
+@dataclass(frozen=True, slots=True)
 class RegistrationChanged(Event):
     registration: Registration
 

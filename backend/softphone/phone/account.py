@@ -18,6 +18,7 @@ from softphone.domain.events import (
     EngineFailed,
     RegistrationChanged,
     RegistrationReported,
+    SignInStarted,
 )
 from softphone.engine.supervisor import EngineSupervisor
 from softphone.phone.registration_watch import Probe, RegistrationWatch, probe_registrar
@@ -165,6 +166,7 @@ class AccountManager:
             generation = self._generation
             self._registration = Registration(RegistrationState.REGISTERING)
         self._bus.publish(RegistrationChanged(Registration(RegistrationState.REGISTERING)))
+        self._bus.publish(SignInStarted(account))
         if self._prepare_tls is not None:
             self._prepare_tls(account)
         network = self._settings.settings.network
