@@ -38,6 +38,10 @@ BUSY_POLL_MS = 20  # the loop's poll while devices open or close
 # Speaker underruns in one report span (5 s, 250 frames) that make a burst: over a tenth of
 # the frames silent is heard as broken audio, and is said so (status and log).
 _BURST_SHARE = 0.1
+# A share of fewer frames says nothing: the report made as the devices open covers 4 frames,
+# and the one underrun of a speaker starting on a busy machine was called a burst (seen in a
+# full run). Such frames count towards the next report instead.
+_BURST_MIN_FRAMES = 50  # 1 s
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,7 +124,7 @@ class EngineSound:
         self._retry_at = 0.0
         self._report_at = 0.0
         self._failed: str | None = None
-        self._last_counts = (0, 0)  # (underruns, frames) at the previous report
+        self._bursts = UnderrunBursts()
         self._null_clock = False  # pjsua's null device may be clocking the bridge
         self._media_poll: MediaPoller | None = None
 
@@ -243,7 +247,7 @@ class EngineSound:
             echo_cancellation=self._route.echo_cancellation, device_latency_ms=opened.latency_ms
         )
         self._audio = opened.audio
-        self._last_counts = (0, 0)
+        self._bursts = UnderrunBursts()
         self._failed = opened.failed[0] if opened.failed else None
         log.info(
             "call audio on %s / %s (echo cancellation %s)",
@@ -258,22 +262,16 @@ class EngineSound:
             self._emit_status(self._audio, self._audio.stats(), running=True)
 
     def _burst(self, stats: CallAudioStats) -> bool:
-        """Whether the speaker underran for over a tenth of the frames since the last report."""
-        underruns, frames = self._last_counts
-        self._last_counts = (stats.underruns, stats.frames)
-        if stats.frames < frames:  # devices reopened: counters start again
-            underruns, frames = 0, 0
-        new_underruns, new_frames = stats.underruns - underruns, stats.frames - frames
-        burst = new_frames > 0 and new_underruns > _BURST_SHARE * new_frames
-        if burst:
+        """Whether the speaker underran for over a tenth of the frames since the last judgment."""
+        judged = self._bursts.judge(stats.underruns, stats.frames)
+        if judged is not None:
             log.warning(
                 "speaker underrun burst: %d of %d frames silent (device %s, %d underruns in all)",
-                new_underruns,
-                new_frames,
+                *judged,
                 self._audio.output_id if self._audio is not None else "-",
                 stats.underruns,
             )
-        return burst
+        return judged is not None
 
     def _emit_status(self, audio: CallAudio, stats: CallAudioStats, *, running: bool) -> None:
         self._report_at = time.monotonic() + _REPORT_S
@@ -293,3 +291,23 @@ class EngineSound:
                 underrun_burst=burst,
             )
         )
+
+
+class UnderrunBursts:
+    """Judges the speaker's underrun counters, report after report: a burst is over a tenth
+    of the frames since the last judgment silent, over at least _BURST_MIN_FRAMES."""
+
+    def __init__(self) -> None:
+        self._base = (0, 0)  # (underruns, frames) at the last judgment
+
+    def judge(self, underruns: int, frames: int) -> tuple[int, int] | None:
+        """(underruns, frames) since the last judgment when they make a burst, else None."""
+        base_underruns, base_frames = self._base
+        if frames < base_frames:  # devices reopened: counters start again
+            base_underruns, base_frames = 0, 0
+        new_underruns, new_frames = underruns - base_underruns, frames - base_frames
+        if new_frames < _BURST_MIN_FRAMES:
+            self._base = (base_underruns, base_frames)  # these frames count next time
+            return None
+        self._base = (underruns, frames)
+        return (new_underruns, new_frames) if new_underruns > _BURST_SHARE * new_frames else None
