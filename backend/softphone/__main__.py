@@ -23,8 +23,10 @@ from softphone.domain.errors import SoftphoneError
 if TYPE_CHECKING:
     from _typeshed import SupportsWrite
 
-    from softphone.app import ScriptedAccount, ScriptedEmail, SoftphoneApp
+    from softphone.app import SoftphoneApp
     from softphone.desktop.single_instance import SingleInstance
+    from softphone.options import AppOptions, ScriptedAccount, ScriptedEmail
+    from softphone.settings.store import SettingsStore
 
 log = logging.getLogger("softphone")
 
@@ -136,7 +138,7 @@ def _scripted_email(
         return None
     if args.server or args.user:
         parser.error("--email or --server/--user, not both")
-    from softphone.app import ScriptedEmail
+    from softphone.options import ScriptedEmail
 
     return ScriptedEmail(args.email, _scripted_password(args, parser))
 
@@ -160,7 +162,7 @@ def _scripted_account(
         )
     except SoftphoneError as exc:
         parser.error(f"invalid account: {exc.field}")
-    from softphone.app import ScriptedAccount
+    from softphone.options import ScriptedAccount
 
     return ScriptedAccount(account, password)
 
@@ -173,9 +175,13 @@ def main(argv: list[str] | None = None) -> int:
         level=args.log_level,
         format="%(asctime)s %(levelname)s [%(threadName)s] %(name)s: %(message)s",
     )
-    from softphone.app import AppOptions, AppPaths, SoftphoneApp
+    # Only what the window needs before it opens; the app (Flask, audio, directory... ~1 s
+    # of imports and set-up) is imported after, beside the window in window mode.
     from softphone.desktop.single_instance import SingleInstance
     from softphone.engine.config import EngineConfig
+    from softphone.options import AppOptions
+    from softphone.paths import AppPaths
+    from softphone.settings.store import SettingsStore
 
     paths = AppPaths.for_data_dir(args.data_dir)
     paths.create()
@@ -211,9 +217,12 @@ def main(argv: list[str] | None = None) -> int:
         launch_data_dir=args.data_dir,
         provisioning_url=args.provisioning_url,
     )
-    app = SoftphoneApp(options)
+    settings = SettingsStore(paths.settings_file)  # one store: the window's and the app's
     if not args.browser and has_display():
-        return _run_window(app, instance, args)
+        return _run_window(options, settings, instance, args)
+    from softphone.app import SoftphoneApp
+
+    app = SoftphoneApp(options, settings=settings)
     try:
         app.start()
     except SoftphoneError as exc:
@@ -232,29 +241,44 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _run_window(app: SoftphoneApp, instance: SingleInstance, args: argparse.Namespace) -> int:
-    """Window mode: the window opens at once (splash page) while the app starts beside it.
+def _run_window(
+    options: AppOptions,
+    settings: SettingsStore,
+    instance: SingleInstance,
+    args: argparse.Namespace,
+) -> int:
+    """Window mode: the window opens at once (splash page) while the app is imported, built
+    and started beside it.
 
-    Qt WebEngine's start (~1 s) and the app's (engine process, server, sign-in: ~1 s) used to
-    run one after the other; the window now shows the UI as soon as the server answers.
+    Qt WebEngine's start (~1 s) and the app's (imports and set-up ~1 s, then the engine
+    process, server, sign-in: ~1 s) used to run one after the other; the window now shows
+    the UI as soon as the server answers.
     """
     from softphone.desktop.runner import DesktopRunner
 
-    runner = DesktopRunner(app, minimized=args.minimized)
-    started = threading.Event()
+    runner = DesktopRunner(settings, options.paths, minimized=args.minimized)
+    started: list[SoftphoneApp] = []  # the app, once it has started
 
     def start() -> None:
+        try:
+            from softphone.app import SoftphoneApp
+
+            app = SoftphoneApp(options, settings=settings)
+        except Exception:  # a bug: nothing to show
+            log.exception("cannot start")
+            runner.window.close()
+            return
         try:
             app.start()
         except Exception as exc:  # SoftphoneError or a bug: either way there is nothing to show
             log.error("cannot start: %s", exc, exc_info=not isinstance(exc, SoftphoneError))
             runner.window.close()
             return
-        started.set()
+        started.append(app)
         instance.serve(lambda received: _on_second_launch(app, received, [runner.window]))
         if args.uri:
             app.links.handle(args.uri)
-        runner.show_app()
+        runner.attach(app)
 
     starter = threading.Thread(target=start, name="app-start", daemon=True)
     starter.start()
@@ -262,10 +286,10 @@ def _run_window(app: SoftphoneApp, instance: SingleInstance, args: argparse.Name
         runner.run()
     finally:
         starter.join()  # closed while starting: let the start finish, then stop what it started
-        if started.is_set():
+        for app in started:
             app.stop()
         instance.close()
-    return 0 if started.is_set() else 1
+    return 0 if started else 1
 
 
 def _on_second_launch(app: SoftphoneApp, argv: list[str], windows: list[Any]) -> None:

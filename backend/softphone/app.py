@@ -5,10 +5,8 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
-
-import platformdirs
 
 from softphone import __version__
 from softphone.audio.headset_audio import HeadsetAudioPolicy
@@ -19,20 +17,19 @@ from softphone.desktop import notifications
 from softphone.desktop.services import DesktopServices
 from softphone.directory.service import Directory
 from softphone.directory.store import DirectoryStore
-from softphone.domain.account import AccountConfig
 from softphone.domain.commands import SetAudioRoute
 from softphone.domain.errors import SoftphoneError
 from softphone.domain.events import EngineStarted, SettingsChanged, SnapshotInvalidated
 from softphone.domain.settings import Settings
 from softphone.domain.shell import DesktopShell
-from softphone.engine.config import EngineConfig
 from softphone.engine.supervisor import EngineSupervisor
 from softphone.headset.busylight_core_driver import SelectedBusyLight
-from softphone.headset.device import HidTransport, system_hid_transport
+from softphone.headset.device import system_hid_transport
 from softphone.headset.redial import last_outgoing_number
 from softphone.headset.service import HeadsetService
 from softphone.history.recorder import HistoryRecorder
 from softphone.history.store import HistoryStore
+from softphone.options import AppOptions, ScriptedEmail
 from softphone.phone.account import AccountManager
 from softphone.phone.calls import CallRegistry
 from softphone.phone.feature_code_calls import FeatureCodeCalls
@@ -41,7 +38,6 @@ from softphone.phone.pbx_forwarding import PbxForwarding
 from softphone.phone.ringing_watch import RingingWatch
 from softphone.phone.service import Phone
 from softphone.phone.voicemail import Voicemail
-from softphone.private_files import private_dir
 from softphone.provisioning.refresh import ProvisioningRefresh
 from softphone.provisioning.sign_in import SignIn
 from softphone.provisioning.sign_in import state_file as provisioning_state_file
@@ -66,85 +62,6 @@ from softphone.web.tls_commands import tls_commands
 
 log = logging.getLogger(__name__)
 
-APP_NAME = "softphone"
-
-
-@dataclass(frozen=True, slots=True)
-class AppPaths:
-    """Where the app keeps its files: one data directory (tests) or the platform's dirs."""
-
-    config_dir: Path
-    data_dir: Path
-    log_dir: Path
-    runtime_dir: Path
-    root: Path | None = None  # --data-dir: the one directory holding the four above
-
-    @classmethod
-    def for_data_dir(cls, data_dir: Path | None) -> AppPaths:
-        if data_dir is not None:
-            root = data_dir.resolve()
-            return cls(root / "config", root / "data", root / "logs", root / "run", root)
-        return cls(
-            Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)),
-            Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)),
-            Path(platformdirs.user_log_dir(APP_NAME, appauthor=False)),
-            Path(platformdirs.user_runtime_dir(APP_NAME, appauthor=False)),
-        )
-
-    def create(self) -> None:
-        """Every directory made and set to 0700 (also when it existed: older versions left
-        0755), so other local users cannot list or read calls, contacts and logs."""
-        if self.root is not None:
-            private_dir(self.root)
-        for path in (self.config_dir, self.data_dir, self.log_dir, self.runtime_dir):
-            private_dir(path)
-
-    @property
-    def settings_file(self) -> Path:
-        return self.config_dir / "settings.json"
-
-    @property
-    def history_file(self) -> Path:
-        return self.data_dir / "history.sqlite3"
-
-    @property
-    def trust_dir(self) -> Path:
-        """Certificates the user trusted (TLS to the PBX, provisioning, directory)."""
-        return self.data_dir / "tls"
-
-    @property
-    def directory_file(self) -> Path:
-        return self.data_dir / "directory.sqlite3"
-
-
-@dataclass(frozen=True, slots=True)
-class ScriptedAccount:
-    """An account given on the command line; its password never touches the disk."""
-
-    account: AccountConfig
-    password: str = field(repr=False)
-
-
-@dataclass(frozen=True, slots=True)
-class ScriptedEmail:
-    """--email: the e-mail sign-in of the form (provisioning, else DNS), run at start."""
-
-    email: str
-    password: str = field(repr=False)
-
-
-@dataclass(frozen=True, slots=True)
-class AppOptions:
-    paths: AppPaths
-    engine: EngineConfig = field(default_factory=EngineConfig)
-    web_port: int = 0
-    scripted_account: ScriptedAccount | None = None
-    scripted_email: ScriptedEmail | None = None
-    hid_transport: HidTransport | None = None  # None: the system's (hidraw on Linux)
-    autostart_dir: Path | None = None  # None: $XDG_CONFIG_HOME/autostart
-    launch_data_dir: Path | None = None  # --data-dir, repeated in the autostart entry
-    provisioning_url: str = ""  # --provisioning-url (docs/provisioning.md)
-
 
 def frontend_dir() -> Path:
     """The built frontend: next to the source tree, or inside a PyInstaller bundle."""
@@ -160,11 +77,16 @@ def frontend_dir() -> Path:
 class SoftphoneApp:
     """Everything of one running softphone, built in dependency order, no globals."""
 
-    def __init__(self, options: AppOptions, secrets: SecretStore | None = None) -> None:  # noqa: PLR0915
+    def __init__(  # noqa: PLR0915
+        self,
+        options: AppOptions,
+        secrets: SecretStore | None = None,
+        settings: SettingsStore | None = None,  # main() loads it first, for the window
+    ) -> None:
         self.options = options
         options.paths.create()
         self.bus = EventBus()
-        self.settings = SettingsStore(options.paths.settings_file)
+        self.settings = settings or SettingsStore(options.paths.settings_file)
         self.secrets = secrets or SecretStore()
         # TLS to the PBX verifies against the system CAs plus certificates the user trusted.
         self.trust = TrustStore(options.paths.trust_dir)

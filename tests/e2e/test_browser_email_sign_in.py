@@ -14,7 +14,8 @@ from playwright.sync_api import Browser, Page, expect
 
 from pbx.kamailio import Kamailio
 from provisioning.servers import ProvisioningServer
-from softphone.app import AppPaths, SoftphoneApp
+from softphone.app import SoftphoneApp
+from softphone.paths import AppPaths
 from support.app_harness import running_app
 from support.screenshots import screenshots_dir
 

@@ -14,9 +14,11 @@ import sys
 import threading
 from pathlib import Path
 
-from softphone.app import AppOptions, AppPaths, SoftphoneApp
+from softphone.app import SoftphoneApp
 from softphone.desktop.runner import DesktopRunner
 from softphone.engine.config import EngineConfig
+from softphone.options import AppOptions
+from softphone.paths import AppPaths
 
 
 def emit(event: str, **fields: object) -> None:
@@ -42,10 +44,10 @@ def main() -> int:
     app = SoftphoneApp(options)
     app.start()
     try:
-        runner = DesktopRunner(app, minimized=minimized)
+        runner = DesktopRunner(app.settings, options.paths, minimized=minimized)
         threading.Thread(target=follow_stdin, args=(runner,), daemon=True).start()
         # The app has started: the UI replaces the splash page once the window is up.
-        threading.Thread(target=runner.show_app, daemon=True).start()
+        threading.Thread(target=runner.attach, args=(app,), daemon=True).start()
         emit("ready", port=app.web.port, token=app.web.token)
         runner.run()
     finally:

@@ -19,7 +19,7 @@ import pytest
 from pbx.baresip import Baresip
 from pbx.kamailio import Kamailio
 from provisioning.servers import ProvisioningServer
-from softphone.app import AppPaths
+from softphone.paths import AppPaths
 from softphone.settings.trust import TrustStore
 from support.app_harness import UiClient
 from support.engine_watch import engine_deaths_in_logs
@@ -273,3 +273,76 @@ def test_email_option_signs_in_through_the_provisioning_service(
         server.stop()
     assert kamailio.bindings("1001") == []  # signed out at quit
     assert not engine_deaths_in_logs(data / "logs")
+
+
+_WINDOW_FIRST = """
+import json, sys, threading
+import softphone.desktop.runner as runner_module
+import softphone.desktop.window as window_module
+
+window_module.has_display = lambda environ=None: True
+seen = {}
+
+
+class _Window:
+    def close(self):
+        pass
+
+
+class _Runner:
+    # Stands in for the Qt window: records what was imported when it was built and run.
+    def __init__(self, settings, paths, *, minimized=False):
+        seen["app_imported_when_window_built"] = "softphone.app" in sys.modules
+        seen["language"] = settings.settings.language
+        self.window = _Window()
+        self._attached = threading.Event()
+
+    def run(self):
+        seen["attached"] = self._attached.wait(60)
+
+    def attach(self, app):
+        seen["same_settings"] = app.settings is self_settings[0]
+        self._attached.set()
+
+
+self_settings = []
+_init = _Runner.__init__
+
+
+def _keep(self, settings, paths, **kw):
+    self_settings.append(settings)
+    _init(self, settings, paths, **kw)
+
+
+_Runner.__init__ = _keep
+runner_module.DesktopRunner = _Runner
+from softphone.__main__ import main
+
+code = main(["--data-dir", sys.argv[1], "--sip-bind", "127.0.0.1"])
+print(json.dumps({"code": code, **seen}))
+"""
+
+
+def test_window_mode_opens_the_window_before_the_app_is_imported(tmp_path: Path) -> None:
+    """The app's imports and set-up (~1 s) run beside the opening window, not before it:
+    cold start to first paint. The window gets its language from the one settings store
+    the app then uses (no second reader of settings.json)."""
+    settings = tmp_path / "app" / "config" / "settings.json"
+    settings.parent.mkdir(parents=True)
+    settings.write_text(json.dumps({"language": "fr"}))
+    out = subprocess.run(
+        [sys.executable, "-c", _WINDOW_FIRST, str(tmp_path / "app")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring"},
+    )
+    assert out.returncode == 0, out.stderr[-3000:]
+    seen = json.loads(out.stdout.strip().splitlines()[-1])
+    assert seen == {
+        "code": 0,
+        "app_imported_when_window_built": False,
+        "language": "fr",
+        "attached": True,
+        "same_settings": True,
+    }

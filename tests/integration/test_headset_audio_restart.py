@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from audiolab.pulse import PulseServer
-from softphone.app import AppPaths
 from softphone.domain.settings import Settings
+from softphone.paths import AppPaths
 from softphone.settings.store import SettingsStore
 from support.app_harness import UiClient, running_app
 from support.fake_hid import FakeHidTransport

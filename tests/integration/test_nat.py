@@ -20,8 +20,10 @@ from nat.hosts import TURN_PASSWORD, TURN_USER, Coturn, NsKamailio, start_peer
 from nat.netns import LAN_GATEWAY, NAT_PUBLIC, PBX, PEER, NatNetwork, inside, netns_supported, run
 from pbx import tones
 from pbx.pj_peer_proc import PjPeer
-from softphone.app import AppOptions, AppPaths, SoftphoneApp
+from softphone.app import SoftphoneApp
 from softphone.engine.config import EngineConfig, MediaTestConfig
+from softphone.options import AppOptions
+from softphone.paths import AppPaths
 from support.app_harness import UiClient
 
 pytestmark = pytest.mark.integration

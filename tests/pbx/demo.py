@@ -41,7 +41,7 @@ from pbx.kamailio import Kamailio  # noqa: E402
 from pbx.pj_peer_proc import PjPeer  # noqa: E402
 from pbx.ports import HOST  # noqa: E402
 from provisioning.servers import DnsServer, ProvisioningServer  # noqa: E402
-from softphone.app import AppPaths  # noqa: E402
+from softphone.paths import AppPaths  # noqa: E402
 from softphone.provisioning.defaults import ENV_DNS_SERVER, ENV_URL  # noqa: E402
 from softphone.settings.trust import TrustStore  # noqa: E402
 from support.app_harness import UiClient  # noqa: E402

@@ -12,9 +12,11 @@ from typing import Any
 
 import socketio
 
-from softphone.app import AppOptions, AppPaths, SoftphoneApp
+from softphone.app import SoftphoneApp
 from softphone.engine.config import EngineConfig, MediaTestConfig
 from softphone.headset.device import HidTransport
+from softphone.options import AppOptions
+from softphone.paths import AppPaths
 from support.engine_watch import ENGINE_WATCH
 
 Event = dict[str, Any]
