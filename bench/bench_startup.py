@@ -13,9 +13,9 @@ a fresh HOME/XDG tree (so every first launch is a first launch after install):
   REGISTER of the test user (with a Contact, i.e. a binding), time from the same exec.
 - idle memory: 20 s after both, the PSS (and RSS) sum over /proc/<pid>/smaps_rollup of the
   program and all its descendants (softphone: app, engine, Qt WebEngine processes).
-The first launch is "cold" in the sense of a fresh process and fresh per-user dirs; the OS
-page cache is not dropped (it is shared with everybody on the machine). Two more launches
-with fresh dirs give a warm median for the note.
+The first launch is cold: a fresh process, fresh per-user dirs, and (as root, where the
+kernel permits) an empty OS page cache (`echo 3 > /proc/sys/vm/drop_caches`), so both read
+their files from disk as after a boot. Two more launches with fresh dirs give a warm median.
 
 Needs root (or CAP_NET_RAW) for the packet socket, and `linphone-desktop` installed.
 Run alone: `.venv/bin/python bench/bench_startup.py [--merge]` prints the rows (and puts
@@ -84,6 +84,7 @@ class Program:
     command: Callable[[Path], tuple[list[str], dict[str, str]]]
     is_peer: bool = False
     launches: list[Launch] = field(default_factory=list)
+    cache_dropped: bool = False  # the cold launch began with an empty page cache
     error: str = ""
 
 
@@ -484,8 +485,24 @@ def linphone_installed_mib(deb: Path) -> tuple[float, float, int, str]:
     return package_kib / 1024, extra_kib / 1024, count, version
 
 
+DROP_CACHES = Path("/proc/sys/vm/drop_caches")
+
+
+def drop_page_cache() -> bool:
+    """Empty the OS page cache (root only), so the next launch reads its files from disk:
+    a first launch after boot. False where not permitted (then the cold launch is only a
+    first launch with fresh per-user directories)."""
+    os.sync()
+    try:
+        DROP_CACHES.write_text("3\n")
+    except OSError:
+        return False
+    return True
+
+
 def _launch_all(programs: list[Program], pbx: Kamailio, work: Path, artifacts: Path | None) -> None:
-    """Cold launch of each, then the warm ones, alternating so both see the same load.
+    """Cold launch of each (page cache dropped first, where permitted), then the warm ones,
+    alternating so both see the same load.
 
     Our app failing fails the benchmark; a peer failing is recorded in its `error` and the
     rows show no peer value (never a made-up one)."""
@@ -498,6 +515,8 @@ def _launch_all(programs: list[Program], pbx: Kamailio, work: Path, artifacts: P
                 shot = None
                 if run == 0 and artifacts is not None:
                     shot = artifacts / f"bench-startup-{program.name.lower()}.png"
+                if run == 0:
+                    program.cache_dropped = drop_page_cache()
                 try:
                     result = launch(
                         program,
@@ -551,7 +570,10 @@ def run_all(work: Path, add: RowSink, artifacts: Path | None = None) -> None:
         return float(getattr(peer.launches[0], attr)) if peer.launches else None
 
     missing = f"; Linphone failed: {peer.error}" if peer.error else ""
-    how = "first launch after install, fresh HOME, Xvfb; page cache not dropped"
+    dropped = ours.cache_dropped and (peer.cache_dropped or not peer.launches)
+    how = "first launch after install, fresh HOME, Xvfb; " + (
+        "page cache dropped before each cold launch" if dropped else "page cache not dropped"
+    )
     value, _, warm = figures("first_paint_ms")
     _, mapped, _ = figures("mapped_ms")
     add(
