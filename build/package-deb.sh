@@ -39,12 +39,12 @@ install -m 0644 "$DEB_SRC/copyright" "$STAGE/usr/share/doc/softphone/copyright"
 install -m 0755 "$DEB_SRC/postinst" "$DEB_SRC/postrm" "$STAGE/DEBIAN/"
 # Files and directories: readable by all, no group/other write (PyInstaller keeps source modes).
 chmod -R u+rwX,go+rX,go-w "$STAGE/opt/softphone"
-# A pyenv-built libpython carries ~19 MB of debug info: drop only that (--strip-debug). The
-# other libraries stay as their wheels ship them: a full strip of the bundle (PyInstaller's
-# strip=True) broke numpy's OpenBLAS ("ELF load command address/offset not page-aligned").
-for lib in "$STAGE"/opt/softphone/_internal/libpython3*.so*; do
-  if [[ -f "$lib" && ! -L "$lib" ]]; then strip --strip-debug "$lib"; fi
-done
+# Symbol tables and debug info out of the shared libraries (23 MiB: libpython, the Python
+# extension modules, cryptography, hidapi...): `strip --strip-unneeded`, each library then
+# loaded again with dlopen and put back as shipped if it no longer loads (patchelf'd wheel
+# libraries such as numpy's OpenBLAS and pjsua2's module break: "ELF load command
+# address/offset not page-aligned"). PyInstaller's strip=True has no such check.
+"${PYTHON:-$ROOT/.venv/bin/python}" "$ROOT/build/strip_bundle.py" "$STAGE/opt/softphone"
 
 # Depends, part 1: what the ELF files of the bundle load from the system.
 internal="$STAGE/opt/softphone/_internal"

@@ -27,6 +27,7 @@ SOURCES = [
     ROOT / "build" / "softphone.spec",
     ROOT / "build" / "entry.py",
     ROOT / "build" / "package-deb.sh",
+    ROOT / "build" / "strip_bundle.py",
     ROOT / "build" / "deb",
     ROOT / "build" / "softphone.desktop",
     ROOT / "build" / "60-softphone-headsets.rules",
