@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import psutil
 import pytest
 
@@ -301,17 +302,36 @@ def _alive(process: psutil.Process) -> bool:
         return False
 
 
-def test_installed_app_opens_its_qt_webengine_window(start_installed: Any, tmp_path: Path) -> None:
-    """The bundled Qt WebEngine (QtWebEngineProcess, resources, locales) shows the UI."""
+# The registration pill's background when registered (frontend/src/styles/tokens.css,
+# --state-connected-soft, light theme): painted only by the real UI with its CSS, after the
+# engine registered.
+REGISTERED_PILL_RGB = (0xE8, 0xF7, 0xEE)
+
+
+def test_installed_app_window_renders_the_ui_and_shows_it_registered(
+    start_installed: Any, kamailio: Kamailio, tmp_path: Path
+) -> None:
+    """The bundled Qt WebEngine (QtWebEngineProcess, its resources, locales, the Qt libraries
+    left after the trimming and stripping of the build) shows the real UI, signed in."""
     log = tmp_path / "app-0.log"
-    with xvfb_display(size=(1024, 768)) as display:
+    with xvfb_display(size=(1440, 900)) as display:  # the whole window fits
         started = time.monotonic()
         app: RunningApp = start_installed(
             "--data-dir",
             str(tmp_path / "data"),
+            "--server",
+            f"127.0.0.1:{kamailio.port}",
+            "--user",
+            "1001",
+            "--password-env",
+            "PACKAGE_TEST_PW",
             "--sip-bind",
             "127.0.0.1",
-            env={**display.env, **xdg_env(tmp_path / "xdg")},
+            env={
+                **display.env,
+                **xdg_env(tmp_path / "xdg"),
+                "PACKAGE_TEST_PW": kamailio.users["1001"],
+            },
         )
         deadline = started + 60
         while "UI connected" not in log.read_text():  # the page's Socket.IO connected
@@ -321,8 +341,39 @@ def test_installed_app_opens_its_qt_webengine_window(start_installed: Any, tmp_p
         _record("window_start_to_ui_connected_seconds", round(time.monotonic() - started, 2))
         names = [p.name() for p in app.remember_children()]
         assert "QtWebEngineProcess" in names, names
-        time.sleep(1.0)  # let the first paint settle for the screenshot
+        # The page painted, styled, in the registered state: the pill's colour on the screen.
+        deadline = time.monotonic() + 30
+        while (pill := display.pixels_of(REGISTERED_PILL_RGB)) < 200:
+            assert app.process.poll() is None, log.read_text()[-3000:]
+            if time.monotonic() > deadline:
+                shot = display.screenshot(ARTIFACTS / "package-window.png")
+                tail = log.read_text()[-3000:]
+                raise AssertionError(f"no registered pill ({pill} px), see {shot}; {tail}")
+            time.sleep(0.2)
+        _record("window_start_to_registered_shown_seconds", round(time.monotonic() - started, 2))
+        assert "registration registered" in log.read_text()
+        pixels = display.grab()
+        # Text and icons, not a blank or error page: many distinct colours on the screen.
+        colours = len(np.unique(pixels.reshape(-1, 3), axis=0))
         display.screenshot(ARTIFACTS / "package-window.png")
+        assert colours > 50, f"window looks blank ({colours} colours)"
         app.stop()
     assert app.process.returncode is not None
     assert not [p for p in app.known.values() if _alive(p)], "children outlived the app"
+
+
+# Issue 21 asks for <= 250 MiB. With the PyQt6-WebEngine wheel that is out of reach by trimming:
+# libQt6WebEngineCore alone is 194 MiB (already stripped), and what it links (Qt Core/Gui/
+# Widgets/Quick/QML/Network..., Qt's ICU 36 MiB), its data files and the Python side (numpy is
+# imported by the audio code) bring the floor to ~400 MiB (bench/results.md, "Installed size
+# breakdown"). This budget keeps what was cut from coming back: 457 MiB before the trimming,
+# 410 MiB after it (2026-12-04).
+INSTALLED_BUDGET_MIB = 420
+
+
+def test_installed_size_stays_within_its_budget(installed: Path) -> None:
+    du = subprocess.run(["du", "-sm", str(installed)], capture_output=True, text=True, check=True)
+    installed_mib = int(du.stdout.split()[0])
+    groups = "; ".join(f"{name} {mib}" for name, mib in deb_package.size_breakdown(installed))
+    print(f"package metric: installed size by group (MiB): {groups}")
+    assert installed_mib <= INSTALLED_BUDGET_MIB, f"{installed_mib} MiB installed: {groups}"

@@ -13,6 +13,7 @@ import os
 import subprocess
 import time
 from dataclasses import dataclass, field
+from fnmatch import fnmatch
 from pathlib import Path
 from typing import Any
 
@@ -113,3 +114,46 @@ def unpack(deb: Path, root: Path) -> int:
     _run(["dpkg-deb", "-x", str(deb), str(root)])
     du = subprocess.run(["du", "-sm", str(root)], capture_output=True, text=True, check=True)
     return int(du.stdout.split()[0])
+
+
+# Where an installed package's bytes go, in groups (first match wins); fnmatch patterns on the
+# path relative to the install root.
+SIZE_GROUPS: list[tuple[str, tuple[str, ...]]] = [
+    ("libQt6WebEngineCore (Chromium)", ("*/Qt6/lib/libQt6WebEngineCore.so*",)),
+    ("Qt's ICU (libicudata/uc/i18n)", ("*/Qt6/lib/libicu*",)),
+    ("Qt Quick/QML libraries (linked by WebEngine)", ("*/Qt6/lib/libQt6Q[mu]*",)),
+    ("other Qt libraries", ("*/Qt6/lib/*",)),
+    (
+        "Qt WebEngine data (icudtl, .pak, V8 snapshot), translations, QtWebEngineProcess",
+        ("*/Qt6/resources/*", "*/Qt6/translations/*", "*/Qt6/libexec/*"),
+    ),
+    ("Qt plugins", ("*/Qt6/plugins/*",)),
+    ("PyQt6 bindings", ("*/_internal/PyQt6/*",)),
+    ("numpy + OpenBLAS", ("*/_internal/numpy/*", "*/_internal/numpy.libs/*")),
+    ("pjsua2 + its OpenSSL/Kerberos", ("*/_internal/pjsua2/*", "*/_internal/pjsua2_python.libs/*")),
+    ("cryptography", ("*/_internal/cryptography/*",)),
+    (
+        "Python: interpreter, stdlib, app and pure-Python packages (archive in the executable)",
+        (
+            "opt/softphone/softphone",
+            "*/_internal/libpython*",
+            "*/_internal/python3*/*",
+            "*/_internal/base_library.zip",
+        ),
+    ),
+    ("frontend + assets", ("*/_internal/frontend/*", "*/_internal/assets/*")),
+    ("other Python packages (extensions, data, metadata)", ("opt/softphone/*",)),
+    ("outside /opt (launcher, icons, .desktop, udev rule, doc)", ("*",)),
+]
+
+
+def size_breakdown(root: Path) -> list[tuple[str, float]]:
+    """MiB per SIZE_GROUPS group under an install root, as `du` counts them (blocks used)."""
+    totals = dict.fromkeys((name for name, _ in SIZE_GROUPS), 0)
+    for path in root.rglob("*"):
+        if path.is_symlink() or not path.is_file():
+            continue
+        rel = path.relative_to(root).as_posix()
+        name = next(n for n, pats in SIZE_GROUPS if any(fnmatch(rel, p) for p in pats))
+        totals[name] += path.stat().st_blocks * 512
+    return [(name, round(size / 2**20, 1)) for name, size in totals.items()]
