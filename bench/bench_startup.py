@@ -610,8 +610,10 @@ def run_all(work: Path, add: RowSink, artifacts: Path | None = None) -> None:
         "MiB",
         f"smaps_rollup of {procs} processes; RSS sum {rss} MiB; real Qt window on Xvfb" + missing,
     )
+    largest = sorted(deb_package.size_breakdown(install_root), key=lambda g: -g[1])[:4]
     size_note = (
-        f".deb {deb_mib:.0f} MiB ({'reused' if build.reused else 'built'} in {build_s:.0f} s)"
+        f".deb {deb_mib:.0f} MiB ({'reused' if build.reused else 'built'} in {build_s:.0f} s);"
+        " largest: " + ", ".join(f"{name} {mib:.0f}" for name, mib in largest)
     )
     lp_total: float | None = None
     if os.access(LINPHONE, os.X_OK):
