@@ -1,4 +1,4 @@
-"""Backend footprint at rest: engine and app PSS, the engine's modules, idle CPU per thread.
+"""Footprint at rest: the backend (browser mode) and the whole window process tree.
 
 The app is launched as users launch it (the `softphone` console script, `--browser`, a
 scripted account), registered at Kamailio with a UI client connected. After 20 s of rest:
@@ -6,7 +6,15 @@ PSS of each process (/proc/PID/smaps_rollup), then CPU of every thread (/proc/PI
 over 60 s, so a polling loop shows up by its thread name. The engine's module count comes
 from tests/support/engine_probe.py (the same console-script start, asked with ReportModules).
 
-Registered in bench/run.py; standalone: `.venv/bin/python bench/bench_footprint.py`.
+The window tree (`window_tree`): the app as users start it with a display (`python -m
+softphone` from the source tree, real Qt window on a private Xvfb and D-Bus session bus, a
+scripted account), registered and the UI connected, 20 s of rest; then the PSS of every
+process of the tree split by mapping class (/proc/PID/smaps: anonymous memory, shared memory,
+Qt WebEngine's library and resources, other Qt, numpy, other Python extensions, ...), then
+CPU of every thread of the tree over 60 s.
+
+Registered in bench/run.py; standalone: `.venv/bin/python bench/bench_footprint.py`
+(`--window`: only the window tree, with its per-mapping table).
 """
 
 from __future__ import annotations
@@ -17,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
 
@@ -27,6 +36,9 @@ for path in (ROOT / "tests", ROOT / "backend"):
     if str(path) not in sys.path:
         sys.path.insert(0, str(path))
 
+from bench_startup import session_bus  # noqa: E402
+
+from e2e.window_harness import xdg_env, xvfb_display  # noqa: E402
 from pbx.kamailio import Kamailio  # noqa: E402
 from support.app_harness import UiClient  # noqa: E402
 
@@ -139,11 +151,184 @@ def run_all(pbx: Kamailio, work: Path, add: Add) -> None:
     )
 
 
+# -- the window process tree ---------------------------------------------------------------
+
+WINDOW_USER = "1007"
+# Mapping classes of /proc/PID/smaps, first match wins: (class, substrings of the path).
+MAPPING_CLASSES: list[tuple[str, tuple[str, ...]]] = [
+    ("shared memory (shm, memfd)", ("/dev/shm/", "memfd:", "/SYSV", "/dev/zero")),
+    ("GPU device", ("/dev/dri",)),
+    ("libQt6WebEngineCore", ("libQt6WebEngineCore",)),
+    ("WebEngine resources (.pak, ICU, V8 snapshot)", (".pak", "icudtl", "_snapshot", ".bin")),
+    ("other Qt libraries and plugins", ("/Qt6/", "libQt6", "/PyQt6/")),
+    ("numpy", ("/numpy", "numpy.libs")),
+    ("other Python extensions", ("site-packages/", "/lib-dynload/")),
+    ("python and libpython", ("libpython", "/bin/python")),
+    ("fonts", ("/fonts/", ".ttf", ".otf", "fontconfig")),
+]
+ANON = "anonymous (malloc, Python objects, V8 and Blink heaps)"
+OTHER_FILES = "system libraries, other files"
+
+
+def mapping_class(path: str) -> str:
+    if not path or (path.startswith("[") and path != "[vdso]"):
+        return ANON  # [heap], [stack], [anon:...] and unnamed mappings
+    for name, parts in MAPPING_CLASSES:
+        if any(part in path for part in parts):
+            return name
+    return OTHER_FILES
+
+
+def smaps_by_class(pid: int) -> dict[str, float]:
+    """PSS of one process (MiB) by mapping class, from /proc/PID/smaps."""
+    out: dict[str, float] = defaultdict(float)
+    path = ""
+    with open(f"/proc/{pid}/smaps") as smaps:
+        for line in smaps:
+            head = line.split(None, 1)[0]
+            if not head.endswith(
+                ":"
+            ):  # a mapping's header: "start-end perms offset dev inode path"
+                fields = line.split(None, 5)
+                path = fields[5].strip() if len(fields) > 5 else ""
+            elif head == "Pss:":
+                out[mapping_class(path)] += int(line.split()[1]) / 1024
+    return dict(out)
+
+
+def window_role(proc: psutil.Process, app_pid: int) -> str:
+    """What a process of the window tree is, from its command line."""
+    if proc.pid == app_pid:
+        return "app (Python + Qt WebEngine browser side)"
+    line = " ".join(proc.cmdline())
+    if "spawn_main" in line:
+        return "engine"
+    if "resource_tracker" in line:
+        return "tracker"
+    for arg in proc.cmdline():
+        if arg.startswith("--type="):
+            return "WebEngine " + arg.split("=", 1)[1]
+    return proc.name()
+
+
+def window_tree_figures(pid: int) -> dict[str, dict[str, float]]:
+    """{role: {mapping class: PSS MiB}} of a process and its descendants; roles numbered
+    when a role has more than one process ("WebEngine zygote #2")."""
+    procs = [psutil.Process(pid), *psutil.Process(pid).children(recursive=True)]
+    tree: dict[str, dict[str, float]] = {}
+    for proc in procs:
+        try:
+            role = window_role(proc, pid)
+            figures = smaps_by_class(proc.pid)
+        except (psutil.NoSuchProcess, FileNotFoundError, ProcessLookupError):
+            continue
+        name, n = role, 1
+        while name in tree:
+            n += 1
+            name = f"{role} #{n}"
+        tree[name] = figures
+    return tree
+
+
+def tree_idle_cpu(pid: int, seconds: float) -> tuple[float, list[str]]:
+    procs = [psutil.Process(pid), *psutil.Process(pid).children(recursive=True)]
+    pids = {window_role(p, pid) + f" {p.pid}": p.pid for p in procs}
+    return idle_cpu(pids, seconds)
+
+
+def window_tree(pbx: Kamailio, work: Path, add: Add) -> dict[str, dict[str, float]]:
+    """The whole window tree, idle 20 s, registered, UI connected: rows; returns the figures."""
+    home = work / "window-home"
+    log_path = work / "window.log"
+    argv = [sys.executable, "-m", "softphone", "--data-dir", str(home / "data")]
+    argv += ["--server", f"127.0.0.1:{pbx.port}", "--user", WINDOW_USER]
+    argv += ["--password-env", "BENCH_PW", "--sip-bind", "127.0.0.1", "--log-level", "INFO"]
+    with xvfb_display(size=(1280, 800)) as display, session_bus(work) as bus:
+        env = {k: v for k, v in os.environ.items() if k not in ("QT_QPA_PLATFORM", "DISPLAY")}
+        env.update({k: v for k, v in display.env.items() if v is not None})
+        env.update(xdg_env(home))
+        env.update(
+            DBUS_SESSION_BUS_ADDRESS=bus,
+            BENCH_PW=pbx.users[WINDOW_USER],
+            PYTHON_KEYRING_BACKEND="keyring.backends.null.Keyring",
+        )
+        with log_path.open("w") as log:
+            proc = subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=log)
+        spawned: list[psutil.Process] = []
+        try:
+            deadline = time.monotonic() + 60
+            while not all(
+                s in log_path.read_text() for s in ("UI connected", "registration registered")
+            ):
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("window app not up:\n" + log_path.read_text()[-3000:])
+                time.sleep(0.2)
+            time.sleep(REST_S)
+            spawned = psutil.Process(proc.pid).children(recursive=True)
+            tree = window_tree_figures(proc.pid)
+            cpu, busiest = tree_idle_cpu(proc.pid, CPU_S)
+        finally:
+            spawned = spawned or psutil.Process(proc.pid).children(recursive=True)
+            proc.terminate()
+            try:
+                proc.wait(20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(5)
+            _gone, alive = psutil.wait_procs(spawned, timeout=10)
+            for left in alive:
+                left.kill()
+    total = sum(sum(m.values()) for m in tree.values())
+    per_role = ", ".join(f"{r} {sum(m.values()):.1f}" for r, m in tree.items())
+    add(
+        f"window: whole process tree, idle {REST_S:.0f} s, registered (PSS)",
+        total,
+        "MiB",
+        f"source tree, real Qt window on Xvfb, UI connected; {len(tree)} processes: {per_role}",
+    )
+    for role, mapping in tree.items():
+        top = sorted(mapping.items(), key=lambda kv: -kv[1])[:3]
+        add(
+            f"window: {role} (PSS)",
+            sum(mapping.values()),
+            "MiB",
+            "; ".join(f"{k} {v:.1f}" for k, v in top),
+        )
+    add(
+        f"window: idle CPU over {CPU_S:.0f} s, registered, window shown (whole tree)",
+        cpu,
+        "% of a core",
+        "/proc/PID/task/*/stat of every process; busiest threads: " + ", ".join(busiest),
+    )
+    return tree
+
+
+def breakdown_table(tree: dict[str, dict[str, float]]) -> str:
+    """Markdown: mapping classes (rows) by process (columns), PSS MiB."""
+    roles = list(tree)
+    classes = sorted(
+        {c for m in tree.values() for c in m},
+        key=lambda c: -sum(m.get(c, 0) for m in tree.values()),
+    )
+    lines = ["| mapping class | " + " | ".join(roles) + " | total |"]
+    lines.append("|---|" + "---:|" * (len(roles) + 1))
+    for c in classes:
+        cells = [tree[r].get(c, 0.0) for r in roles]
+        lines.append(f"| {c} | " + " | ".join(f"{v:.1f}" for v in cells) + f" | {sum(cells):.1f} |")
+    sums = [sum(tree[r].values()) for r in roles]
+    lines.append("| **total** | " + " | ".join(f"{v:.1f}" for v in sums) + f" | {sum(sums):.1f} |")
+    return "\n".join(lines)
+
+
 def main() -> int:
     with tempfile.TemporaryDirectory(prefix="bench-footprint-") as tmp:
         work = Path(tmp)
         with Kamailio(work_dir=work / "kamailio", tls=False) as pbx:
-            run_all(pbx, work, lambda *row: print(" | ".join(str(c) for c in row)))
+            show: Add = lambda *row: print(" | ".join(str(c) for c in row))  # noqa: E731
+            if "--window" not in sys.argv[1:]:
+                run_all(pbx, work, show)
+            tree = window_tree(pbx, work, show)
+            print(breakdown_table(tree))
     return 0
 
 
