@@ -8,7 +8,7 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, MutableMapping
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +49,43 @@ def _allow_webengine_as_root() -> None:
     if "QTWEBENGINE_CHROMIUM_FLAGS" not in os.environ:
         os.environ["QTWEBENGINE_CHROMIUM_FLAGS"] = "--no-sandbox"
     os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")
+
+
+# Qt WebEngine set up for one small local page. Effects measured by `bench/bench_footprint.py
+# --window` (whole window tree, idle 20 s, registered, real Qt window on Xvfb; PSS, each
+# against the run before it: bench/results.md). None of this touches the page's isolation:
+# the renderer keeps its sandbox (for any user but root), the CSP and the token stay.
+# Measured and not used: --js-flags=--lite-mode (renderer -3.8 MiB, but V8 without its
+# optimizing compilers), --enable-low-end-device-mode (no change), --renderer-process-limit=1
+# and --process-per-site (one renderer already; the test below holds it), --no-zygote (needs
+# --no-sandbox).
+WEBENGINE_FLAGS = (
+    # Chromium keeps a second zygote for helper processes that run unsandboxed anyway (the
+    # renderer forks from the other, sandboxed one); our page starts none of those helpers.
+    # -17.5 MiB (518.1 -> 500.6), one process fewer.
+    "--no-unsandboxed-zygote",
+    # No GL in Chromium's in-process GPU thread either: it composites in software, like Qt
+    # below. -6 MiB (358.7 -> 352.6, two runs each) on top of WEBENGINE_ENV.
+    "--disable-gpu",
+)
+# Qt's side: no OpenGL for the window at all. Qt Quick's OpenGL scene graph and the GLX
+# integration loaded Mesa (libLLVM and swrast here, a GPU driver on a laptop: ~40 MiB of the
+# app process) and GL buffers (~50 MiB anonymous). QT_QUICK_BACKEND=software -75 MiB (518.1 ->
+# 442.9); then QT_XCB_GL_INTEGRATION=none -45 MiB (449.8 -> 404.5). The page still animates
+# at the display's 60 frames/s (27-42 with GL through llvmpipe on Xvfb, same test:
+# tests/e2e/test_window_webengine.py). The cost: on a machine with a GPU, painting is done
+# by the CPU (a small page of text and icons). A value the user set is kept.
+WEBENGINE_ENV = {"QT_QUICK_BACKEND": "software", "QT_XCB_GL_INTEGRATION": "none"}
+
+
+def _configure_webengine(environ: MutableMapping[str, str] | None = None) -> None:
+    """Before Qt WebEngine starts: our switches after the user's, our variables unless set."""
+    env = os.environ if environ is None else environ
+    flags = env.get("QTWEBENGINE_CHROMIUM_FLAGS", "").split()
+    flags += [flag for flag in WEBENGINE_FLAGS if flag not in flags]
+    env["QTWEBENGINE_CHROMIUM_FLAGS"] = " ".join(flags)
+    for name, value in WEBENGINE_ENV.items():
+        env.setdefault(name, value)
 
 
 def _qt_browser_of(window: Any) -> Any:
@@ -148,6 +185,7 @@ class AppWindow:
         if threading.current_thread() is not threading.main_thread():
             raise RuntimeError("AppWindow.run() must be called on the main thread")
         _allow_webengine_as_root()
+        _configure_webengine()
         import webview  # imported late: it reads the environment set above on import
 
         # pywebview's Qt backend reads the profile's storage path once, when its module is
