@@ -13,8 +13,6 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-import numpy as np
-
 from softphone.audio import streams
 from softphone.audio.events import MicLevelMeasured, MicTestStopped
 from softphone.bus import EventBus
@@ -43,6 +41,8 @@ class MicTest:
 
     def start(self) -> None:
         """Raises streams.DeviceUnavailableError; a running test keeps running."""
+        import numpy  # noqa: F401  (here, not first in the audio callback: ~60 ms)
+
         with self._lock:
             if self._stream is not None:
                 return
@@ -77,6 +77,8 @@ class MicTest:
         log.info("microphone test stopped")
 
     def _callback(self, indata: Any, frames: int, _time: Any, _status: Any) -> None:
+        import numpy as np  # imported by start(): a look-up in sys.modules
+
         x = np.frombuffer(indata, dtype="<i2").astype(np.float32) / 32768.0
         if len(x):
             self._levels.put((float(np.sqrt(np.mean(x * x))), float(np.max(np.abs(x)))))

@@ -2,7 +2,8 @@
 
 The PortAudio callback only copies precomputed samples (numpy, a few microseconds per 20 ms
 block) and never waits for anything; opening and closing streams, which can take a second
-through PulseAudio, is left to the caller's own thread.
+through PulseAudio, is left to the caller's own thread. numpy (~8 MiB) is imported when a
+sound is first decoded (the first ring or test sound), not at the app's start (issue 21).
 """
 
 from __future__ import annotations
@@ -12,12 +13,13 @@ import threading
 import wave
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import numpy as np
-import numpy.typing as npt
+from typing import TYPE_CHECKING, Any
 
 from softphone.audio import streams
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +35,8 @@ class Sound:
 
     @classmethod
     def load(cls, path: Path) -> Sound:
+        import numpy as np
+
         with wave.open(str(path), "rb") as wav:
             if wav.getsampwidth() != 2 or wav.getnchannels() != 1:
                 raise ValueError(f"{path}: not 16-bit mono")
@@ -50,6 +54,8 @@ class TonePlayer:
     instant (the next block is zeros); `close()` drops what is buffered and closes."""
 
     def __init__(self, sound: Sound, *, gain: float = 1.0, period_s: float | None = None) -> None:
+        import numpy as np
+
         length = len(sound.samples)
         total = max(length, round(period_s * sound.rate)) if period_s else length
         self._buffer = np.zeros(total, dtype=np.float32)
@@ -98,6 +104,8 @@ class TonePlayer:
 
     def _callback(self, outdata: Any, frames: int, _time: Any, _status: Any) -> None:
         from time import perf_counter
+
+        import numpy as np  # loaded by __init__: a look-up in sys.modules
 
         if self.silent:
             outdata[:] = bytes(len(outdata))

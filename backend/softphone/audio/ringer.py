@@ -74,8 +74,10 @@ class Ringer:
         self._calls = calls
         self._route = route
         self._volume = volume
-        self._ring = ring_sound or Sound.load(assets_dir() / "ringtone.wav")
-        self._waiting = waiting_sound or Sound.load(assets_dir() / "call-waiting.wav")
+        # Decoded at the first ring, on the ringer's thread (numpy and ~0.1 s of a cold
+        # start, issue 21); the device takes longer to open than that.
+        self._ring = ring_sound
+        self._waiting = waiting_sound
         self._cond = threading.Condition()
         self._wanted: _Wanted | None = None
         self._playing: tuple[_Wanted, TonePlayer] | None = None
@@ -154,8 +156,12 @@ class Ringer:
 
     def _open(self, wanted: _Wanted) -> bool:
         if wanted.mode is RingMode.RING:
+            if self._ring is None:
+                self._ring = Sound.load(assets_dir() / "ringtone.wav")
             player = TonePlayer(self._ring, gain=ring_gain(self._volume()), period_s=RING_PERIOD_S)
         else:
+            if self._waiting is None:
+                self._waiting = Sound.load(assets_dir() / "call-waiting.wav")
             player = TonePlayer(self._waiting, period_s=WAITING_PERIOD_S)
         try:
             player.start(wanted.device)

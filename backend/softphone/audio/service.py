@@ -43,7 +43,7 @@ class AudioService:
         )
         self.ringer = Ringer(bus, calls, lambda: self.watcher.resolution.route, ring_volume)
         self.mic_test = MicTest(bus, lambda: self.watcher.resolution.route.input)
-        self._test_sound = Sound.load(assets_dir() / "test-sound.wav")
+        self._test_sound: Sound | None = None  # decoded at the first speaker test (numpy)
         self._status: AudioStatusReported | None = None
         self._speaker: TonePlayer | None = None
         self._lock = threading.Lock()
@@ -82,6 +82,8 @@ class AudioService:
         route = self.watcher.resolution.route
         device = route.output if target == "output" else route.ringer
         gain = ring_gain(self._ring_volume()) if target == "ringer" else 0.8
+        if self._test_sound is None:
+            self._test_sound = Sound.load(assets_dir() / "test-sound.wav")
         player = TonePlayer(self._test_sound, gain=gain)
         self._stop_speaker_test()
         player.start(device)

@@ -6,15 +6,18 @@ import logging
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from urllib.parse import quote, unquote, urljoin, urlsplit
-
-import requests
 
 from softphone.directory.store import DirectoryStore
 from softphone.directory.vcard import BadCardError, parse_card
 from softphone.domain.directory import Contact, ContactSource
 from softphone.domain.directory_sources import CardDavConfig
 from softphone.domain.errors import ErrorKey, SoftphoneError
+
+# requests is imported by the first sync, not at the app's start (issue 21).
+if TYPE_CHECKING:
+    import requests
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +71,8 @@ class CardDavSync:
         self.config = config
         self._store = store
         self._timeout = timeout
+        import requests
+
         self._http = requests.Session()
         if config.user:
             self._http.auth = (config.user, password)
@@ -141,6 +146,8 @@ class CardDavSync:
             result.skip(exc.reason)
 
     def _request(self, method: str, url: str, body: str, depth: int) -> requests.Response:
+        import requests
+
         headers = {"Depth": str(depth), "Content-Type": "application/xml; charset=utf-8"}
         try:
             return self._http.request(

@@ -8,15 +8,20 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote, urlsplit
-
-import requests
-from requests.auth import AuthBase, HTTPBasicAuth, HTTPDigestAuth
 
 from softphone import __version__
 from softphone.domain.errors import ErrorKey, SoftphoneError
 from softphone.domain.provisioning import MAX_DOCUMENT_BYTES
-from softphone.settings.trust import TrustStore
+
+# requests (~10 MiB, 9.9 measured alone) is imported by the first fetch, not at the app's
+# start: most starts sign in from saved settings and never fetch (issue 21).
+if TYPE_CHECKING:
+    import requests
+    from requests.auth import AuthBase
+
+    from softphone.settings.trust import TrustStore
 
 log = logging.getLogger(__name__)
 
@@ -121,6 +126,9 @@ def ca_bundle(trust: TrustStore, url: str, directory: Path) -> str:
 def fetch(url: str, who: Identity, password: str, *, ca_file: str, etag: str = "") -> Fetched:
     """GET the document; SoftphoneError(provisioning_auth_failed | provisioning_unreachable |
     tls_untrusted | provisioning_invalid), NotProvisionedError on 404."""
+    import requests
+    from requests.auth import HTTPBasicAuth, HTTPDigestAuth
+
     headers = {"Accept": "application/json", "User-Agent": f"softphone/{__version__}"}
     if etag:
         headers["If-None-Match"] = etag
@@ -145,6 +153,8 @@ def _get(
     ca_file: str,
     auth: AuthBase | None,
 ) -> requests.Response:
+    import requests
+
     try:
         return session.get(
             url,
@@ -166,6 +176,8 @@ def _get(
 
 
 def _read(response: requests.Response, url: str, etag: str) -> Fetched:
+    import requests
+
     status = response.status_code
     log.info("provisioning server %s answered %s", trust_key(url), status)
     if status == 304 and etag:

@@ -7,16 +7,16 @@ import logging
 import os
 import random
 from dataclasses import dataclass
-from typing import Any
-
-import dns.exception
-import dns.name
-import dns.rdatatype
-import dns.resolver
+from typing import TYPE_CHECKING, Any
 
 from softphone.domain.account import Transport
 from softphone.domain.errors import ErrorKey, SoftphoneError
 from softphone.provisioning.defaults import ENV_DNS_SERVER
+
+# dnspython (~8 MiB, 7.8 measured alone) is imported by the first look-up, not at the app's
+# start: only an e-mail sign-in without a provisioning URL looks anything up (issue 21).
+if TYPE_CHECKING:
+    import dns.resolver
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +43,8 @@ class SipTarget:
 
 def make_resolver(server: str | None = None) -> dns.resolver.Resolver:
     """The system's resolvers, or `ip[:port]` from SOFTPHONE_DNS_SERVER (tests, odd networks)."""
+    import dns.resolver
+
     server = server if server is not None else os.environ.get(ENV_DNS_SERVER, "")
     if not server:
         resolver = dns.resolver.Resolver()
@@ -66,6 +68,9 @@ def custom_resolver() -> bool:
 
 def _query(resolver: dns.resolver.Resolver, name: str, rdtype: str) -> list[Any]:
     """Records, or [] when the name or type does not exist; SERVFAIL/timeouts are raised."""
+    import dns.exception
+    import dns.resolver
+
     try:
         return list(resolver.resolve(name, rdtype, search=False))
     except (dns.resolver.NXDOMAIN, dns.resolver.NoAnswer):

@@ -9,9 +9,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
-
-import dns.resolver
+from typing import TYPE_CHECKING, Any
 
 from softphone.domain.account import AccountConfig
 from softphone.domain.directory import Contact, ContactSource
@@ -38,6 +36,9 @@ from softphone.provisioning.state import ProvisioningState, StateFile
 from softphone.settings.secrets import DIRECTORY_SECRET_KEYS, SecretStore, account_secret_key
 from softphone.settings.store import SettingsStore
 from softphone.settings.trust import TrustStore
+
+if TYPE_CHECKING:
+    import dns.resolver
 
 log = logging.getLogger(__name__)
 

@@ -11,14 +11,17 @@ import ssl
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes
-from cryptography.x509.oid import NameOID
+from typing import TYPE_CHECKING
 
 from softphone.domain.account import AccountConfig, split_host_port
 from softphone.domain.errors import ErrorKey, SoftphoneError
 from softphone.settings.ca_bundle import system_ca_file
+
+# cryptography (~6 MiB, 5.8 measured alone) is imported when a certificate is first read
+# (the TLS settings, a trust decision), not at the app's start: writing the bundle needs
+# none of it (issue 21).
+if TYPE_CHECKING:
+    from cryptography import x509
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +45,8 @@ class CertificateInfo:
 
     @classmethod
     def from_pem(cls, pem: str, host: str) -> CertificateInfo:
+        from cryptography import x509
+
         cert = x509.load_pem_x509_certificate(pem.encode())
         return cls(
             name_matches=name_matches(cert, host),
@@ -60,6 +65,9 @@ def name_matches(cert: x509.Certificate, host: str) -> bool:
     pjsip checks the name too, so a certificate for another name stays refused even once
     trusted: the user is told so instead of being asked to trust it in a loop.
     """
+    from cryptography import x509
+    from cryptography.x509.oid import NameOID
+
     try:
         sans = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     except x509.ExtensionNotFound:
@@ -84,6 +92,8 @@ def _dns_match(pattern: str, host: str) -> bool:
 
 
 def fingerprint(cert: x509.Certificate) -> str:
+    from cryptography.hazmat.primitives import hashes
+
     return cert.fingerprint(hashes.SHA256()).hex(":").upper()
 
 
@@ -221,4 +231,6 @@ class TrustStore:
 
 
 def _sha256_of(pem: str) -> str:
+    from cryptography import x509
+
     return fingerprint(x509.load_pem_x509_certificate(pem.encode()))
