@@ -219,59 +219,6 @@ def bench_start_to_registered(pbx: Kamailio, work: Path, rows: list[Row]) -> Non
     rows.append(Row("backend memory, idle (PSS)", pss, "MiB", b_pss, "baresip", note))
 
 
-def bench_window_memory(pbx: Kamailio, work: Path, rows: list[Row]) -> None:
-    """The whole window process tree (Qt WebEngine offscreen), idle and registered."""
-    env = dict(
-        os.environ,
-        BENCH_PW=pbx.users["1005"],
-        QT_QPA_PLATFORM="offscreen",
-        PYTHON_KEYRING_BACKEND="keyring.backends.null.Keyring",
-    )
-    proc = subprocess.Popen(
-        [
-            "dbus-run-session",
-            "--",
-            sys.executable,
-            "-m",
-            "softphone",
-            "--data-dir",
-            str(work / "win"),
-            "--server",
-            f"127.0.0.1:{pbx.port}",
-            "--user",
-            "1005",
-            "--password-env",
-            "BENCH_PW",
-            "--sip-bind",
-            "127.0.0.1",
-            "--log-level",
-            "WARNING",
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        time.sleep(12)  # first paint ~1 s; let WebEngine settle
-        rss, pss = memory_mib(_tree(proc.pid))
-    finally:
-        # dbus-run-session does not pass SIGTERM on: stop the app under it by PID, then it.
-        apps = [p for p in _tree(proc.pid)[1:] if "softphone" in " ".join(p.cmdline())]
-        for app in apps:
-            app.terminate()
-        psutil.wait_procs(apps, timeout=15)
-        proc.terminate()
-        proc.wait(15)
-    rows.append(
-        Row(
-            "whole window process tree, idle (PSS)",
-            pss,
-            "MiB",
-            note=f"RSS sum {rss:.0f} MiB; Qt WebEngine offscreen",
-        )
-    )
-
-
 def bench_audio(pbx: Kamailio, work: Path, rows: list[Row]) -> None:
     """Real device paths (private PulseAudio): delay, drift, glitches, CPU (bench/audio_*)."""
     import audio_calls
@@ -388,7 +335,12 @@ def main() -> int:
                 work,
                 lambda name, value, unit, note: rows.append(Row(name, value, unit, note=note)),
             )
-            bench_window_memory(pbx, work, rows)
+            # The whole window tree (real Qt window on Xvfb): PSS per process, idle CPU.
+            bench_footprint.window_tree(
+                pbx,
+                work,
+                lambda name, value, unit, note: rows.append(Row(name, value, unit, note=note)),
+            )
             # The installed .deb beside Linphone desktop: start to paint/registered, tree PSS.
             bench_startup.run_all(
                 work,

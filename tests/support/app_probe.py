@@ -5,7 +5,8 @@ imported by tests: a test process has imported numpy, requests... itself, so onl
 interpreter shows what the app's own start imports. The app is built and started as
 `softphone --browser` builds it (SoftphoneApp with a scripted account), then waits until the
 account is registered and the first REGISTER's answer handled, plus `rest` seconds.
-Prints one JSON line: {"modules": [...], "registration": "..."}.
+Prints one JSON line: {"modules": [...], "registration": "...", "pss_kib": N} (this, the
+app's, process; bench/bench_footprint.py reports it).
 """
 
 import json
@@ -41,6 +42,9 @@ if __name__ == "__main__":
                 time.sleep(0.05)
             time.sleep(rest)
             state = app.accounts.registration.state.value
-            print(json.dumps({"modules": sorted(sys.modules), "registration": state}))
+            with open("/proc/self/smaps_rollup") as rollup:
+                pss = next(int(x.split()[1]) for x in rollup if x.startswith("Pss:"))
+            report = {"modules": sorted(sys.modules), "registration": state, "pss_kib": pss}
+            print(json.dumps(report))
         finally:
             app.stop()
