@@ -78,14 +78,25 @@ WEBENGINE_FLAGS = (
 WEBENGINE_ENV = {"QT_QUICK_BACKEND": "software", "QT_XCB_GL_INTEGRATION": "none"}
 
 
-def _configure_webengine(environ: MutableMapping[str, str] | None = None) -> None:
-    """Before Qt WebEngine starts: our switches after the user's, our variables unless set."""
+def _configure_webengine(environ: MutableMapping[str, str] | None = None) -> dict[str, str]:
+    """Before Qt WebEngine starts: our switches after the user's, our variables unless set.
+    Returns the variables it set, for `_forget_webengine_env` once Qt has read them."""
     env = os.environ if environ is None else environ
     flags = env.get("QTWEBENGINE_CHROMIUM_FLAGS", "").split()
     flags += [flag for flag in WEBENGINE_FLAGS if flag not in flags]
     env["QTWEBENGINE_CHROMIUM_FLAGS"] = " ".join(flags)
-    for name, value in WEBENGINE_ENV.items():
-        env.setdefault(name, value)
+    ours = {name: value for name, value in WEBENGINE_ENV.items() if name not in env}
+    env.update(ours)
+    return ours
+
+
+def _forget_webengine_env(ours: Mapping[str, str], environ: MutableMapping[str, str]) -> None:
+    """Once the window is up (Qt read them when it built its first scene graph): programs
+    started from the app, such as the browser a clicked link opens, must not inherit
+    "no OpenGL"."""
+    for name, value in ours.items():
+        if environ.get(name) == value:
+            del environ[name]
 
 
 def _qt_browser_of(window: Any) -> Any:
@@ -177,6 +188,7 @@ class AppWindow:
         self._on_gui_ready = on_gui_ready  # GUI thread, before the loop: builds the tray
         self._quitting = False
         self._webview: Any = None
+        self._webengine_env: dict[str, str] = {}  # set by run(), dropped once shown
         self._save_timer: threading.Timer | None = None
         self._last_saved: WindowGeometry | None = geometry
 
@@ -185,7 +197,7 @@ class AppWindow:
         if threading.current_thread() is not threading.main_thread():
             raise RuntimeError("AppWindow.run() must be called on the main thread")
         _allow_webengine_as_root()
-        _configure_webengine()
+        self._webengine_env = _configure_webengine()
         import webview  # imported late: it reads the environment set above on import
 
         # pywebview's Qt backend reads the profile's storage path once, when its module is
@@ -272,6 +284,8 @@ class AppWindow:
 
     def _on_shown(self) -> None:
         self._browser = _qt_browser_of(self._window)
+        if not self._start_hidden:  # hidden: Qt may make its X window and scene graph later
+            _forget_webengine_env(self._webengine_env, os.environ)
         with self._lock:
             self._shown = True
             close_now = self._close_requested
