@@ -38,7 +38,14 @@ for path in (ROOT / "tests", ROOT / "backend"):
 
 from bench_startup import session_bus  # noqa: E402
 
-from e2e.window_harness import xdg_env, xvfb_display  # noqa: E402
+from e2e.window_harness import (  # noqa: E402
+    ANIMATED_PAGE,
+    PageServer,
+    open_window_and_wait_for,
+    smoke_command,
+    xdg_env,
+    xvfb_display,
+)
 from pbx.kamailio import Kamailio  # noqa: E402
 from support.app_harness import UiClient  # noqa: E402
 
@@ -303,6 +310,34 @@ def window_tree(pbx: Kamailio, work: Path, add: Add) -> dict[str, dict[str, floa
     return tree
 
 
+def window_frame_rate(work: Path, add: Add) -> None:
+    """requestAnimationFrame rate of a page moving a box in the app's window (AppWindow, so
+    with its WebEngine setup), on the splash page first as the app is: 60 on Xvfb's 60 Hz."""
+    with xvfb_display(size=(1280, 800)) as display, PageServer(ANIMATED_PAGE) as page:
+        command = [*smoke_command(), "--url", page.url, "--splash", "en"]
+        with open_window_and_wait_for(
+            command,
+            lambda w: w.event("window_loaded") is not None,
+            display=display,
+            log_path=work / "frame-rate.log",
+            extra_env=xdg_env(work / "frame-rate"),
+        ) as window:
+            window.send_line("load")
+            deadline = time.monotonic() + 30
+            while not page.hits and time.monotonic() < deadline:
+                time.sleep(0.1)
+    if not page.hits:
+        raise RuntimeError("the animated page never reported its frame rate")
+    fps = float(page.hits[0].split("fps=", 1)[1])
+    add(
+        "window: animation frame rate (requestAnimationFrame over 3 s)",
+        fps,
+        "frames/s",
+        "a box moved every frame in the app's window (AppWindow: no OpenGL, software"
+        " composition), real Qt window on Xvfb at 60 Hz; tests/e2e/test_window_webengine.py",
+    )
+
+
 def breakdown_table(tree: dict[str, dict[str, float]]) -> str:
     """Markdown: mapping classes (rows) by process (columns), PSS MiB."""
     roles = list(tree)
@@ -329,6 +364,7 @@ def main() -> int:
                 run_all(pbx, work, show)
             tree = window_tree(pbx, work, show)
             print(breakdown_table(tree))
+            window_frame_rate(work, show)
     return 0
 
 

@@ -341,6 +341,9 @@ def main() -> int:
                 work,
                 lambda name, value, unit, note: rows.append(Row(name, value, unit, note=note)),
             )
+            bench_footprint.window_frame_rate(
+                work, lambda name, value, unit, note: rows.append(Row(name, value, unit, note=note))
+            )
             # The installed .deb beside Linphone desktop: start to paint/registered, tree PSS.
             bench_startup.run_all(
                 work,

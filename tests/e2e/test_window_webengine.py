@@ -13,6 +13,7 @@ import psutil
 import pytest
 
 from .window_harness import (
+    ANIMATED_PAGE,
     Display,
     PageServer,
     WindowProcess,
@@ -27,24 +28,10 @@ pytestmark = [
     pytest.mark.skipif(shutil.which("dbus-run-session") is None, reason="needs dbus-run-session"),
 ]
 
-MIN_FPS = 50.0  # Xvfb's 60 Hz; a throttled or stalled compositor shows as far fewer frames
-
-# Moves a box on every animation frame for 3 s (after 0.5 s to settle), then reports how
-# many frames the page got per second.
-ANIMATED_PAGE = """<!doctype html><meta charset="utf-8">
-<style>body{margin:0;background:#f5f6f8}#box{width:120px;height:120px;background:#1d6f42}</style>
-<body><div id="box"></div><script>
-const box = document.getElementById('box');
-let frames = 0, start = 0;
-function tick(now) {
-  box.style.transform = 'translateX(' + (now / 4 % 400) + 'px)';
-  if (!start) { start = now + 500; }
-  if (now >= start) { frames++; }
-  if (now - start < 3000) { requestAnimationFrame(tick); return; }
-  fetch('/loaded?fps=' + (frames / ((now - start) / 1000)).toFixed(1));
-}
-requestAnimationFrame(tick);
-</script></body>"""
+# Xvfb runs at 60 Hz (bench/bench_footprint.py reports the rate: 60.0 and 60.3 measured). A
+# throttled or stalled page gets a few frames a second or none; half the rate leaves room for
+# a loaded machine.
+MIN_FPS = 30.0
 
 
 @pytest.fixture

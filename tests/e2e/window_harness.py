@@ -307,6 +307,23 @@ def _wait_for(
 
 # -- a page served by the test itself ------------------------------------------------------
 
+# Moves a box on every animation frame for 3 s (after 0.5 s to settle), then reports how
+# many frames the page got per second.
+ANIMATED_PAGE = """<!doctype html><meta charset="utf-8">
+<style>body{margin:0;background:#f5f6f8}#box{width:120px;height:120px;background:#1d6f42}</style>
+<body><div id="box"></div><script>
+const box = document.getElementById('box');
+let frames = 0, start = 0;
+function tick(now) {
+  box.style.transform = 'translateX(' + (now / 4 % 400) + 'px)';
+  if (!start) { start = now + 500; }
+  if (now >= start) { frames++; }
+  if (now - start < 3000) { requestAnimationFrame(tick); return; }
+  fetch('/loaded?fps=' + (frames / ((now - start) / 1000)).toFixed(1));
+}
+requestAnimationFrame(tick);
+</script></body>"""
+
 
 class PageServer:
     """Serves one HTML page at / on 127.0.0.1 and records the query of every /loaded hit."""
