@@ -72,9 +72,10 @@ WEBENGINE_FLAGS = (
 # integration loaded Mesa (libLLVM and swrast here, a GPU driver on a laptop: ~40 MiB of the
 # app process) and GL buffers (~50 MiB anonymous). QT_QUICK_BACKEND=software -75 MiB (518.1 ->
 # 442.9); then QT_XCB_GL_INTEGRATION=none -45 MiB (449.8 -> 404.5). The page still animates
-# at the display's 60 frames/s (27-42 with GL through llvmpipe on Xvfb, same test:
-# tests/e2e/test_window_webengine.py). The cost: on a machine with a GPU, painting is done
-# by the CPU (a small page of text and icons). A value the user set is kept.
+# at the display's 60 frames/s (bench_footprint.window_frame_rate: 60.3; with GL through
+# llvmpipe on Xvfb the same page got 27-42). The cost: on a machine with a GPU, the CPU
+# paints (a small page of text and icons); not tried on Wayland, where only
+# QT_QUICK_BACKEND applies. A value the user set is kept.
 WEBENGINE_ENV = {"QT_QUICK_BACKEND": "software", "QT_XCB_GL_INTEGRATION": "none"}
 
 
