@@ -19,9 +19,11 @@ from pathlib import Path
 from softphone.__main__ import main  # noqa: F401  (the engine child re-runs this script)
 
 if __name__ == "__main__":
-    from softphone.app import AppOptions, AppPaths, ScriptedAccount, SoftphoneApp
+    from softphone.app import SoftphoneApp
     from softphone.domain.account import AccountConfig
     from softphone.engine.config import EngineConfig
+    from softphone.options import AppOptions, ScriptedAccount
+    from softphone.paths import AppPaths
 
     port, user = sys.argv[1], sys.argv[2]
     rest = float(sys.argv[3]) if len(sys.argv) > 3 else 1.0
