@@ -5,14 +5,12 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 from softphone import __version__
 from softphone.audio.headset_audio import HeadsetAudioPolicy
 from softphone.audio.selection import AudioPreferences, AudioRoute
 from softphone.audio.service import AudioService
-from softphone.bus import EventBus
 from softphone.desktop import notifications
 from softphone.desktop.services import DesktopServices
 from softphone.directory.service import Directory
@@ -22,7 +20,7 @@ from softphone.domain.errors import SoftphoneError
 from softphone.domain.events import EngineStarted, SettingsChanged, SnapshotInvalidated
 from softphone.domain.settings import Settings
 from softphone.domain.shell import DesktopShell
-from softphone.engine.supervisor import EngineSupervisor
+from softphone.engine_launch import EngineLaunch, prepare_engine
 from softphone.headset.busylight_core_driver import SelectedBusyLight
 from softphone.headset.device import system_hid_transport
 from softphone.headset.redial import last_outgoing_number
@@ -44,7 +42,6 @@ from softphone.provisioning.sign_in import state_file as provisioning_state_file
 from softphone.settings.instance_id import InstanceIds
 from softphone.settings.secrets import SecretStore
 from softphone.settings.store import SettingsStore
-from softphone.settings.trust import TrustStore
 from softphone.web import wire
 from softphone.web.audio_commands import audio_commands
 from softphone.web.commands import CommandTable
@@ -77,26 +74,21 @@ def frontend_dir() -> Path:
 class SoftphoneApp:
     """Everything of one running softphone, built in dependency order, no globals."""
 
-    def __init__(  # noqa: PLR0915
+    def __init__(
         self,
         options: AppOptions,
         secrets: SecretStore | None = None,
         settings: SettingsStore | None = None,  # main() loads it first, for the window
+        launch: EngineLaunch | None = None,  # main() spawns the engine while this is imported
     ) -> None:
         self.options = options
         options.paths.create()
-        self.bus = EventBus()
         self.settings = settings or SettingsStore(options.paths.settings_file)
+        launch = launch or prepare_engine(options, self.settings.settings)
+        self.bus = launch.bus
         self.secrets = secrets or SecretStore()
-        # TLS to the PBX verifies against the system CAs plus certificates the user trusted.
-        self.trust = TrustStore(options.paths.trust_dir)
-        self.trust.prepare(self.settings.settings.account)
-        engine_config = options.engine
-        if engine_config.tls_ca_file is None:
-            engine_config = replace(engine_config, tls_ca_file=self.trust.bundle_path)
-        if not self.settings.settings.logs:  # logs off: the engine writes no file either
-            engine_config = replace(engine_config, log_file=None)
-        self.engine = EngineSupervisor(engine_config, self.bus)
+        self.trust = launch.trust
+        self.engine = launch.engine
         prefs = self.settings
         self.directory = Directory(
             DirectoryStore(options.paths.directory_file, prefs.settings.home_country),

@@ -65,13 +65,24 @@ class EngineSupervisor:
         """The current engine process's exit code (None while it runs); 0 after a clean stop."""
         return self._process.exitcode if self._process else None
 
+    def spawn(self) -> None:
+        """Start the engine's process now, read it later: its events (EngineStarted first)
+        wait in the pipe until start(), so nobody misses them while the app that subscribes
+        to them is still being imported and built."""
+        self._stopping = False
+        if self._process is None:
+            self._spawn(read=False)
+
     def start(self, timeout: float = 15.0) -> None:
         self._stopping = False
-        self._spawn()
+        if self._process is None:
+            self._spawn()
+        elif self._reader is None:
+            self._read_events()
         if not self._started.wait(timeout):
             raise SoftphoneError(ErrorKey.ENGINE_UNAVAILABLE, detail="engine did not start")
 
-    def _spawn(self, config: EngineConfig | None = None) -> None:
+    def _spawn(self, config: EngineConfig | None = None, *, read: bool = True) -> None:
         from softphone.engine.worker import engine_main  # imported lazily: pulls in pjsua2
 
         parent, child = self._ctx.Pipe()
@@ -84,8 +95,15 @@ class EngineSupervisor:
         with self._lock:
             self._conn, self._process = parent, process
         self._started.clear()
+        if read:
+            self._read_events()
+
+    def _read_events(self) -> None:
+        """The reader of the current process's pipe: events onto the bus, deaths noticed."""
+        conn, process = self._conn, self._process
+        assert conn is not None and process is not None
         self._reader = threading.Thread(
-            target=self._read, args=(parent, process), name="engine-events", daemon=True
+            target=self._read, args=(conn, process), name="engine-events", daemon=True
         )
         self._reader.start()
 
