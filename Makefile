@@ -26,7 +26,7 @@ venv: $(STAMPS)/venv
 $(STAMPS)/venv: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[desktop,dev,busylight]'
+	$(PY) -m pip install -q -e '.[desktop,dev,busylight,aec]'
 	@mkdir -p $(STAMPS) && touch $@
 
 frontend: frontend/dist/index.html

@@ -1,6 +1,6 @@
 """The conference bridge clocked by a monotonic real-time clock of its own, its master port
-drained into a speaker queue and fed from the microphone, with pjmedia's WebRTC echo
-canceller between the device callbacks.
+drained into a speaker queue and fed from the microphone, with an echo canceller
+(engine/echo.py) between the device callbacks.
 
 The pjsua2 wheel has no sound device (docs/pjsua2-facts.md). pjsua_set_no_snd_dev() hands out the
 bridge's master port for exactly this case: whoever calls its get_frame() sets the pace of the
@@ -28,14 +28,12 @@ import threading
 import time
 from collections import deque
 
+from softphone.engine.echo import EchoCanceller, create_echo_canceller
 from softphone.engine.native import pjsua_library
 
 log = logging.getLogger(__name__)
 
 _FRAME_TYPE_AUDIO = 1
-_ECHO_WEBRTC = 3
-_ECHO_USE_NOISE_SUPPRESSOR = 128
-_ECHO_TAIL_MS = 200
 _THREAD_DESC_BYTES = 64 * 8 * 2  # pj_thread_desc is long[64]; room to spare
 # After the clock thread got no CPU for a while it runs this many frames back to back at most
 # (200 ms); beyond, time is skipped: a burst of late audio helps nobody.
@@ -114,22 +112,6 @@ def _declare(lib: ctypes.CDLL) -> None:
     lib.pjmedia_port_put_frame.argtypes = [ctypes.c_void_p, ctypes.POINTER(_Frame)]
     lib.pj_thread_is_registered.restype = ctypes.c_int
     lib.pj_thread_register.argtypes = [ctypes.c_char_p, ctypes.c_void_p, ctypes.c_void_p]
-    lib.pjsua_pool_create.restype = ctypes.c_void_p
-    lib.pjsua_pool_create.argtypes = [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_size_t]
-    lib.pj_pool_release.argtypes = [ctypes.c_void_p]
-    lib.pjmedia_echo_create2.argtypes = [
-        ctypes.c_void_p,
-        ctypes.c_uint,
-        ctypes.c_uint,
-        ctypes.c_uint,
-        ctypes.c_uint,
-        ctypes.c_uint,
-        ctypes.c_uint,
-        ctypes.POINTER(ctypes.c_void_p),
-    ]
-    lib.pjmedia_echo_destroy.argtypes = [ctypes.c_void_p]
-    lib.pjmedia_echo_playback.argtypes = [ctypes.c_void_p, ctypes.c_void_p]
-    lib.pjmedia_echo_capture.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_uint]
 
 
 def stop_pjsua_clock() -> None:
@@ -159,8 +141,7 @@ class ConferenceClock:
         self._lib = pjsua_library()
         _declare(self._lib)
         self._master: int | None = None
-        self._pool: int | None = None
-        self._echo: int | None = None
+        self._echo: EchoCanceller | None = None
         self._capture = _Frame(_FRAME_TYPE_AUDIO, None, self.frame_bytes, 0, 0)
         self._playback = _Frame(_FRAME_TYPE_AUDIO, None, self.frame_bytes, 0, 0)
         self._tick_buffer = ctypes.create_string_buffer(self.frame_bytes)
@@ -184,6 +165,11 @@ class ConferenceClock:
     def echo_cancelling(self) -> bool:
         return self._echo is not None
 
+    @property
+    def echo_canceller(self) -> str | None:
+        """Which canceller runs (engine/echo.py), for the log."""
+        return self._echo.name if self._echo is not None else None
+
     def attach(
         self, *, echo_cancellation: bool, device_latency_ms: int, own_clock: bool = True
     ) -> None:
@@ -192,8 +178,10 @@ class ConferenceClock:
         master = self._lib.pjsua_set_no_snd_dev()
         if not master:
             raise RuntimeError("pjsua_set_no_snd_dev returned no master port")
-        if echo_cancellation:
-            self._create_echo_canceller(device_latency_ms)  # ready before the first frame
+        if echo_cancellation:  # ready before the first frame
+            self._echo = create_echo_canceller(
+                self._lib, self.clock_rate, self.samples_per_frame, device_latency_ms
+            )
         # Whatever the speaker got before (silence) is not queued: no stale audio at attach.
         self.speaker.clear()
         self._master = master
@@ -203,25 +191,6 @@ class ConferenceClock:
                 target=self._run, args=(self._stop,), name="bridge-clock", daemon=True
             )
             self._ticker.start()
-
-    def _create_echo_canceller(self, device_latency_ms: int) -> None:
-        pool = self._lib.pjsua_pool_create(b"echo", 4096, 4096)
-        echo = ctypes.c_void_p()
-        status = self._lib.pjmedia_echo_create2(
-            pool,
-            self.clock_rate,
-            1,
-            self.samples_per_frame,
-            _ECHO_TAIL_MS,
-            device_latency_ms,
-            _ECHO_WEBRTC | _ECHO_USE_NOISE_SUPPRESSOR,
-            ctypes.byref(echo),
-        )
-        if status != 0 or not echo.value:
-            log.warning("echo canceller unavailable (status %s): audio goes unprocessed", status)
-            self._lib.pj_pool_release(pool)
-            return
-        self._pool, self._echo = pool, echo.value
 
     def detach(self) -> None:
         """Stop feeding the bridge (streams may go on running: they get silence) and release
@@ -239,10 +208,7 @@ class ConferenceClock:
             time.sleep(0.001)  # a callback is inside the bridge: at most one frame's work
         self.speaker.clear()
         if echo is not None:
-            self._lib.pjmedia_echo_destroy(echo)
-        if self._pool is not None:
-            self._lib.pj_pool_release(self._pool)
-            self._pool = None
+            echo.close()
 
     # --- FrameExchange: the streams' threads ------------------------------------------------
 
@@ -266,7 +232,7 @@ class ConferenceClock:
                 return
             echo = self._echo
             if echo is not None:
-                self._lib.pjmedia_echo_capture(echo, address, 0)
+                echo.capture(address)
             frame = self._capture
             frame.buf = address
             frame.size = self.frame_bytes
@@ -286,7 +252,7 @@ class ConferenceClock:
             sound = self.speaker.pull(address)
             echo = self._echo
             if echo is not None:
-                self._lib.pjmedia_echo_playback(echo, address)
+                echo.playback(address)
             return sound
         finally:
             self._in_speaker = False

@@ -253,7 +253,7 @@ class EngineSound:
             "call audio on %s / %s (echo cancellation %s)",
             opened.audio.input_id or "default",
             opened.audio.output_id or "default",
-            "on" if self._clock.echo_cancelling else "off",
+            self._clock.echo_canceller or "off",
         )
         self._report()
 

@@ -1,0 +1,198 @@
+"""Echo cancellers between the call's device callbacks: WebRTC's AEC3 (livekit's
+AudioProcessingModule, with its noise suppressor and high-pass filter) when that package is
+installed, else pjmedia's older WebRTC AEC from the pjsua2 wheel.
+
+Both see the same two halves: each speaker frame as it leaves the bridge (the reference,
+`playback`) and each microphone frame, cleaned in place (`capture`). Why AEC3: pjmedia's AEC
+is handed `tail_ms` as the sound card's delay (echo_webrtc.c passes it to WebRtcAec_Process
+as msInSndCardBuf), so it cancels only echoes near that delay; its delay-agnostic mode did not
+find others within 12 s. AEC3 estimates the delay itself and cancelled every delay from 20 to
+250 ms (docs/audio.md has the measurements).
+
+livekit is imported here only when a canceller is made (a call with echo cancellation
+starting): its native runtime costs about 20 MiB and a handful of idle threads, which an idle
+engine must not carry (tests/integration/test_engine_footprint.py).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import logging
+import threading
+from typing import Any, Protocol
+
+log = logging.getLogger(__name__)
+
+_ECHO_WEBRTC = 3
+_ECHO_USE_NOISE_SUPPRESSOR = 128
+# pjmedia's WebRTC AEC looks for the echo around this delay only (see the module docstring).
+_PJMEDIA_TAIL_MS = 200
+_MAX_DELAY_HINT_MS = 500  # AEC3's initial delay guess; it finds the real one itself
+
+
+class EchoCanceller(Protocol):
+    """playback() runs on the speaker's thread, capture() on the microphone's; close() on the
+    engine thread once neither can run any more."""
+
+    name: str
+
+    def playback(self, address: int) -> None: ...
+    def capture(self, address: int) -> None: ...
+    def close(self) -> None: ...
+
+
+class Aec3Canceller:
+    """WebRTC AEC3 on 10 ms sub-frames of the bridge's frames, in place.
+
+    Each sub-frame is copied into one preallocated buffer per direction that an AudioFrame
+    wraps (the module processes it in place): no allocation per frame. One lock orders the
+    two threads' calls into the module. A failure inside it (never seen) turns the canceller
+    into a pass-through rather than an exception in a PortAudio callback, which would stop
+    the stream."""
+
+    name = "webrtc-aec3"
+
+    def __init__(self, clock_rate: int, samples_per_frame: int, delay_hint_ms: int) -> None:
+        from livekit import rtc  # lazily: see the module docstring
+
+        sub = clock_rate // 100  # the module takes exactly 10 ms at a time
+        if samples_per_frame % sub:
+            raise ValueError(f"{samples_per_frame} samples is not a multiple of 10 ms")
+        self._parts = samples_per_frame // sub
+        self._sub_bytes = sub * 2
+        self._apm: Any = rtc.AudioProcessingModule(
+            echo_cancellation=True,
+            noise_suppression=True,
+            high_pass_filter=True,
+            auto_gain_control=False,
+        )
+        self._delay = max(0, min(delay_hint_ms, _MAX_DELAY_HINT_MS))
+        self._render_buffer = bytearray(self._sub_bytes)
+        self._capture_buffer = bytearray(self._sub_bytes)
+        self._render = rtc.AudioFrame(self._render_buffer, clock_rate, 1, sub)
+        self._capture = rtc.AudioFrame(self._capture_buffer, clock_rate, 1, sub)
+        self._render_address = _address(self._render_buffer)
+        self._capture_address = _address(self._capture_buffer)
+        self._lock = threading.Lock()
+        self._failed = False
+
+    def playback(self, address: int) -> None:
+        if self._failed:
+            return
+        size = self._sub_bytes
+        try:
+            for part in range(self._parts):
+                ctypes.memmove(self._render_address, address + part * size, size)
+                with self._lock:
+                    self._apm.process_reverse_stream(self._render)
+        except Exception:
+            self._fail()
+
+    def capture(self, address: int) -> None:
+        if self._failed:
+            return
+        size = self._sub_bytes
+        try:
+            for part in range(self._parts):
+                at = address + part * size
+                ctypes.memmove(self._capture_address, at, size)
+                with self._lock:
+                    self._apm.set_stream_delay_ms(self._delay)
+                    self._apm.process_stream(self._capture)
+                ctypes.memmove(at, self._capture_address, size)
+        except Exception:
+            self._fail()
+
+    def _fail(self) -> None:
+        self._failed = True
+        log.exception("the echo canceller failed: the microphone goes unprocessed")
+
+    def close(self) -> None:
+        self._apm = None
+
+
+class PjmediaCanceller:
+    """pjmedia's WebRTC AEC (and noise suppressor) through ctypes: the fallback when livekit is
+    not installed. It cancels echoes delayed about `_PJMEDIA_TAIL_MS` only."""
+
+    name = "pjmedia-webrtc"
+
+    def __init__(
+        self, lib: ctypes.CDLL, clock_rate: int, samples_per_frame: int, latency_ms: int
+    ) -> None:
+        _declare(lib)
+        self._lib = lib
+        pool = lib.pjsua_pool_create(b"echo", 4096, 4096)
+        echo = ctypes.c_void_p()
+        status = lib.pjmedia_echo_create2(
+            pool,
+            clock_rate,
+            1,
+            samples_per_frame,
+            _PJMEDIA_TAIL_MS,
+            latency_ms,
+            _ECHO_WEBRTC | _ECHO_USE_NOISE_SUPPRESSOR,
+            ctypes.byref(echo),
+        )
+        if status != 0 or not echo.value:
+            lib.pj_pool_release(pool)
+            raise RuntimeError(f"pjmedia_echo_create2 failed (status {status})")
+        self._pool: int | None = pool
+        self._echo: int | None = echo.value
+
+    def playback(self, address: int) -> None:
+        if self._echo is not None:
+            self._lib.pjmedia_echo_playback(self._echo, address)
+
+    def capture(self, address: int) -> None:
+        if self._echo is not None:
+            self._lib.pjmedia_echo_capture(self._echo, address, 0)
+
+    def close(self) -> None:
+        echo, self._echo = self._echo, None
+        if echo is not None:
+            self._lib.pjmedia_echo_destroy(echo)
+        if self._pool is not None:
+            self._lib.pj_pool_release(self._pool)
+            self._pool = None
+
+
+def create_echo_canceller(
+    lib: ctypes.CDLL, clock_rate: int, samples_per_frame: int, device_latency_ms: int
+) -> EchoCanceller | None:
+    """AEC3 if livekit is installed, else pjmedia's; None (audio unprocessed) if neither
+    could be made. Runs on the engine thread as a call's devices are attached."""
+    try:
+        return Aec3Canceller(clock_rate, samples_per_frame, device_latency_ms)
+    except ImportError:
+        log.warning("livekit is not installed: pjmedia's echo canceller (echoes near 200 ms only)")
+    except Exception:
+        log.exception("WebRTC AEC3 unavailable: pjmedia's echo canceller instead")
+    try:
+        return PjmediaCanceller(lib, clock_rate, samples_per_frame, device_latency_ms)
+    except Exception as exc:
+        log.warning("echo canceller unavailable (%s): audio goes unprocessed", exc)
+        return None
+
+
+def _address(buffer: bytearray) -> int:
+    return ctypes.addressof((ctypes.c_char * len(buffer)).from_buffer(buffer))
+
+
+def _declare(lib: ctypes.CDLL) -> None:
+    lib.pjsua_pool_create.restype = ctypes.c_void_p
+    lib.pjsua_pool_create.argtypes = [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_size_t]
+    lib.pj_pool_release.argtypes = [ctypes.c_void_p]
+    lib.pjmedia_echo_create2.argtypes = [
+        ctypes.c_void_p,
+        ctypes.c_uint,
+        ctypes.c_uint,
+        ctypes.c_uint,
+        ctypes.c_uint,
+        ctypes.c_uint,
+        ctypes.c_uint,
+        ctypes.POINTER(ctypes.c_void_p),
+    ]
+    lib.pjmedia_echo_destroy.argtypes = [ctypes.c_void_p]
+    lib.pjmedia_echo_playback.argtypes = [ctypes.c_void_p, ctypes.c_void_p]
+    lib.pjmedia_echo_capture.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_uint]

@@ -1,0 +1,143 @@
+"""The engine's echo canceller, fed 20 ms frames the way the device callbacks feed it: WebRTC
+AEC3 removes an echo at a short and a long delay, passes near-end speech, and livekit stays
+unloaded until a canceller is made."""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import subprocess
+import sys
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+import pytest
+
+from softphone.engine import echo as echo_module
+from softphone.engine.echo import Aec3Canceller, create_echo_canceller
+
+RATE = 16000
+FRAME = 320
+
+
+def _speech_like(seconds: float, seed: int) -> np.ndarray:
+    """Syllables of 120-300 ms with pauses: harmonics of a gliding pitch shaped by two
+    formants, some with a fricative. A steady pitch would not do: its echo repeats every
+    period, and no canceller can tell the delay of a periodic signal."""
+    rng = np.random.default_rng(seed)
+    out = np.zeros(int(seconds * RATE))
+    pos = 0
+    while pos < len(out):
+        n = int(rng.uniform(0.12, 0.3) * RATE)
+        t = np.arange(n) / RATE
+        f0 = rng.uniform(90, 230) * (1 + 0.15 * np.sin(2 * np.pi * rng.uniform(1, 4) * t))
+        phase = 2 * np.pi * np.cumsum(f0) / RATE
+        formants = (rng.uniform(300, 900), rng.uniform(900, 2500))
+        syllable = np.zeros(n)
+        for k in range(1, 40):
+            fk = k * float(f0.mean())
+            if fk > 7000:
+                break
+            gain = sum(np.exp(-((fk - f) ** 2) / (2 * 150.0**2)) for f in formants) + 0.02
+            syllable += gain / k**0.5 * np.sin(k * phase)
+        envelope = np.sin(np.pi * np.arange(n) / n) ** 0.7
+        syllable *= envelope
+        if rng.random() < 0.4:
+            syllable += np.diff(rng.normal(0, 1, n), prepend=0.0) * envelope * 0.3
+        end = min(len(out), pos + n)
+        out[pos:end] = syllable[: end - pos] / np.sqrt(np.mean(syllable**2))
+        pos = end + int(rng.uniform(0.05, 0.6) * RATE)
+    return np.clip(0.2 * out, -1, 1)
+
+
+def _run(canceller: Any, far: np.ndarray, mic: np.ndarray) -> np.ndarray:
+    frame = ctypes.create_string_buffer(FRAME * 2)
+    far16 = (far * 32767).astype("<i2")
+    mic16 = (np.clip(mic, -1, 1) * 32767).astype("<i2")
+    out = np.zeros(len(far) // FRAME * FRAME)
+    for at in range(0, len(out), FRAME):
+        ctypes.memmove(frame, far16[at : at + FRAME].tobytes(), FRAME * 2)
+        canceller.playback(ctypes.addressof(frame))
+        ctypes.memmove(frame, mic16[at : at + FRAME].tobytes(), FRAME * 2)
+        canceller.capture(ctypes.addressof(frame))
+        out[at : at + FRAME] = np.frombuffer(frame.raw, "<i2") / 32767
+    return out
+
+
+def _echo(far: np.ndarray, delay_ms: int) -> np.ndarray:
+    shift = delay_ms * RATE // 1000
+    return np.concatenate([np.zeros(shift), far[: len(far) - shift]]) * 10 ** (-10 / 20)
+
+
+def _db(x: np.ndarray) -> float:
+    return float(10 * np.log10(np.mean(x**2) + 1e-12))
+
+
+@pytest.mark.parametrize("delay_ms", [40, 200])
+def test_aec3_removes_an_echo_within_two_seconds(delay_ms: int) -> None:
+    far = _speech_like(8, 1)
+    mic = _echo(far, delay_ms)
+    canceller = Aec3Canceller(RATE, FRAME, 80)
+    out = _run(canceller, far, mic)
+    canceller.close()
+    after = slice(2 * RATE, len(out))
+    assert _db(mic[after]) - _db(out[after]) >= 25
+
+
+def test_aec3_passes_near_end_speech_while_the_far_end_talks() -> None:
+    far = _speech_like(12, 1)
+    near = _speech_like(12, 2) * 0.8
+    near[: 5 * RATE] = 0  # the far end alone first
+    canceller = Aec3Canceller(RATE, FRAME, 80)
+    out = _run(canceller, far, _echo(far, 60) + near)
+    talking = np.abs(near[5 * RATE : len(out)]) > 1e-3
+    lost = _db(near[5 * RATE : len(out)][talking]) - _db(out[5 * RATE :][talking])
+    assert lost <= 3
+
+
+def test_a_failing_module_leaves_the_microphone_unprocessed() -> None:
+    canceller = Aec3Canceller(RATE, FRAME, 0)
+
+    def broken(_frame: object) -> None:
+        raise RuntimeError("apm")
+
+    canceller._apm.process_stream = broken
+    frame = ctypes.create_string_buffer(b"\x01\x02" * FRAME, FRAME * 2)
+    canceller.capture(ctypes.addressof(frame))
+    canceller.capture(ctypes.addressof(frame))
+    assert frame.raw == b"\x01\x02" * FRAME
+
+
+def test_without_livekit_pjmedias_canceller_is_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_livekit(*_args: object) -> None:
+        raise ImportError("No module named 'livekit'")
+
+    made: list[tuple[int, int]] = []
+
+    def create2(*args: Any) -> int:  # pool, rate, channels, samples, tail, latency, options, out
+        made.append((args[4], args[5]))
+        args[7]._obj.value = 1234
+        return 0
+
+    fake = SimpleNamespace(
+        pjsua_pool_create=lambda *_a: 99,
+        pj_pool_release=lambda *_a: None,
+        pjmedia_echo_create2=create2,
+        pjmedia_echo_destroy=lambda *_a: None,
+        pjmedia_echo_playback=lambda *_a: None,
+        pjmedia_echo_capture=lambda *_a: None,
+    )
+    monkeypatch.setattr(echo_module, "Aec3Canceller", no_livekit)
+    canceller = create_echo_canceller(fake, RATE, FRAME, 80)  # type: ignore[arg-type]
+    assert canceller is not None and canceller.name == "pjmedia-webrtc"
+    assert made == [(200, 80)]
+    canceller.close()
+
+
+def test_importing_the_engines_echo_module_leaves_livekit_unloaded() -> None:
+    code = "import json, sys, softphone.engine.device_clock; print(json.dumps(sorted(sys.modules)))"
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert not [m for m in json.loads(done.stdout) if m.split(".")[0] == "livekit"]
