@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import ctypes
 import logging
-import threading
+from collections import deque
 from typing import Any, Protocol
 
 log = logging.getLogger(__name__)
@@ -28,10 +28,12 @@ _ECHO_USE_NOISE_SUPPRESSOR = 128
 # pjmedia's WebRTC AEC looks for the echo around this delay only (see the module docstring).
 _PJMEDIA_TAIL_MS = 200
 _MAX_DELAY_HINT_MS = 500  # AEC3's initial delay guess; it finds the real one itself
+_MAX_QUEUED = 10  # speaker frames (200 ms) waiting for the microphone's thread at most
 
 
 class EchoCanceller(Protocol):
-    """playback() runs on the speaker's thread, capture() on the microphone's; close() on the
+    """playback() runs on the speaker's thread (a frame as it leaves for the speaker: the
+    reference), capture() on the microphone's (a frame cleaned in place); close() on the
     engine thread once neither can run any more."""
 
     name: str
@@ -42,13 +44,25 @@ class EchoCanceller(Protocol):
 
 
 class Aec3Canceller:
-    """WebRTC AEC3 on 10 ms sub-frames of the bridge's frames, in place.
+    """WebRTC AEC3 on 10 ms sub-frames of the bridge's frames, in place, all of it on the
+    microphone's thread.
 
-    Each sub-frame is copied into one preallocated buffer per direction that an AudioFrame
-    wraps (the module processes it in place): no allocation per frame. One lock orders the
-    two threads' calls into the module. A failure inside it (never seen) turns the canceller
-    into a pass-through rather than an exception in a PortAudio callback, which would stop
-    the stream."""
+    The speaker's callback only queues its frame; each microphone frame first hands the
+    module one queued speaker frame (two if one was missing last time), then is processed.
+    The module thus sees speaker and microphone strictly interleaved, one for one, whatever
+    order and bursts PortAudio's two threads call back in: the echo's delay it has to track
+    stays put in samples, the module needs no lock, and the speaker's thread makes no call
+    into it. (Fed from each callback as it came, echo leaked through in bursts of about half
+    a second on a loaded machine; it still does at times this way: not a cure, checked end
+    to end in bench/bench_echo.py.) The queue is kept short: the frames queued
+    before the microphone's first one go (they would be paired with later microphone audio,
+    an echo earlier than its cause), and over _MAX_QUEUED frames the oldest go (the two
+    devices' clocks drifting apart).
+
+    Each sub-frame is copied into a preallocated buffer that an AudioFrame wraps (the module
+    works in place there). A failure inside the module (never seen) turns the canceller into a
+    pass-through rather than an exception in a PortAudio callback, which would stop the
+    stream."""
 
     name = "webrtc-aec3"
 
@@ -59,6 +73,7 @@ class Aec3Canceller:
         if samples_per_frame % sub:
             raise ValueError(f"{samples_per_frame} samples is not a multiple of 10 ms")
         self._parts = samples_per_frame // sub
+        self._frame_bytes = samples_per_frame * 2
         self._sub_bytes = sub * 2
         self._apm: Any = rtc.AudioProcessingModule(
             echo_cancellation=True,
@@ -71,44 +86,54 @@ class Aec3Canceller:
         self._capture_buffer = bytearray(self._sub_bytes)
         self._render = rtc.AudioFrame(self._render_buffer, clock_rate, 1, sub)
         self._capture = rtc.AudioFrame(self._capture_buffer, clock_rate, 1, sub)
-        self._render_address = _address(self._render_buffer)
         self._capture_address = _address(self._capture_buffer)
-        self._lock = threading.Lock()
+        # Speaker frames to the microphone's thread; deque's append/popleft are atomic.
+        self._queued: deque[bytes] = deque()
+        self._owed = 0  # speaker frames the module should have had already
+        self._capturing = False
+        self.dropped = 0  # speaker frames never given to the module (backlog, drift)
         self._failed = False
 
     def playback(self, address: int) -> None:
-        if self._failed:
-            return
-        size = self._sub_bytes
-        try:
-            for part in range(self._parts):
-                ctypes.memmove(self._render_address, address + part * size, size)
-                with self._lock:
-                    self._apm.process_reverse_stream(self._render)
-        except Exception:
-            self._fail()
+        self._queued.append(ctypes.string_at(address, self._frame_bytes))
 
     def capture(self, address: int) -> None:
         if self._failed:
             return
+        queued = self._queued
+        if not self._capturing:
+            self._capturing = True
+            self._drop(len(queued))
+        elif len(queued) > _MAX_QUEUED:
+            self._drop(len(queued) - _MAX_QUEUED)
         size = self._sub_bytes
         try:
+            self._owed += 1
+            while self._owed and queued:
+                frame = queued.popleft()
+                self._owed -= 1
+                for part in range(self._parts):
+                    self._render_buffer[:] = frame[part * size : (part + 1) * size]
+                    self._apm.process_reverse_stream(self._render)
+            self._owed = min(self._owed, _MAX_QUEUED)
             for part in range(self._parts):
                 at = address + part * size
                 ctypes.memmove(self._capture_address, at, size)
-                with self._lock:
-                    self._apm.set_stream_delay_ms(self._delay)
-                    self._apm.process_stream(self._capture)
+                self._apm.set_stream_delay_ms(self._delay)
+                self._apm.process_stream(self._capture)
                 ctypes.memmove(at, self._capture_address, size)
         except Exception:
-            self._fail()
+            self._failed = True
+            log.exception("the echo canceller failed: the microphone goes unprocessed")
 
-    def _fail(self) -> None:
-        self._failed = True
-        log.exception("the echo canceller failed: the microphone goes unprocessed")
+    def _drop(self, count: int) -> None:
+        for _ in range(count):
+            self._queued.popleft()
+        self.dropped += count
 
     def close(self) -> None:
         self._apm = None
+        self._queued.clear()
 
 
 class PjmediaCanceller:
