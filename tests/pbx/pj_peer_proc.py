@@ -34,6 +34,7 @@ class PjPeer:
         *,
         mode: str = "echo",
         tone_hz: int = 600,
+        play: Path | None = None,
         answer_delay: float = 0.0,
         transport: str = "udp",
         codecs: str = "G722,PCMA,PCMU",
@@ -81,6 +82,8 @@ class PjPeer:
             self.argv += ["--domain", domain]
         if display_name:
             self.argv += ["--display-name", display_name]
+        if play is not None:  # mode "tone": this WAV, looped, instead of the tone
+            self.argv += ["--play", str(play)]
         if dnd:  # do-not-disturb presence published once registered; calls refused (486)
             self.argv.append("--dnd")
         self.proc: subprocess.Popen[bytes] | None = None

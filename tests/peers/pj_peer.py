@@ -290,7 +290,7 @@ class Peer:
             am.startTransmit(am)
         elif self.args.mode == "tone":
             leg.player = pj.AudioMediaPlayer()
-            leg.player.createPlayer(str(self.tone_path))  # loops by default
+            leg.player.createPlayer(self.args.play or str(self.tone_path))  # loops by default
             leg.player.startTransmit(am)
 
     def dial(self, uri: str) -> int:
@@ -467,6 +467,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--sip-address", default=HOST, help="address for SIP and RTP")
     p.add_argument("--mode", choices=("echo", "tone", "silent"), default="echo")
     p.add_argument("--tone-hz", type=int, default=600)
+    p.add_argument("--play", default="", help="tone mode: play this WAV (16 kHz) instead")
     p.add_argument("--record-dir", default=".")
     p.add_argument("--control-port", type=int, default=0)
     p.add_argument("--answer-delay", type=float, default=0.0)

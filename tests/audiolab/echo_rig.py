@@ -1,0 +1,215 @@
+"""The echo canceller measured end to end: a far-end pjsua2 peer plays speech through
+Kamailio to the app, whose speaker's monitor goes back into its microphone through an
+EchoPath (known delay and gain); the peer records what the app sends. Echo at the far end
+with cancellation on against off gives ERLE; near-end speech mixed in during the far end's
+speech gives the double-talk loss.
+
+The echo path is checked as each call runs (echo_path.py --probe records the speaker's
+monitor and the microphone together): the echo's delay, gain and correlation, which the
+numbers are reported against. Used by
+tests/integration/test_echo_cancellation.py and bench/bench_echo.py.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from audiolab import echo_path
+from audiolab.echo_path import RATE, EchoPath, EchoSpec, Timeline, marker
+from audiolab.pulse import PulseServer
+from audiolab.speech import read_wav
+from pbx.pj_peer_proc import PjPeer
+from support.app_harness import UiClient
+
+
+@dataclass(frozen=True)
+class PathCheck:
+    delay_ms: float  # speaker to microphone, the measurement's own loop subtracted
+    gain_db: float  # echo level against the speaker's
+    correlation: float  # normalised peak of the cross-correlation (1: a pure delayed copy)
+
+
+@dataclass(frozen=True)
+class FarEnd:
+    """What the far end received in one call, laid on the echo path's timeline."""
+
+    signal: np.ndarray
+    offset: int  # index of the timeline's 0 in `signal` (found from the marker)
+    path: PathCheck | None = None  # the echo path as measured during the call
+    cpu_percent: float = 0.0  # of the process cpu_seconds gave, over the call
+
+    def window(self, start_s: float, end_s: float) -> np.ndarray:
+        a = self.offset + round(start_s * RATE)
+        b = self.offset + round(end_s * RATE)
+        if a < 0 or b > len(self.signal):
+            raise ValueError(f"window {start_s}-{end_s} s outside the recording")
+        return self.signal[a:b]
+
+
+def level_db(x: np.ndarray) -> float:
+    return float(10 * np.log10(np.mean(x**2) + 1e-12))
+
+
+def _lag(reference: np.ndarray, recorded: np.ndarray, max_lag: int) -> tuple[int, float, float]:
+    """(lag in samples, normalised correlation, gain in dB) of `reference` in `recorded`."""
+    n = len(reference)
+    size = 1 << int(np.ceil(np.log2(n + max_lag + n)))
+    spec = np.fft.irfft(
+        np.fft.rfft(recorded[: n + max_lag], size) * np.conj(np.fft.rfft(reference, size)), size
+    )[:max_lag]
+    lag = int(np.argmax(np.abs(spec)))
+    segment = recorded[lag : lag + n]
+    corr = float(spec[lag] / (np.linalg.norm(reference) * np.linalg.norm(segment) + 1e-12))
+    gain = level_db(segment) - level_db(reference)
+    return lag, corr, gain
+
+
+def _start_probe(pulse: PulseServer, seconds: float, events: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [
+            sys.executable,
+            echo_path.__file__,
+            "--probe",
+            "speaker.monitor,mic",
+            "--seconds",
+            str(seconds),
+            "--events",
+            str(events),
+        ],
+        env=pulse.env(),
+    )
+
+
+def _probed(events: Path) -> PathCheck:
+    clocks = json.loads(events.read_text())
+    x = np.load(events.with_suffix(".speaker.monitor.npy")) / 32768.0
+    y = np.load(events.with_suffix(".mic.npy")) / 32768.0
+    # y's sample taken when x's sample 0 was: the two fitted clocks' starts apart.
+    shift = round((clocks["speaker.monitor"]["start"] - clocks["mic"]["start"]) * RATE)
+    looks = []  # second by second: a path that moved a few ms in between still counts
+    for begin in range(max(0, -shift), len(x) - 2 * RATE, RATE // 2):
+        reference = x[begin : begin + RATE]
+        if np.sqrt(np.mean(reference**2)) < 0.01:
+            continue  # a pause in the far end's speech
+        looks.append(_lag(reference, y[begin + shift :], RATE // 2))
+    if len(looks) < 3:
+        raise RuntimeError("the probe heard too little of the speaker")
+    lag, corr, gain = (float(np.median([look[k] for look in looks])) for k in range(3))
+    return PathCheck(lag * 1000 / RATE, gain, corr)
+
+
+def far_end_of(recording: Path, timeline: Timeline, path: PathCheck | None = None) -> FarEnd:
+    signal, rate = read_wav(recording)
+    if rate != RATE:
+        raise ValueError(f"the far end recorded at {rate} Hz")
+    chirp = marker()
+    start = max(0, round((timeline.marker_at - 3.0) * RATE))
+    spec = np.abs(np.correlate(signal[start:], chirp, mode="valid"))
+    found = start + int(np.argmax(spec))
+    return FarEnd(signal, found - round(timeline.marker_at * RATE), path)
+
+
+def echo_call(
+    ui: UiClient,
+    pulse: PulseServer,
+    peer: PjPeer,
+    path: EchoPath,
+    work: Path,
+    *,
+    echo_cancellation: bool,
+    timeline: Timeline,
+    cpu_seconds: Callable[[], float] = lambda: 0.0,
+) -> FarEnd:
+    """One call to `peer` (playing far-end speech) through the running echo path; returns what
+    the peer received."""
+    assert ui.command("audio.configure", echo_cancellation=echo_cancellation)["ok"]
+    work.mkdir(parents=True, exist_ok=True)
+    before, runs = len(peer.status().get("finished", [])), path.timelines_done()
+    began, cpu = time.monotonic(), cpu_seconds()
+    mark = ui.mark()
+    reply = ui.command("call.dial", number=peer.user)
+    assert reply["ok"], reply
+    call_id = str(reply["result"]["call_id"])
+    ui.wait_call_state("connected", start=mark, timeout=15)
+    # The echo path as the call runs: the speaker's far-end speech against the microphone,
+    # once the app's devices run (while they open, the server's latencies still move).
+    time.sleep(2.5)
+    probe = _start_probe(pulse, min(5.0, timeline.marker_at - 2.5), work / "probe.json")
+    try:
+        path.wait(runs + 1, timeout=timeline.end + 30)
+        time.sleep(0.5)  # the marker's last frames reach the far end
+    finally:
+        probe.wait(30)
+    mark = ui.mark()
+    assert ui.command("call.hangup", call_id=call_id)["ok"]
+    ui.wait_call_state("ended", start=mark)
+    cpu_percent = 100 * (cpu_seconds() - cpu) / (time.monotonic() - began)
+    path.wait(runs + 1, timeout=10)  # the speaker fell silent: the path is ready for the next
+    peer.wait_until(lambda s: len(s.get("finished", [])) > before, timeout=10)
+    measured = _probed(work / "probe.json")
+    recording = Path(peer.status()["finished"][-1]["recording"])
+    return replace(far_end_of(recording, timeline, measured), cpu_percent=cpu_percent)
+
+
+def calls_off_and_on(
+    ui: UiClient,
+    pulse: PulseServer,
+    peer: PjPeer,
+    work: Path,
+    *,
+    delay_ms: int,
+    gain_db: float,
+    timeline: Timeline,
+    near: Path | None = None,
+    cpu_seconds: Callable[[], float] = lambda: 0.0,
+) -> dict[bool, FarEnd]:
+    """A call with echo cancellation off and one with it on, through one echo path whose delay
+    line is `delay_ms`. The echo's real delay is more: parec and pacat add their own, and
+    that differs from call to call (15-90 ms more seen: a null sink's monitor delivers in
+    pieces as large as its clients' latency), and PipeWire plays a mono stream's two channels
+    back summed (+5.5 dB): each FarEnd carries the path measured in its call."""
+    with EchoPath(
+        pulse.env(),
+        "speaker.monitor",
+        "mic_feed",
+        spec=EchoSpec(delay_ms, gain_db, 0.0),
+        timeline=timeline,
+        work=work / "path",
+        near=near,
+    ) as path:
+        heard = {}
+        for on in (False, True):
+            far_end = echo_call(
+                ui,
+                pulse,
+                peer,
+                path,
+                work / f"call-{'on' if on else 'off'}",
+                echo_cancellation=on,
+                timeline=timeline,
+                cpu_seconds=cpu_seconds,
+            )
+            heard[on] = far_end
+    return heard
+
+
+def near_gain_db(
+    far_end: FarEnd, near: np.ndarray, near_at: float, start_s: float, end_s: float
+) -> float:
+    """Level of near-end speech (mixed in from `near_at` on the timeline) in the far end's
+    window against what was mixed in there, over the samples where the near end talks
+    (aligned by correlation, within 50 ms of the timeline)."""
+    window = far_end.window(start_s - 0.05, end_s + 0.05)
+    sent = near[round((start_s - near_at) * RATE) : round((end_s - near_at) * RATE)]
+    lag, _corr, _gain = _lag(sent, window, RATE // 10)
+    got = window[lag : lag + len(sent)]
+    talking = np.abs(sent) > 1e-3
+    return level_db(got[talking]) - level_db(sent[talking])
