@@ -22,6 +22,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import bench_blf  # noqa: E402  (bench/ is on sys.path when run.py runs)
 import bench_call_cpu  # noqa: E402
+import bench_echo  # noqa: E402
 import bench_footprint  # noqa: E402
 import bench_history_browser  # noqa: E402
 import bench_incoming  # noqa: E402
@@ -372,6 +373,12 @@ def main() -> int:
                 ),
             )
             bench_audio(pbx, work, rows)
+            # Echo cancellation: ERLE by delay, a delay jump, double talk (an echoing rig).
+            bench_echo.run_all(
+                pbx,
+                work,
+                lambda name, value, unit, note: rows.append(Row(name, value, unit, note=note)),
+            )
     # Last, alone on the machine: a fresh clone's `make test`, whole and its pytest part.
     bench_suite.run_all(
         lambda name, value, unit, note: rows.append(Row(name, value, unit, note=note))
