@@ -367,8 +367,9 @@ def test_installed_app_window_renders_the_ui_and_shows_it_registered(
 # Widgets/Quick/QML/Network..., Qt's ICU 36 MiB), its data files and the Python side (numpy is
 # imported by the audio code) bring the floor to ~400 MiB (bench/results.md, "Installed size
 # breakdown"). This budget keeps what was cut from coming back: 457 MiB before the trimming,
-# 410 MiB after it (2026-12-04).
-INSTALLED_BUDGET_MIB = 420
+# 410 MiB after it, 438 MiB with livekit's WebRTC AEC3 (its native library is 27 MiB; the
+# echo canceller of issue 18) (2026-12-04).
+INSTALLED_BUDGET_MIB = 445
 
 
 def test_installed_size_stays_within_its_budget(installed: Path) -> None:
