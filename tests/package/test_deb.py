@@ -33,6 +33,7 @@ import numpy as np
 import psutil
 import pytest
 
+from audiolab.pulse import PulseServer
 from e2e.window_harness import xdg_env, xvfb_display
 from pbx.kamailio import Kamailio
 from support import deb_package
@@ -378,3 +379,46 @@ def test_installed_size_stays_within_its_budget(installed: Path) -> None:
     groups = "; ".join(f"{name} {mib}" for name, mib in deb_package.size_breakdown(installed))
     print(f"package metric: installed size by group (MiB): {groups}")
     assert installed_mib <= INSTALLED_BUDGET_MIB, f"{installed_mib} MiB installed: {groups}"
+
+
+def test_installed_app_cancels_echo_with_webrtc_aec3(
+    pulse: PulseServer,
+    start_installed: Any,
+    kamailio: Kamailio,
+    pj_peer_factory: Any,
+    tmp_path: Path,
+) -> None:
+    """The frozen engine loads livekit's AEC3 (its native library collected by the spec) for
+    a call with echo cancellation on, the setting's default: not pjmedia's fallback."""
+    app: RunningApp = start_installed(
+        "--browser",
+        "--data-dir",
+        str(tmp_path / "data"),
+        "--sip-bind",
+        "127.0.0.1",
+        "--log-level",
+        "INFO",
+    )
+    match = app.wait_line(OPEN_LINE, timeout=60)
+    ui = UiClient.at(int(match.group(2)), match.group(3))
+    try:
+        ui.wait_for(lambda e: e.get("type") == "snapshot", timeout=20)
+        assert sign_in(ui, kamailio.port, "1001", kamailio.users["1001"]).get("ok") is True
+        ui.wait_for(
+            lambda e: (
+                e.get("type") in ("registration_changed", "snapshot")
+                and e["registration"]["state"] == "registered"
+            ),
+            timeout=20,
+        )
+        pj_peer_factory("1009", mode="echo")
+        call_id = ui.dial_connected("1009")
+        log = tmp_path / "data" / "logs" / "engine.log"
+        deadline = time.monotonic() + 15
+        while "call audio on" not in log.read_text() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert ui.command("call.hangup", call_id=call_id)["ok"]
+    finally:
+        ui.close()
+    lines = [x for x in log.read_text().splitlines() if "call audio on" in x]
+    assert lines and "echo cancellation webrtc-aec3" in lines[0], lines
