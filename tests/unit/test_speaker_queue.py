@@ -39,8 +39,28 @@ def test_a_speaker_calling_back_three_times_too_fast_underruns_counted() -> None
 
 def test_a_stalled_speaker_holds_at_most_200_ms() -> None:
     queue = SpeakerQueue(FRAME)
+    _run(queue, 1.0, 10)  # playing
     for _ in range(100):  # 2 s of bridge time while the speaker stalls
         queue.push(b"\x01" * FRAME)
     assert len(queue) == 10
     sizes = _run(queue, 1.0, 100)
     assert sizes[-1] <= 1
+
+
+def test_a_speaker_that_starts_late_starts_with_one_frame_queued() -> None:
+    """PulseAudio's first callback came 1-1.3 s after the stream started (seen): the bridge
+    ran meanwhile, and its frames must not become latency for the first seconds."""
+    queue = SpeakerQueue(FRAME)
+    for _ in range(65):  # 1.3 s of bridge time before the speaker's first pull
+        queue.push(b"\x01" * FRAME)
+    assert len(queue) == 1
+    sizes = _run(queue, 1.0, 50)
+    assert max(sizes) <= 1 and queue.underruns == 0
+
+
+def test_the_queue_limits_are_in_time_not_frames() -> None:
+    queue = SpeakerQueue(FRAME // 2, frames_per_second=100)  # 10 ms frames
+    _run(queue, 1.0, 10)
+    for _ in range(100):  # 1 s stalled
+        queue.push(b"\x01" * (FRAME // 2))
+    assert len(queue) == 20  # 200 ms

@@ -8,12 +8,12 @@ whole bridge (mixing, RTP sending, jitter buffers). That used to be the speaker'
 but PortAudio's callbacks do not keep time: once the speaker underran (a busy machine, a
 PulseAudio loopback module in the path) ALSA's pulse plugin called back at 2-4x real time, or
 at a tenth of it, and the far end got that much audio. So a thread of ours ("bridge-clock")
-calls get_frame every 20 ms of time.monotonic() (catching up at most _MAX_CATCH_UP frames
+calls get_frame every frame (10 ms) of time.monotonic() (catching up at most _MAX_CATCH_UP_S
 after being starved of CPU) and queues the frame for the speaker.
 
 Clock drift: the far end's clock differs from ours; each stream's adaptive jitter buffer
 absorbs that. The speaker's differs too: its queue drops what it never drains (the frames it
-held for a whole second, 1 s = _TRIM_EVERY callbacks) and plays silence, counted as an
+held for a whole second, _TRIM_EVERY_S) and plays silence, counted as an
 underrun, when it asks for more than the bridge made. The microphone's clock differs as well;
 the master port's put_frame goes into pjmedia's delay buffer, which stretches or shrinks
 audio (WSOLA) to keep its fill level, so the delay cannot grow. bench/audio_drift.py measures
@@ -35,11 +35,11 @@ log = logging.getLogger(__name__)
 
 _FRAME_TYPE_AUDIO = 1
 _THREAD_DESC_BYTES = 64 * 8 * 2  # pj_thread_desc is long[64]; room to spare
-# After the clock thread got no CPU for a while it runs this many frames back to back at most
-# (200 ms); beyond, time is skipped: a burst of late audio helps nobody.
-_MAX_CATCH_UP = 10
-_SPEAKER_MAX_FRAMES = 10  # 200 ms queued: the speaker stalled; older frames go
-_TRIM_EVERY = 50  # speaker callbacks (1 s) between looks at the queue's low-water mark
+# After the clock thread got no CPU for a while it runs this much bridge time back to back at
+# most; beyond, time is skipped: a burst of late audio helps nobody.
+_MAX_CATCH_UP_S = 0.2
+_SPEAKER_MAX_S = 0.2  # queued for the speaker: it stalled; older frames go
+_TRIM_EVERY_S = 1.0  # between looks at the speaker queue's low-water mark
 
 
 class SpeakerQueue:
@@ -48,20 +48,27 @@ class SpeakerQueue:
     The speaker runs on its own crystal and may stall or call back in bursts: frames it never
     drains are latency, so once a second the frames that stayed queued all that time (the
     low-water mark, less one of margin) are dropped; a pull from an empty queue is an underrun
-    (silence). deque's append/popleft are atomic: no lock on the audio threads."""
+    (silence). Until the speaker's first pull (after clear()) only the newest frame is kept: a
+    speaker that starts late (PulseAudio's first callback came 1-1.3 s after the stream was
+    started, seen) would otherwise begin with 200 ms queued and keep it for seconds (a slow
+    start). deque's append/popleft are atomic: no lock on the audio threads."""
 
-    def __init__(self, frame_bytes: int) -> None:
+    def __init__(self, frame_bytes: int, frames_per_second: int = 50) -> None:
         self.frame_bytes = frame_bytes
+        self._max = max(1, round(_SPEAKER_MAX_S * frames_per_second))
+        self._trim_every = max(1, round(_TRIM_EVERY_S * frames_per_second))
         self._frames: deque[bytes] = deque()
-        self._low = _SPEAKER_MAX_FRAMES
+        self._low = self._max
         self._pulls = 0
+        self._pulled = False  # the speaker has pulled since the last clear()
         self.underruns = 0  # the speaker asked, nothing was queued
         self.dropped = 0  # frames thrown away: the speaker drained slower than real time
 
     def clear(self) -> None:
         self._frames.clear()
-        self._low = _SPEAKER_MAX_FRAMES
+        self._low = self._max
         self._pulls = 0
+        self._pulled = False
 
     def __len__(self) -> int:
         return len(self._frames)
@@ -69,20 +76,21 @@ class SpeakerQueue:
     def push(self, frame: bytes) -> None:
         frames = self._frames
         frames.append(frame)
-        while len(frames) > _SPEAKER_MAX_FRAMES:
+        while len(frames) > (self._max if self._pulled else 1):
             frames.popleft()
             self.dropped += 1
 
     def pull(self, address: int) -> bool:
         """Copy the oldest frame to `address`; False (silence written) on an underrun."""
         frames = self._frames
+        self._pulled = True
         self._low = min(self._low, len(frames))
         self._pulls += 1
-        if self._pulls >= _TRIM_EVERY:
+        if self._pulls >= self._trim_every:
             for _ in range(self._low - 1):  # keep one frame of margin for jitter
                 frames.popleft()
                 self.dropped += 1
-            self._low, self._pulls = _SPEAKER_MAX_FRAMES, 0
+            self._low, self._pulls = self._max, 0
         try:
             frame = frames.popleft()
         except IndexError:
@@ -145,7 +153,7 @@ class ConferenceClock:
         self._capture = _Frame(_FRAME_TYPE_AUDIO, None, self.frame_bytes, 0, 0)
         self._playback = _Frame(_FRAME_TYPE_AUDIO, None, self.frame_bytes, 0, 0)
         self._tick_buffer = ctypes.create_string_buffer(self.frame_bytes)
-        self.speaker = SpeakerQueue(self.frame_bytes)
+        self.speaker = SpeakerQueue(self.frame_bytes, clock_rate // samples_per_frame)
         self._ticker: threading.Thread | None = None
         self._stop = threading.Event()
         self._local = threading.local()
@@ -281,6 +289,7 @@ class ConferenceClock:
     def _run(self, stop: threading.Event) -> None:
         self.enter_audio_thread()
         period = self.samples_per_frame / self.clock_rate
+        max_catch_up = round(_MAX_CATCH_UP_S / period)
         due = time.monotonic()  # the bridge time of the next frame, on the monotonic clock
         while not stop.is_set():
             late = time.monotonic() - due
@@ -288,8 +297,8 @@ class ConferenceClock:
                 stop.wait(-late)
                 continue
             behind = int(late / period)  # frames overdue beyond this one
-            if behind >= _MAX_CATCH_UP:
-                skipped = behind - _MAX_CATCH_UP + 1
+            if behind >= max_catch_up:
+                skipped = behind - max_catch_up + 1
                 due += skipped * period
                 log.warning("the bridge clock got no CPU for %d ms", round(late * 1000))
             self.tick()
