@@ -31,17 +31,23 @@ from softphone.engine.router import CommandRouter
 log = logging.getLogger(__name__)
 
 CLOCK_RATE = 16000  # EpConfig.medConfig.clockRate: G.722 is 16 kHz, G.711 is resampled up
-FRAME_SAMPLES = CLOCK_RATE * 20 // 1000  # pjsua's 20 ms audio frame
+# The bridge's frame (EpConfig.medConfig.audioFramePtime): 10 ms, not pjsua's default 20. Every
+# stage between the devices and the RTP stream waits for whole frames (device blocks, the
+# speaker queue, the clock's phase against the devices): the round trip measured 180/152/181 ms
+# with 20 ms frames, 146/145/114 ms with 10 ms (docs/audio.md, "Latency"). RTP keeps 20 ms
+# packets (the stream splits and joins frames).
+FRAME_MS = 10
+FRAME_SAMPLES = CLOCK_RATE * FRAME_MS // 1000
 _RETRY_S = 5.0  # after no device could be opened
 _REPORT_S = 5.0  # glitch counters to the app while a call runs
 BUSY_POLL_MS = 20  # the loop's poll while devices open or close
-# Speaker underruns in one report span (5 s, 250 frames) that make a burst: over a tenth of
+# Speaker underruns in one report span (5 s, 500 frames) that make a burst: over a tenth of
 # the frames silent is heard as broken audio, and is said so (status and log).
 _BURST_SHARE = 0.1
 # A share of fewer frames says nothing: the report made as the devices open covers 4 frames,
 # and the one underrun of a speaker starting on a busy machine was called a burst (seen in a
 # full run). Such frames count towards the next report instead.
-_BURST_MIN_FRAMES = 50  # 1 s
+_BURST_MIN_FRAMES = 1000 // FRAME_MS  # 1 s
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,7 +33,7 @@ from softphone.engine.router import CommandRouter
 from softphone.engine.rx_data import RxDataReader
 from softphone.engine.sip_guard import SipGuard
 from softphone.engine.sip_transports import SipTransports
-from softphone.engine.sound import BUSY_POLL_MS, EngineSound
+from softphone.engine.sound import BUSY_POLL_MS, FRAME_MS, EngineSound
 from softphone.engine.stats import CallStats
 
 log = logging.getLogger(__name__)
@@ -104,6 +104,7 @@ class Engine:
         ep_cfg.logConfig.decor = 0
         ep_cfg.medConfig.clockRate = 16000
         ep_cfg.medConfig.sndClockRate = 16000
+        ep_cfg.medConfig.audioFramePtime = FRAME_MS  # the bridge's frame: see engine/sound.py
         ep_cfg.medConfig.ecTailLen = 0  # echo cancellation belongs to the device layer
         # pjsua closes its (null) sound device after 1 s without a connection to slot 0,
         # stopping the bridge mid-call (a call's recording ended after 1.06 s, silent, in a

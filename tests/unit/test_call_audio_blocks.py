@@ -1,0 +1,92 @@
+"""Call audio's device callbacks hand the bridge whole frames whatever the device's block size."""
+
+from __future__ import annotations
+
+import ctypes
+from types import SimpleNamespace
+from typing import Any
+
+from softphone.audio.call_audio import CallAudio
+
+FRAME_SAMPLES = 160  # 10 ms at 16 kHz
+FRAME_BYTES = FRAME_SAMPLES * 2
+OK = SimpleNamespace(input_overflow=False, output_underflow=False)
+
+
+class _Exchange:
+    clock_rate = 16000
+    samples_per_frame = FRAME_SAMPLES
+    frame_bytes = FRAME_BYTES
+
+    def __init__(self) -> None:
+        self.captured: list[bytes] = []
+        self.served = 0
+
+    def enter_audio_thread(self) -> None:
+        pass
+
+    def put_capture(self, address: int) -> None:
+        self.captured.append(ctypes.string_at(address, FRAME_BYTES))
+
+    def get_playback(self, address: int) -> bool:
+        self.served += 1
+        ctypes.memset(address, self.served, FRAME_BYTES)
+        return self.served != 2  # the second frame: the bridge had none (an underrun)
+
+
+class _Stream:
+    active = True
+    latency = 0.01
+
+    def start(self) -> None:
+        pass
+
+    def stop(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def _audio() -> tuple[CallAudio, _Exchange, dict[str, Any]]:
+    exchange = _Exchange()
+    opened: dict[str, Any] = {}
+
+    def opener(direction: str, _device: Any, callback: Any, **kw: Any) -> _Stream:
+        opened[direction] = (callback, kw)
+        return _Stream()
+
+    audio = CallAudio(exchange, opener)
+    audio.start(None, None)
+    return audio, exchange, opened
+
+
+def test_devices_open_with_blocks_of_one_bridge_frame() -> None:
+    _, _, opened = _audio()
+    assert opened["output"][1]["blocksize"] == FRAME_SAMPLES
+    assert opened["input"][1]["blocksize"] == FRAME_SAMPLES
+
+
+def test_microphone_blocks_of_half_a_frame_reach_the_bridge_as_whole_frames() -> None:
+    _, exchange, opened = _audio()
+    on_capture = opened["input"][0]
+    half = FRAME_BYTES // 2
+    for n in range(5):
+        on_capture(bytearray([n]) * half, FRAME_SAMPLES // 2, None, OK)
+    assert exchange.captured == [
+        bytes([0]) * half + bytes([1]) * half,
+        bytes([2] * half + [3] * half),
+    ]
+
+
+def test_speaker_blocks_of_half_a_frame_play_each_frame_once_and_count_frames() -> None:
+    audio, _, opened = _audio()
+    on_playback = opened["output"][0]
+    played = b""
+    for _ in range(6):
+        block = bytearray(FRAME_BYTES // 2)
+        on_playback(block, FRAME_SAMPLES // 2, None, OK)
+        played += bytes(block)
+    assert played == bytes([1]) * FRAME_BYTES + bytes([2]) * FRAME_BYTES + bytes([3]) * FRAME_BYTES
+    stats = audio.stats()
+    assert (stats.frames, stats.underruns) == (3, 1)
