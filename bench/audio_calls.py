@@ -16,8 +16,8 @@ import statistics
 import threading
 import time
 import wave
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -224,13 +224,23 @@ def _app_in_call(
             ui.close()
 
 
-def mouth_to_ear(pbx: Kamailio, work: Path) -> MouthToEar:
-    with _lab(work) as _pulse:
+InCall = Callable[[Kamailio, Path, PulseServer], AbstractContextManager[object]]
+
+
+def _app_caller(pbx: Kamailio, work: Path, _pulse: PulseServer) -> AbstractContextManager[object]:
+    return _app_in_call(pbx, work, "1009")
+
+
+def mouth_to_ear(pbx: Kamailio, work: Path, in_call: InCall = _app_caller) -> MouthToEar:
+    """`in_call`: the user agent measured, in a call with the echo peer (1009) on the lab's
+    devices while the context is open; the app by default (bench_latency.py puts baresip
+    there)."""
+    with _lab(work) as pulse:
         time.sleep(0.5)
         before = statistics.median(_loop_lags("loop", "loop.monitor", 8.0))
         with (
             PjPeer(pbx.port, "1009", pbx.users["1009"], mode="echo", work_dir=work / "echo"),
-            _app_in_call(pbx, work, "1009"),
+            in_call(pbx, work, pulse),
         ):
             lags = _loop_lags("mic_feed", "speaker.monitor", 20.0)
         # The loop after the call came back empty now and then (the streams still starting):

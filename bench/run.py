@@ -26,6 +26,7 @@ import bench_echo  # noqa: E402
 import bench_footprint  # noqa: E402
 import bench_history_browser  # noqa: E402
 import bench_incoming  # noqa: E402
+import bench_latency  # noqa: E402
 import bench_startup  # noqa: E402
 import bench_suite  # noqa: E402
 import keyring  # noqa: E402
@@ -225,27 +226,13 @@ def bench_audio(pbx: Kamailio, work: Path, rows: list[Row]) -> None:
     import audio_calls
     import audio_drift
 
-    m2e = audio_calls.mouth_to_ear(pbx, work / "m2e")
-    rows.append(
-        Row(
-            "audio round trip: mic -> app -> echo peer -> app -> speaker (median)",
-            m2e.round_trip_ms,
-            "ms",
-            note=f"p90 {m2e.round_trip_p90_ms:.0f} ms; one way ~{m2e.round_trip_ms / 2:.0f} ms;"
-            f" {m2e.chirps} chirps; measurement loop {m2e.loop_ms:.0f} ms subtracted",
-        )
-    )
-    first = audio_calls.first_second(pbx, work / "first")
-    rows.append(
-        Row(
-            "audio round trip of the first chirp after connected vs steady (>= 8 s)",
-            first.first_ms,
-            "ms",
-            first.steady_ms,
-            "steady",
-            f"first chirp sent {first.first_at_s:.1f} s after connected; chirps of the first"
-            f" 5 s: {', '.join(f'{x:.0f}' for x in first.early_ms)} ms; target ratio <= 1.2",
-        )
+    # Round trip beside baresip, first second, audio sent per second in each device rig.
+    bench_latency.run_all(
+        pbx,
+        work,
+        lambda name, value, unit, peer, peer_name, note: rows.append(
+            Row(name, value, unit, peer, peer_name, note)
+        ),
     )
     for drift in audio_drift.measure():
         rows.append(
@@ -309,11 +296,33 @@ def write(rows: list[Row]) -> None:
         "| measurement | softphone | peer | ratio | unit | note |",
         "|---|---:|---:|---:|---|---|",
     ]
-    for r in rows:
-        peer = f"{r.peer:.1f} ({r.peer_name})" if r.peer is not None else ""
-        lines.append(f"| {r.name} | {r.ours:.1f} | {peer} | {r.ratio} | {r.unit} | {r.note} |")
+    lines += [_md_row(r) for r in rows]
     RESULTS_MD.write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
+
+
+def update_rows(rows: list[Row]) -> None:
+    """Replace these rows (by name) in results.md and results.json, add the new ones, leave the
+    others as they are: for a bench part run on its own (bench_latency.py)."""
+    data = json.loads(RESULTS_JSON.read_text()) if RESULTS_JSON.exists() else {"rows": []}
+    fresh = {r.name: asdict(r) for r in rows}
+    kept = [fresh.pop(r["name"], r) for r in data["rows"]]
+    data["rows"] = kept + list(fresh.values())
+    RESULTS_JSON.write_text(json.dumps(data, indent=2))
+    lines = RESULTS_MD.read_text().splitlines()
+    by_name = {r.name: r for r in rows}
+    out = []
+    for line in lines:
+        name = line.split(" | ", 1)[0].removeprefix("| ") if line.startswith("| ") else ""
+        row = by_name.pop(name, None)
+        out.append(_md_row(row) if row is not None else line)
+    out += [_md_row(r) for r in by_name.values()]
+    RESULTS_MD.write_text("\n".join(out) + "\n")
+
+
+def _md_row(r: Row) -> str:
+    peer = f"{r.peer:.1f} ({r.peer_name})" if r.peer is not None else ""
+    return f"| {r.name} | {r.ours:.1f} | {peer} | {r.ratio} | {r.unit} | {r.note} |"
 
 
 def main() -> int:

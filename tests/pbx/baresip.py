@@ -61,7 +61,11 @@ class Baresip:
         work_dir: Path | None = None,
         regint: int = 600,
         extra_account_params: str = "",
+        config: dict[str, str | None] | None = None,
+        env: dict[str, str] | None = None,
     ) -> None:
+        """`config`: lines of baresip's config replaced (None: left out, baresip's default);
+        `env`: more environment (PULSE_SINK for its ALSA "pulse" device, say)."""
         self._own_dir = work_dir is None
         self.work_dir = Path(work_dir or tempfile.mkdtemp(prefix=f"baresip-{user}-"))
         self.rec_dir = self.work_dir / "rec"
@@ -70,6 +74,8 @@ class Baresip:
         self.domain, self.tone_hz, self.answermode = domain, tone_hz, answermode
         self.transport, self.codecs, self.regint = transport, codecs, regint
         self.extra_account_params = extra_account_params
+        self.config_overrides = dict(config or {})
+        self.extra_env = dict(env or {})
         self.sip_port = _free_sip_port()
         self.ctrl_port = free_tcp_port()
         while self.ctrl_port in (self.sip_port, self.sip_port + 1):
@@ -111,6 +117,11 @@ module_app menu.so
 module_app ctrl_tcp.so
 ctrl_tcp_listen {HOST}:{self.ctrl_port}
 """
+        for key, value in self.config_overrides.items():
+            lines = [ln for ln in config.splitlines() if ln.split(" ", 1)[0] != key]
+            if value is not None:
+                lines.append(f"{key} {value}")
+            config = "\n".join(lines) + "\n"
         (self.work_dir / "config").write_text(config)
         outbound = f"sip:{HOST}:{self.pbx_port}"
         if self.transport != "udp":
@@ -137,7 +148,7 @@ ctrl_tcp_listen {HOST}:{self.ctrl_port}
             raise RuntimeError("already started")
         self._write_config()
         # HOME too: some modules look for ~/.baresip when -f is incomplete.
-        env = {**os.environ, "HOME": str(self.work_dir)}
+        env = {**os.environ, "HOME": str(self.work_dir), **self.extra_env}
         shim = loopback_shim()
         if shim is not None:
             env["LD_PRELOAD"] = str(shim)
