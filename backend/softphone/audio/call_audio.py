@@ -26,8 +26,6 @@ from softphone.audio.streams import DeviceUnavailableError, open_stream
 
 log = logging.getLogger(__name__)
 
-BLOCKS_PER_FRAME = 1  # device blocks per bridge frame: 10 ms blocks for 20 ms frames
-
 
 class FrameExchange(Protocol):
     """What the engine offers: the bridge's microphone input and speaker output."""
