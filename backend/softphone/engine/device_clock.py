@@ -15,9 +15,11 @@ Clock drift: the far end's clock differs from ours; each stream's adaptive jitte
 absorbs that. The speaker's differs too: its queue drops what it never drains (the frames it
 held for a whole second, _TRIM_EVERY_S) and plays silence, counted as an
 underrun, when it asks for more than the bridge made. The microphone's clock differs as well;
-the master port's put_frame goes into pjmedia's delay buffer, which stretches or shrinks
-audio (WSOLA) to keep its fill level, so the delay cannot grow. bench/audio_drift.py measures
-it over a simulated hour.
+its frames wait in a queue of the same kind, and the clock puts one into the bridge (the
+master port's put_frame, pjmedia's delay buffer) right before each get_frame: a microphone
+running fast loses a frame when one stayed queued a whole second, one running slow leaves a
+tick without a frame, which the delay buffer makes up (WSOLA). bench/audio_drift.py measures
+the delay over a simulated hour.
 """
 
 from __future__ import annotations
@@ -153,7 +155,13 @@ class ConferenceClock:
         self._capture = _Frame(_FRAME_TYPE_AUDIO, None, self.frame_bytes, 0, 0)
         self._playback = _Frame(_FRAME_TYPE_AUDIO, None, self.frame_bytes, 0, 0)
         self._tick_buffer = ctypes.create_string_buffer(self.frame_bytes)
+        self._mic_buffer = ctypes.create_string_buffer(self.frame_bytes)
         self.speaker = SpeakerQueue(self.frame_bytes, clock_rate // samples_per_frame)
+        # The microphone's frames wait here for the clock, which puts one into the bridge
+        # right before each get_frame: pjmedia's delay buffer behind put_frame then never
+        # runs dry between the two (each time it did, it made up a frame and kept it as
+        # latency, up to 50 ms: the round trip stepped up by 20-30 ms mid-call, seen).
+        self.microphone = SpeakerQueue(self.frame_bytes, clock_rate // samples_per_frame)
         self._ticker: threading.Thread | None = None
         self._stop = threading.Event()
         self._local = threading.local()
@@ -192,6 +200,7 @@ class ConferenceClock:
             )
         # Whatever the speaker got before (silence) is not queued: no stale audio at attach.
         self.speaker.clear()
+        self.microphone.clear()
         self._master = master
         if own_clock:
             self._stop = threading.Event()
@@ -232,7 +241,7 @@ class ConferenceClock:
         self._local.registered = True
 
     def put_capture(self, address: int) -> None:
-        """One frame from the microphone (echo removed in place first)."""
+        """One frame from the microphone (echo removed in place first), queued for the clock."""
         self._in_capture = True  # before reading _master: see detach()
         try:
             master = self._master
@@ -241,11 +250,7 @@ class ConferenceClock:
             echo = self._echo
             if echo is not None:
                 echo.capture(address)
-            frame = self._capture
-            frame.buf = address
-            frame.size = self.frame_bytes
-            frame.type = _FRAME_TYPE_AUDIO
-            self._lib.pjmedia_port_put_frame(master, ctypes.byref(frame))
+            self.microphone.push(ctypes.string_at(address, self.frame_bytes))
         finally:
             self._in_capture = False
 
@@ -274,6 +279,12 @@ class ConferenceClock:
             master = self._master
             if master is None:
                 return
+            if self.microphone.pull(ctypes.addressof(self._mic_buffer)):
+                capture = self._capture
+                capture.buf = ctypes.addressof(self._mic_buffer)
+                capture.size = self.frame_bytes
+                capture.type = _FRAME_TYPE_AUDIO
+                self._lib.pjmedia_port_put_frame(master, ctypes.byref(capture))
             buffer = self._tick_buffer
             frame = self._playback
             frame.buf = ctypes.addressof(buffer)
