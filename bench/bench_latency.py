@@ -259,6 +259,7 @@ RIGS = [
     ("pipewire", "plain", "PipeWire + pipewire-pulse + WirePlumber"),
     ("pipewire", "loopback", "PipeWire, loopback module, engine starved"),
     ("pipewire", "stall", "PipeWire, speaker suspended 2 s"),
+    ("pipewire", "replug", "PipeWire, speaker unplugged 2 s and replugged"),
 ]
 
 
@@ -271,12 +272,12 @@ def real_time(pbx: Kamailio, work: Path, add: AddRow) -> None:
             continue
         add(
             f"audio seconds sent per call second, {server_kind} {rig} rig",
-            rate,
-            "s/s",
+            rate * 100,
+            "% of call time",
             None,
             "",
-            f"{what}; RTP packets counted over {RIG_MEASURE_S:.0f} s from {RIG_OPEN_S:.0f} s"
-            f" after connected; target 1 +- 1 %; {_load()}",
+            f"{rate:.4f} s/s; {what}; RTP packets counted over {RIG_MEASURE_S:.0f} s from"
+            f" {RIG_OPEN_S:.0f} s after connected; target 100 +- 1 %; {_load()}",
         )
 
 
