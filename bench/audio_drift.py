@@ -22,7 +22,7 @@ sys.path.insert(0, str(ROOT / "backend"))
 import pjsua2 as pj  # noqa: E402
 
 from softphone.engine.device_clock import ConferenceClock  # noqa: E402
-from softphone.engine.sound import CLOCK_RATE, FRAME_SAMPLES  # noqa: E402
+from softphone.engine.sound import CLOCK_RATE, FRAME_MS, FRAME_SAMPLES  # noqa: E402
 
 IMPULSE_EVERY = CLOCK_RATE // 2
 
@@ -46,6 +46,7 @@ def _endpoint() -> pj.Endpoint:
     cfg.logConfig.consoleLevel = 1
     cfg.medConfig.clockRate = CLOCK_RATE
     cfg.medConfig.sndClockRate = CLOCK_RATE
+    cfg.medConfig.audioFramePtime = FRAME_MS  # the engine's bridge frame (engine/sound.py)
     ep.libInit(cfg)
     ep.libStart()
     return ep
