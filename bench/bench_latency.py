@@ -3,8 +3,10 @@ baresip's in its place (same echoing pjsua2 peer, same Kamailio, same PulseAudio
 G.722 both), the first second of a call against its steady state, and the audio sent per
 second of call in each device rig.
 
-`make bench` runs it from run.py; `python bench/bench_latency.py` runs only this part and
-replaces only its rows in results.md and results.json (run.py's update_rows).
+`make bench` runs it from run.py; `python bench/bench_latency.py [round-trips|first-second|
+real-time]` runs only this part (or the parts named; BENCH_RIG_SERVER=pipewire limits the
+real-time rigs to one audio server) and replaces only its rows in results.md and results.json
+(run.py's update_rows).
 """
 
 from __future__ import annotations
@@ -264,7 +266,10 @@ RIGS = [
 
 
 def real_time(pbx: Kamailio, work: Path, add: AddRow) -> None:
+    only = os.environ.get("BENCH_RIG_SERVER")  # "pipewire": those rigs alone
     for server_kind, rig, what in RIGS:
+        if only and server_kind != only:
+            continue
         try:
             rate = audio_per_second(pbx, work / f"rt-{server_kind}-{rig}", server_kind, rig)
         except Exception as exc:
@@ -281,10 +286,13 @@ def real_time(pbx: Kamailio, work: Path, add: AddRow) -> None:
         )
 
 
-def run_all(pbx: Kamailio, work: Path, add: AddRow) -> None:
-    round_trips(pbx, work, add)
-    first_second(pbx, work, add)
-    real_time(pbx, work, add)
+PARTS = {"round-trips": round_trips, "first-second": first_second, "real-time": real_time}
+
+
+def run_all(pbx: Kamailio, work: Path, add: AddRow, parts: list[str] | None = None) -> None:
+    for name, part in PARTS.items():
+        if parts is None or name in parts:
+            part(pbx, work, add)
 
 
 def main() -> int:
@@ -306,6 +314,7 @@ def main() -> int:
                 lambda name, value, unit, peer, peer_name, note: rows.append(
                     run.Row(name, value, unit, peer, peer_name, note)
                 ),
+                sys.argv[1:] or None,  # parts by name (PARTS); none: all
             )
     run.update_rows(rows)
     return 0
