@@ -25,7 +25,6 @@ them into bench/results.md/json).
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import shutil
 import socket
@@ -634,27 +633,22 @@ def merge_into_results(
 ) -> None:
     """Put rows measured by this script alone into bench/results.json and .md, replacing
     rows of the same name, without touching the other rows (`make bench` rewrites all)."""
+    import run  # bench/run.py imports this module: imported here, not at the top
+
     stamp = stamp or time.strftime("%Y-%m-%d %H:%M")
-    results_json = ROOT / "bench" / "results.json"
-    results_md = ROOT / "bench" / "results.md"
-    data = json.loads(results_json.read_text())
-    names = {row[0] for row in rows}
-    data["rows"] = [r for r in data["rows"] if r["name"] not in names]
-    lines = [x for x in results_md.read_text().splitlines() if x.split(" | ")[0][2:] not in names]
-    table = [i for i, x in enumerate(lines) if x.startswith("|")]
-    anchor = [i for i in table if lines[i].startswith("| whole window process tree")]
-    at = (anchor or table)[-1] + 1
-    for name, ours, peer, unit, how in rows:
-        note = f"{how}; standalone run of bench/bench_startup.py on {stamp}, machine busy"
-        peer_name = "Linphone" if peer is not None else ""
-        entry = dict(name=name, ours=ours, unit=unit, peer=peer, peer_name=peer_name, note=note)
-        data["rows"].append(entry)
-        peer_text = "" if peer is None else f"{peer:.1f} ({peer_name})"
-        ratio = f"{ours / peer:.2f}" if peer else ""
-        lines.insert(at, f"| {name} | {ours:.1f} | {peer_text} | {ratio} | {unit} | {note} |")
-        at += 1
-    results_json.write_text(json.dumps(data, indent=2))
-    results_md.write_text("\n".join(lines) + "\n")
+    run.update_rows(
+        [
+            run.Row(
+                name,
+                ours,
+                unit,
+                peer,
+                "Linphone" if peer is not None else "",
+                f"{how}; standalone run of bench/bench_startup.py on {stamp}",
+            )
+            for name, ours, peer, unit, how in rows
+        ]
+    )
 
 
 def main() -> int:

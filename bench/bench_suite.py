@@ -11,7 +11,6 @@ Registered in bench/run.py; standalone (updates only its rows of results.md/json
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import subprocess
@@ -22,8 +21,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-RESULTS_MD = ROOT / "bench" / "results.md"
-RESULTS_JSON = ROOT / "bench" / "results.json"
 
 # (name, value, unit, note)
 Add = Callable[[str, float, str, str], None]
@@ -72,29 +69,10 @@ def run_all(add: Add, log: Path | None = None) -> None:
 
 
 def update_results(rows: list[tuple[str, float, str, str]]) -> None:
-    """Replace (or append) these rows in results.json and results.md, leaving the others."""
-    data = json.loads(RESULTS_JSON.read_text())
-    by_name = {r["name"]: r for r in data["rows"]}
-    for name, value, unit, note in rows:
-        row = {"name": name, "ours": value, "unit": unit, "peer": None, "peer_name": ""}
-        row["note"] = note
-        if name in by_name:
-            by_name[name].update(row)
-        else:
-            data["rows"].append(row)
-    RESULTS_JSON.write_text(json.dumps(data, indent=2))
-    lines = RESULTS_MD.read_text().splitlines()
-    for name, value, unit, note in rows:
-        new = f"| {name} | {value:.1f} |  |  | {unit} | {note} |"
-        at = next((i for i, line in enumerate(lines) if line.startswith(f"| {name} |")), None)
-        if at is not None:
-            lines[at] = new
-        else:  # after the last row of the first (main) table
-            last = next(i for i, line in enumerate(lines) if line.startswith("| measurement |"))
-            while last + 1 < len(lines) and lines[last + 1].startswith("|"):
-                last += 1
-            lines.insert(last + 1, new)
-    RESULTS_MD.write_text("\n".join(lines) + "\n")
+    """Replace (or add) these rows in results.json and results.md, leaving the others."""
+    import run  # bench/run.py imports this module: imported here, not at the top
+
+    run.update_rows([run.Row(name, value, unit, note=note) for name, value, unit, note in rows])
 
 
 def main() -> int:

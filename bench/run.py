@@ -302,13 +302,14 @@ def write(rows: list[Row]) -> None:
 
 
 def update_rows(rows: list[Row]) -> None:
-    """Replace these rows (by name) in results.md and results.json, add the new ones, leave the
-    others as they are: for a bench part run on its own (bench_latency.py)."""
+    """Replace these rows (by name) in results.md and results.json, add the new ones at the
+    end of the main table, leave the others as they are: for a bench part run on its own
+    (bench_latency.py, bench_startup.py, bench_suite.py)."""
     data = json.loads(RESULTS_JSON.read_text()) if RESULTS_JSON.exists() else {"rows": []}
     fresh = {r.name: asdict(r) for r in rows}
     kept = [fresh.pop(r["name"], r) for r in data["rows"]]
     data["rows"] = kept + list(fresh.values())
-    RESULTS_JSON.write_text(json.dumps(data, indent=2))
+    RESULTS_JSON.write_text(json.dumps(data, indent=2) + "\n")
     lines = RESULTS_MD.read_text().splitlines()
     by_name = {r.name: r for r in rows}
     out = []
@@ -316,7 +317,10 @@ def update_rows(rows: list[Row]) -> None:
         name = line.split(" | ", 1)[0].removeprefix("| ") if line.startswith("| ") else ""
         row = by_name.pop(name, None)
         out.append(_md_row(row) if row is not None else line)
-    out += [_md_row(r) for r in by_name.values()]
+    last = next(i for i, line in enumerate(out) if line.startswith("| measurement |"))
+    while last + 1 < len(out) and out[last + 1].startswith("|"):
+        last += 1
+    out[last + 1 : last + 1] = [_md_row(r) for r in by_name.values()]
     RESULTS_MD.write_text("\n".join(out) + "\n")
 
 
