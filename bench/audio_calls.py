@@ -210,7 +210,7 @@ def _lab(work: Path) -> Iterator[PulseServer]:
 def _app_in_call(
     pbx: Kamailio, work: Path, number: str
 ) -> Iterator[tuple[SoftphoneApp, UiClient, str]]:
-    with running_app(work / f"app-{number}") as app:
+    with running_app(work / f"app-{number}", echo_cancellation=True) as app:
         ui = UiClient(app)
         try:
             assert sign_in(ui, pbx.port, "1001", pbx.users["1001"])["ok"]
@@ -278,7 +278,7 @@ def first_second(pbx: Kamailio, work: Path) -> FirstSecond:
         loop = statistics.median(_loop_lags("loop", "loop.monitor", 6.0))
         with (
             PjPeer(pbx.port, "1009", pbx.users["1009"], mode="echo", work_dir=work / "echo"),
-            running_app(work / "app-first") as app,
+            running_app(work / "app-first", echo_cancellation=True) as app,
         ):
             ui = UiClient(app)
             try:

@@ -118,7 +118,7 @@ def measure(pbx: Kamailio, work: Path, delays: tuple[int, ...] = DELAYS_MS) -> l
         PjPeer(
             pbx.port, "1009", pbx.users["1009"], mode="tone", play=far_wav, work_dir=work / "far"
         ) as peer,
-        running_app(work / "app") as app,
+        running_app(work / "app", echo_cancellation=True) as app,
     ):
         ui = UiClient(app)
         statuses: list[AudioStatusReported] = []

@@ -208,7 +208,7 @@ def audio_per_second(pbx: Kamailio, work: Path, server_kind: str, rig: str) -> f
                 PjPeer(
                     pbx.port, "1009", pbx.users["1009"], mode="echo", work_dir=work / f"echo-{rig}"
                 ),
-                running_app(work / f"app-{server_kind}-{rig}") as app,
+                running_app(work / f"app-{server_kind}-{rig}", echo_cancellation=True) as app,
             ):
                 return _measure_rig(app, pbx, server, rig)
         finally:

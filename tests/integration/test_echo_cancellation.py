@@ -36,7 +36,7 @@ ECHO_HEARD_DB = -50.0  # a half second with less echo than this is a pause of th
 @pytest.fixture
 def app(pulse: PulseServer, tmp_path: Path) -> Iterator[SoftphoneApp]:
     # `pulse` first: the engine process inherits PULSE_SERVER and opens real devices.
-    with running_app(tmp_path / "app") as running:
+    with running_app(tmp_path / "app", echo_cancellation=True) as running:
         yield running
 
 
