@@ -5,13 +5,13 @@ Registered in bench/run.py; standalone (prints the rows, PulseAudio or BENCH_AUD
 
 A pjsua2 peer (the far end) plays speech-like audio to the app through Kamailio and records
 what it gets; the app's speaker monitor comes back into its microphone through
-tests/audiolab/echo_path.py at -10 dB with the delay under test, measured (delay, gain,
-correlation) during each call: parec and pacat add a delay of their own that differs from
-start to start, so the rows give the delay measured in the call with cancellation off.
+tests/audiolab/echo_path.py (the audio server's module-loopback, fixed latency, no rate
+adjustment) at -10 dB with the delay under test, measured (delay, gain, correlation) during
+each call; the rows give the delay measured in the call with cancellation on.
 Each delay is one call with echo cancellation off and one with it on, on the same timeline
 from the first far-end sound at the speaker:
   0-12 s  far end alone, echo at the delay (ERLE over 2-12 s: 2 s to converge)
-  12 s    the echo's delay grows by 40 ms (ERLE over 14-20 s)
+  12 s    the echo's delay grows by 40 ms (a second loopback takes over; ERLE over 14-20 s)
   20-28 s near-end speech mixed in: double talk
   28-34 s the echo cut: near end alone (its level with cancellation off is the reference)
 """
@@ -54,11 +54,11 @@ from support.memory_keyring import MemoryKeyring  # noqa: E402
 # (name, value, unit, note): run.py turns it into a Row.
 Add = Callable[[str, float, str, str], None]
 
-# The echo path's delay lines. parec and pacat add 25-190 ms of their own (seen; it differs
-# from call to call), so the echo's real delay is measured in each call and the rows name it;
-# the least this rig makes is about 25 ms.
-DELAYS_MS = (0, 30, 90, 220)
+# The echo delays of issue 18 (the loopback makes them within a few ms: each call measures).
+DELAYS_MS = (20, 60, 120, 250)
 GAIN_DB = -10.0
+ECHO_HEARD_DB = -50.0  # a half second with less echo than this is a pause of the far end
+BURST_DB = 20.0
 TIMELINE = Timeline(end=36.0, marker_at=35.0, jump_at=12.0, jump_ms=40, near_at=20.0, mute_at=28.0)
 
 
@@ -73,6 +73,8 @@ class EchoResult:
     engine_cpu_on: float  # % of a core over the call
     engine_cpu_off: float
     glitches: tuple[tuple[int, int], ...]  # (speaker underruns, mic overruns) per call
+    bursts: int  # half seconds of 2-12 s with echo in them and less than 20 dB of ERLE
+    halves: int  # half seconds of 2-12 s with echo in them
 
 
 @contextmanager
@@ -105,6 +107,17 @@ def _cpu_seconds(pid: int) -> float:
 
 def _erle(off: FarEnd, on: FarEnd, start_s: float, end_s: float) -> float:
     return level_db(off.window(start_s, end_s)) - level_db(on.window(start_s, end_s))
+
+
+def _bursts(off: FarEnd, on: FarEnd, start_s: float, end_s: float) -> tuple[int, int]:
+    """(half seconds with less than 20 dB of ERLE, half seconds with echo): echo let through
+    in bursts, which the energy over the window hides or exaggerates."""
+    halves = [
+        _erle(off, on, t, t + 0.5)
+        for t in (start_s + k * 0.5 for k in range(round((end_s - start_s) * 2)))
+        if level_db(off.window(t, t + 0.5)) > ECHO_HEARD_DB
+    ]
+    return sum(1 for h in halves if h < BURST_DB), len(halves)
 
 
 def measure(pbx: Kamailio, work: Path, delays: tuple[int, ...] = DELAYS_MS) -> list[EchoResult]:
@@ -146,6 +159,7 @@ def measure(pbx: Kamailio, work: Path, delays: tuple[int, ...] = DELAYS_MS) -> l
                 )
                 path_off, path_on = heard[False].path, heard[True].path
                 assert path_off is not None and path_on is not None
+                bursts, halves = _bursts(heard[False], heard[True], 2, 12)
                 results.append(
                     EchoResult(
                         delay,
@@ -157,6 +171,8 @@ def measure(pbx: Kamailio, work: Path, delays: tuple[int, ...] = DELAYS_MS) -> l
                         heard[True].cpu_percent,
                         heard[False].cpu_percent,
                         tuple((st.underruns, st.overruns) for st in closed),
+                        bursts,
+                        halves,
                     )
                 )
         finally:
@@ -177,7 +193,8 @@ def run_all(pbx: Kamailio, work: Path, add: Add) -> None:
             + f"echo measured in the calls: {r.path_off.delay_ms:.0f} ms (off) /"
             f" {r.path_on.delay_ms:.0f} ms (on), {r.path_on.gain_db:+.1f} dB, correlation"
             f" {r.path_off.correlation:.2f} / {r.path_on.correlation:.2f}; energy over 2-12 s,"
-            " off against on; target >= 25",
+            f" off against on; {r.bursts} of {r.halves} half seconds below {BURST_DB:.0f} dB;"
+            " target >= 25",
         )
     add(
         "echo return loss enhancement after the echo delay jumps by 40 ms (worst, after 2 s)",

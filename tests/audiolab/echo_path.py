@@ -1,16 +1,20 @@
-"""A faithful acoustic echo for the echo canceller's tests and bench: a process of its own
-copies a speaker's monitor into a microphone's feed with a known delay and gain, and can mix
-near-end speech in and change the delay mid-call.
+"""A faithful acoustic echo for the echo canceller's tests and bench: the audio server's
+module-loopback copies a speaker's monitor into a microphone's feed with a fixed latency (no
+rate adjustment: adjust_time=0) at a known gain (the loopback stream's volume), and a helper
+process mixes near-end speech in and changes the echo mid-call.
 
-Run as a script (EchoPath starts it): parec reads the monitor in 10 ms blocks, a delay line
-adds `delay_ms` less what parec and pacat add themselves (`base_ms`, measured by the caller
-with measure_base), pacat writes the result. Its own process: a helper thread in the test
-process, stalled by the GIL, would let pacat underrun and the echo's delay drift.
+The echo runs inside the server's real-time thread: no client process to be starved, no
+client buffer to underrun and grow. Measured on PulseAudio 16 (4-12 s of speech, three looks
+each): latency_msec 20/60/120/250 gave echoes of 27/63-67/123-128/255-258 ms, correlation
+0.96-1.0, so the loop is asked for the delay less LOOPBACK_OWN_MS. The delay jump is a second
+loopback at the delay + jump_ms, muted until the jump, when the first is muted instead;
+"the echo cut" mutes both.
 
-The timeline starts at the first sound from the speaker (the far end's speech reaching the
-app's speaker), so windows are known relative to it: the helper writes that moment and a
-marker (a near-end chirp at `marker_at`, which no echo canceller removes) lets the caller
-find the timeline in what the far end recorded.
+The helper process (EchoPath starts it) keeps the timeline: it starts at the first sound
+from the speaker (the far end's speech reaching the app's speaker, read with parec), so
+windows are known relative to it; it writes that moment and plays, with pacat, near-end
+speech and a marker (a near-end chirp at `marker_at`, which no echo canceller removes) that
+lets the caller find the timeline in what the far end recorded.
 """
 
 from __future__ import annotations
@@ -23,13 +27,19 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:  # run as a script too, where audiolab is not importable yet
+    from audiolab.pulse import PulseServer
 
 RATE = 16000
 BLOCK = 160  # 10 ms
 ONSET = 0.01  # the first speaker sample above this starts the timeline
 MARKER_S = 0.3
+# What module-loopback adds to the latency asked for (measured: 3-8 ms, see above).
+LOOPBACK_OWN_MS = 5
 
 
 def marker() -> np.ndarray:
@@ -55,15 +65,15 @@ class Timeline:
 class EchoSpec:
     delay_ms: int
     gain_db: float
-    base_ms: float  # parec + pacat's own delay, subtracted from the delay line
 
 
 class EchoPath:
-    """The helper process, for several calls: each call runs the timeline once."""
+    """The loopback(s) and the helper process, for several calls: each call runs the
+    timeline once."""
 
     def __init__(
         self,
-        env: dict[str, str],
+        server: PulseServer,
         source: str,
         sink: str,
         *,
@@ -74,31 +84,55 @@ class EchoPath:
     ) -> None:
         work.mkdir(parents=True, exist_ok=True)
         self.events = work / "echo-path.json"
-        argv = [
-            sys.executable,
-            __file__,
-            "--source",
-            source,
-            "--sink",
-            sink,
-            "--delay-ms",
-            str(spec.delay_ms),
-            "--base-ms",
-            str(spec.base_ms),
-            "--gain-db",
-            str(spec.gain_db),
-            "--timeline",
-            json.dumps(timeline.__dict__),
-            "--events",
-            str(self.events),
-        ]
-        if near is not None:
-            argv += ["--near", str(near)]
-        self._proc = subprocess.Popen(argv, env=env, stderr=(work / "echo-path.log").open("wb"))
+        self._server = server
+        self._modules: list[int] = []
+        self._proc: subprocess.Popen[bytes] | None = None
+        try:
+            delays = [spec.delay_ms]
+            if timeline.jump_at is not None:
+                delays.append(spec.delay_ms + timeline.jump_ms)
+            inputs = []
+            for k, delay in enumerate(delays):
+                module = server.add_loopback(
+                    source,
+                    sink,
+                    latency_ms=max(1, delay - LOOPBACK_OWN_MS),
+                    adjust_time="0",
+                    source_dont_move="true",
+                    sink_dont_move="true",
+                )
+                self._modules.append(module)
+                stream = server.sink_input_of(module)
+                server.set_input_gain(stream, spec.gain_db)
+                server.set_input_mute(stream, k > 0)  # the jump's loop waits muted
+                inputs.append(stream)
+            argv = [
+                sys.executable,
+                __file__,
+                "--source",
+                source,
+                "--sink",
+                sink,
+                "--loops",
+                ",".join(str(i) for i in inputs),
+                "--timeline",
+                json.dumps(timeline.__dict__),
+                "--events",
+                str(self.events),
+            ]
+            if near is not None:
+                argv += ["--near", str(near)]
+            self._proc = subprocess.Popen(
+                argv, env=server.env(), stderr=(work / "echo-path.log").open("wb")
+            )
+        except BaseException:
+            self.stop()
+            raise
 
     def timelines_done(self) -> int:
-        if self._proc.poll() is not None:
-            raise RuntimeError(f"the echo path stopped ({self._proc.returncode})")
+        if self._proc is None or self._proc.poll() is not None:
+            code = None if self._proc is None else self._proc.returncode
+            raise RuntimeError(f"the echo path stopped ({code})")
         try:
             return len(json.loads(self.events.read_text()))
         except (FileNotFoundError, json.JSONDecodeError):
@@ -112,15 +146,13 @@ class EchoPath:
                 raise TimeoutError(f"the echo path ran {self.timelines_done()} of {count}")
             time.sleep(0.1)
 
-    def set_delay(self, delay_ms: float, gain_db: float) -> None:
-        """The delay line and gain of the next timeline (taken while the speaker is silent
-        between calls)."""
-        self.events.with_suffix(".delay").write_text(json.dumps([delay_ms, gain_db]))
-
     def stop(self) -> None:
-        if self._proc.poll() is None:
+        if self._proc is not None and self._proc.poll() is None:
             self._proc.terminate()
             self._proc.wait(5)
+        for module in reversed(self._modules):
+            self._server.unload_module(module)
+        self._modules = []
 
     def __enter__(self) -> EchoPath:
         return self
@@ -143,16 +175,23 @@ def _pa(kind: str, device: str) -> list[str]:
     ]
 
 
+def _mute(loop: str, muted: bool) -> None:
+    """Mute or unmute a loopback's stream without waiting for pactl (the loop must not stall)."""
+    subprocess.Popen(
+        ["pactl", "set-sink-input-mute", loop, "1" if muted else "0"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
 def _run(args: argparse.Namespace) -> None:
     """Timelines one after the other, one per call: each starts at the speaker's first sound
     and ends when run or after 1 s of silence at the speaker (the call hung up early); the
-    next one waits for 0.5 s of silence at the speaker (the call ended). Before each, the delay
-    line and gain take the values in the control file if there is one."""
+    next one waits for 0.5 s of silence at the speaker (the call ended). The echo itself is
+    the loopbacks' (`--loops`: the one at the delay, then the jump's): this process only
+    switches them and plays the near end and the marker."""
     timeline = Timeline(**json.loads(args.timeline))
-    gain = 10 ** (args.gain_db / 20)
-    delay_ms = args.delay_ms
-    control = Path(args.events).with_suffix(".delay")
-    line = np.zeros(max(0, round((delay_ms - args.base_ms) * RATE / 1000)))
+    loops = args.loops.split(",")
     near = np.zeros(0)
     if args.near:
         from audiolab.speech import read_wav
@@ -160,7 +199,7 @@ def _run(args: argparse.Namespace) -> None:
         near, _rate = read_wav(Path(args.near))
     chirp = marker()
     # pacat first, connected before anything is read: what parec gave while pacat was still
-    # connecting would wait in the pipe and add its own delay, a different one each start.
+    # connecting would wait in the pipe and delay the marker and the near end.
     writer = subprocess.Popen(_pa("pacat", args.sink), stdin=subprocess.PIPE)
     time.sleep(0.5)
     reader = subprocess.Popen(_pa("parec", args.source), stdout=subprocess.PIPE)
@@ -169,7 +208,7 @@ def _run(args: argparse.Namespace) -> None:
     armed, started = True, False
     quiet = 0  # samples of silence at the speaker since the last timeline ended
     at = 0  # samples since the first sound
-    jumped = False
+    jumped = muted = False
     try:
         while True:
             raw = reader.stdout.read(BLOCK * 2)
@@ -181,27 +220,20 @@ def _run(args: argparse.Namespace) -> None:
                 quiet = 0 if loud else quiet + BLOCK
                 if quiet >= RATE // 2:
                     armed = True
-                    if control.exists():  # a new delay and gain for the next call
-                        wanted, gain_db = json.loads(control.read_text())
-                        gain = 10 ** (gain_db / 20)
-                        change = round((wanted - delay_ms) * RATE / 1000)
-                        if change > 0:
-                            line = np.concatenate([np.zeros(change), line])
-                        elif change < 0:
-                            line = line[min(-change, len(line)) :]
-                        delay_ms = wanted
             if armed and not started and loud:
-                started, at, jumped = True, 0, False
-            line = np.concatenate([line, x])
-            out, line = line[:BLOCK] * gain, line[BLOCK:]
+                started, at, jumped, muted = True, 0, False, False
+            out = np.zeros(BLOCK)
             if started:
                 quiet = 0 if loud else quiet + BLOCK
                 t = at / RATE
                 if timeline.jump_at is not None and not jumped and t >= timeline.jump_at:
-                    line = np.concatenate([np.zeros(timeline.jump_ms * RATE // 1000), line])
+                    _mute(loops[1], False)
+                    _mute(loops[0], True)
                     jumped = True
-                if timeline.mute_at is not None and t >= timeline.mute_at:
-                    out = out * 0
+                if timeline.mute_at is not None and not muted and t >= timeline.mute_at:
+                    for loop in loops:
+                        _mute(loop, True)
+                    muted = True
                 if timeline.near_at is not None and len(near):
                     k = at - round(timeline.near_at * RATE)
                     if 0 <= k < len(near):
@@ -214,9 +246,9 @@ def _run(args: argparse.Namespace) -> None:
                     out[lo : lo + len(piece)] += piece
                 at += BLOCK
                 if at >= timeline.end * RATE or quiet >= RATE:  # run, or the call ended
-                    if jumped:  # back to the delay before the jump for the next call
-                        line = line[timeline.jump_ms * RATE // 1000 :]
-                    done.append({"delay_ms": delay_ms, "seconds": at / RATE})
+                    for k, loop in enumerate(loops):  # as before the call, for the next one
+                        _mute(loop, k > 0)
+                    done.append({"seconds": at / RATE})
                     Path(args.events).write_text(json.dumps(done))
                     armed = started = False
                     quiet = 0
@@ -281,9 +313,7 @@ def main() -> int:
     p.add_argument("--seconds", type=float, default=4.0)
     p.add_argument("--source", default="")
     p.add_argument("--sink", default="")
-    p.add_argument("--delay-ms", type=float, default=0.0)
-    p.add_argument("--base-ms", type=float, default=0.0)
-    p.add_argument("--gain-db", type=float, default=-10.0)
+    p.add_argument("--loops", default="", help="the loopbacks' sink inputs: delay, jump")
     p.add_argument("--timeline", default="")
     p.add_argument("--events", required=True)
     p.add_argument("--near", default="")

@@ -1,8 +1,8 @@
 """The echo canceller measured end to end: a far-end pjsua2 peer plays speech through
 Kamailio to the app, whose speaker's monitor goes back into its microphone through an
-EchoPath (known delay and gain); the peer records what the app sends. Echo at the far end
-with cancellation on against off gives ERLE; near-end speech mixed in during the far end's
-speech gives the double-talk loss.
+EchoPath (a loopback in the audio server: known delay and gain); the peer records what the
+app sends. Echo at the far end with cancellation on against off gives ERLE; near-end speech
+mixed in during the far end's speech gives the double-talk loss.
 
 The echo path is checked as each call runs (echo_path.py --probe records the speaker's
 monitor and the microphone together): the echo's delay, gain and correlation, which the
@@ -171,16 +171,14 @@ def calls_off_and_on(
     near: Path | None = None,
     cpu_seconds: Callable[[], float] = lambda: 0.0,
 ) -> dict[bool, FarEnd]:
-    """A call with echo cancellation off and one with it on, through one echo path whose delay
-    line is `delay_ms`. The echo's real delay is more: parec and pacat add their own, and
-    that differs from call to call (15-90 ms more seen: a null sink's monitor delivers in
-    pieces as large as its clients' latency), and PipeWire plays a mono stream's two channels
-    back summed (+5.5 dB): each FarEnd carries the path measured in its call."""
+    """A call with echo cancellation off and one with it on, through one echo path (a
+    loopback in the server) whose delay is `delay_ms`; each FarEnd carries the path as
+    measured in its call (a few ms more than asked: echo_path.LOOPBACK_OWN_MS)."""
     with EchoPath(
-        pulse.env(),
+        pulse,
         "speaker.monitor",
         "mic_feed",
-        spec=EchoSpec(delay_ms, gain_db, 0.0),
+        spec=EchoSpec(delay_ms, gain_db),
         timeline=timeline,
         work=work / "path",
         near=near,

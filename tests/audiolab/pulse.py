@@ -156,6 +156,28 @@ class PulseServer:
         ).stdout.strip()
         return int(module)
 
+    def sink_input_of(self, module: int) -> int:
+        """The playback stream (sink input) a module made, e.g. a loopback's."""
+        index: int | None = None
+        for raw in self._pactl("list", "sink-inputs").stdout.splitlines():
+            line = raw.strip()
+            if line.startswith("Sink Input #"):
+                index = int(line.removeprefix("Sink Input #"))
+            elif (
+                line.startswith("Owner Module:")
+                and index is not None
+                and line.removeprefix("Owner Module:").strip() == str(module)
+            ):
+                return index
+        raise PulseError(f"module {module} has no sink input")
+
+    def set_input_gain(self, sink_input: int, gain_db: float) -> None:
+        """A playback stream's volume, in dB (software gain at the server)."""
+        self._pactl("set-sink-input-volume", str(sink_input), f"{gain_db:.2f}dB")
+
+    def set_input_mute(self, sink_input: int, muted: bool) -> None:
+        self._pactl("set-sink-input-mute", str(sink_input), "1" if muted else "0")
+
     def unload_module(self, module: int) -> None:
         self._pactl("unload-module", str(module))
 
