@@ -130,3 +130,44 @@ def test_importing_the_engines_echo_module_leaves_livekit_unloaded() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
     )
     assert not [m for m in json.loads(done.stdout) if m.split(".")[0] == "livekit"]
+
+
+def _through_a_playout_gap(gap_ms: int, timestamps: bool) -> float:
+    """The speaker device runs dry 5 s in and plays `gap_ms` of silence the app never gave it
+    (PortAudio flags the underflow and the frame after it leaves that much later); returns
+    the ERLE over the 1.5 s after the gap (echo at 60 ms)."""
+    far = speech_like(8, 1)
+    gap_at = 5 * RATE // FRAME
+    played, dac, t = [], [], 1.0
+    for k in range(len(far) // FRAME):
+        if k == gap_at:
+            played.append(np.zeros(gap_ms * RATE // 1000))
+            t += gap_ms / 1000
+        played.append(far[k * FRAME : (k + 1) * FRAME])
+        dac.append(t)
+        t += FRAME / RATE
+    mic = _echo(np.concatenate(played), 60)
+    far16 = (far * 32767).astype("<i2")
+    canceller = Aec3Canceller(RATE, FRAME, 0)
+    frame = ctypes.create_string_buffer(FRAME * 2)
+    out = np.zeros(len(mic) // FRAME * FRAME)
+    k = 0
+    for at in range(0, len(out), FRAME):  # the speaker calls back as its frames fall due
+        while k < len(dac) and dac[k] <= 1.0 + (at + FRAME) / RATE:
+            ctypes.memmove(frame, far16[k * FRAME : (k + 1) * FRAME].tobytes(), FRAME * 2)
+            canceller.playback(ctypes.addressof(frame), dac[k] if timestamps else 0.0, k == gap_at)
+            k += 1
+        ctypes.memmove(frame, (mic[at : at + FRAME] * 32767).astype("<i2").tobytes(), FRAME * 2)
+        canceller.capture(ctypes.addressof(frame))
+        out[at : at + FRAME] = np.frombuffer(frame.raw, "<i2") / 32767
+    canceller.close()
+    after = slice(5 * RATE, int(6.5 * RATE))
+    return _db(mic[after]) - _db(out[after])
+
+
+@pytest.mark.parametrize("gap_ms", [20, 40, 130])
+def test_silence_the_speaker_played_on_its_own_is_mirrored_in_the_reference(gap_ms: int) -> None:
+    """Without the device's timestamps the same gap moves the echo against the reference and
+    echo comes through for a second (measured: 0.3-9 dB over the 1.5 s after it)."""
+    assert _through_a_playout_gap(gap_ms, timestamps=True) >= 40
+    assert _through_a_playout_gap(gap_ms, timestamps=False) < 20

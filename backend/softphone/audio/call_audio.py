@@ -36,8 +36,10 @@ class FrameExchange(Protocol):
 
     def enter_audio_thread(self) -> None: ...
     def put_capture(self, address: int) -> None: ...
-    def get_playback(self, address: int) -> bool:
-        """Fill one speaker frame; False: the bridge had none ready (an underrun)."""
+    def get_playback(self, address: int, dac_time: float = 0.0, underflow: bool = False) -> bool:
+        """Fill one speaker frame; False: the bridge had none ready (an underrun).
+        `dac_time`: when it reaches the device (PortAudio's outputBufferDacTime);
+        `underflow`: the device ran dry before it."""
         ...
 
 
@@ -168,9 +170,15 @@ class CallAudio:
         out = memoryview(outdata).cast("B")
         size, done = exchange.frame_bytes, 0
         pulled = dry = 0
+        underflow = bool(status.output_underflow)
+        dac_time = float(_time.outputBufferDacTime)  # of this block's first sample
+        rate = exchange.clock_rate
         while done < len(out):
             if self._spk_pos == size:  # the next bridge frame, only when this one is played
-                if not exchange.get_playback(self._spk_address):
+                # Its own DAC time (it starts `done` bytes into the block); the underflow
+                # came before the block, so it belongs to the block's first frame.
+                at = dac_time + done / 2 / rate if dac_time else 0.0
+                if not exchange.get_playback(self._spk_address, at, underflow and not pulled):
                     dry += 1
                 pulled += 1
                 self._spk_pos = 0
@@ -182,5 +190,5 @@ class CallAudio:
             self._frames += pulled
             if dry:
                 self._underruns += dry
-            elif status.output_underflow:
+            elif underflow:
                 self._underruns += 1

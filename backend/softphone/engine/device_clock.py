@@ -254,9 +254,10 @@ class ConferenceClock:
         finally:
             self._in_capture = False
 
-    def get_playback(self, address: int) -> bool:
+    def get_playback(self, address: int, dac_time: float = 0.0, underflow: bool = False) -> bool:
         """Fill one frame for the speaker; False when the bridge had made none for it yet
-        (an underrun: silence)."""
+        (an underrun: silence). `dac_time` and `underflow` (PortAudio's, for this frame) let
+        the echo canceller mirror silence the device played on its own (engine/echo.py)."""
         self._in_speaker = True  # before reading _echo: see detach()
         try:
             if self._master is None:
@@ -265,7 +266,7 @@ class ConferenceClock:
             sound = self.speaker.pull(address)
             echo = self._echo
             if echo is not None:
-                echo.playback(address)
+                echo.playback(address, dac_time, underflow)
             return sound
         finally:
             self._in_speaker = False

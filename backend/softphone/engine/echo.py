@@ -29,6 +29,16 @@ _ECHO_USE_NOISE_SUPPRESSOR = 128
 _PJMEDIA_TAIL_MS = 200
 _MAX_DELAY_HINT_MS = 500  # AEC3's initial delay guess; it finds the real one itself
 _MAX_QUEUED = 10  # speaker frames (200 ms) waiting for the microphone's thread at most
+# Playout gaps (see PlayoutGaps): an underflow is measured against the callback this many
+# before it, over this many callbacks from it; smaller gaps than _GAP_MIN_MS are jitter.
+# Speaker audio owed to the module beyond this (100 ms) is a stalled speaker: the module gets
+# silence meanwhile, as the device plays (a longer wait moved its delay estimate: 130 ms
+# gaps, offline, left 2 dB of ERLE after them).
+_STALL_MS = 100
+_GAP_LOOKBACK = 4
+_GAP_WATCH = 4
+_GAP_MIN_MS = 3
+_GAP_MAX_MS = 1000
 
 
 class EchoCanceller(Protocol):
@@ -38,9 +48,64 @@ class EchoCanceller(Protocol):
 
     name: str
 
-    def playback(self, address: int) -> None: ...
+    def playback(self, address: int, dac_time: float = 0.0, underflow: bool = False) -> None:
+        """`dac_time`: when the frame's first sample reaches the device (PortAudio's
+        outputBufferDacTime, 0 if unknown); `underflow`: the device ran dry before it."""
+        ...
+
     def capture(self, address: int) -> None: ...
     def close(self) -> None: ...
+
+
+class PlayoutGaps:
+    """The silence a speaker played that the app never gave it: when the device (PulseAudio's
+    stream, ALSA) runs dry it plays silence, and every later frame leaves that much later, so
+    the echo moves against a reference made of the frames alone. Measured end to end on a
+    loaded machine: 3-6 underflows a call, each moving the next frame's DAC time 6-56 ms more
+    than one frame on (seen in PortAudio's timestamps), and AEC3 let echo through for about
+    a second after each while it found the new delay.
+
+    So at an underflow the DAC time of the frames is compared with where they would have been
+    without it (from the callback _GAP_LOOKBACK before, one frame period per callback), over
+    _GAP_WATCH callbacks (the timestamps may show the gap a callback late); what is more than
+    _GAP_MIN_MS is silence the device inserted, and the canceller's reference gets the same.
+    Between underflows nothing is corrected: the device's own clock rate and the timestamps'
+    jitter are not gaps."""
+
+    def __init__(self, clock_rate: int, samples_per_frame: int) -> None:
+        self._rate = clock_rate
+        self._period = samples_per_frame / clock_rate
+        self._history: deque[tuple[float, int]] = deque(maxlen=_GAP_LOOKBACK)
+        self._index = 0
+        self._watch = 0
+        self._base = (0.0, 0)
+        self._since_base = 0  # samples inserted since the base
+        self.inserted = 0  # samples of silence mirrored in all
+        self.gaps = 0
+
+    @property
+    def inserted_ms(self) -> int:
+        return self.inserted * 1000 // self._rate
+
+    def step(self, dac_time: float, underflow: bool) -> int:
+        """Samples of silence the device played before this frame (0 mostly)."""
+        gap = 0
+        if dac_time > 0:
+            if underflow and not self._watch and self._history:
+                self._base, self._since_base, self._watch = self._history[0], 0, _GAP_WATCH
+            if self._watch:
+                self._watch -= 1
+                base_time, base_index = self._base
+                lag = dac_time - base_time - (self._index - base_index) * self._period
+                missing = round(lag * self._rate) - self._since_base
+                if missing >= _GAP_MIN_MS * self._rate // 1000:
+                    gap = min(missing, _GAP_MAX_MS * self._rate // 1000)
+                    self._since_base += gap
+                    self.inserted += gap
+                    self.gaps += 1
+            self._history.append((dac_time, self._index))
+        self._index += 1
+        return gap
 
 
 class Aec3Canceller:
@@ -48,13 +113,13 @@ class Aec3Canceller:
     microphone's thread.
 
     The speaker's callback only queues its frame; each microphone frame first hands the
-    module one queued speaker frame (two if one was missing last time), then is processed.
-    The module thus sees speaker and microphone strictly interleaved, one for one, whatever
-    order and bursts PortAudio's two threads call back in: the echo's delay it has to track
-    stays put in samples, the module needs no lock, and the speaker's thread makes no call
-    into it. (Fed from each callback as it came, echo leaked through in bursts of about half
-    a second on a loaded machine; it still does at times this way: not a cure, checked end
-    to end in bench/bench_echo.py.) The queue is kept short: the frames queued
+    module one frame's worth of queued speaker audio (more if some was missing last time),
+    then is processed. The module thus sees speaker and microphone strictly interleaved, one
+    for one, whatever order and bursts PortAudio's two threads call back in: the echo's delay
+    it has to track stays put in samples, the module needs no lock, and the speaker's thread
+    makes no call into it. What the device played and the app did not give it (silence after
+    an underflow: PlayoutGaps) goes into the reference too, before the frame that followed
+    it, so the reference is what was played. The queue is kept short: the frames queued
     before the microphone's first one go (they would be paired with later microphone audio,
     an echo earlier than its cause), and over _MAX_QUEUED frames the oldest go (the two
     devices' clocks drifting apart).
@@ -87,15 +152,23 @@ class Aec3Canceller:
         self._render = rtc.AudioFrame(self._render_buffer, clock_rate, 1, sub)
         self._capture = rtc.AudioFrame(self._capture_buffer, clock_rate, 1, sub)
         self._capture_address = _address(self._capture_buffer)
-        # Speaker frames to the microphone's thread; deque's append/popleft are atomic.
+        # Speaker audio to the microphone's thread, a frame (and the silence played before
+        # it, if any) per entry; deque's append/popleft are atomic.
         self._queued: deque[bytes] = deque()
-        self._owed = 0  # speaker frames the module should have had already
+        self._pending = bytearray()  # taken from the queue, not given to the module yet
+        self._silence = bytes(self._sub_bytes)
+        self._stall_bytes = _STALL_MS * clock_rate // 1000 * 2
+        self._ahead = 0  # bytes of silence given for a stalled speaker, skipped from its next
+        self._owed = 0  # bytes of speaker audio the module should have had already
         self._capturing = False
         self.dropped = 0  # speaker frames never given to the module (backlog, drift)
+        self.gaps = PlayoutGaps(clock_rate, samples_per_frame)
         self._failed = False
 
-    def playback(self, address: int) -> None:
-        self._queued.append(ctypes.string_at(address, self._frame_bytes))
+    def playback(self, address: int, dac_time: float = 0.0, underflow: bool = False) -> None:
+        gap = self.gaps.step(dac_time, underflow)
+        frame = ctypes.string_at(address, self._frame_bytes)
+        self._queued.append(bytes(2 * gap) + frame if gap else frame)
 
     def capture(self, address: int) -> None:
         if self._failed:
@@ -107,15 +180,29 @@ class Aec3Canceller:
         elif len(queued) > _MAX_QUEUED:
             self._drop(len(queued) - _MAX_QUEUED)
         size = self._sub_bytes
+        pending = self._pending
         try:
-            self._owed += 1
-            while self._owed and queued:
-                frame = queued.popleft()
-                self._owed -= 1
-                for part in range(self._parts):
-                    self._render_buffer[:] = frame[part * size : (part + 1) * size]
-                    self._apm.process_reverse_stream(self._render)
-            self._owed = min(self._owed, _MAX_QUEUED)
+            self._owed += self._frame_bytes
+            while self._owed >= size:
+                if len(pending) >= size:
+                    self._render_buffer[:] = pending[:size]
+                    del pending[:size]
+                elif queued:
+                    entry = queued.popleft()
+                    skip = min(self._ahead, len(entry))
+                    self._ahead -= skip
+                    pending += memoryview(entry)[skip:]
+                    continue
+                elif self._owed >= self._stall_bytes:
+                    # The speaker stalled: it plays silence now, so does the reference; as
+                    # much of what comes next (the silence mirrored first) is skipped.
+                    self._render_buffer[:] = self._silence
+                    self._ahead += size
+                else:
+                    break
+                self._owed -= size
+                self._apm.process_reverse_stream(self._render)
+            self._owed = min(self._owed, _MAX_QUEUED * self._frame_bytes)
             for part in range(self._parts):
                 at = address + part * size
                 ctypes.memmove(self._capture_address, at, size)
@@ -134,6 +221,13 @@ class Aec3Canceller:
     def close(self) -> None:
         self._apm = None
         self._queued.clear()
+        if self.gaps.gaps or self.dropped:
+            log.info(
+                "echo reference: %d playout gaps mirrored (%d ms of silence), %d frames dropped",
+                self.gaps.gaps,
+                self.gaps.inserted_ms,
+                self.dropped,
+            )
 
 
 class PjmediaCanceller:
@@ -165,8 +259,8 @@ class PjmediaCanceller:
         self._pool: int | None = pool
         self._echo: int | None = echo.value
 
-    def playback(self, address: int) -> None:
-        if self._echo is not None:
+    def playback(self, address: int, dac_time: float = 0.0, underflow: bool = False) -> None:
+        if self._echo is not None:  # pjmedia's canceller keeps its own delay: no gap mirrored
             self._lib.pjmedia_echo_playback(self._echo, address)
 
     def capture(self, address: int) -> None:
