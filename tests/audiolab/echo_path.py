@@ -6,7 +6,8 @@ process mixes near-end speech in and changes the echo mid-call.
 The echo runs inside the server's real-time thread: no client process to be starved, no
 client buffer to underrun and grow. Measured on PulseAudio 16 (4-12 s of speech, three looks
 each): latency_msec 20/60/120/250 gave echoes of 27/63-67/123-128/255-258 ms, correlation
-0.96-1.0, so the loop is asked for the delay less LOOPBACK_OWN_MS. The delay jump is a second
+0.96-1.0, so the loop is asked for the delay less PulseServer.loopback_own_ms (PipeWire's
+made 15-245 ms within 0.1 ms when idle, 8 ms less in a call once). The delay jump is a second
 loopback at the delay + jump_ms, muted until the jump, when the first is muted instead;
 "the echo cut" mutes both.
 
@@ -38,8 +39,6 @@ RATE = 16000
 BLOCK = 160  # 10 ms
 ONSET = 0.01  # the first speaker sample above this starts the timeline
 MARKER_S = 0.3
-# What module-loopback adds to the latency asked for (measured: 3-8 ms, see above).
-LOOPBACK_OWN_MS = 5
 
 
 def marker() -> np.ndarray:
@@ -96,7 +95,7 @@ class EchoPath:
                 module = server.add_loopback(
                     source,
                     sink,
-                    latency_ms=max(1, delay - LOOPBACK_OWN_MS),
+                    latency_ms=max(1, delay - server.loopback_own_ms),
                     adjust_time="0",
                     source_dont_move="true",
                     sink_dont_move="true",

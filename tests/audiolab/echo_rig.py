@@ -173,7 +173,7 @@ def calls_off_and_on(
 ) -> dict[bool, FarEnd]:
     """A call with echo cancellation off and one with it on, through one echo path (a
     loopback in the server) whose delay is `delay_ms`; each FarEnd carries the path as
-    measured in its call (a few ms more than asked: echo_path.LOOPBACK_OWN_MS)."""
+    measured in its call (within a few ms of what was asked: PulseServer.loopback_own_ms)."""
     with EchoPath(
         pulse,
         "speaker.monitor",

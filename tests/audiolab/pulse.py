@@ -34,6 +34,12 @@ class PulseServer:
     _modules: dict[str, list[int]] = field(default_factory=dict)
 
     @property
+    def loopback_own_ms(self) -> int:
+        """What module-loopback adds to the latency asked for, with adjust_time=0 (measured,
+        speech at a null sink's monitor: 3-8 ms for 20-250 ms asked)."""
+        return 5
+
+    @property
     def socket(self) -> Path:
         return self.work_dir / "native"
 
