@@ -1,8 +1,8 @@
 """Echo cancellation on real device paths: the far end (a pjsua2 peer through Kamailio) plays
 speech, the app's speaker comes back into its microphone at -10 dB after a short and a long
-delay (tests/audiolab/echo_path.py), and the far end hears that echo clearly reduced with
-cancellation on, on PulseAudio and on PipeWire. The numbers (ERLE per delay, delay jump,
-double talk) live in bench/bench_echo.py."""
+delay (tests/audiolab/echo_path.py: a loopback in the audio server), and the far end hears
+that echo reduced by 25 dB with cancellation on, on PulseAudio and on PipeWire. The numbers
+(ERLE per delay, delay jump, double talk) live in bench/bench_echo.py."""
 
 from __future__ import annotations
 
@@ -26,10 +26,10 @@ pytestmark = pytest.mark.integration
 
 TIMELINE = Timeline(end=9.5, marker_at=8.5)  # far end alone; the marker finds the timeline
 MEASURED = (2.0, 8.0)  # after 2 s of convergence
-# ERLE the canceller must reach here, median of half seconds: clearly reduced (pjmedia's
-# old canceller: a median of 13 dB at a ~30 ms echo here); bench/bench_echo.py holds the
-# target numbers (25 dB over the window).
-MIN_ERLE_DB = 20.0
+# ERLE the canceller must reach here, median of half seconds: the issue's 25 dB (pjmedia's
+# old canceller, the fallback without livekit: medians of 3.5 and 16.4 dB at the two delays,
+# measured: it fails); bench/bench_echo.py gives the energy over the window.
+MIN_ERLE_DB = 25.0
 ECHO_HEARD_DB = -50.0  # a half second with less echo than this is a pause of the far end
 
 
@@ -46,7 +46,8 @@ def far_wav(tmp_path: Path) -> Path:
 
 
 @pytest.mark.parametrize("pulse", AUDIO_SERVERS, indirect=True)
-@pytest.mark.parametrize(("delay_ms", "heard_within"), [(0, (10, 150)), (180, (150, 450))])
+# The loop makes the delay within a few ms (10.7-20.5 ms measured for 20, 175-182 for 180).
+@pytest.mark.parametrize(("delay_ms", "heard_within"), [(20, (10, 28)), (180, (170, 190))])
 def test_the_far_end_hears_its_echo_clearly_reduced(  # noqa: PLR0917 (fixtures)
     ui: UiClient,
     pulse: PulseServer,
@@ -56,8 +57,7 @@ def test_the_far_end_hears_its_echo_clearly_reduced(  # noqa: PLR0917 (fixtures)
     delay_ms: int,
     heard_within: tuple[float, float],
 ) -> None:
-    """A short and a long echo: the delay line's 0 and 180 ms, plus what parec and pacat add
-    (25-190 ms seen, it varies from call to call: each call's path is measured)."""
+    """A short and a long echo, each call's path measured as it runs."""
     with PjPeer(
         kamailio.port,
         "1009",
@@ -69,21 +69,20 @@ def test_the_far_end_hears_its_echo_clearly_reduced(  # noqa: PLR0917 (fixtures)
         heard = calls_off_and_on(
             ui, pulse, peer, tmp_path, delay_ms=delay_ms, gain_db=-10.0, timeline=TIMELINE
         )
-    # The rig first, as each call ran: a short or a long echo, a faithful copy of the speaker
-    # at about -10 dB (PipeWire: -4.5, it sums a mono stream's channels back).
+    # The rig first, as each call ran: the echo at its delay, a faithful copy of the speaker
+    # at -10 dB.
     for far_end in heard.values():
         path = far_end.path
         assert path is not None
         assert heard_within[0] <= path.delay_ms <= heard_within[1], path
-        assert path.correlation > 0.6 and -11.0 < path.gain_db < -3.5, path
+        assert path.correlation > 0.9 and -11.0 < path.gain_db < -9.0, path
     off = heard[False].window(*MEASURED)
     on = heard[True].window(*MEASURED)
     # Without cancellation the far end hears its echo (far speech at about -22 dBFS, -10 dB).
     assert level_db(off) > -45.0
-    # Echo clearly reduced in most half seconds where there is echo (not in the far end's
-    # pauses): the median, since a speaker underrun moves the echo against the canceller's
-    # reference, and on a busy machine echo then comes through for about half a second until
-    # it follows (seen). bench/bench_echo.py gives the energy over the whole window.
+    # Echo reduced by 25 dB in most half seconds where there is echo (not in the far end's
+    # pauses): the median, since on a loaded machine echo still comes through now and then
+    # for half a second (seen: 1-2 half seconds of 11-12, mostly in the first second).
     halves = [
         level_db(off[i : i + RATE // 2]) - level_db(on[i : i + RATE // 2])
         for i in range(0, len(off) - RATE // 2 + 1, RATE // 2)
