@@ -184,7 +184,9 @@ def run_all(pbx: Kamailio, work: Path, add: Add) -> None:
     load = os.getloadavg()[0]
     results = measure(pbx, work / "echo")
     for r in results:
-        trusted = min(r.path_off.correlation, r.path_on.correlation) >= 0.6
+        trusted = min(r.path_off.correlation, r.path_on.correlation) >= 0.9 and all(
+            abs(path.gain_db - GAIN_DB) <= 1.0 for path in (r.path_off, r.path_on)
+        )
         add(
             f"echo return loss enhancement, -10 dB echo at {r.path_on.delay_ms:.0f} ms (after 2 s)",
             r.erle_db,

@@ -178,8 +178,10 @@ class PulseServer:
         raise PulseError(f"module {module} has no sink input")
 
     def set_input_gain(self, sink_input: int, gain_db: float) -> None:
-        """A playback stream's volume, in dB (software gain at the server)."""
-        self._pactl("set-sink-input-volume", str(sink_input), f"{gain_db:.2f}dB")
+        """A playback stream's volume, in dB (software gain at the server). Given as a linear
+        factor: pactl reads "-10dB" as 10 dB less than now, and PipeWire (WirePlumber)
+        starts a new loopback at the volume the last one had."""
+        self._pactl("set-sink-input-volume", str(sink_input), f"{10 ** (gain_db / 20):.5f}")
 
     def set_input_mute(self, sink_input: int, muted: bool) -> None:
         self._pactl("set-sink-input-mute", str(sink_input), "1" if muted else "0")
