@@ -165,9 +165,9 @@ def _through_a_playout_gap(gap_ms: int, timestamps: bool) -> float:
     return _db(mic[after]) - _db(out[after])
 
 
-@pytest.mark.parametrize("gap_ms", [20, 40, 130])
+@pytest.mark.parametrize("gap_ms", [20, 40, 60])
 def test_silence_the_speaker_played_on_its_own_is_mirrored_in_the_reference(gap_ms: int) -> None:
     """Without the device's timestamps the same gap moves the echo against the reference and
-    echo comes through for a second (measured: 0.3-9 dB over the 1.5 s after it)."""
+    echo comes through for a second (measured: 1.4-16.5 dB over the 1.5 s after it)."""
     assert _through_a_playout_gap(gap_ms, timestamps=True) >= 40
     assert _through_a_playout_gap(gap_ms, timestamps=False) < 20

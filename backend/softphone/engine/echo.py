@@ -31,14 +31,13 @@ _MAX_DELAY_HINT_MS = 500  # AEC3's initial delay guess; it finds the real one it
 _MAX_QUEUED = 10  # speaker frames (200 ms) waiting for the microphone's thread at most
 # Playout gaps (see PlayoutGaps): an underflow is measured against the callback this many
 # before it, over this many callbacks from it; smaller gaps than _GAP_MIN_MS are jitter.
-# Speaker audio owed to the module beyond this (100 ms) is a stalled speaker: the module gets
-# silence meanwhile, as the device plays (a longer wait moved its delay estimate: 130 ms
-# gaps, offline, left 2 dB of ERLE after them).
-_STALL_MS = 100
 _GAP_LOOKBACK = 4
 _GAP_WATCH = 4
 _GAP_MIN_MS = 3
-_GAP_MAX_MS = 1000
+# A longer gap is not mirrored: the module gets the silence in a burst after waiting for it,
+# and offline it followed that up to 60 ms (68 dB after it), less at 80 ms (38 dB), not at
+# 100 ms and over (-3 to 2 dB, against 12 dB with a 130 ms gap not mirrored).
+_GAP_MAX_MS = 60
 
 
 class EchoCanceller(Protocol):
@@ -68,7 +67,8 @@ class PlayoutGaps:
     So at an underflow the DAC time of the frames is compared with where they would have been
     without it (from the callback _GAP_LOOKBACK before, one frame period per callback), over
     _GAP_WATCH callbacks (the timestamps may show the gap a callback late); what is more than
-    _GAP_MIN_MS is silence the device inserted, and the canceller's reference gets the same.
+    _GAP_MIN_MS is silence the device inserted, and the canceller's reference gets the same
+    (up to _GAP_MAX_MS).
     Between underflows nothing is corrected: the device's own clock rate and the timestamps'
     jitter are not gaps."""
 
@@ -82,6 +82,7 @@ class PlayoutGaps:
         self._since_base = 0  # samples inserted since the base
         self.inserted = 0  # samples of silence mirrored in all
         self.gaps = 0
+        self.too_long = 0  # gaps over _GAP_MAX_MS, not mirrored
 
     @property
     def inserted_ms(self) -> int:
@@ -98,8 +99,11 @@ class PlayoutGaps:
                 base_time, base_index = self._base
                 lag = dac_time - base_time - (self._index - base_index) * self._period
                 missing = round(lag * self._rate) - self._since_base
-                if missing >= _GAP_MIN_MS * self._rate // 1000:
-                    gap = min(missing, _GAP_MAX_MS * self._rate // 1000)
+                if missing > _GAP_MAX_MS * self._rate // 1000:
+                    self._watch = 0  # the module could not follow it mirrored: left alone
+                    self.too_long += 1
+                elif missing >= _GAP_MIN_MS * self._rate // 1000:
+                    gap = missing
                     self._since_base += gap
                     self.inserted += gap
                     self.gaps += 1
@@ -156,9 +160,6 @@ class Aec3Canceller:
         # it, if any) per entry; deque's append/popleft are atomic.
         self._queued: deque[bytes] = deque()
         self._pending = bytearray()  # taken from the queue, not given to the module yet
-        self._silence = bytes(self._sub_bytes)
-        self._stall_bytes = _STALL_MS * clock_rate // 1000 * 2
-        self._ahead = 0  # bytes of silence given for a stalled speaker, skipped from its next
         self._owed = 0  # bytes of speaker audio the module should have had already
         self._capturing = False
         self.dropped = 0  # speaker frames never given to the module (backlog, drift)
@@ -188,16 +189,8 @@ class Aec3Canceller:
                     self._render_buffer[:] = pending[:size]
                     del pending[:size]
                 elif queued:
-                    entry = queued.popleft()
-                    skip = min(self._ahead, len(entry))
-                    self._ahead -= skip
-                    pending += memoryview(entry)[skip:]
+                    pending += queued.popleft()
                     continue
-                elif self._owed >= self._stall_bytes:
-                    # The speaker stalled: it plays silence now, so does the reference; as
-                    # much of what comes next (the silence mirrored first) is skipped.
-                    self._render_buffer[:] = self._silence
-                    self._ahead += size
                 else:
                     break
                 self._owed -= size
@@ -221,11 +214,13 @@ class Aec3Canceller:
     def close(self) -> None:
         self._apm = None
         self._queued.clear()
-        if self.gaps.gaps or self.dropped:
+        if self.gaps.gaps or self.gaps.too_long or self.dropped:
             log.info(
-                "echo reference: %d playout gaps mirrored (%d ms of silence), %d frames dropped",
+                "echo reference: %d playout gaps mirrored (%d ms of silence), %d too long to,"
+                " %d frames dropped",
                 self.gaps.gaps,
                 self.gaps.inserted_ms,
+                self.gaps.too_long,
                 self.dropped,
             )
 
