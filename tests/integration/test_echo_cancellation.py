@@ -46,8 +46,10 @@ def far_wav(tmp_path: Path) -> Path:
 
 
 @pytest.mark.parametrize("pulse", AUDIO_SERVERS, indirect=True)
-# The loop makes the delay within a few ms (10.7-20.5 ms measured for 20, 175-182 for 180).
-@pytest.mark.parametrize(("delay_ms", "heard_within"), [(20, (10, 28)), (180, (170, 190))])
+# The loop makes the delay within a few ms on an idle machine, but the servers move it when
+# the app's streams start and under load (measured in calls: 9-54 ms for 20,
+# 161-226 ms for 180): a short echo and a long one, each measured.
+@pytest.mark.parametrize(("delay_ms", "heard_within"), [(20, (5, 60)), (180, (140, 240))])
 def test_the_far_end_hears_its_echo_clearly_reduced(  # noqa: PLR0917 (fixtures)
     ui: UiClient,
     pulse: PulseServer,
