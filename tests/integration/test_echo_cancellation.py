@@ -27,8 +27,8 @@ pytestmark = pytest.mark.integration
 TIMELINE = Timeline(end=9.5, marker_at=8.5)  # far end alone; the marker finds the timeline
 MEASURED = (2.0, 8.0)  # after 2 s of convergence
 # ERLE the canceller must reach here, median of half seconds: the 25 dB (pjmedia's
-# old canceller, the fallback without livekit: medians of 3.5 and 16.4 dB at the two delays,
-# measured: it fails); bench/bench_echo.py gives the energy over the window.
+# old canceller, the fallback without livekit: medians of 3.1-8.5 dB at 20 and 120 ms on both
+# servers, measured: it fails; it passed at 180 ms); bench/bench_echo.py: energy over a window.
 MIN_ERLE_DB = 25.0
 ECHO_HEARD_DB = -50.0  # a half second with less echo than this is a pause of the far end
 
@@ -47,9 +47,10 @@ def far_wav(tmp_path: Path) -> Path:
 
 @pytest.mark.parametrize("pulse", AUDIO_SERVERS, indirect=True)
 # The loop makes the delay within a few ms on an idle machine, but the servers move it when
-# the app's streams start and under load (measured in calls: 9-54 ms for 20,
-# 161-226 ms for 180): a short echo and a long one, each measured.
-@pytest.mark.parametrize(("delay_ms", "heard_within"), [(20, (5, 60)), (180, (140, 240))])
+# the app's streams start and under load (measured in calls: 9-54 ms for 20, 161-226 ms for
+# 180): a short echo and a longer one, each measured. Not 180: pjmedia's canceller, looking
+# near 200-260 ms, passed there.
+@pytest.mark.parametrize(("delay_ms", "heard_within"), [(20, (5, 60)), (120, (90, 170))])
 def test_the_far_end_hears_its_echo_clearly_reduced(  # noqa: PLR0917 (fixtures)
     ui: UiClient,
     pulse: PulseServer,
