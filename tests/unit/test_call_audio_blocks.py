@@ -11,6 +11,7 @@ from softphone.audio.call_audio import CallAudio
 FRAME_SAMPLES = 160  # 10 ms at 16 kHz
 FRAME_BYTES = FRAME_SAMPLES * 2
 OK = SimpleNamespace(input_overflow=False, output_underflow=False)
+UNDERFLOW = SimpleNamespace(input_overflow=False, output_underflow=True)
 
 
 class _Exchange:
@@ -21,6 +22,7 @@ class _Exchange:
     def __init__(self) -> None:
         self.captured: list[bytes] = []
         self.served = 0
+        self.played_at: list[tuple[float, bool]] = []  # (DAC time, underflow) of each frame
 
     def enter_audio_thread(self) -> None:
         pass
@@ -28,7 +30,8 @@ class _Exchange:
     def put_capture(self, address: int) -> None:
         self.captured.append(ctypes.string_at(address, FRAME_BYTES))
 
-    def get_playback(self, address: int) -> bool:
+    def get_playback(self, address: int, dac_time: float = 0.0, underflow: bool = False) -> bool:
+        self.played_at.append((dac_time, underflow))
         self.served += 1
         ctypes.memset(address, self.served, FRAME_BYTES)
         return self.served != 2  # the second frame: the bridge had none (an underrun)
@@ -80,13 +83,17 @@ def test_microphone_blocks_of_half_a_frame_reach_the_bridge_as_whole_frames() ->
 
 
 def test_speaker_blocks_of_half_a_frame_play_each_frame_once_and_count_frames() -> None:
-    audio, _, opened = _audio()
+    audio, exchange, opened = _audio()
     on_playback = opened["output"][0]
     played = b""
-    for _ in range(6):
+    for n in range(6):
         block = bytearray(FRAME_BYTES // 2)
-        on_playback(block, FRAME_SAMPLES // 2, None, OK)
+        dac = SimpleNamespace(outputBufferDacTime=100.0 + n * 0.005)  # 5 ms blocks
+        on_playback(block, FRAME_SAMPLES // 2, dac, UNDERFLOW if n == 2 else OK)
         played += bytes(block)
     assert played == bytes([1]) * FRAME_BYTES + bytes([2]) * FRAME_BYTES + bytes([3]) * FRAME_BYTES
+    # Each frame is pulled with its own DAC time (a block's first sample), the underflow
+    # before block 2 with the frame that starts it.
+    assert exchange.played_at == [(100.0, False), (100.01, True), (100.02, False)]
     stats = audio.stats()
     assert (stats.frames, stats.underruns) == (3, 1)
