@@ -8,7 +8,7 @@ from typing import Any
 
 from softphone.audio.call_audio import CallAudio
 
-FRAME_SAMPLES = 160  # 10 ms at 16 kHz
+FRAME_SAMPLES = 320  # the bridge's 20 ms at 16 kHz
 FRAME_BYTES = FRAME_SAMPLES * 2
 OK = SimpleNamespace(input_overflow=False, output_underflow=False)
 UNDERFLOW = SimpleNamespace(input_overflow=False, output_underflow=True)
@@ -64,10 +64,10 @@ def _audio() -> tuple[CallAudio, _Exchange, dict[str, Any]]:
     return audio, exchange, opened
 
 
-def test_devices_open_with_blocks_of_one_bridge_frame() -> None:
+def test_devices_open_with_10_ms_blocks_whatever_the_bridge_frame() -> None:
     _, _, opened = _audio()
-    assert opened["output"][1]["blocksize"] == FRAME_SAMPLES
-    assert opened["input"][1]["blocksize"] == FRAME_SAMPLES
+    assert opened["output"][1]["blocksize"] == 160  # 10 ms at 16 kHz
+    assert opened["input"][1]["blocksize"] == 160
 
 
 def test_microphone_blocks_of_half_a_frame_reach_the_bridge_as_whole_frames() -> None:
@@ -88,12 +88,12 @@ def test_speaker_blocks_of_half_a_frame_play_each_frame_once_and_count_frames() 
     played = b""
     for n in range(6):
         block = bytearray(FRAME_BYTES // 2)
-        dac = SimpleNamespace(outputBufferDacTime=100.0 + n * 0.005)  # 5 ms blocks
+        dac = SimpleNamespace(outputBufferDacTime=100.0 + n * 0.01)  # 10 ms blocks
         on_playback(block, FRAME_SAMPLES // 2, dac, UNDERFLOW if n == 2 else OK)
         played += bytes(block)
     assert played == bytes([1]) * FRAME_BYTES + bytes([2]) * FRAME_BYTES + bytes([3]) * FRAME_BYTES
     # Each frame is pulled with its own DAC time (a block's first sample), the underflow
     # before block 2 with the frame that starts it.
-    assert exchange.played_at == [(100.0, False), (100.01, True), (100.02, False)]
+    assert exchange.played_at == [(100.0, False), (100.02, True), (100.04, False)]
     stats = audio.stats()
     assert (stats.frames, stats.underruns) == (3, 1)

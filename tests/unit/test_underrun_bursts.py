@@ -21,9 +21,9 @@ def test_over_a_tenth_of_a_span_silent_is_a_burst_and_the_next_span_starts_after
 
 def test_short_spans_add_up_until_they_say_something() -> None:
     bursts = UnderrunBursts()
-    assert bursts.judge(underruns=10, frames=40) is None  # 1 s is 100 frames of 10 ms
-    assert bursts.judge(underruns=20, frames=80) is None
-    assert bursts.judge(underruns=21, frames=120) == (21, 120)
+    assert bursts.judge(underruns=10, frames=20) is None  # 1 s is 50 frames of 20 ms
+    assert bursts.judge(underruns=20, frames=40) is None
+    assert bursts.judge(underruns=21, frames=60) == (21, 60)
 
 
 def test_reopened_devices_start_the_counters_again() -> None:

@@ -26,6 +26,8 @@ from softphone.audio.streams import DeviceUnavailableError, open_stream
 
 log = logging.getLogger(__name__)
 
+DEVICE_BLOCK_MS = 10
+
 
 class FrameExchange(Protocol):
     """What the engine offers: the bridge's microphone input and speaker output."""
@@ -107,7 +109,10 @@ class CallAudio:
         failed: list[str],
     ) -> tuple[Any, str | None]:
         rate = self._exchange.clock_rate
-        block = self._exchange.samples_per_frame
+        # 10 ms blocks whatever the bridge's frame: PortAudio's ALSA backend keeps two blocks
+        # queued each way, so the block sets the device path's delay (20 ms blocks: 109-118
+        # ms device loop, 10 ms: 54-59; 5 ms underran). The callbacks join and split frames.
+        block = rate * DEVICE_BLOCK_MS // 1000
         try:
             return self._open(direction, device_id, callback, samplerate=rate, blocksize=block), (
                 device_id

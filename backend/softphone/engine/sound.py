@@ -31,12 +31,12 @@ from softphone.engine.router import CommandRouter
 log = logging.getLogger(__name__)
 
 CLOCK_RATE = 16000  # EpConfig.medConfig.clockRate: G.722 is 16 kHz, G.711 is resampled up
-# The bridge's frame (EpConfig.medConfig.audioFramePtime): 10 ms, not pjsua's default 20. Every
-# stage between the devices and the RTP stream waits for whole frames (device blocks, the
-# speaker queue, the clock's phase against the devices): the round trip measured 180/152/181 ms
-# with 20 ms frames, 146/145/114 ms with 10 ms (docs/audio.md, "Latency"). RTP keeps 20 ms
-# packets (the stream splits and joins frames).
-FRAME_MS = 10
+# The bridge's frame (EpConfig.medConfig.audioFramePtime): pjsua's 20 ms. 10 ms frames took
+# 30-40 ms off the round trip (docs/audio.md, "Latency") but the engine then aborted in a
+# soak of fast calls without a sound device (pj_ioqueue_register_sock2: the media ioqueue's
+# free list ran empty; 20 ms: 600 calls, no abort): back to 20 until that is understood. The
+# devices keep 10 ms blocks (audio/call_audio.py), which halved the device path.
+FRAME_MS = 20
 FRAME_SAMPLES = CLOCK_RATE * FRAME_MS // 1000
 _RETRY_S = 5.0  # after no device could be opened
 _REPORT_S = 5.0  # glitch counters to the app while a call runs
