@@ -13,7 +13,7 @@ args=("$@")
 workers=${PYTEST_WORKERS:-1}
 if ((${#args[@]} == 0)); then
   args=(tests)
-  workers=${PYTEST_WORKERS:-5}
+  workers=${PYTEST_WORKERS:-4}
 fi
 parallel=()
 ((workers > 1)) && parallel=(-n "$workers" --dist loadgroup)
