@@ -25,7 +25,7 @@ from softphone.domain.events import AudioStatusReported
 from softphone.domain.network import CallQualityReported
 from support.app_harness import UiClient, running_app
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.realtime]
 
 PACKET_S = 0.020  # G.722 at 20 ms per RTP packet
 OPEN_S = 3.0  # devices open and settle; measured from here

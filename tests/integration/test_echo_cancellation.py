@@ -22,7 +22,7 @@ from pbx.pj_peer_proc import PjPeer
 from softphone.app import SoftphoneApp
 from support.app_harness import UiClient, running_app
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.realtime]
 
 TIMELINE = Timeline(end=9.5, marker_at=8.5)  # far end alone; the marker finds the timeline
 MEASURED = (2.0, 8.0)  # after 2 s of convergence

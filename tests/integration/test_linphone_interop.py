@@ -168,6 +168,7 @@ def test_calls_both_ways_carry_both_tones_and_linphone_hears_our_dtmf_in_rtp_and
     assert _has_tone(_wav(lp_wav), APP_TONE)
 
 
+@pytest.mark.realtime  # audio windows of a few seconds
 def test_hold_and_resume_both_ways_stop_and_bring_back_the_audio(
     ui: UiClient, app: SoftphoneApp, tmp_path: Path, linphone_factory: Callable[..., Linphone]
 ) -> None:
