@@ -20,6 +20,7 @@ from pbx.baresip import Baresip
 from pbx.kamailio import Kamailio
 from pbx.sip_udp import SipMessage, parse
 from softphone.app import SoftphoneApp
+from softphone.engine.media_budget import WINDOW_S
 from support.app_harness import UiClient, sign_in
 
 pytestmark = pytest.mark.integration
@@ -268,3 +269,29 @@ def test_requests_that_need_a_dialog_or_a_known_event_package_are_answered(
         call_id = from_pbx.request(method, extra)
         reply = from_pbx.final(call_id)
         assert reply is not None and reply.status == status, (method, reply)
+
+
+def test_a_burst_of_calls_from_the_pbx_refused_at_once_never_exhausts_the_media_sockets(
+    app: SoftphoneApp, ui: UiClient, from_pbx: _Sender, baresip_factory: Callable[..., Baresip]
+) -> None:
+    """Each call the PBX offers gets its RTP and RTCP sockets before it is refused (DND here),
+    and pjmedia frees a socket's slot only 500 ms after it closes: 64 slots, and an engine
+    that registers a 65th aborts. A caller who can ring the phone 60 times a second must
+    get 503 (Retry-After) for the calls over the budget, and the phone must live."""
+    assert ui.command("settings.update", dnd=True)["ok"]
+    finals: dict[str, SipMessage] = {}
+    for _ in range(80):  # one after the other, each as soon as the last is refused
+        call_id = from_pbx.invite()
+        final = from_pbx.final(call_id)
+        assert final is not None, f"no answer to INVITE {len(finals) + 1}"
+        finals[call_id] = final
+    assert {m.status for m in finals.values()} == {486, 503}
+    assert all(m.header("Retry-After") for m in finals.values() if m.status == 503)
+    assert ui.command("settings.update", dnd=False)["ok"]
+    time.sleep(WINDOW_S)  # the burst's budget is spent until then: a PBX call now gets 503
+    mark = ui.mark()
+    caller = baresip_factory("1002")
+    caller.dial("1001")
+    ringing = ui.wait_call_state("ringing_in", start=mark)
+    assert ringing["number"] == "1002"
+    assert ui.command("call.hangup", call_id=ringing["id"])["ok"]

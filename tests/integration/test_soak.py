@@ -20,6 +20,7 @@ import pytest
 
 from pbx.kamailio import Kamailio
 from pbx.pj_peer_proc import PjPeer
+from softphone.engine.media_budget import WINDOW_S, MediaBudget
 from support.app_harness import UiClient
 
 pytestmark = pytest.mark.integration
@@ -35,6 +36,7 @@ INCOMING = int(os.environ.get("SOAK_INCOMING", "100"))
 WARM_BATCH, WARM_MB, WARM_MAX, WARM_FLAT = 50, 0.5, 800, 3
 MAX_GROWTH_MB = 10.0
 FD_SLACK, THREAD_SLACK = 3, 2  # sockets and worker threads come and go a little
+INCOMING_PACE_S = WINDOW_S / MediaBudget(max_calls=4).per_window
 
 
 @dataclass(frozen=True)
@@ -111,6 +113,9 @@ def _call_once(ui: UiClient) -> None:
 
 
 def _rejected_once(ui: UiClient, caller: PjPeer) -> None:
+    # Calls may start at most this fast (softphone/engine/media_budget.py); one coming in over
+    # the budget gets 503, where an outgoing one waits.
+    time.sleep(INCOMING_PACE_S)
     mark = ui.mark()
     caller.dial("sip:1001@127.0.0.1")
     ringing = ui.wait_for(lambda e: _state(e, None) == "ringing_in", 10.0, mark)["call"]
@@ -132,6 +137,7 @@ def _warm_up(ui: UiClient, caller: PjPeer, engine: psutil.Process) -> int:
     while calls < WARM_MAX:
         for _ in range(WARM_BATCH):
             _call_once(ui)
+        time.sleep(WINDOW_S)  # the outgoing calls spent the budget
         _rejected_once(ui, caller)
         calls += WARM_BATCH
         ui.events.clear()
@@ -169,6 +175,7 @@ def test_500_calls_and_100_rejected_calls_leak_no_slot_thread_fd_or_memory(
         if n % 100 == 99:
             ui.events.clear()
     out_s = time.monotonic() - started
+    time.sleep(WINDOW_S)  # the outgoing calls spent the budget
     for _ in range(INCOMING):
         _rejected_once(ui, caller)
     in_s = time.monotonic() - started - out_s

@@ -106,7 +106,7 @@ def test_only_the_pbx_address_is_permitted_unless_direct_calls_are_accepted() ->
 
 def test_refusals_are_logged_once_per_source_per_minute(caplog: pytest.LogCaptureFixture) -> None:
     now = [1000.0]
-    refusals = _RefusalLog(lambda: now[0])
+    refusals = _RefusalLog("not the PBX", lambda: now[0])
     with caplog.at_level(logging.WARNING):
         for _ in range(200):
             refusals.refused("203.0.113.5", "INVITE")

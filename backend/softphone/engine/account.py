@@ -111,6 +111,7 @@ class EngineAccount(EngineCallbacks):
         self._pbx_addresses.set_hosts((account.host, proxy_host))
         self._source_policy.accept_direct = account.accept_direct_calls
         self._stun.apply(command.network.stun_server)
+        self._calls.media_budget.use_turn(bool(command.network.turn_server))
         self._unregistering = False
         self.current = PjAccount(self)
         self.current.srtp = account.srtp

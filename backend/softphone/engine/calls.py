@@ -25,6 +25,7 @@ from softphone.engine.dtmf import DtmfSender
 from softphone.engine.forwarding import CallForwarding
 from softphone.engine.hold_mute import HoldMute
 from softphone.engine.incoming import IncomingCalls
+from softphone.engine.media_budget import MediaBudget
 from softphone.engine.pj_adapters import PjAccount, PjCall
 from softphone.engine.router import CommandRouter
 from softphone.engine.transfers import Transfers
@@ -48,8 +49,10 @@ class EngineCalls:
         *,
         new_call: CallFactory = PjCall,
         clock: Callable[[], float] = time.monotonic,
+        media_budget: MediaBudget | None = None,
     ) -> None:
         self._config = config
+        self._media_budget = media_budget or MediaBudget(config.max_calls, clock)
         self._account = account
         self._call_factory = new_call
         self._table = CallTable(emit, account)
@@ -62,7 +65,12 @@ class EngineCalls:
             self._table, self._deferred, self._forwarding, account, self._new_call
         )
         self._transfers = Transfers(
-            self._table, self._deferred, account, self._new_call, config.max_calls
+            self._table,
+            self._deferred,
+            account,
+            self._new_call,
+            config.max_calls,
+            media_budget=self._media_budget,
         )
         self.cancels = CancelReasons()  # fed every received request by the engine's SIP guard
 
@@ -80,6 +88,10 @@ class EngineCalls:
         router.register(cmd.TransferCall, self._transfers.transfer)
         router.register(cmd.TransferAttended, self._transfers.transfer_attended)
         router.register(cmd.StartConference, self._conference.start)
+
+    @property
+    def media_budget(self) -> MediaBudget:
+        return self._media_budget
 
     def __bool__(self) -> bool:
         return bool(self._table)
@@ -123,6 +135,7 @@ class EngineCalls:
             raise SoftphoneError(ErrorKey.TOO_MANY_CALLS)
         if account.config is None or not may_dial(command.uri, account.config):
             raise SoftphoneError(ErrorKey.FOREIGN_HOST)
+        self._media_budget.start()  # pjsua gives the call its sockets in makeCall
         call = self._new_call(account, command.call_id)
         party = parse_name_addr(f"<{command.uri}>")
         record = CallRecord(call, CallDirection.OUTGOING, party.number, "", party.uri)

@@ -6,8 +6,10 @@ import ctypes
 import ipaddress
 import logging
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 
+from softphone.engine.media_budget import MediaBudget
 from softphone.engine.nat import interface_addresses
 from softphone.engine.native import pjsua_library
 from softphone.engine.pbx_addresses import PbxAddresses
@@ -29,6 +31,7 @@ _FILTER_PRIORITY = 15
 _LAST_RESORT_PRIORITY = 96
 _LOG_EVERY_S = 60.0  # one line per refused source per minute
 _LOG_SOURCES = 1024  # sources remembered for that; a spoofed-source flood cannot grow it more
+_ADMITTED_REMEMBERED = 256  # new INVITEs remembered for their retransmissions
 _OWN_ADDRESSES_S = 5.0  # how long the list of this computer's addresses is reused
 
 _PJSIP_H_ALLOW = 4  # pjsip_hdr_e in pjsip/sip_msg.h (fixed: "DO NOT CHANGE")
@@ -97,7 +100,8 @@ class SourcePolicy:
 class _RefusalLog:
     """One warning line per source per minute, with the count refused since the last one."""
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, reason: str, clock: Callable[[], float] = time.monotonic) -> None:
+        self._reason = reason
         self._clock = clock
         self._last: dict[str, tuple[float, int]] = {}
 
@@ -113,14 +117,18 @@ class _RefusalLog:
                 self._last.clear()
         self._last[source] = (now, 0)
         more = f" (and {count} more in the last minute)" if count else ""
-        log.warning("refused %s from %s: not the PBX%s", what, source, more)
+        log.warning("refused %s from %s: %s%s", what, source, self._reason, more)
 
 
 class RequestFilter:
     """Two pjsip modules (engine thread): the source filter and the last-resort answerer."""
 
     def __init__(
-        self, reader: RxDataReader, pbx: PbxAddresses, own_ports: Callable[[], set[int]]
+        self,
+        reader: RxDataReader,
+        pbx: PbxAddresses,
+        own_ports: Callable[[], set[int]],
+        media_budget: MediaBudget,
     ) -> None:
         self._lib = pjsua_library()
         self._lib.pjsua_get_pjsip_endpt.restype = ctypes.c_void_p
@@ -138,10 +146,15 @@ class RequestFilter:
         ]
         self._lib.pjsip_generic_string_hdr_init2.argtypes = [ctypes.c_void_p] * 3
         self._reader = reader
+        self._media_budget = media_budget
+        # New INVITEs let through (Call-ID, branch): their retransmissions pass uncounted (a
+        # 503 to one would end a call that is ringing).
+        self._admitted: OrderedDict[tuple[str, str], None] = OrderedDict()
         self.policy = SourcePolicy(pbx)
         self._own_ports = own_ports
         self._own_ips: tuple[float, frozenset[str]] = (-_OWN_ADDRESSES_S, frozenset())
-        self._refusals = _RefusalLog()
+        self._refusals = _RefusalLog("not the PBX")
+        self._overloaded = _RefusalLog("calls faster than their media sockets are freed (503)")
         self._allow: tuple[str, ...] = ()
         self._supported: frozenset[str] = frozenset()
         self._endpt: int = 0
@@ -193,12 +206,28 @@ class RequestFilter:
             log.warning("dropped %s whose responses would come back to us", head.method)
             return 1
         if head.method.upper() == "INVITE" and not head.to_tag and head.via is not None:
+            if not self._admit(head.call_id, head.via.branch):
+                self._overloaded.refused(source[0] if source else "-", "INVITE")
+                self._respond(rdata, 503, [(b"Retry-After", b"1")])
+                return 1
             self.unheard.note_invite(head.call_id, head.via.branch)
         unsupported = self._unsupported(head)
         if unsupported:
             self._respond(rdata, 420, [(b"Unsupported", ", ".join(unsupported).encode())])
             return 1
         return 0
+
+    def _admit(self, call_id: str, branch: str) -> bool:
+        """Whether a new call may get media sockets now (engine/media_budget.py)."""
+        key = (call_id, branch)
+        if key in self._admitted:
+            return True  # a retransmission: counted the first time
+        if not self._media_budget.try_start():
+            return False
+        self._admitted[key] = None
+        if len(self._admitted) > _ADMITTED_REMEMBERED:
+            self._admitted.popitem(last=False)
+        return True
 
     def _loops_back(self, head: RequestHead, source: tuple[str, int]) -> bool:
         """Our answers would go to our own UDP port (a Via naming us): the caller never hears

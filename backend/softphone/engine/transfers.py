@@ -17,6 +17,7 @@ from softphone.domain.identity import header_value, parse_name_addr
 from softphone.engine.call_record import CallRecord
 from softphone.engine.call_table import CallTable, NewCall
 from softphone.engine.deferred_answers import DeferredAnswers
+from softphone.engine.media_budget import MediaBudget
 from softphone.engine.pj_adapters import PjAccount, PjCall
 
 log = logging.getLogger(__name__)
@@ -32,8 +33,11 @@ class Transfers:
         account: Callable[[], PjAccount | None],
         new_call: NewCall,
         max_calls: int,
+        *,
+        media_budget: MediaBudget,
     ) -> None:
         self._table = table
+        self._media_budget = media_budget
         self._deferred = deferred
         self._account = account
         self._new_call = new_call
@@ -100,7 +104,7 @@ class Transfers:
             refusal = 403  # only an established call may be handed over
         elif not may_dial(target, account.config):
             refusal = 403
-        elif len(self._table) >= self._max_calls:
+        elif len(self._table) >= self._max_calls or not self._media_budget.try_start():
             refusal = 503
         if refusal or record is None or account is None:
             log.warning("transfer request on %s to %r refused (%d)", call.app_id, target, refusal)

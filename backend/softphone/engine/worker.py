@@ -24,6 +24,7 @@ from softphone.engine.blf import EngineBlf
 from softphone.engine.calls import EngineCalls
 from softphone.engine.config import EngineConfig
 from softphone.engine.media import configure_codecs
+from softphone.engine.media_budget import MediaBudget
 from softphone.engine.nat import AddressWatcher, StunServers
 from softphone.engine.pbx_addresses import PbxAddresses
 from softphone.engine.pj_adapters import PjLogWriter
@@ -56,14 +57,21 @@ class Engine:
         rx_reader = RxDataReader()
         self._sip_guard = SipGuard(rx_reader)  # lives as long as the endpoint holding its module
         pbx_addresses = PbxAddresses()  # only these may send us requests (or anyone)
+        media_budget = MediaBudget(config.max_calls)  # calls in and out share the sockets
         self._request_filter = RequestFilter(
             rx_reader,
             pbx_addresses,
             lambda: {self._transports.sip_port, self._transports.wake_port},
+            media_budget,
         )
         self._sound = EngineSound(self._ep, config.sound, emit)
         self._calls = EngineCalls(
-            self._ep, config, emit, lambda: self._account.current, self._sound.ensure_clock
+            self._ep,
+            config,
+            emit,
+            lambda: self._account.current,
+            self._sound.ensure_clock,
+            media_budget=media_budget,
         )
         self._blf = EngineBlf(emit, lambda: self._account.current, config.log_level)
         self._account = EngineAccount(
