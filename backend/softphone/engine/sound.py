@@ -31,12 +31,12 @@ from softphone.engine.router import CommandRouter
 log = logging.getLogger(__name__)
 
 CLOCK_RATE = 16000  # EpConfig.medConfig.clockRate: G.722 is 16 kHz, G.711 is resampled up
-# The bridge's frame (EpConfig.medConfig.audioFramePtime): pjsua's 20 ms. 10 ms frames took
-# 30-40 ms off the round trip (docs/audio.md, "Latency") but the engine then aborted in a
-# soak of fast calls without a sound device (pj_ioqueue_register_sock2: the media ioqueue's
-# free list ran empty; 20 ms: 600 calls, no abort): back to 20 until that is understood. The
-# devices keep 10 ms blocks (audio/call_audio.py), which halved the device path.
-FRAME_MS = 20
+# The bridge's frame (EpConfig.medConfig.audioFramePtime): 10 ms, where pjsua's default is 20.
+# It took 30-40 ms off the round trip (docs/audio.md, "Latency"), and the echo test at 120 ms
+# on PulseAudio failed 3 runs of 3 with 20 ms frames (and the devices' 10 ms blocks), passed
+# with 10. (It was once set back to 20 after the engine aborted in the soak; the cause was the
+# rate of calls, not the frame: engine/media_budget.py.)
+FRAME_MS = 10
 FRAME_SAMPLES = CLOCK_RATE * FRAME_MS // 1000
 _RETRY_S = 5.0  # after no device could be opened
 _REPORT_S = 5.0  # glitch counters to the app while a call runs
