@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from softphone.engine.sound import UnderrunBursts
+from softphone.engine.sound import FRAME_MS, UnderrunBursts
 
 
 def test_one_underrun_as_the_devices_open_is_no_burst() -> None:
@@ -21,9 +21,10 @@ def test_over_a_tenth_of_a_span_silent_is_a_burst_and_the_next_span_starts_after
 
 def test_short_spans_add_up_until_they_say_something() -> None:
     bursts = UnderrunBursts()
-    assert bursts.judge(underruns=10, frames=20) is None  # 1 s is 50 frames of 20 ms
-    assert bursts.judge(underruns=20, frames=40) is None
-    assert bursts.judge(underruns=21, frames=60) == (21, 60)
+    second = 1000 // FRAME_MS  # frames
+    assert bursts.judge(underruns=10, frames=second * 2 // 5) is None
+    assert bursts.judge(underruns=20, frames=second * 4 // 5) is None
+    assert bursts.judge(underruns=21, frames=second * 6 // 5) == (21, second * 6 // 5)
 
 
 def test_reopened_devices_start_the_counters_again() -> None:
