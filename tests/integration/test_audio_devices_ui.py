@@ -31,6 +31,15 @@ def _rms_db(x: np.ndarray) -> float:
     return tones.rms_dbfs((x, 16000))
 
 
+def _loudest_db(x: np.ndarray) -> float:
+    """The loudest half second, -13 dB here alone: the test asks where the sound plays, not how
+    long. Averaged over the whole recording (-17 dB alone) a full test run read -36.3 dB: on
+    the loaded machine the stream started late and the test's timer (length + startup margin)
+    cut most of the sound."""
+    half = 8000
+    return max(_rms_db(x[i : i + half]) for i in range(0, max(1, len(x) - half + 1), half // 2))
+
+
 @pytest.mark.parametrize("pulse", AUDIO_SERVERS, indirect=True)
 def test_devices_are_listed_by_name_with_the_defaults(ui: UiClient) -> None:
     reply = ui.command("audio.devices")
@@ -125,14 +134,14 @@ def test_speaker_test_plays_on_the_ringer_and_not_on_the_speaker(
     assert reply["ok"], reply
     time.sleep(reply["result"]["duration_ms"] / 1000 + 2.0)
     heard, elsewhere = ringer.stop(), speaker.stop()
-    assert _rms_db(heard) > -35, _rms_db(heard)
+    assert _loudest_db(heard) > -35, _loudest_db(heard)
     assert tones.is_silent((elsewhere, 16000), threshold_dbfs=-60)
 
     speaker = pulse.record("speaker", tmp_path / "speaker2.wav")
     reply = ui.command("audio.speaker_test", target="output")
     assert reply["ok"], reply
     time.sleep(reply["result"]["duration_ms"] / 1000 + 2.0)
-    assert _rms_db(speaker.stop()) > -35
+    assert _loudest_db(speaker.stop()) > -35
     assert ui.command("audio.speaker_test", target="mic")["field"] == "target"
 
 
