@@ -8,6 +8,7 @@ import pytest
 from softphone.domain import commands as cmd
 from softphone.domain.calls import CallDirection, CallState, EndReason
 from softphone.domain.errors import ErrorKey, SoftphoneError
+from softphone.engine.transfers import REFERRER_GRACE_S
 from support.fake_pjsua2 import (
     CONFIRMED,
     CONNECTING,
@@ -117,10 +118,32 @@ def test_a_refer_from_our_peer_makes_a_new_call_that_ends_the_old_one_once_conne
     assert (dialling.number, dialling.transferred_by) == ("1005", "1002")
     new.report_state(CONFIRMED, 200)
     h.turn()
+    # The referrer hangs up once our NOTIFY reaches it: our BYE must not overtake it.
+    assert _hangups(old) == []
+    assert h.engine.next_deadline() == h.clock.now + REFERRER_GRACE_S
+    old.report_state(DISCONNECTED, 200)  # its BYE
+    h.turn()
+    assert _hangups(old) == [] and h.engine.next_deadline() is None
+    assert h.last(old).end_reason is EndReason.TRANSFERRED
+    assert h.last(new).state is CallState.CONNECTED
+
+
+def test_a_referrer_that_never_hangs_up_is_hung_up_on_after_the_grace() -> None:
+    h = CallsHarness()
+    old = h.connected("a", "1002")
+    new = h.engine.on_transfer_request(old, TARGET)  # type: ignore[arg-type]
+    assert isinstance(new, FakeCall)
+    new.started()
+    new.report_state(CONFIRMED, 200)
+    h.turn()
+    h.clock.advance(REFERRER_GRACE_S - 0.1)
+    h.turn()
+    assert _hangups(old) == []
+    h.clock.advance(0.1)
+    h.turn()
     assert _hangups(old) == [("hangup", 0, [])]
     old.report_state(DISCONNECTED, 200)
     assert h.last(old).end_reason is EndReason.TRANSFERRED
-    assert h.last(new).state is CallState.CONNECTED
 
 
 def test_a_refer_s_call_that_fails_leaves_the_old_call_going() -> None:

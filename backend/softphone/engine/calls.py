@@ -71,6 +71,7 @@ class EngineCalls:
             self._new_call,
             config.max_calls,
             media_budget=self._media_budget,
+            clock=clock,
         )
         self.cancels = CancelReasons()  # fed every received request by the engine's SIP guard
 
@@ -292,13 +293,16 @@ class EngineCalls:
         self._forwarding.forward_unanswered()
         self._dtmf.unstall()
         self._transfers.drop_unstarted()
+        self._transfers.end_referred_calls()
         self._incoming.show_ringing()
         self._deferred.send()
         self._table.release_ended()
 
     def next_deadline(self) -> float | None:
-        """The earliest no-answer forwarding deadline (monotonic), for the loop's poll."""
-        return self._forwarding.next_deadline()
+        """The earliest timer of a call (no-answer forwarding, a referred call's end), on the
+        monotonic clock, for the loop's poll."""
+        deadlines = [self._forwarding.next_deadline(), self._transfers.next_deadline()]
+        return min((d for d in deadlines if d is not None), default=None)
 
     def release_ended(self) -> None:
         self._table.release_ended()

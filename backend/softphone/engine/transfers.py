@@ -4,6 +4,7 @@ Replaces), each made call with a record of its own."""
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from collections.abc import Callable
 
@@ -23,6 +24,11 @@ from softphone.engine.pj_adapters import PjAccount, PjCall
 log = logging.getLogger(__name__)
 
 
+# How long the referrer has to hang up the call it transferred us out of (it does as soon as
+# our final NOTIFY reaches it: milliseconds), before we end it.
+REFERRER_GRACE_S = 2.0
+
+
 class Transfers:
     """Which call is being handed over to which, and when the old one is over."""
 
@@ -35,9 +41,13 @@ class Transfers:
         max_calls: int,
         *,
         media_budget: MediaBudget,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._table = table
         self._media_budget = media_budget
+        self._clock = clock
+        # Calls we were transferred out of, and when we end them if the referrer has not.
+        self._referrer_grace: dict[str, float] = {}
         self._deferred = deferred
         self._account = account
         self._new_call = new_call
@@ -161,8 +171,11 @@ class Transfers:
                 self._table.report(new, CallState.CONNECTING)
 
     def _after_transfer_state(self, record: CallRecord, state: CallState) -> None:
-        """The call a REFER made connected: the referring call is over (the referrer would
-        hang it up; we do not wait for it). It failed: the referring call goes on."""
+        """The call a REFER made connected: the referring call is over. The referrer hangs it
+        up once our final NOTIFY (200) reaches it (RFC 5589 6.1); we end it ourselves only if
+        it has not after REFERRER_GRACE_S. Our BYE sent at once overtook that NOTIFY through
+        the PBX now and then (Linphone then saw its call end, not its transfer succeed: a
+        full test run). It failed: the referring call goes on."""
         if not record.transfer_of:
             return
         old = self._table.get(record.transfer_of)
@@ -170,9 +183,23 @@ class Transfers:
             return
         if state is CallState.CONNECTED and old.local_action is None:
             old.local_action = EndReason.TRANSFERRED
-            self._deferred.hang_up(old.call.app_id)
+            self._referrer_grace[old.call.app_id] = self._clock() + REFERRER_GRACE_S
         if state is CallState.ENDED:
             record.transfer_of = ""
+
+    def end_referred_calls(self) -> None:
+        """Run on every loop turn: calls whose referrer did not hang up in time are ended."""
+        now = self._clock()
+        for app_id, due in list(self._referrer_grace.items()):
+            if self._table.get(app_id) is None:
+                del self._referrer_grace[app_id]  # the referrer hung up
+            elif now >= due:
+                del self._referrer_grace[app_id]
+                self._deferred.hang_up(app_id)
+
+    def next_deadline(self) -> float | None:
+        """When a referred call is ended at the latest, for the loop's poll."""
+        return min(self._referrer_grace.values(), default=None)
 
     def drop_unstarted(self) -> None:
         """Run on every loop turn: a REFER's call that pjsua could not start never got an id:
