@@ -20,6 +20,7 @@ import pytest
 
 from pbx.kamailio import Kamailio
 from pbx.pj_peer_proc import PjPeer
+from softphone.engine.config import EngineConfig
 from softphone.engine.media_budget import WINDOW_S, MediaBudget
 from support.app_harness import UiClient
 
@@ -36,7 +37,7 @@ INCOMING = int(os.environ.get("SOAK_INCOMING", "100"))
 WARM_BATCH, WARM_MB, WARM_MAX, WARM_FLAT = 50, 0.5, 800, 3
 MAX_GROWTH_MB = 10.0
 FD_SLACK, THREAD_SLACK = 3, 2  # sockets and worker threads come and go a little
-INCOMING_PACE_S = WINDOW_S / MediaBudget(max_calls=4).per_window
+INCOMING_PACE_S = WINDOW_S / MediaBudget(EngineConfig().max_calls).per_window
 
 
 @dataclass(frozen=True)

@@ -107,12 +107,19 @@ def test_an_attended_transfer_needs_two_different_connected_calls(first: str, se
     assert all(s[0] != "xferReplaces" for s in h.calls[0].sent)
 
 
-def test_a_refer_from_our_peer_makes_a_new_call_that_ends_the_old_one_once_connected() -> None:
-    h = CallsHarness()
+def _referred(h: CallsHarness) -> tuple[FakeCall, FakeCall]:
+    """A call with 1002, and the call its REFER made, started: (old, new)."""
     old = h.connected("a", "1002")
     new = h.engine.on_transfer_request(old, TARGET)  # type: ignore[arg-type]
-    assert isinstance(new, FakeCall) and new is h.calls[-1] and new is not old
+    assert isinstance(new, FakeCall)
     new.started()
+    return old, new
+
+
+def test_a_refer_from_our_peer_makes_a_new_call_that_ends_the_old_one_once_connected() -> None:
+    h = CallsHarness()
+    old, new = _referred(h)
+    assert new is h.calls[-1] and new is not old
     dialling = h.last(new)
     assert (dialling.state, dialling.direction) == (CallState.DIALING, CallDirection.OUTGOING)
     assert (dialling.number, dialling.transferred_by) == ("1005", "1002")
@@ -130,10 +137,7 @@ def test_a_refer_from_our_peer_makes_a_new_call_that_ends_the_old_one_once_conne
 
 def test_a_referrer_that_never_hangs_up_is_hung_up_on_after_the_grace() -> None:
     h = CallsHarness()
-    old = h.connected("a", "1002")
-    new = h.engine.on_transfer_request(old, TARGET)  # type: ignore[arg-type]
-    assert isinstance(new, FakeCall)
-    new.started()
+    old, new = _referred(h)
     new.report_state(CONFIRMED, 200)
     h.turn()
     h.clock.advance(REFERRER_GRACE_S - 0.1)
@@ -148,10 +152,7 @@ def test_a_referrer_that_never_hangs_up_is_hung_up_on_after_the_grace() -> None:
 
 def test_a_refer_s_call_that_fails_leaves_the_old_call_going() -> None:
     h = CallsHarness()
-    old = h.connected("a", "1002")
-    new = h.engine.on_transfer_request(old, TARGET)  # type: ignore[arg-type]
-    assert isinstance(new, FakeCall)
-    new.started()
+    old, new = _referred(h)
     new.report_state(DISCONNECTED, 486)
     h.turn()
     assert _hangups(old) == [] and h.last(new).end_reason is EndReason.BUSY

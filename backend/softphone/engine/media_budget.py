@@ -37,20 +37,19 @@ class MediaBudget:
         self._clock = clock
         self._starts: deque[float] = deque()
         self.slots_per_call = COMPONENTS
-        self.refused = 0  # calls refused or delayed for the budget
-        self.use_turn(True)  # the check: the budget must leave room for a call with TURN
-        self.use_turn(False)
+        if self._calls_per_window(2 * COMPONENTS) < 1:  # with TURN, the most a call holds
+            raise ValueError(f"{max_calls} calls leave no media slots for a new one")
 
     def use_turn(self, turn: bool) -> None:
         """The account's media goes through a TURN server: a socket more per component."""
-        slots = COMPONENTS * (2 if turn else 1)
-        if IOQUEUE_SLOTS // slots - 2 * self._max_calls < 1:
-            raise ValueError(f"{self._max_calls} calls leave no media slots for a new one")
-        self.slots_per_call = slots
+        self.slots_per_call = COMPONENTS * (2 if turn else 1)
+
+    def _calls_per_window(self, slots_per_call: int) -> int:
+        return IOQUEUE_SLOTS // slots_per_call - 2 * self._max_calls
 
     @property
     def per_window(self) -> int:
-        return IOQUEUE_SLOTS // self.slots_per_call - 2 * self._max_calls
+        return self._calls_per_window(self.slots_per_call)
 
     def _expire(self, now: float) -> None:
         while self._starts and now - self._starts[0] >= WINDOW_S:
@@ -67,7 +66,6 @@ class MediaBudget:
     def try_start(self) -> bool:
         """Count a call that gets its sockets now, if the budget allows it."""
         if self.wait_s() > 0:
-            self.refused += 1
             return False
         self._starts.append(self._clock())
         return True
@@ -77,6 +75,5 @@ class MediaBudget:
         (at most WINDOW_S, only ever for a machine dialling)."""
         wait = self.wait_s()
         if wait > 0:
-            self.refused += 1
             sleep(wait)
         self._starts.append(self._clock())

@@ -6,7 +6,6 @@ import ctypes
 import ipaddress
 import logging
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 
 from softphone.engine.media_budget import MediaBudget
@@ -31,7 +30,6 @@ _FILTER_PRIORITY = 15
 _LAST_RESORT_PRIORITY = 96
 _LOG_EVERY_S = 60.0  # one line per refused source per minute
 _LOG_SOURCES = 1024  # sources remembered for that; a spoofed-source flood cannot grow it more
-_ADMITTED_REMEMBERED = 256  # new INVITEs remembered for their retransmissions
 _OWN_ADDRESSES_S = 5.0  # how long the list of this computer's addresses is reused
 
 _PJSIP_H_ALLOW = 4  # pjsip_hdr_e in pjsip/sip_msg.h (fixed: "DO NOT CHANGE")
@@ -147,9 +145,6 @@ class RequestFilter:
         self._lib.pjsip_generic_string_hdr_init2.argtypes = [ctypes.c_void_p] * 3
         self._reader = reader
         self._media_budget = media_budget
-        # New INVITEs let through (Call-ID, branch): their retransmissions pass uncounted (a
-        # 503 to one would end a call that is ringing).
-        self._admitted: OrderedDict[tuple[str, str], None] = OrderedDict()
         self.policy = SourcePolicy(pbx)
         self._own_ports = own_ports
         self._own_ips: tuple[float, frozenset[str]] = (-_OWN_ADDRESSES_S, frozenset())
@@ -206,7 +201,10 @@ class RequestFilter:
             log.warning("dropped %s whose responses would come back to us", head.method)
             return 1
         if head.method.upper() == "INVITE" and not head.to_tag and head.via is not None:
-            if not self._admit(head.call_id, head.via.branch):
+            # A retransmission of an INVITE let through passes uncounted: a 503 to it would
+            # end a call that is ringing.
+            seen = self.unheard.seen(head.call_id, head.via.branch)
+            if not seen and not self._media_budget.try_start():
                 self._overloaded.refused(source[0] if source else "-", "INVITE")
                 self._respond(rdata, 503, [(b"Retry-After", b"1")])
                 return 1
@@ -216,18 +214,6 @@ class RequestFilter:
             self._respond(rdata, 420, [(b"Unsupported", ", ".join(unsupported).encode())])
             return 1
         return 0
-
-    def _admit(self, call_id: str, branch: str) -> bool:
-        """Whether a new call may get media sockets now (engine/media_budget.py)."""
-        key = (call_id, branch)
-        if key in self._admitted:
-            return True  # a retransmission: counted the first time
-        if not self._media_budget.try_start():
-            return False
-        self._admitted[key] = None
-        if len(self._admitted) > _ADMITTED_REMEMBERED:
-            self._admitted.popitem(last=False)
-        return True
 
     def _loops_back(self, head: RequestHead, source: tuple[str, int]) -> bool:
         """Our answers would go to our own UDP port (a Via naming us): the caller never hears

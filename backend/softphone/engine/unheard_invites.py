@@ -31,6 +31,10 @@ class UnheardInvites:
         self._first_seen: OrderedDict[tuple[str, str], float] = OrderedDict()
         self._gone: set[str] = set()  # SIP Call-IDs whose caller has given up
 
+    def seen(self, call_id: str, branch: str) -> bool:
+        """Whether this INVITE transaction was noted: a retransmission of one let through."""
+        return (call_id, branch) in self._first_seen
+
     def note_invite(self, call_id: str, branch: str) -> None:
         if not call_id or not branch:
             return
