@@ -26,7 +26,7 @@ import numpy as np
 import psutil
 import sounddevice as sd
 
-from audiolab.pulse import PulseServer
+from audiolab.pulse import PulseServer, pulse_server_env
 from pbx.baresip import Baresip
 from pbx.kamailio import Kamailio
 from pbx.pj_peer_proc import PjPeer
@@ -188,21 +188,16 @@ def _chirp_delays(
 def _lab(work: Path) -> Iterator[PulseServer]:
     pulse = PulseServer(work / "pulse")
     pulse.start()
-    saved = os.environ.get("PULSE_SERVER")
     try:
         pulse.add_output("speaker", "Bench Speaker")
         pulse.add_input("mic", "Bench Microphone")
         pulse.add_output("loop", "Measurement loop")
         pulse.set_default(sink="speaker", source="mic")
-        os.environ["PULSE_SERVER"] = pulse.server
-        sd._terminate()  # PortAudio lists ALSA's "pulse" device only if it saw the server
-        sd._initialize()
-        yield pulse
+        with pulse_server_env(pulse):
+            sd._terminate()  # PortAudio lists ALSA's "pulse" device only if it saw the server
+            sd._initialize()
+            yield pulse
     finally:
-        if saved is None:
-            os.environ.pop("PULSE_SERVER", None)
-        else:
-            os.environ["PULSE_SERVER"] = saved
         pulse.stop()
 
 

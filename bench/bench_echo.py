@@ -43,7 +43,7 @@ from audiolab.echo_rig import (  # noqa: E402
     near_gain_db,
 )
 from audiolab.pipewire import PipeWireServer  # noqa: E402
-from audiolab.pulse import PulseServer  # noqa: E402
+from audiolab.pulse import PulseServer, pulse_server_env  # noqa: E402
 from audiolab.speech import read_wav, speech_like, write_wav  # noqa: E402
 from pbx.kamailio import Kamailio  # noqa: E402
 from pbx.pj_peer_proc import PjPeer  # noqa: E402
@@ -85,19 +85,14 @@ def _lab(work: Path) -> Iterator[PulseServer]:
     else:
         server = PulseServer(work / "pulse")
     server.start()
-    saved = os.environ.get("PULSE_SERVER")
     try:
         server.add_output("speaker", "Bench Speaker")
         server.add_input("mic", "Bench Microphone")
         server.add_output("loop", "Measurement loop")
         server.set_default(sink="speaker", source="mic")
-        os.environ["PULSE_SERVER"] = server.server
-        yield server
+        with pulse_server_env(server):
+            yield server
     finally:
-        if saved is None:
-            os.environ.pop("PULSE_SERVER", None)
-        else:
-            os.environ["PULSE_SERVER"] = saved
         server.stop()
 
 

@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 import audio_calls  # noqa: E402
 
 from audiolab.pipewire import PipeWireServer  # noqa: E402
-from audiolab.pulse import PulseServer  # noqa: E402
+from audiolab.pulse import PulseServer, pulse_server_env  # noqa: E402
 from pbx import tones  # noqa: E402
 from pbx.baresip import Baresip  # noqa: E402
 from pbx.kamailio import Kamailio  # noqa: E402
@@ -195,16 +195,15 @@ def audio_per_second(pbx: Kamailio, work: Path, server_kind: str, rig: str) -> f
         else PulseServer(work / f"pa-{rig}")
     )
     server.start()
-    saved = os.environ.get("PULSE_SERVER")
     try:
         server.add_output("speaker", "Bench Speaker")
         server.add_input("mic", "Bench Microphone")
         server.set_default(sink="speaker", source="mic")
-        os.environ["PULSE_SERVER"] = server.server
         wav = tones.write_tone_wav(work / f"mic-{rig}.wav", 1000, 60.0, rate=48000, amplitude=0.3)
         player = server.play("mic", wav)
         try:
             with (
+                pulse_server_env(server),
                 PjPeer(
                     pbx.port, "1009", pbx.users["1009"], mode="echo", work_dir=work / f"echo-{rig}"
                 ),
@@ -215,10 +214,6 @@ def audio_per_second(pbx: Kamailio, work: Path, server_kind: str, rig: str) -> f
             player.terminate()
             player.wait(5)
     finally:
-        if saved is None:
-            os.environ.pop("PULSE_SERVER", None)
-        else:
-            os.environ["PULSE_SERVER"] = saved
         server.stop()
 
 

@@ -13,6 +13,8 @@ import shutil
 import subprocess
 import time
 import wave
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -267,3 +269,18 @@ class Recording:
 def _proplist(description: str, props: dict[str, str]) -> str:
     extra = "".join(f" {key.replace('__', '.')}='{value}'" for key, value in props.items())
     return f"device.description='{description}'{extra}"
+
+
+@contextmanager
+def pulse_server_env(server: PulseServer) -> Iterator[None]:
+    """PULSE_SERVER names `server` for this process and what it starts (the app's engine)
+    until the block ends; then what it was before."""
+    saved = os.environ.get("PULSE_SERVER")
+    os.environ["PULSE_SERVER"] = server.server
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop("PULSE_SERVER", None)
+        else:
+            os.environ["PULSE_SERVER"] = saved
