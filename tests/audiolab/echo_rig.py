@@ -29,12 +29,17 @@ from audiolab.speech import read_wav
 from pbx.pj_peer_proc import PjPeer
 from support.app_harness import UiClient
 
+PROBE_AFTER_S = 2.5  # after "connected": the app's devices run and the latencies settled
+
 
 @dataclass(frozen=True)
 class PathCheck:
     delay_ms: float  # speaker to microphone, the measurement's own loop subtracted
     gain_db: float  # echo level against the speaker's
     correlation: float  # normalised peak of the cross-correlation (1: a pure delayed copy)
+    # How far the delay moved over the probe (largest less smallest look): a loopback whose
+    # latency creeps is no fixed echo, and the canceller's numbers would be the rig's.
+    spread_ms: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -103,7 +108,15 @@ def _probed(events: Path) -> PathCheck:
     if len(looks) < 3:
         raise RuntimeError("the probe heard too little of the speaker")
     lag, corr, gain = (float(np.median([look[k] for look in looks])) for k in range(3))
-    return PathCheck(lag * 1000 / RATE, gain, corr)
+    lags = [look[0] for look in looks]
+    return PathCheck(lag * 1000 / RATE, gain, corr, (max(lags) - min(lags)) * 1000 / RATE)
+
+
+def _probe_seconds(timeline: Timeline) -> float:
+    """The probe covers the far end alone up to the jump (the ERLE window), else to the marker
+    (near-end speech after `near_at` does not hide the speaker's copy in the microphone)."""
+    until = timeline.jump_at if timeline.jump_at is not None else timeline.marker_at
+    return max(3.0, until - PROBE_AFTER_S)
 
 
 def far_end_of(recording: Path, timeline: Timeline, path: PathCheck | None = None) -> FarEnd:
@@ -140,9 +153,10 @@ def echo_call(
     call_id = str(reply["result"]["call_id"])
     ui.wait_call_state("connected", start=mark, timeout=15)
     # The echo path as the call runs: the speaker's far-end speech against the microphone,
-    # once the app's devices run (while they open, the server's latencies still move).
-    time.sleep(2.5)
-    probe = _start_probe(pulse, min(5.0, timeline.marker_at - 2.5), work / "probe.json")
+    # once the app's devices run (while they open, the server's latencies still move), up
+    # to the jump (after it the path is another one) or the marker.
+    time.sleep(PROBE_AFTER_S)
+    probe = _start_probe(pulse, _probe_seconds(timeline), work / "probe.json")
     try:
         path.wait(runs + 1, timeout=timeline.end + 30)
         time.sleep(0.5)  # the marker's last frames reach the far end

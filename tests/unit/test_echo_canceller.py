@@ -71,17 +71,19 @@ def test_aec3_passes_near_end_speech_while_the_far_end_talks() -> None:
     assert lost <= 3
 
 
-def test_speaker_frames_queued_before_the_microphone_starts_are_dropped() -> None:
-    canceller = Aec3Canceller(RATE, FRAME, 0)
-    frame = ctypes.create_string_buffer(FRAME * 2)
-    for _ in range(25):  # the speaker ran half a second before the microphone's first frame
+@pytest.mark.parametrize("frame_ms", [10, 20])
+def test_speaker_frames_queued_before_the_microphone_starts_are_dropped(frame_ms: int) -> None:
+    samples = RATE * frame_ms // 1000
+    canceller = Aec3Canceller(RATE, samples, 0)
+    frame = ctypes.create_string_buffer(samples * 2)
+    for _ in range(25):  # the speaker ran before the microphone's first frame
         canceller.playback(ctypes.addressof(frame))
     canceller.capture(ctypes.addressof(frame))
     assert canceller.dropped == 25
-    for _ in range(30):  # then the microphone stops: at most 200 ms stay queued
+    for _ in range(30):  # then the microphone stops: 200 ms stay queued, whatever the frame
         canceller.playback(ctypes.addressof(frame))
     canceller.capture(ctypes.addressof(frame))
-    assert canceller.dropped == 25 + 20
+    assert canceller.dropped == 25 + 30 - 200 // frame_ms
     canceller.close()
 
 

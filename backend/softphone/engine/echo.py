@@ -28,7 +28,8 @@ _ECHO_USE_NOISE_SUPPRESSOR = 128
 # pjmedia's WebRTC AEC looks for the echo around this delay only (see the module docstring).
 _PJMEDIA_TAIL_MS = 200
 _MAX_DELAY_HINT_MS = 500  # AEC3's initial delay guess; it finds the real one itself
-_MAX_QUEUED = 10  # speaker frames (200 ms) waiting for the microphone's thread at most
+# Speaker audio waiting for the microphone's thread at most (in frames: see Aec3Canceller).
+_MAX_QUEUED_MS = 200
 # Playout gaps (see PlayoutGaps): an underflow is measured against the callback this many
 # before it, over this many callbacks from it; smaller gaps than _GAP_MIN_MS are jitter.
 _GAP_LOOKBACK = 4
@@ -125,7 +126,7 @@ class Aec3Canceller:
     an underflow: PlayoutGaps) goes into the reference too, before the frame that followed
     it, so the reference is what was played. The queue is kept short: the frames queued
     before the microphone's first one go (they would be paired with later microphone audio,
-    an echo earlier than its cause), and over _MAX_QUEUED frames the oldest go (the two
+    an echo earlier than its cause), and over _MAX_QUEUED_MS of frames the oldest go (the two
     devices' clocks drifting apart).
 
     Each sub-frame is copied into a preallocated buffer that an AudioFrame wraps (the module
@@ -142,6 +143,7 @@ class Aec3Canceller:
         if samples_per_frame % sub:
             raise ValueError(f"{samples_per_frame} samples is not a multiple of 10 ms")
         self._parts = samples_per_frame // sub
+        self._max_queued = max(1, _MAX_QUEUED_MS * clock_rate // 1000 // samples_per_frame)
         self._frame_bytes = samples_per_frame * 2
         self._sub_bytes = sub * 2
         self._apm: Any = rtc.AudioProcessingModule(
@@ -178,8 +180,8 @@ class Aec3Canceller:
         if not self._capturing:
             self._capturing = True
             self._drop(len(queued))
-        elif len(queued) > _MAX_QUEUED:
-            self._drop(len(queued) - _MAX_QUEUED)
+        elif len(queued) > self._max_queued:
+            self._drop(len(queued) - self._max_queued)
         size = self._sub_bytes
         pending = self._pending
         try:
@@ -195,7 +197,7 @@ class Aec3Canceller:
                     break
                 self._owed -= size
                 self._apm.process_reverse_stream(self._render)
-            self._owed = min(self._owed, _MAX_QUEUED * self._frame_bytes)
+            self._owed = min(self._owed, self._max_queued * self._frame_bytes)
             for part in range(self._parts):
                 at = address + part * size
                 ctypes.memmove(self._capture_address, at, size)
