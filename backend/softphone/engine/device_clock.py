@@ -42,6 +42,32 @@ _THREAD_DESC_BYTES = 64 * 8 * 2  # pj_thread_desc is long[64]; room to spare
 _MAX_CATCH_UP_S = 0.2
 _SPEAKER_MAX_S = 0.2  # queued for the speaker: it stalled; older frames go
 _TRIM_EVERY_S = 1.0  # between looks at the speaker queue's low-water mark
+_PACE_FRAMES = 10  # CallbackPace looks at this many speaker callbacks...
+_PACE_FAST = 1.5  # ...and calls them fast when they came this much faster than real time
+_now = time.monotonic  # the speaker callbacks' clock (a test steps it)
+
+
+class CallbackPace:
+    """Whether the speaker's callbacks come faster than real time: over the last _PACE_FRAMES
+    frames, more than _PACE_FAST times the frames that much time holds.
+
+    Through ALSA's pulse plugin the speaker was called back at 2-5x real time for seconds
+    (seen in the PulseAudio echo rigs: 392 of 873 frames, 1618 of 2018, found the speaker
+    queue empty); the server still played the bridge's frames without a gap (its monitor,
+    recorded, had the far end's speech whole), so the silence the app handed those extra
+    callbacks was never heard. Given to the echo canceller as what was played, it moved its
+    reference against the echo by hundreds of ms and it cancelled 0.5 dB for the whole call.
+    A frame the speaker asked for on time and found missing is played as silence: that one
+    stays in the reference."""
+
+    def __init__(self, frame_s: float) -> None:
+        self._span = _PACE_FRAMES * frame_s / _PACE_FAST
+        self._times: deque[float] = deque(maxlen=_PACE_FRAMES + 1)
+
+    def fast(self, now: float) -> bool:
+        times = self._times
+        times.append(now)
+        return len(times) > _PACE_FRAMES and now - times[0] < self._span
 
 
 class SpeakerQueue:
@@ -157,6 +183,7 @@ class ConferenceClock:
         self._tick_buffer = ctypes.create_string_buffer(self.frame_bytes)
         self._mic_buffer = ctypes.create_string_buffer(self.frame_bytes)
         self.speaker = SpeakerQueue(self.frame_bytes, clock_rate // samples_per_frame)
+        self._speaker_pace = CallbackPace(samples_per_frame / clock_rate)
         # The microphone's frames wait here for the clock, which puts one into the bridge
         # right before each get_frame: pjmedia's delay buffer behind put_frame then never
         # runs dry between the two (each time it did, it made up a frame and kept it as
@@ -264,8 +291,11 @@ class ConferenceClock:
                 ctypes.memset(address, 0, self.frame_bytes)
                 return True  # not attached: silence is what there is, not an underrun
             sound = self.speaker.pull(address)
+            fast = self._speaker_pace.fast(_now())
             echo = self._echo
-            if echo is not None:
+            # Silence handed to a callback that came before its time was not played (see
+            # CallbackPace): the canceller's reference is what was.
+            if echo is not None and (sound or not fast):
                 echo.playback(address, dac_time, underflow)
             return sound
         finally:
