@@ -76,6 +76,30 @@ describe("Actions", () => {
     ]);
   });
 
+  it("typed digits go one at a time, each once the previous is acknowledged", async () => {
+    const answers: (() => void)[] = [];
+    const sent: string[] = [];
+    const client = {
+      send(name: string, args: { digits?: string }) {
+        sent.push(`${name}:${args.digits ?? ""}`);
+        return new Promise<Ack<unknown>>((resolve) => answers.push(() => resolve({ ok: true, result: {} })));
+      },
+      importFile: () => Promise.resolve({ ok: true, result: {} }),
+    } as unknown as ConstructorParameters<typeof Actions>[0];
+    const store = new Store({ schedule: () => () => {} });
+    store.apply(snapshot({ calls: [call({ id: "talk", state: "connected" })] }));
+    const actions = new Actions(client, store, new UiState());
+    for (const key of "42#") actions.pressKey(key);
+    await flush();
+    expect(sent).toEqual(["call.dtmf:4"]);
+    answers.shift()?.();
+    await flush();
+    expect(sent).toEqual(["call.dtmf:4", "call.dtmf:2"]);
+    answers.shift()?.();
+    await flush();
+    expect(sent).toEqual(["call.dtmf:4", "call.dtmf:2", "call.dtmf:#"]);
+  });
+
   it("no DTMF without a connected call, and never for '+'", async () => {
     const { actions, sent, ui } = setup([call({ state: "ringing_in" })]);
     actions.pressKey("1");

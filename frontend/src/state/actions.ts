@@ -10,6 +10,10 @@ export const DIAL_CHARS = /^[0-9*#+]$/;
 const DTMF_CHARS = /^[0-9*#]$/;
 
 export class Actions {
+  /** The last DTMF digit's command, answered or not: the next one waits for it. */
+  private dtmfSent: Promise<unknown> = Promise.resolve();
+  private dtmfWaiting = 0;
+
   constructor(
     private readonly client: CommandClient,
     private readonly store: Store,
@@ -103,7 +107,17 @@ export class Actions {
 
   /** DTMF to one call, from its own keypad. */
   sendDigit(call: Call, key: string): void {
-    if (DTMF_CHARS.test(key)) void this.report(this.client.send("call.dtmf", { call_id: call.id, digits: key }));
+    if (!DTMF_CHARS.test(key)) return;
+    // One digit at a time, each once the previous one is acknowledged: the backend handles a
+    // client's commands on threads of their own, so two sent back to back may reach the
+    // engine in either order (typed "42#" went out as "4#2", seen in CI).
+    const send = () =>
+      this.report(this.client.send("call.dtmf", { call_id: call.id, digits: key })).finally(() => {
+        this.dtmfWaiting -= 1;
+      });
+    this.dtmfWaiting += 1;
+    const sent = this.dtmfWaiting === 1 ? send() : this.dtmfSent.then(send);
+    this.dtmfSent = sent.catch(() => undefined);
   }
 
   /** The call in transfer mode, if any (a call that ended or stopped talking ends the mode). */
