@@ -55,10 +55,11 @@ class CallbackPace:
     (seen in the PulseAudio echo rigs: 392 of 873 frames, 1618 of 2018, found the speaker
     queue empty); the server still played the bridge's frames without a gap (its monitor,
     recorded, had the far end's speech whole), so the silence the app handed those extra
-    callbacks was never heard. Given to the echo canceller as what was played, it moved its
-    reference against the echo by hundreds of ms and it cancelled 0.5 dB for the whole call.
+    callbacks was never heard. Given to the echo canceller as what was played, its reference
+    no longer matched the echo: two such calls of five cancelled 0.5 dB for the whole call.
     A frame the speaker asked for on time and found missing is played as silence: that one
-    stays in the reference."""
+    stays in the reference. Counted per bridge frame pulled, so a device's blocks of several
+    frames (pulled back to back) do not look fast."""
 
     def __init__(self, frame_s: float) -> None:
         self._span = _PACE_FRAMES * frame_s / _PACE_FAST
