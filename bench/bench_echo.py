@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "backend"))
 
-from audiolab.echo_path import Timeline  # noqa: E402
+from audiolab.echo_path import Timeline, far_end_speech  # noqa: E402
 from audiolab.echo_rig import (  # noqa: E402
     FarEnd,
     PathCheck,
@@ -74,6 +74,7 @@ class EchoResult:
     engine_cpu_on: float  # % of a core over the call
     engine_cpu_off: float
     glitches: tuple[tuple[int, int], ...]  # (speaker underruns, mic overruns) per call
+    late_ms: int  # near end and marker the echo path dropped in the two calls (0: on time)
     bursts: int  # half seconds of 2-12 s with echo in them and less than 20 dB of ERLE
     halves: int  # half seconds of 2-12 s with echo in them
 
@@ -118,7 +119,7 @@ def _bursts(off: FarEnd, on: FarEnd, start_s: float, end_s: float) -> tuple[int,
 
 def measure(pbx: Kamailio, work: Path, delays: tuple[int, ...] = DELAYS_MS) -> list[EchoResult]:
     work.mkdir(parents=True, exist_ok=True)
-    far_wav = write_wav(work / "far.wav", speech_like(60.0, 1, level=0.25))
+    far_wav = write_wav(work / "far.wav", far_end_speech(60.0, 1, TIMELINE))
     near_wav = write_wav(work / "near.wav", speech_like(14.0, 2, level=0.2))
     near, _ = read_wav(near_wav)
     results = []
@@ -167,6 +168,7 @@ def measure(pbx: Kamailio, work: Path, delays: tuple[int, ...] = DELAYS_MS) -> l
                         heard[True].cpu_percent,
                         heard[False].cpu_percent,
                         tuple((st.underruns, st.overruns) for st in closed),
+                        heard[False].late_ms + heard[True].late_ms,
                         bursts,
                         halves,
                     )
@@ -181,8 +183,10 @@ def run_all(pbx: Kamailio, work: Path, add: Add) -> None:
     results = measure(pbx, work / "echo")
     for r in results:
         paths = (r.path_off, r.path_on)
-        trusted = min(p.correlation for p in paths) >= 0.9 and all(
-            abs(p.gain_db - GAIN_DB) <= 1.0 and p.spread_ms <= PATH_STILL_MS for p in paths
+        trusted = (
+            min(p.correlation for p in paths) >= 0.9
+            and all(abs(p.gain_db - GAIN_DB) <= 1.0 and p.spread_ms <= PATH_STILL_MS for p in paths)
+            and not r.late_ms
         )
         add(
             f"echo return loss enhancement, -10 dB echo at {r.path_on.delay_ms:.0f} ms (after 2 s)",
@@ -193,6 +197,7 @@ def run_all(pbx: Kamailio, work: Path, add: Add) -> None:
             f" {r.path_on.delay_ms:.0f} ms (on), {r.path_on.gain_db:+.1f} dB, correlation"
             f" {r.path_off.correlation:.2f} / {r.path_on.correlation:.2f}, moved"
             f" {r.path_off.spread_ms:.1f} / {r.path_on.spread_ms:.1f} ms over 2.5-12 s;"
+            f" near end dropped (late) {r.late_ms} ms;"
             " energy over 2-12 s,"
             f" off against on; {r.bursts} of {r.halves} half seconds below {BURST_DB:.0f} dB;"
             " target >= 25",

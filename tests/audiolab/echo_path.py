@@ -14,16 +14,22 @@ loopback at the delay + jump_ms, muted until the jump, when the first is muted i
 The helper process (EchoPath starts it) keeps the timeline: it starts at the first sound
 from the speaker (the far end's speech reaching the app's speaker, read with parec), so
 windows are known relative to it; it writes that moment and plays, with pacat, near-end
-speech and a marker (a near-end chirp at `marker_at`, which no echo canceller removes) that
-lets the caller find the timeline in what the far end recorded.
+speech and a marker (a near-end chirp at `marker_at`, in a pause of the far end's speech:
+`far_end_speech`) that lets the caller find the timeline in what the far end recorded. What
+it plays reaches the microphone within a few blocks of the timeline or not at all: blocks
+that would wait behind others in pacat's pipe are dropped and counted (`late_ms`).
 """
 
 from __future__ import annotations
 
 import argparse
+import fcntl
 import json
+import signal
+import struct
 import subprocess
 import sys
+import termios
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +45,11 @@ RATE = 16000
 BLOCK = 160  # 10 ms
 ONSET = 0.01  # the first speaker sample above this starts the timeline
 MARKER_S = 0.3
+# The far end is silent this long before the marker and after it (far_end_speech).
+MARKER_PAUSE_S = (0.5, 0.2)
+HANGUP_QUIET_S = 2.0  # this long without sound at the speaker: the call ended early
+# Audio for pacat waiting in its pipe at most: more would reach the microphone late.
+MAX_PIPED = 3 * BLOCK * 2
 
 
 def marker() -> np.ndarray:
@@ -46,6 +57,24 @@ def marker() -> np.ndarray:
     t = np.arange(int(MARKER_S * RATE)) / RATE
     phase = 2 * np.pi * (300 * t + (3000 - 300) / (2 * MARKER_S) * t * t)
     return 0.1 * np.sin(phase) * np.hanning(len(t))
+
+
+def far_end_speech(
+    seconds: float, seed: int, timeline: Timeline, level: float = 0.25
+) -> np.ndarray:
+    """Speech for the far end to play, with a pause around the marker. While the far end
+    talks, a canceller may take what else comes in for echo: AEC3 cut the chirp by 35-45 dB
+    in such calls, and the timeline was then found 1.4-5.3 s off. Timeline 0 is the far end's
+    first sound at the speaker, so the pause sits that far into the speech."""
+    from audiolab.speech import speech_like
+
+    far = speech_like(seconds, seed, level=level)
+    first = int(np.argmax(np.abs(far) > ONSET))
+    before, after = MARKER_PAUSE_S
+    a = first + round((timeline.marker_at - before) * RATE)
+    b = first + round((timeline.marker_at + MARKER_S + after) * RATE)
+    far[a:b] = 0.0
+    return far
 
 
 @dataclass(frozen=True)
@@ -137,6 +166,24 @@ class EchoPath:
         except (FileNotFoundError, json.JSONDecodeError):
             return 0
 
+    def late_ms(self, timeline: int) -> int:
+        """Near end and marker dropped in the `timeline`-th run (0 first) rather than played
+        late (see _run)."""
+        return int(json.loads(self.events.read_text())[timeline].get("late_ms", 0))
+
+    def wait_ready(self, timeout: float) -> None:
+        """Until the next timeline would start at the speaker's next sound: after 0.5 s of
+        silence there. A call dialled sooner (the last one's far end still talking) had its
+        timeline start at the first pause of 0.5 s in the far end's speech, seconds in, so
+        the two calls of a pair measured different speech and the marker's pause missed."""
+        deadline = time.monotonic() + timeout
+        ready = self.events.with_suffix(".ready")
+        while not (ready.exists() and ready.read_text() == "yes"):
+            self.timelines_done()  # raises if the helper stopped
+            if time.monotonic() > deadline:
+                raise TimeoutError("the echo path did not hear the speaker fall silent")
+            time.sleep(0.05)
+
     def wait(self, count: int, timeout: float) -> None:
         """Until `count` timelines ran in all."""
         deadline = time.monotonic() + timeout
@@ -174,6 +221,18 @@ def _pa(kind: str, device: str) -> list[str]:
     ]
 
 
+def _flag(path: Path, on: bool) -> None:
+    """A file saying yes or no, replaced whole (a reader never sees half of it)."""
+    part = path.with_suffix(".part")
+    part.write_text("yes" if on else "no")
+    part.replace(path)
+
+
+def _piped(fd: int) -> int:
+    """Bytes written to a pipe and not read yet (FIONREAD works on the writing end too)."""
+    return int(struct.unpack("i", fcntl.ioctl(fd, termios.FIONREAD, b"\0" * 4))[0])
+
+
 def _mute(loop: str, muted: bool) -> None:
     """Mute or unmute a loopback's stream without waiting for pactl (the loop must not stall)."""
     subprocess.Popen(
@@ -185,10 +244,16 @@ def _mute(loop: str, muted: bool) -> None:
 
 def _run(args: argparse.Namespace) -> None:
     """Timelines one after the other, one per call: each starts at the speaker's first sound
-    and ends when run or after 1 s of silence at the speaker (the call hung up early); the
-    next one waits for 0.5 s of silence at the speaker (the call ended). The echo itself is
-    the loopbacks' (`--loops`: the one at the delay, then the jump's): this process only
-    switches them and plays the near end and the marker."""
+    and ends when run or after HANGUP_QUIET_S of silence at the speaker (the call hung up
+    early); the next one waits for 0.5 s of silence at the speaker (the call ended). The echo
+    itself is the loopbacks' (`--loops`: the one at the delay, then the jump's): this process
+    only switches them and plays the near end and the marker.
+
+    What it plays goes to pacat, which takes it only as fast as the microphone's feed runs;
+    while no one records the microphone (between calls) the server suspends that feed, and
+    the pipe to pacat used to fill up (64 KiB: 2 s), so that all it played in the next call
+    came 0.3-1.9 s after the timeline (measured against the echo). A block that would wait
+    behind more than MAX_PIPED is dropped instead: late audio is not played."""
     timeline = Timeline(**json.loads(args.timeline))
     loops = args.loops.split(",")
     near = np.zeros(0)
@@ -205,9 +270,12 @@ def _run(args: argparse.Namespace) -> None:
     assert reader.stdout is not None and writer.stdin is not None
     done: list[dict[str, float]] = []
     armed, started = True, False
+    ready = Path(args.events).with_suffix(".ready")
+    _flag(ready, True)
     quiet = 0  # samples of silence at the speaker since the last timeline ended
     at = 0  # samples since the first sound
     jumped = muted = False
+    late = 0  # blocks of this timeline dropped rather than played late
     try:
         while True:
             raw = reader.stdout.read(BLOCK * 2)
@@ -219,8 +287,10 @@ def _run(args: argparse.Namespace) -> None:
                 quiet = 0 if loud else quiet + BLOCK
                 if quiet >= RATE // 2:
                     armed = True
+                    _flag(ready, True)
             if armed and not started and loud:
-                started, at, jumped, muted = True, 0, False, False
+                started, at, jumped, muted, late = True, 0, False, False, 0
+                _flag(ready, False)
             out = np.zeros(BLOCK)
             if started:
                 quiet = 0 if loud else quiet + BLOCK
@@ -244,15 +314,19 @@ def _run(args: argparse.Namespace) -> None:
                     piece = chirp[max(0, k) : k + BLOCK]
                     out[lo : lo + len(piece)] += piece
                 at += BLOCK
-                if at >= timeline.end * RATE or quiet >= RATE:  # run, or the call ended
+                ended = quiet >= HANGUP_QUIET_S * RATE  # the call ended early
+                if at >= timeline.end * RATE or ended:
                     for k, loop in enumerate(loops):  # as before the call, for the next one
                         _mute(loop, k > 0)
-                    done.append({"seconds": at / RATE})
+                    done.append({"seconds": at / RATE, "late_ms": late * BLOCK * 1000 // RATE})
                     Path(args.events).write_text(json.dumps(done))
                     armed = started = False
                     quiet = 0
-            writer.stdin.write((np.clip(out, -1, 1) * 32767).astype("<i2").tobytes())
-            writer.stdin.flush()
+            if _piped(writer.stdin.fileno()) <= MAX_PIPED:
+                writer.stdin.write((np.clip(out, -1, 1) * 32767).astype("<i2").tobytes())
+                writer.stdin.flush()
+            elif started:
+                late += 1
     finally:
         reader.terminate()
         writer.stdin.close()
@@ -289,7 +363,8 @@ def _probe(args: argparse.Namespace) -> None:
     threads = [threading.Thread(target=read, args=(name,)) for name in sources]
     for thread in threads:
         thread.start()
-    time.sleep(args.seconds)
+    signal.signal(signal.SIGTERM, lambda _n, _f: stop.set())  # stop early, keep what was heard
+    stop.wait(args.seconds)
     stop.set()
     for thread in threads:
         thread.join(10)

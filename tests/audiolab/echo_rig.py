@@ -30,6 +30,15 @@ from pbx.pj_peer_proc import PjPeer
 from support.app_harness import UiClient
 
 PROBE_AFTER_S = 2.5  # after "connected": the app's devices run and the latencies settled
+# The probe's streams open this long before the call is dialled and stay until it ended, so
+# no stream joins or leaves the speaker's monitor mid-call (where it may move the server's
+# latencies). Not shown to matter: the half second AEC3 lets through 1.5-2 s after the first
+# sound came as well with the probe joining at 2.5 s (PipeWire, 2026-12-05).
+PROBE_EARLY_S = 1.0
+PROBE_CONNECT_S = 15.0  # the longest a call may take to connect
+# The marker found at less than this normalised correlation is not the marker (found: 0.86-1.0
+# with the far end silent around it; 0.5-0.6 or nothing where a canceller had cut it).
+MARKER_FOUND = 0.7
 
 
 @dataclass(frozen=True)
@@ -50,6 +59,7 @@ class FarEnd:
     offset: int  # index of the timeline's 0 in `signal` (found from the marker)
     path: PathCheck | None = None  # the echo path as measured during the call
     cpu_percent: float = 0.0  # of the process cpu_seconds gave, over the call
+    late_ms: int = 0  # near end and marker the echo path dropped rather than play late
 
     def window(self, start_s: float, end_s: float) -> np.ndarray:
         a = self.offset + round(start_s * RATE)
@@ -93,14 +103,17 @@ def _start_probe(pulse: PulseServer, seconds: float, events: Path) -> subprocess
     )
 
 
-def _probed(events: Path) -> PathCheck:
+def _probed(events: Path, start: float, seconds: float) -> PathCheck:
+    """The echo path over `seconds` of what the probe recorded from `start` (monotonic) on."""
     clocks = json.loads(events.read_text())
     x = np.load(events.with_suffix(".speaker.monitor.npy")) / 32768.0
     y = np.load(events.with_suffix(".mic.npy")) / 32768.0
     # y's sample taken when x's sample 0 was: the two fitted clocks' starts apart.
     shift = round((clocks["speaker.monitor"]["start"] - clocks["mic"]["start"]) * RATE)
+    first = max(0, -shift, round((start - clocks["speaker.monitor"]["start"]) * RATE))
+    last = min(len(x), first + round(seconds * RATE))
     looks = []  # second by second: a path that moved a few ms in between still counts
-    for begin in range(max(0, -shift), len(x) - 2 * RATE, RATE // 2):
+    for begin in range(first, last - 2 * RATE, RATE // 2):
         reference = x[begin : begin + RATE]
         if np.sqrt(np.mean(reference**2)) < 0.01:
             continue  # a pause in the far end's speech
@@ -127,6 +140,12 @@ def far_end_of(recording: Path, timeline: Timeline, path: PathCheck | None = Non
     start = max(0, round((timeline.marker_at - 3.0) * RATE))
     spec = np.abs(np.correlate(signal[start:], chirp, mode="valid"))
     found = start + int(np.argmax(spec))
+    # Either polarity: some calls, with cancellation on or off, gave the far end everything
+    # inverted (peaks of -0.82 to -0.89); a sign nobody hears, left alone.
+    heard = signal[found : found + len(chirp)]
+    similar = float(spec[found - start] / (np.linalg.norm(chirp) * np.linalg.norm(heard) + 1e-12))
+    if similar < MARKER_FOUND:
+        raise ValueError(f"no marker in {recording.name}: best correlation {similar:.2f}")
     return FarEnd(signal, found - round(timeline.marker_at * RATE), path)
 
 
@@ -146,31 +165,41 @@ def echo_call(
     assert ui.command("audio.configure", echo_cancellation=echo_cancellation)["ok"]
     work.mkdir(parents=True, exist_ok=True)
     before, runs = len(peer.status().get("finished", [])), path.timelines_done()
-    began, cpu = time.monotonic(), cpu_seconds()
-    mark = ui.mark()
-    reply = ui.command("call.dial", number=peer.user)
-    assert reply["ok"], reply
-    call_id = str(reply["result"]["call_id"])
-    ui.wait_call_state("connected", start=mark, timeout=15)
+    path.wait_ready(timeout=10)  # the timeline starts at the far end's first sound
     # The echo path as the call runs: the speaker's far-end speech against the microphone,
     # once the app's devices run (while they open, the server's latencies still move), up
     # to the jump (after it the path is another one) or the marker.
-    time.sleep(PROBE_AFTER_S)
-    probe = _start_probe(pulse, _probe_seconds(timeline), work / "probe.json")
+    measure_s = _probe_seconds(timeline)
+    # Stopped once the call is over (its streams leaving mid-call would move latencies too).
+    probe = _start_probe(
+        pulse, PROBE_EARLY_S + PROBE_CONNECT_S + timeline.end + 30, work / "probe.json"
+    )
     try:
+        time.sleep(PROBE_EARLY_S)
+        began, cpu = time.monotonic(), cpu_seconds()
+        mark = ui.mark()
+        reply = ui.command("call.dial", number=peer.user)
+        assert reply["ok"], reply
+        call_id = str(reply["result"]["call_id"])
+        ui.wait_call_state("connected", start=mark, timeout=PROBE_CONNECT_S)
+        connected = time.monotonic()
         path.wait(runs + 1, timeout=timeline.end + 30)
         time.sleep(0.5)  # the marker's last frames reach the far end
+        mark = ui.mark()
+        assert ui.command("call.hangup", call_id=call_id)["ok"]
+        ui.wait_call_state("ended", start=mark)
     finally:
+        probe.terminate()
         probe.wait(30)
-    mark = ui.mark()
-    assert ui.command("call.hangup", call_id=call_id)["ok"]
-    ui.wait_call_state("ended", start=mark)
     cpu_percent = 100 * (cpu_seconds() - cpu) / (time.monotonic() - began)
-    path.wait(runs + 1, timeout=10)  # the speaker fell silent: the path is ready for the next
     peer.wait_until(lambda s: len(s.get("finished", [])) > before, timeout=10)
-    measured = _probed(work / "probe.json")
+    measured = _probed(work / "probe.json", connected + PROBE_AFTER_S, measure_s)
     recording = Path(peer.status()["finished"][-1]["recording"])
-    return replace(far_end_of(recording, timeline, measured), cpu_percent=cpu_percent)
+    return replace(
+        far_end_of(recording, timeline, measured),
+        cpu_percent=cpu_percent,
+        late_ms=path.late_ms(runs),
+    )
 
 
 def calls_off_and_on(

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from audiolab.echo_path import RATE, Timeline
+from audiolab.echo_path import RATE, Timeline, far_end_speech
 from audiolab.echo_rig import calls_off_and_on, level_db
 from audiolab.fixtures import AUDIO_SERVERS
 from audiolab.pulse import PulseServer
-from audiolab.speech import speech_like, write_wav
+from audiolab.speech import write_wav
 from pbx.kamailio import Kamailio
 from pbx.pj_peer_proc import PjPeer
 from softphone.app import SoftphoneApp
@@ -42,7 +42,7 @@ def app(pulse: PulseServer, tmp_path: Path) -> Iterator[SoftphoneApp]:
 
 @pytest.fixture
 def far_wav(tmp_path: Path) -> Path:
-    return write_wav(tmp_path / "far.wav", speech_like(30.0, 1, level=0.25))
+    return write_wav(tmp_path / "far.wav", far_end_speech(30.0, 1, TIMELINE))
 
 
 @pytest.mark.parametrize("pulse", AUDIO_SERVERS, indirect=True)
