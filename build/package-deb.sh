@@ -45,6 +45,9 @@ chmod -R u+rwX,go+rX,go-w "$STAGE/opt/softphone"
 # libraries such as numpy's OpenBLAS and pjsua2's module break: "ELF load command
 # address/offset not page-aligned"). PyInstaller's strip=True has no such check.
 "${PYTHON:-$ROOT/.venv/bin/python}" "$ROOT/build/strip_bundle.py" "$STAGE/opt/softphone"
+# Qt's ICU data (30 MiB: every locale, codec and dictionary) down to the app's four languages
+# and no codecs or dictionaries (4.6 MiB): build/trim_icu.py says what stays and why.
+"${PYTHON:-$ROOT/.venv/bin/python}" "$ROOT/build/trim_icu.py" "$STAGE/opt/softphone"
 
 # Depends, part 1: what the ELF files of the bundle load from the system.
 internal="$STAGE/opt/softphone/_internal"

@@ -275,6 +275,13 @@ def test_installed_app_serves_the_ui_and_signs_in_with_its_frozen_engine(
         assert snapshot["registration"]["state"] == "unconfigured"
         engines = [p for p in app.remember_children() if "--multiprocessing-fork" in p.cmdline()]
         assert engines, "no engine child process of the frozen app"
+        # Neither the engine nor multiprocessing's resource tracker loads Qt (PyInstaller's
+        # PyQt6 hook used to import QtCore in every process: build/rthook_no_qt_in_children.py).
+        children = app.remember_children()
+        assert any("resource_tracker" in " ".join(p.cmdline()) for p in children), children
+        for child in children:
+            maps = Path(f"/proc/{child.pid}/maps").read_text()
+            assert "libQt6Core" not in maps and "QtCore" not in maps, child.cmdline()
 
         signing_in = time.monotonic()
         reply = sign_in(ui, kamailio.port, "1001", kamailio.users["1001"])

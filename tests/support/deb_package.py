@@ -29,6 +29,8 @@ SOURCES = [
     ROOT / "build" / "entry.py",
     ROOT / "build" / "package-deb.sh",
     ROOT / "build" / "strip_bundle.py",
+    ROOT / "build" / "trim_icu.py",
+    ROOT / "build" / "rthook_no_qt_in_children.py",
     ROOT / "build" / "deb",
     ROOT / "build" / "softphone.desktop",
     ROOT / "build" / "60-softphone-headsets.rules",

@@ -1,0 +1,71 @@
+"""build/trim_icu.py: which items of ICU's data stay in the bundle."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _load() -> object:
+    spec = importlib.util.spec_from_file_location("trim_icu", ROOT / "build" / "trim_icu.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["trim_icu"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+trim_icu = _load()
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        "fr.res",
+        "fr_CH.res",
+        "de_CH.res",
+        "it.res",
+        "en_GB.res",
+        "root.res",
+        "pool.res",
+        "res_index.res",
+        "coll/de.res",
+        "coll/root.res",
+        "coll/ucadata.icu",
+        "curr/fr_CH.res",
+        "zone/it.res",
+        "brkitr/root.res",
+        "brkitr/line.brk",
+        "uprops.icu",
+        "nfc.nrm",
+        "cnvalias.icu",
+        "supplementalData.res",
+        "zoneinfo64.res",
+        "likelySubtags.res",
+    ],
+)
+def test_the_app_s_languages_and_the_core_tables_stay(item: str) -> None:
+    assert trim_icu.kept(item)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        "ja.res",
+        "zh_Hant_TW.res",
+        "coll/es_.res",
+        "coll/tr.res",
+        "lang/haw.res",
+        "ibm-1047_P100-1995.cnv",
+        "gb18030.cnv",
+        "brkitr/thaidict.dict",
+        "translit/root.res",
+    ],
+)
+def test_other_locales_codecs_dictionaries_and_transliterators_go(item: str) -> None:
+    assert not trim_icu.kept(item)  # type: ignore[attr-defined]
