@@ -128,14 +128,13 @@ def run_all(pbx: Kamailio, work: Path, add: Add) -> None:
         )
         time.sleep(REST_S)
         app = psutil.Process(proc.pid)
-        # The engine runs spawn_main; multiprocessing's resource tracker is a child too.
+        # The engine runs softphone.engine.child (until 2026-12-05 multiprocessing's
+        # spawn_main, with a resource tracker process beside it).
         children = {c.pid: " ".join(c.cmdline()) for c in app.children()}
         pids = {"app": proc.pid}
         for pid, line in children.items():
-            if "spawn_main" in line:
+            if "softphone.engine.child" in line:
                 pids["engine"] = pid
-            elif "resource_tracker" in line:
-                pids["tracker"] = pid
         mem = {role: rollup_mib(pid) for role, pid in pids.items()}
         cpu, busiest = idle_cpu(pids, CPU_S)
         ui.close()
@@ -147,11 +146,9 @@ def run_all(pbx: Kamailio, work: Path, add: Add) -> None:
         note = f"RSS {m['Rss']:.0f} MiB; anon {m['Pss_Anon']:.1f} + file {m['Pss_File']:.1f} MiB"
         if role == "engine":
             note += f"; {count} modules (unregistered probe: {probe_pss:.1f} MiB PSS)"
-        if role == "tracker":
-            note += "; multiprocessing's resource tracker, started with the engine"
         add(f"{role} process, idle 20 s, registered (PSS)", m["Pss"], "MiB", note)
     add(
-        f"idle CPU over {CPU_S:.0f} s, registered, UI connected (app + engine + tracker)",
+        f"idle CPU over {CPU_S:.0f} s, registered, UI connected (app + engine)",
         cpu,
         "% of a core",
         "`softphone --browser`, /proc/PID/task/*/stat; busiest threads: " + ", ".join(busiest),
@@ -208,10 +205,8 @@ def window_role(proc: psutil.Process, app_pid: int) -> str:
     if proc.pid == app_pid:
         return "app (Python + Qt WebEngine browser side)"
     line = " ".join(proc.cmdline())
-    if "spawn_main" in line:
+    if "softphone.engine.child" in line or "--engine-fd" in line:
         return "engine"
-    if "resource_tracker" in line:
-        return "tracker"
     for arg in proc.cmdline():
         if arg.startswith("--type="):
             return "WebEngine " + arg.split("=", 1)[1]

@@ -343,7 +343,7 @@ def main() -> int:
                 lambda name, value, unit, note: rows.append(Row(name, value, unit, note=note)),
             )
             bench_start_to_registered(pbx, work, rows)
-            # Engine / app / resource tracker PSS and idle CPU per thread, console-script start.
+            # Engine / app PSS and idle CPU per thread, console-script start.
             bench_footprint.run_all(
                 pbx,
                 work,

@@ -1,18 +1,18 @@
-"""PyInstaller entry point of the bundle: the same `main()` as the `softphone` script.
-
-The engine runs in a child process started with multiprocessing's "spawn" context: frozen,
-the bundle re-executes itself with `--multiprocessing-fork` (and once more for the resource
-tracker). `freeze_support()` runs first, before the app's imports, so those children only
-import what they need (the engine, pjsua2) and start faster; `softphone.__main__.main()`
-calls it again, which is harmless.
+"""PyInstaller entry point of the bundle: the same `main()` as the `softphone` script, or the
+engine's process when the supervisor starts the bundle again with `--engine-fd FD`
+(softphone/engine/child.py): checked before the app's imports, so the engine loads only what
+it needs (the engine, pjsua2).
 """
 
-import multiprocessing
 import sys
 
-multiprocessing.freeze_support()
+if len(sys.argv) == 3 and sys.argv[1] == "--engine-fd":  # softphone.engine.child.ENGINE_FLAG
+    from softphone.engine.child import run
 
-from softphone.__main__ import main  # noqa: E402
+    run(int(sys.argv[2]))
+    sys.exit(0)
+
+from softphone.__main__ import main
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import multiprocessing
 import os
 import signal
 import sys
@@ -16,10 +15,9 @@ from softphone import __version__
 from softphone.domain.account import AccountConfig, SrtpMode, Transport
 from softphone.domain.errors import SoftphoneError
 
-# Only light modules at the top: the engine process is started with "spawn", which re-runs
-# the `softphone` console script (`from softphone.__main__ import main`) in the child. Every
-# import here lands in the engine too (the app, Flask, numpy... were ~40 MiB of its PSS);
-# main() imports the app itself.
+# Only light modules at the top: the window opens before the app (Flask, audio, directory...)
+# is imported; main() imports the app itself. (The engine's process runs softphone.engine.child,
+# not this module.)
 if TYPE_CHECKING:
     from _typeshed import SupportsWrite
 
@@ -168,7 +166,6 @@ def _scripted_account(
 
 
 def main(argv: list[str] | None = None) -> int:
-    multiprocessing.freeze_support()  # the engine process of a PyInstaller bundle starts here
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(

@@ -97,8 +97,7 @@ def app_proc(
 
 
 def _engine(backend: psutil.Process) -> psutil.Process:
-    # The spawn context also starts multiprocessing's resource tracker: not the engine.
-    [engine] = [c for c in backend.children() if "spawn_main" in " ".join(c.cmdline())]
+    [engine] = [c for c in backend.children() if "softphone.engine.child" in " ".join(c.cmdline())]
     return engine
 
 

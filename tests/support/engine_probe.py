@@ -1,9 +1,9 @@
 """Starts the engine as the `softphone` console script does and prints its modules and PSS.
 
-Run as a script (`python tests/support/engine_probe.py`), never imported by tests: the engine
-is spawned ("spawn" start method), and a spawned child re-runs its parent's main *script*
-as `__mp_main__`. The console script's only import is `softphone.__main__.main`, so this file
-imports exactly that at the top, and the engine child sees what it sees in real use.
+Run as a script (`python tests/support/engine_probe.py`), never imported by tests. The engine
+process runs softphone.engine.child (until 2026-12-05 it was a multiprocessing "spawn" child,
+which re-ran its parent's main script: the console script's only import,
+`softphone.__main__.main`, is kept at the top so that the probe stays what real use is).
 Prints one JSON line: {"modules": [...], "pss_kib": N, "pid": N}.
 """
 

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import itertools
 import logging
-import multiprocessing
+import socket
+import subprocess
 import threading
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import replace
 from multiprocessing.connection import Connection
-from multiprocessing.process import BaseProcess
 
 from softphone.bus import EventBus
 from softphone.domain import commands as cmd
 from softphone.domain.errors import ErrorKey, SoftphoneError
 from softphone.domain.events import CommandCompleted, EngineFailed, EngineStarted, Event
+from softphone.engine import child as engine_child
 from softphone.engine.config import EngineConfig
 
 log = logging.getLogger(__name__)
@@ -29,6 +30,33 @@ _RESTART_DELAYS = (0.2, 1.0, 2.0, 5.0)  # seconds; the last one repeats
 STOP_SECONDS = 5.0
 
 
+class EngineProcess:
+    """The engine's OS process, with what the supervisor asks of it. A plain subprocess, not
+    multiprocessing's: its "spawn" start also starts a resource tracker process for every app
+    (6-13 MiB, for semaphores the engine never shares), and re-runs the parent's main script
+    in the child."""
+
+    def __init__(self, popen: subprocess.Popen[bytes]) -> None:
+        self._popen = popen
+        self.pid = popen.pid
+
+    @property
+    def exitcode(self) -> int | None:
+        return self._popen.poll()  # negative: the signal that ended it
+
+    def is_alive(self) -> bool:
+        return self._popen.poll() is None
+
+    def join(self, timeout: float) -> None:
+        try:
+            self._popen.wait(timeout)
+        except subprocess.TimeoutExpired:
+            pass
+
+    def kill(self) -> None:
+        self._popen.kill()
+
+
 class EngineSupervisor:
     """The app's handle on the engine: thread-safe `send`/`request`, events onto the bus.
 
@@ -40,10 +68,9 @@ class EngineSupervisor:
     def __init__(self, config: EngineConfig, bus: EventBus) -> None:
         self._config = config
         self._bus = bus
-        self._ctx = multiprocessing.get_context("spawn")
         self._lock = threading.Lock()
         self._conn: Connection | None = None
-        self._process: BaseProcess | None = None
+        self._process: EngineProcess | None = None
         self._reader: threading.Thread | None = None
         self._pending: dict[int, Future[CommandCompleted]] = {}
         self._ids = itertools.count(1)
@@ -83,17 +110,22 @@ class EngineSupervisor:
             raise SoftphoneError(ErrorKey.ENGINE_UNAVAILABLE, detail="engine did not start")
 
     def _spawn(self, config: EngineConfig | None = None, *, read: bool = True) -> None:
-        from softphone.engine.worker import engine_main  # imported lazily: pulls in pjsua2
-
-        parent, child = self._ctx.Pipe()
-        process = self._ctx.Process(
-            target=engine_main, args=(child, config or self._config), name="softphone-engine"
-        )
-        process.daemon = True
-        process.start()
-        child.close()
+        parent, child = socket.socketpair()
+        with child:
+            process = EngineProcess(
+                subprocess.Popen(
+                    engine_child.command(child.fileno()),
+                    pass_fds=(child.fileno(),),
+                    env=engine_child.environment(),
+                )
+            )
+        conn = Connection(parent.detach())
+        try:
+            conn.send(config or self._config)  # the engine's first read
+        except OSError:
+            log.warning("the engine process ended before its configuration reached it")
         with self._lock:
-            self._conn, self._process = parent, process
+            self._conn, self._process = conn, process
         self._started.clear()
         if read:
             self._read_events()
@@ -165,7 +197,7 @@ class EngineSupervisor:
 
     # --- events -----------------------------------------------------------------------------
 
-    def _read(self, conn: Connection, process: BaseProcess) -> None:
+    def _read(self, conn: Connection, process: EngineProcess) -> None:
         while True:
             try:
                 event: Event = conn.recv()
@@ -191,7 +223,7 @@ class EngineSupervisor:
             process.join(2)
             self._on_engine_died(process)
 
-    def _on_engine_died(self, process: BaseProcess) -> None:
+    def _on_engine_died(self, process: EngineProcess) -> None:
         reason = f"engine process exited with code {process.exitcode}"
         log.error("%s: restarting it", reason)
         with self._lock:
