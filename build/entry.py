@@ -6,10 +6,10 @@ it needs (the engine, pjsua2).
 
 import sys
 
-if len(sys.argv) == 3 and sys.argv[1] == "--engine-fd":  # softphone.engine.child.ENGINE_FLAG
-    from softphone.engine.child import run
+from softphone.engine.child import engine_fd, run  # light: os, sys, a Connection
 
-    run(int(sys.argv[2]))
+if (fd := engine_fd(sys.argv)) is not None:
+    run(fd)
     sys.exit(0)
 
 from softphone.__main__ import main

@@ -5,7 +5,6 @@ waits in the pipe to pacat is measured (late audio is dropped, not played)."""
 from __future__ import annotations
 
 import os
-import wave
 from pathlib import Path
 
 import numpy as np
@@ -22,18 +21,9 @@ from audiolab.echo_path import (
     marker,
 )
 from audiolab.echo_rig import far_end_of
-from audiolab.speech import speech_like
+from audiolab.speech import speech_like, write_wav
 
 TIMELINE = Timeline(end=9.5, marker_at=8.5)
-
-
-def _write(path: Path, signal: np.ndarray) -> Path:
-    with wave.open(str(path), "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(RATE)
-        out.writeframes((np.clip(signal, -1, 1) * 32767).astype("<i2").tobytes())
-    return path
 
 
 def test_the_far_end_is_silent_around_the_marker_counted_from_its_first_sound() -> None:
@@ -54,7 +44,7 @@ def test_the_timeline_is_found_from_the_marker(tmp_path: Path) -> None:
     heard = np.concatenate([np.zeros(offset), heard])
     at = offset + round(TIMELINE.marker_at * RATE)
     heard[at : at + len(marker())] -= marker()  # either polarity
-    far_end = far_end_of(_write(tmp_path / "far.wav", heard), TIMELINE)
+    far_end = far_end_of(write_wav(tmp_path / "far.wav", heard), TIMELINE)
     assert far_end.offset == offset
 
 
@@ -65,7 +55,7 @@ def test_a_recording_without_the_marker_is_refused(tmp_path: Path) -> None:
     at = round((TIMELINE.marker_at + 1) * RATE)
     heard[at : at + len(marker())] += 0.01 * marker()
     with pytest.raises(ValueError, match="no marker"):
-        far_end_of(_write(tmp_path / "far.wav", heard), TIMELINE)
+        far_end_of(write_wav(tmp_path / "far.wav", heard), TIMELINE)
 
 
 def test_what_waits_in_the_pipe_to_pacat_is_measured() -> None:

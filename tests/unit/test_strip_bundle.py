@@ -3,30 +3,16 @@
 from __future__ import annotations
 
 import ctypes
-import importlib.util
 import subprocess
-import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from support.build_scripts import load
+
 SOURCE = "int answer(void) { return 42; }\n"
 
-
-def _load_module() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "strip_bundle", ROOT / "build" / "strip_bundle.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["strip_bundle"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-strip_bundle = _load_module()
+strip_bundle = load("strip_bundle")
 
 
 @pytest.fixture

@@ -2,25 +2,11 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from support.build_scripts import load
 
-
-def _load() -> object:
-    spec = importlib.util.spec_from_file_location("trim_icu", ROOT / "build" / "trim_icu.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["trim_icu"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-trim_icu = _load()
+trim_icu = load("trim_icu")
 
 
 @pytest.mark.parametrize(

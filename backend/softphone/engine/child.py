@@ -26,6 +26,13 @@ def environment() -> dict[str, str] | None:
     return dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
 
 
+def engine_fd(argv: list[str]) -> int | None:
+    """The socket's fd if `argv` is an engine's command line in the bundle, else None."""
+    if len(argv) == 3 and argv[1] == ENGINE_FLAG:
+        return int(argv[2])
+    return None
+
+
 def run(fd: int) -> None:
     from softphone.engine.worker import engine_main  # pjsua2 and the engine: only here
 
