@@ -15,7 +15,7 @@ def command(fd: int) -> list[str]:
     """The command line of an engine process whose end of the socket is `fd`."""
     if getattr(sys, "frozen", False):
         return [sys.executable, ENGINE_FLAG, str(fd)]
-    return [sys.executable, "-m", "softphone.engine.child", str(fd)]
+    return [sys.executable, "-m", "softphone.engine.child", ENGINE_FLAG, str(fd)]
 
 
 def environment() -> dict[str, str] | None:
@@ -27,7 +27,8 @@ def environment() -> dict[str, str] | None:
 
 
 def engine_fd(argv: list[str]) -> int | None:
-    """The socket's fd if `argv` is an engine's command line in the bundle, else None."""
+    """The socket's fd if `argv` is an engine's command line (either form of command()), else
+    None."""
     if len(argv) == 3 and argv[1] == ENGINE_FLAG:
         return int(argv[2])
     return None
@@ -41,4 +42,7 @@ def run(fd: int) -> None:
 
 
 if __name__ == "__main__":
-    run(int(sys.argv[1]))
+    engine = engine_fd(sys.argv)
+    if engine is None:
+        sys.exit(f"usage: python -m softphone.engine.child {ENGINE_FLAG} FD")
+    run(engine)
