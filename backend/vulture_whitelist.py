@@ -62,6 +62,7 @@ _.tx_packets
 _.remote_loss_percent
 _.local_address
 _.remote_address
+_.jitter_buffer_ms
 _.logical_max
 _.not_before
 _.not_after

@@ -62,7 +62,7 @@ def measure(
         for ppm in ppms:
             devices.setNullDev()
             clock = ConferenceClock(CLOCK_RATE, FRAME_SAMPLES)
-            clock.attach(echo_cancellation=False, device_latency_ms=0, own_clock=False)
+            clock.attach(echo=None, own_clock=False)
             devices.getCaptureDevMedia().startTransmit(devices.getPlaybackDevMedia())
             ep.libHandleEvents(10)  # the bridge applies connections on its next turn
             results.append(_run(clock, ppm, minutes))

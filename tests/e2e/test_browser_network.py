@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -60,4 +61,6 @@ def test_a_connected_call_shows_its_quality_and_statistics(
     stats = calls.get_by_label("Call statistics", exact=True).last
     expect(stats.get_by_text("Codec")).to_be_visible()
     expect(stats.get_by_text("Packets received / sent")).to_be_visible()
+    buffer = stats.locator(".call-stats__row", has_text="Jitter buffer").locator("dd")
+    expect(buffer).to_have_text(re.compile(r"^\d+ ms$"))
     peer.hangup()

@@ -95,6 +95,9 @@ class CallQuality:
     no_media_seconds: int  # seconds since the last received audio packet (0: flowing)
     local_address: str = ""  # where our media goes out from / is received on
     remote_address: str = ""  # where we send media (a TURN relay shows up here)
+    # What receive jitter costs in delay: our jitter buffer's average (pjmedia's, since
+    # the call began), the share of the mouth-to-ear delay that is ours to watch.
+    jitter_buffer_ms: float = 0.0
 
     @property
     def level(self) -> str:

@@ -30,7 +30,7 @@ import threading
 import time
 from collections import deque
 
-from softphone.engine.echo import EchoCanceller, create_echo_canceller
+from softphone.engine.echo import EchoCanceller
 from softphone.engine.native import pjsua_library
 
 log = logging.getLogger(__name__)
@@ -214,18 +214,19 @@ class ConferenceClock:
         """Which canceller runs (engine/echo.py), for the log."""
         return self._echo.name if self._echo is not None else None
 
-    def attach(
-        self, *, echo_cancellation: bool, device_latency_ms: int, own_clock: bool = True
-    ) -> None:
+    def attach(self, *, echo: EchoCanceller | None, own_clock: bool = True) -> None:
         """Take the bridge off pjsua's own clock (null device) and onto ours, the streams
-        already running."""
+        already running; `echo`, made beforehand, from now on cleans the microphone.
+
+        Nothing slow may run here: from pjsua_set_no_snd_dev() until our clock thread ticks,
+        the bridge has no clock while the far end's RTP keeps arriving, and each frame of
+        that gap stays in the call's jitter buffer as latency for seconds (pjmedia discards
+        it progressively). Making AEC3 here (livekit's and numpy's first import, ~0.5 s) left
+        7-8 packets there and the first chirp 35-45 % later than steady (bench_latency.py)."""
+        self._echo = echo  # ready before the first frame
         master = self._lib.pjsua_set_no_snd_dev()
         if not master:
             raise RuntimeError("pjsua_set_no_snd_dev returned no master port")
-        if echo_cancellation:  # ready before the first frame
-            self._echo = create_echo_canceller(
-                self._lib, self.clock_rate, self.samples_per_frame, device_latency_ms
-            )
         # Whatever the speaker got before (silence) is not queued: no stale audio at attach.
         self.speaker.clear()
         self.microphone.clear()

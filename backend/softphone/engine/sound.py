@@ -25,7 +25,9 @@ from softphone.audio.streams import DeviceUnavailableError
 from softphone.domain import commands as cmd
 from softphone.domain.events import AudioStatusReported, Event
 from softphone.engine.device_clock import ConferenceClock, stop_pjsua_clock
+from softphone.engine.echo import EchoCanceller, create_echo_canceller
 from softphone.engine.media_poll import MediaPoller
+from softphone.engine.native import pjsua_library
 from softphone.engine.router import CommandRouter
 
 log = logging.getLogger(__name__)
@@ -53,8 +55,9 @@ _BURST_MIN_FRAMES = 1000 // FRAME_MS  # 1 s
 @dataclass(frozen=True, slots=True)
 class _Opened:
     audio: CallAudio
+    route: cmd.SetAudioRoute  # what they were opened for
     failed: tuple[str, ...]
-    latency_ms: int
+    echo: EchoCanceller | None  # made for these devices (their latency), not yet in use
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +115,19 @@ class _DeviceThread:
             log.exception("opening the audio devices failed")
             audio.stop()
             return _OpenFailed(str(exc))
-        return _Opened(audio, tuple(failed), audio.stats().latency_ms)
+        return _Opened(audio, route, tuple(failed), self._echo_canceller(route, audio))
+
+    def _echo_canceller(self, route: cmd.SetAudioRoute, audio: CallAudio) -> EchoCanceller | None:
+        """Made here rather than on the engine thread at attach: the first one imports livekit
+        and numpy (~0.5 s), during which the bridge must keep a clock (ConferenceClock.attach)
+        and the engine must go on answering SIP."""
+        if not route.echo_cancellation:
+            return None
+        clock = self._clock
+        clock.enter_audio_thread()  # pjmedia's canceller takes a pool from pjsua
+        return create_echo_canceller(
+            pjsua_library(), clock.clock_rate, clock.samples_per_frame, audio.stats().latency_ms
+        )
 
 
 class EngineSound:
@@ -249,9 +264,7 @@ class EngineSound:
 
     def _attach(self, opened: _Opened) -> None:
         assert self._clock is not None
-        self._clock.attach(
-            echo_cancellation=self._route.echo_cancellation, device_latency_ms=opened.latency_ms
-        )
+        self._clock.attach(echo=opened.echo)
         self._audio = opened.audio
         self._bursts = UnderrunBursts()
         self._failed = opened.failed[0] if opened.failed else None
@@ -262,6 +275,9 @@ class EngineSound:
             self._clock.echo_canceller or "off",
         )
         self._report()
+        if opened.route != self._route:  # changed while they opened (_set_route saw none)
+            log.info("audio route changed while the devices opened: reopening them")
+            self._close()
 
     def _report(self) -> None:
         if self._audio is not None:

@@ -89,6 +89,7 @@ class CallStats:
             no_media_seconds=silent_for if silent_for >= NO_MEDIA_WARNING_SECONDS else 0,
             local_address=str(transport.localRtpName),
             remote_address=str(stream.remoteRtpAddress),
+            jitter_buffer_ms=float(stat.jbuf.avgDelayMsec),
         )
 
 

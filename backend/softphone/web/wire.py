@@ -130,7 +130,8 @@ Server -> client: Socket.IO event ``event`` with ``{"type": ..., **fields}``
                   sip_outbound: bool}  (the TURN password only in the keyring)
     CallQuality  {call_id, codec, rx_packets, tx_packets, loss_percent, jitter_ms,
                   rtt_ms (null before the first RTCP report), remote_loss_percent,
-                  no_media_seconds, local_address, remote_address, level: good|fair|poor}
+                  no_media_seconds, local_address, remote_address, jitter_buffer_ms,
+                  level: good|fair|poor}
     Voicemail    {waiting: bool, new, old (int: voice messages), account (str: the number
                   the PBX named in Message-Account, digits * # + only, or "")}
     LineState    {extension, state: unknown|free|ringing|busy, dnd: bool,

@@ -33,6 +33,8 @@ export interface CallQuality {
   no_media_seconds: number;
   local_address: string;
   remote_address: string;
+  /** Our jitter buffer's average delay since the call began. */
+  jitter_buffer_ms: number;
   level: QualityLevel;
 }
 

@@ -582,6 +582,7 @@ export const de: Messages = {
   "quality.loss": "Verlorene Pakete (empfangen)",
   "quality.remoteLoss": "Verlorene Pakete (gesendet)",
   "quality.jitter": "Jitter",
+  "quality.jitterBuffer": "Jitter-Puffer",
   "quality.rtt": "Umlaufzeit",
   "quality.packets": "Pakete empfangen / gesendet",
   "quality.localAddress": "Lokale Medienadresse",

@@ -578,6 +578,7 @@ export const en = {
   "quality.loss": "Packets lost (received)",
   "quality.remoteLoss": "Packets lost (sent)",
   "quality.jitter": "Jitter",
+  "quality.jitterBuffer": "Jitter buffer",
   "quality.rtt": "Round trip",
   "quality.packets": "Packets received / sent",
   "quality.localAddress": "Local media address",

@@ -581,6 +581,7 @@ export const fr: Messages = {
   "quality.loss": "Paquets perdus (reçus)",
   "quality.remoteLoss": "Paquets perdus (envoyés)",
   "quality.jitter": "Gigue",
+  "quality.jitterBuffer": "Tampon de gigue",
   "quality.rtt": "Aller-retour",
   "quality.packets": "Paquets reçus / envoyés",
   "quality.localAddress": "Adresse média locale",

@@ -582,6 +582,7 @@ export const it: Messages = {
   "quality.loss": "Pacchetti persi (ricevuti)",
   "quality.remoteLoss": "Pacchetti persi (inviati)",
   "quality.jitter": "Jitter",
+  "quality.jitterBuffer": "Buffer di jitter",
   "quality.rtt": "Andata e ritorno",
   "quality.packets": "Pacchetti ricevuti / inviati",
   "quality.localAddress": "Indirizzo media locale",

@@ -64,6 +64,7 @@ function CallStatistics({ id, quality }: { id: string; quality: Quality }) {
     ["quality.loss", `${quality.loss_percent.toFixed(1)} %`],
     ["quality.remoteLoss", `${quality.remote_loss_percent.toFixed(1)} %`],
     ["quality.jitter", `${quality.jitter_ms.toFixed(1)} ms`],
+    ["quality.jitterBuffer", `${quality.jitter_buffer_ms.toFixed(0)} ms`],
     ["quality.rtt", quality.rtt_ms === null ? none : `${quality.rtt_ms.toFixed(0)} ms`],
     ["quality.packets", `${quality.rx_packets} / ${quality.tx_packets}`],
     ["quality.localAddress", quality.local_address || none],
