@@ -68,6 +68,7 @@ class TonePlayer:
         self.silent = False
         self.first_block_at: float | None = None  # perf_counter of the first sound block
         self.silenced_at: float | None = None  # perf_counter of the first silent block
+        self.played = threading.Event()  # a sound played once: its last block went out
         self._lock = threading.Lock()
 
     @property
@@ -86,6 +87,13 @@ class TonePlayer:
         with self._lock:
             self._stream = stream
         stream.start()
+
+    @property
+    def latency_s(self) -> float:
+        """What the device and audio server still hold after a block went out (0: closed)."""
+        with self._lock:
+            stream = self._stream
+        return float(stream.latency) if stream is not None else 0.0
 
     def silence(self) -> None:
         self.silent = True
@@ -125,3 +133,5 @@ class TonePlayer:
         self._pos = (self._pos + frames) % total if self._loop else self._pos + frames
         pcm = np.clip(block * self.gain * 32767.0, -32768, 32767).astype("<i2")
         outdata[:] = pcm.tobytes()
+        if not self._loop and self._pos >= total:
+            self.played.set()

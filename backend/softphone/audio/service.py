@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from typing import Literal
 
@@ -21,9 +22,13 @@ from softphone.resources import assets_dir
 
 log = logging.getLogger(__name__)
 
-# PulseAudio through ALSA's plugin takes up to ~1.5 s before sound flows: keep the test
-# stream open that much longer than the sound lasts.
-_STARTUP_S = 1.5
+# PulseAudio through ALSA's plugin took 1-1.5 s, and longer on a busy machine, before sound
+# flowed: a test stream closed at a fixed time after it opened cut the sound short (the speaker
+# test's tone came out at -38 to -40 dBFS instead of -20 in 1 of 6 runs, seen). It closes
+# once the sound went out and what the server holds of it played, or after this long at most
+# (a device that never calls back).
+_STARTUP_MAX_S = 5.0
+_TAIL_MIN_S = 0.2  # after the last block: the server's buffer, at least this much
 
 
 class AudioService:
@@ -89,11 +94,15 @@ class AudioService:
         player.start(device)
         with self._lock:
             self._speaker = player
-        timer = threading.Timer(player.duration_s + _STARTUP_S, self._stop_speaker_test, [player])
-        timer.name = "speaker-test"
-        timer.daemon = True
-        timer.start()
+        threading.Thread(
+            target=self._stop_when_played, args=(player,), name="speaker-test", daemon=True
+        ).start()
         return player.duration_s
+
+    def _stop_when_played(self, player: TonePlayer) -> None:
+        if player.played.wait(player.duration_s + _STARTUP_MAX_S):
+            time.sleep(max(player.latency_s, _TAIL_MIN_S))
+        self._stop_speaker_test(player)
 
     def _stop_speaker_test(self, only: TonePlayer | None = None) -> None:
         with self._lock:
