@@ -48,6 +48,19 @@ def test_the_timeline_is_found_from_the_marker(tmp_path: Path) -> None:
     assert far_end.offset == offset
 
 
+def test_a_marker_that_slipped_inside_is_still_found(tmp_path: Path) -> None:
+    """The path stepped by 22 samples (1.4 ms) halfway through the chirp, as seen in a call:
+    the whole chirp no longer looks like itself (0.63), each half does."""
+    offset = round(0.8 * RATE)
+    heard = np.concatenate([np.zeros(offset), 0.3 * far_end_speech(12.0, 1, TIMELINE)])
+    at = offset + round(TIMELINE.marker_at * RATE)
+    chirp, half = marker(), len(marker()) // 2
+    heard[at : at + half] += chirp[:half]
+    heard[at + half + 22 : at + len(chirp) + 22] += chirp[half:]
+    far_end = far_end_of(write_wav(tmp_path / "far.wav", heard), TIMELINE)
+    assert far_end.offset == offset
+
+
 def test_a_recording_without_the_marker_is_refused(tmp_path: Path) -> None:
     """A canceller that cut the chirp to -40 dB under the far end's speech: the loudest
     likeness is then some syllable, seconds off, and no number may be read from it."""
