@@ -162,7 +162,8 @@ def _likeness(signal: np.ndarray, start: int, part: np.ndarray) -> tuple[int, fl
     spec = np.abs(np.correlate(signal[start:], part, mode="valid"))
     found = start + int(np.argmax(spec))
     heard = signal[found : found + len(part)]
-    return found, float(spec[found - start] / (np.linalg.norm(part) * np.linalg.norm(heard) + 1e-12))
+    norm = np.linalg.norm(part) * np.linalg.norm(heard) + 1e-12
+    return found, float(spec[found - start] / norm)
 
 
 def echo_call(
