@@ -277,7 +277,7 @@ def create_echo_canceller(
     lib: ctypes.CDLL, clock_rate: int, samples_per_frame: int, device_latency_ms: int
 ) -> EchoCanceller | None:
     """AEC3 if livekit is installed, else pjmedia's; None (audio unprocessed) if neither
-    could be made. Runs on the engine thread as a call's devices are attached."""
+    could be made. Runs on the device thread once a call's devices are open (engine/sound.py)."""
     try:
         return Aec3Canceller(clock_rate, samples_per_frame, device_latency_ms)
     except ImportError:
