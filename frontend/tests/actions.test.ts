@@ -100,6 +100,33 @@ describe("Actions", () => {
     expect(sent).toEqual(["call.dtmf:4", "call.dtmf:2", "call.dtmf:#"]);
   });
 
+  it("call commands go one at a time, whatever kind: mute, unmute and hold stay in that order", async () => {
+    const answers: (() => void)[] = [];
+    const sent: string[] = [];
+    const client = {
+      send(name: string, args: { muted?: boolean }) {
+        sent.push(`${name}${args.muted === undefined ? "" : `:${String(args.muted)}`}`);
+        return new Promise<Ack<unknown>>((resolve) => answers.push(() => resolve({ ok: true, result: {} })));
+      },
+      importFile: () => Promise.resolve({ ok: true, result: {} }),
+    } as unknown as ConstructorParameters<typeof Actions>[0];
+    const store = new Store({ schedule: () => () => {} });
+    const talking = call({ id: "talk", state: "connected" });
+    store.apply(snapshot({ calls: [talking] }));
+    const actions = new Actions(client, store, new UiState());
+    void actions.toggleMute(talking);
+    void actions.toggleMute({ ...talking, muted: true });
+    void actions.hold(talking);
+    await flush();
+    expect(sent).toEqual(["call.mute:true"]);
+    answers.shift()?.();
+    await flush();
+    expect(sent).toEqual(["call.mute:true", "call.mute:false"]);
+    answers.shift()?.();
+    await flush();
+    expect(sent).toEqual(["call.mute:true", "call.mute:false", "call.hold"]);
+  });
+
   it("no DTMF without a connected call, and never for '+'", async () => {
     const { actions, sent, ui } = setup([call({ state: "ringing_in" })]);
     actions.pressKey("1");

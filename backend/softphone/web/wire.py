@@ -151,6 +151,7 @@ Server -> client: Socket.IO event ``event`` with ``{"type": ..., **fields}``
                   end_reason: EndReason|null (why it ended, e.g. encryption_refused)}
 
 Client -> server: Socket.IO event ``command`` with ``{"name": ..., "args": {...}}`` and an ack
+(commands of one connection run concurrently: a client that needs an order waits for the ack)
     account.setup     {server, user, auth_user?, password, display_name?, transport, srtp?,
                        dtmf_method?: rfc4733 (default) | sip_info,
                        realm?: str (default ""), allow_direct_calls?: bool (default false)}

@@ -10,9 +10,9 @@ export const DIAL_CHARS = /^[0-9*#+]$/;
 const DTMF_CHARS = /^[0-9*#]$/;
 
 export class Actions {
-  /** The last DTMF digit's command, answered or not: the next one waits for it. */
-  private dtmfSent: Promise<unknown> = Promise.resolve();
-  private dtmfWaiting = 0;
+  /** The last call command, answered or not: the next one waits for it (see inOrder). */
+  private callSent: Promise<unknown> = Promise.resolve();
+  private callWaiting = 0;
 
   constructor(
     private readonly client: CommandClient,
@@ -74,24 +74,24 @@ export class Actions {
   }
 
   answer(call: Call): Promise<Ack<unknown>> {
-    return this.report(this.client.send("call.answer", { call_id: call.id }));
+    return this.inOrder(() => this.client.send("call.answer", { call_id: call.id }));
   }
 
   reject(call: Call): Promise<Ack<unknown>> {
-    return this.report(this.client.send("call.reject", { call_id: call.id }));
+    return this.inOrder(() => this.client.send("call.reject", { call_id: call.id }));
   }
 
   hangup(call: Call): Promise<Ack<unknown>> {
-    return this.report(this.client.send("call.hangup", { call_id: call.id }));
+    return this.inOrder(() => this.client.send("call.hangup", { call_id: call.id }));
   }
 
   hold(call: Call): Promise<Ack<unknown>> {
-    return this.report(this.client.send("call.hold", { call_id: call.id }));
+    return this.inOrder(() => this.client.send("call.hold", { call_id: call.id }));
   }
 
   /** Resume a held call; the backend puts the call talking until now on hold first. */
   resume(call: Call): Promise<Ack<unknown>> {
-    return this.report(this.client.send("call.resume", { call_id: call.id }));
+    return this.inOrder(() => this.client.send("call.resume", { call_id: call.id }));
   }
 
   /** Hold <-> resume, as the backend last allowed (Call.actions). */
@@ -102,22 +102,13 @@ export class Actions {
   }
 
   toggleMute(call: Call): Promise<Ack<unknown>> {
-    return this.report(this.client.send("call.mute", { call_id: call.id, muted: !call.muted }));
+    return this.inOrder(() => this.client.send("call.mute", { call_id: call.id, muted: !call.muted }));
   }
 
   /** DTMF to one call, from its own keypad. */
   sendDigit(call: Call, key: string): void {
     if (!DTMF_CHARS.test(key)) return;
-    // One digit at a time, each once the previous one is acknowledged: the backend handles a
-    // client's commands on threads of their own, so two sent back to back may reach the
-    // engine in either order (typed "42#" went out as "4#2", seen in CI).
-    const send = () =>
-      this.report(this.client.send("call.dtmf", { call_id: call.id, digits: key })).finally(() => {
-        this.dtmfWaiting -= 1;
-      });
-    this.dtmfWaiting += 1;
-    const sent = this.dtmfWaiting === 1 ? send() : this.dtmfSent.then(send);
-    this.dtmfSent = sent.catch(() => undefined);
+    void this.inOrder(() => this.client.send("call.dtmf", { call_id: call.id, digits: key }));
   }
 
   /** The call in transfer mode, if any (a call that ended or stopped talking ends the mode). */
@@ -169,15 +160,15 @@ export class Actions {
   }
 
   transfer(call: Call, target: string): Promise<Ack<unknown>> {
-    return this.report(this.client.send("call.transfer", { call_id: call.id, target: target.trim() }));
+    return this.inOrder(() => this.client.send("call.transfer", { call_id: call.id, target: target.trim() }));
   }
 
   transferToCall(call: Call, other: Call): Promise<Ack<unknown>> {
-    return this.report(this.client.send("call.transfer_attended", { call_id: call.id, to_call_id: other.id }));
+    return this.inOrder(() => this.client.send("call.transfer_attended", { call_id: call.id, to_call_id: other.id }));
   }
 
   conference(): Promise<Ack<unknown>> {
-    return this.report(this.client.send("call.conference", {}));
+    return this.inOrder(() => this.client.send("call.conference", {}));
   }
 
   updateSettings(changes: Partial<Settings>): Promise<Ack<unknown>> {
@@ -191,6 +182,23 @@ export class Actions {
   /** Retry after a failed registration: register the saved account again now. */
   retryRegistration(): Promise<Ack<unknown>> {
     return this.report(this.client.send("account.retry", {}));
+  }
+
+  /**
+   * Sends call commands one at a time, each once the previous one is answered (or timed
+   * out): the backend runs a client's commands on threads of their own, so two sent back to
+   * back may reach the engine in either order (typed "42#" went out as "4#2", seen in CI;
+   * mute then unmute could end muted). Sent at once when none is waiting.
+   */
+  private inOrder<R>(send: () => Promise<Ack<R>>): Promise<Ack<R>> {
+    const run = () =>
+      this.report(send()).finally(() => {
+        this.callWaiting -= 1;
+      });
+    this.callWaiting += 1;
+    const result = this.callWaiting === 1 ? run() : this.callSent.then(run);
+    this.callSent = result.catch(() => undefined);
+    return result;
   }
 
   private async report<R>(pending: Promise<Ack<R>>): Promise<Ack<R>> {
