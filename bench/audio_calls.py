@@ -26,6 +26,7 @@ import numpy as np
 import psutil
 import sounddevice as sd
 
+from audiolab.pipewire import PipeWireServer
 from audiolab.pulse import PulseServer, pulse_server_env
 from pbx.baresip import Baresip
 from pbx.kamailio import Kamailio
@@ -185,8 +186,14 @@ def _chirp_delays(
 
 
 @contextmanager
-def _lab(work: Path) -> Iterator[PulseServer]:
-    pulse = PulseServer(work / "pulse")
+def _lab(work: Path, server_kind: str = "pulseaudio") -> Iterator[PulseServer]:
+    """Null devices on a private audio server: PulseAudio, or PipeWire + pipewire-pulse +
+    WirePlumber (`server_kind` "pipewire")."""
+    pulse = (
+        PipeWireServer(work / "pipewire")
+        if server_kind == "pipewire"
+        else PulseServer(work / "pulse")
+    )
     pulse.start()
     try:
         pulse.add_output("speaker", "Bench Speaker")
@@ -226,11 +233,13 @@ def _app_caller(pbx: Kamailio, work: Path, _pulse: PulseServer) -> AbstractConte
     return _app_in_call(pbx, work, "1009")
 
 
-def mouth_to_ear(pbx: Kamailio, work: Path, in_call: InCall = _app_caller) -> MouthToEar:
+def mouth_to_ear(
+    pbx: Kamailio, work: Path, in_call: InCall = _app_caller, server_kind: str = "pulseaudio"
+) -> MouthToEar:
     """`in_call`: the user agent measured, in a call with the echo peer (1009) on the lab's
     devices while the context is open; the app by default (bench_latency.py puts baresip
-    there)."""
-    with _lab(work) as pulse:
+    there). `server_kind`: the lab's audio server (see _lab)."""
+    with _lab(work, server_kind) as pulse:
         time.sleep(0.5)
         before = statistics.median(_loop_lags("loop", "loop.monitor", 8.0))
         with (

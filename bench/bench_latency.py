@@ -114,6 +114,22 @@ def round_trips(pbx: Kamailio, work: Path, add: AddRow) -> None:
         f" {app.chirps} chirps; measurement loop {app.loop_ms:.0f} ms subtracted; G.722;"
         f" {_load()}",
     )
+    try:
+        pipewire = audio_calls.mouth_to_ear(pbx, work / "m2e-app-pw", server_kind="pipewire")
+        add(
+            "audio round trip on PipeWire: mic -> app -> echo peer -> app -> speaker (median)",
+            pipewire.round_trip_ms,
+            "ms",
+            app.round_trip_ms,
+            "the app on PulseAudio",
+            f"p90 {pipewire.round_trip_p90_ms:.0f} ms"
+            f" (p90/median {pipewire.round_trip_p90_ms / pipewire.round_trip_ms:.2f});"
+            f" {pipewire.chirps} chirps; measurement loop {pipewire.loop_ms:.0f} ms subtracted;"
+            " PipeWire + pipewire-pulse + WirePlumber, null devices, the same echo peer; G.722;"
+            f" {_load()}",
+        )
+    except Exception as exc:  # a row says so rather than the whole bench failing
+        print(f"round trip on PipeWire: {exc}", file=sys.stderr)
     for label, m in baresip.items():
         add(
             f"audio round trip, baresip in place of the app, jitter buffer {label} (median)",
