@@ -272,12 +272,12 @@ class FirstSecond:
     early_ms: tuple[float, ...]  # every chirp of the first 5 s
 
 
-def first_second(pbx: Kamailio, work: Path) -> FirstSecond:
+def first_second(pbx: Kamailio, work: Path, server_kind: str = "pulseaudio") -> FirstSecond:
     """Chirps run before the call is dialled; each one's round trip by when it was sent,
     counted from the moment the app says "connected" (PortAudio's stamps put on
-    time.monotonic()'s clock by the offset seen in the callbacks)."""
+    time.monotonic()'s clock by the offset seen in the callbacks). `server_kind`: see _lab."""
     timed: list[tuple[float, float]] = []
-    with _lab(work) as _pulse:
+    with _lab(work, server_kind) as _pulse:
         time.sleep(0.5)
         loop = statistics.median(_loop_lags("loop", "loop.monitor", 6.0))
         with (

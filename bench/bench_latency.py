@@ -143,17 +143,18 @@ def round_trips(pbx: Kamailio, work: Path, add: AddRow) -> None:
 
 
 def first_second(pbx: Kamailio, work: Path, add: AddRow) -> None:
-    first = audio_calls.first_second(pbx, work / "first")
-    add(
-        "audio round trip of the first chirp after connected vs steady (>= 8 s)",
-        first.first_ms,
-        "ms",
-        first.steady_ms,
-        "steady",
-        f"first chirp sent {first.first_at_s:.1f} s after connected; chirps of the first"
-        f" 5 s: {', '.join(f'{x:.0f}' for x in first.early_ms)} ms; target ratio <= 1.2;"
-        f" {_load()}",
-    )
+    for server_kind, on in (("pulseaudio", ""), ("pipewire", ", PipeWire")):
+        first = audio_calls.first_second(pbx, work / f"first-{server_kind}", server_kind)
+        add(
+            f"audio round trip of the first chirp after connected vs steady (>= 8 s){on}",
+            first.first_ms,
+            "ms",
+            first.steady_ms,
+            "steady",
+            f"first chirp sent {first.first_at_s:.1f} s after connected; chirps of the first"
+            f" 5 s: {', '.join(f'{x:.0f}' for x in first.early_ms)} ms; target ratio <= 1.2;"
+            f" {_load()}",
+        )
 
 
 # --- audio seconds sent per second of call ---------------------------------------------------
