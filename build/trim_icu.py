@@ -1,4 +1,5 @@
-"""Rebuild Qt's ICU data library in a PyInstaller bundle with only what the app can use.
+"""Rebuild Qt's ICU data library, and trim Chromium's ICU data file, in a PyInstaller bundle
+to what the app can use.
 
     python build/trim_icu.py BUNDLE_DIR
 
@@ -17,6 +18,15 @@ The trimmed data goes back into a library of the same name and soname, exporting
 symbol (icuXX_dat), built with ICU's own tools (icupkg, genccode: Debian's icu-devtools,
 whose ICU may be older: the .dat container they read and write is the same) and cc. The
 library is checked to load before it replaces the original.
+
+Chromium's icudtl.dat (10 MiB: the page's Intl, collation, segmentation, IDN, encodings) is
+trimmed the same way but keeps its converters (the web's legacy encodings, 1 MiB): without
+shift_jis' a `TextDecoder('shift_jis')` crashed the renderer (seen). Checked in Qt WebEngine
+with both files (QTWEBENGINE_RESOURCES_PATH): dates, relative times, numbers, collation,
+case mapping, plural rules and region names in fr/de/it/en and their Swiss variants, French
+word segmentation, NFC, IDN hosts and windows-1252/Shift_JIS decoding gave the same results;
+what differs is Japanese word segmentation (one segment without the CJK dictionary) and
+names in languages that are gone (English instead).
 """
 
 from __future__ import annotations
@@ -41,8 +51,11 @@ DROPPED_SUFFIXES = (".cnv", ".dict")
 DROPPED_TREES = ("translit/",)
 
 
-def kept(item: str) -> bool:
-    """Whether an item of the data package (e.g. 'coll/de.res', 'ibm-1047_P100-1995.cnv') stays."""
+def kept(item: str, *, codecs: bool = False) -> bool:
+    """Whether an item of the data package (e.g. 'coll/de.res', 'ibm-1047_P100-1995.cnv') stays;
+    `codecs`: the converters (.cnv) stay too (Chromium's)."""
+    if codecs and item.endswith(".cnv"):
+        return True
     if item.endswith(DROPPED_SUFFIXES) or item.startswith(DROPPED_TREES):
         return False
     if not item.endswith(".res"):  # only resource bundles are locales (nfc.nrm is not)
@@ -84,19 +97,7 @@ def trim(library: Path, work: Path) -> Path:
     with library.open("rb") as src:
         src.seek(offset)
         full.write_bytes(src.read(size))
-    items = subprocess.run(
-        ["icupkg", "-l", str(full)], capture_output=True, text=True, check=True
-    ).stdout.split()
-    dropped = [item for item in items if not kept(item)]
-    (work / "dropped.txt").write_text("\n".join(dropped) + "\n")
-    trimmed = work / "trimmed" / full.name
-    trimmed.parent.mkdir()
-    subprocess.run(
-        # --ignore-deps: root's break rules name the dropped dictionaries; without one ICU
-        # breaks those scripts by its rules alone.
-        ["icupkg", "--ignore-deps", "-r", str(work / "dropped.txt"), str(full), str(trimmed)],
-        check=True,
-    )
+    items, trimmed = trim_package(full, work)
     subprocess.run(
         ["genccode", "-q", "-a", "gcc", "-e", entry, "-d", str(work), str(trimmed)], check=True
     )
@@ -115,10 +116,53 @@ def trim(library: Path, work: Path) -> Path:
         check=True,
     )
     print(
-        f"{library.name}: {len(items) - len(dropped)} of {len(items)} items kept,"
-        f" {library.stat().st_size >> 20} -> {out.stat().st_size >> 20} MiB"
+        f"{library.name}: {items}, {library.stat().st_size >> 20} -> {out.stat().st_size >> 20} MiB"
     )
     return out
+
+
+def trim_package(full: Path, work: Path, *, codecs: bool = False) -> tuple[str, Path]:
+    """("N of M items kept", the trimmed copy of the data package `full`) in work/trimmed/;
+    `full` is named as its items are prefixed (icudt74l.dat), as icupkg wants."""
+    items = subprocess.run(
+        # --ignore-deps: Chromium's package names items it does not hold (brkitr/title.brk...)
+        ["icupkg", "--ignore-deps", "-l", str(full)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    dropped = [item for item in items if not kept(item, codecs=codecs)]
+    (work / "dropped.txt").write_text("\n".join(dropped) + "\n")
+    trimmed = work / "trimmed" / full.name
+    trimmed.parent.mkdir()
+    subprocess.run(
+        # --ignore-deps: root's break rules name the dropped dictionaries; without one ICU
+        # breaks those scripts by its rules alone.
+        ["icupkg", "--ignore-deps", "-r", str(work / "dropped.txt"), str(full), str(trimmed)],
+        check=True,
+    )
+    return f"{len(items) - len(dropped)} of {len(items)} items kept", trimmed
+
+
+def package_name(data: bytes) -> str:
+    """The name an ICU data package's items carry ('icudt74l' of 'icudt74l/fr.res'): the
+    header's size, then the table of contents (count, then name and data offsets)."""
+    header = int.from_bytes(data[0:2], "little")
+    toc = data[header:]
+    if int.from_bytes(toc[0:4], "little") == 0:
+        raise ValueError("an empty ICU data package")
+    first = int.from_bytes(toc[4:8], "little")
+    return toc[first : toc.index(b"\0", first)].decode("ascii").split("/", 1)[0]
+
+
+def trim_chromium(data_file: Path, work: Path) -> None:
+    """Chromium's icudtl.dat, trimmed in place (its converters kept: see the docstring)."""
+    data = data_file.read_bytes()
+    full = work / f"{package_name(data)}.dat"
+    full.write_bytes(data)
+    items, trimmed = trim_package(full, work, codecs=True)
+    shutil.copyfile(trimmed, data_file)
+    print(f"{data_file.name}: {items}, {len(data) >> 20} -> {data_file.stat().st_size >> 20} MiB")
 
 
 def main() -> int:
@@ -126,13 +170,15 @@ def main() -> int:
     libraries = [p for p in bundle.rglob("libicudata.so.*") if not p.is_symlink()]
     if not libraries:
         print("no libicudata in the bundle: nothing to trim")
-        return 0
     for library in libraries:
         with tempfile.TemporaryDirectory(prefix="trim-icu-") as tmp:
             out = trim(library, Path(tmp))
             if not loads(out, dict(os.environ)):
                 raise RuntimeError(f"the trimmed {library.name} does not load")
             shutil.copyfile(out, library)
+    for data_file in bundle.rglob("icudtl.dat"):
+        with tempfile.TemporaryDirectory(prefix="trim-icu-") as tmp:
+            trim_chromium(data_file, Path(tmp))
     return 0
 
 

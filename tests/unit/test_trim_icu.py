@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+from pathlib import Path
+
 import pytest
 
 from support.build_scripts import load
@@ -55,3 +59,40 @@ def test_the_app_s_languages_and_the_core_tables_stay(item: str) -> None:
 )
 def test_other_locales_codecs_dictionaries_and_transliterators_go(item: str) -> None:
     assert not trim_icu.kept(item)  # type: ignore[attr-defined]
+
+
+def test_chromium_keeps_its_web_encodings_and_drops_the_rest_alike() -> None:
+    """Without shift_jis-html.cnv a TextDecoder('shift_jis') crashed Qt WebEngine's renderer."""
+    assert trim_icu.kept("shift_jis-html.cnv", codecs=True)  # type: ignore[attr-defined]
+    assert trim_icu.kept("fr_CH.res", codecs=True)  # type: ignore[attr-defined]
+    for item in ("ja.res", "brkitr/cjdict.dict", "coll/zh.res"):
+        assert not trim_icu.kept(item, codecs=True)  # type: ignore[attr-defined]
+
+
+def test_a_package_s_name_is_read_from_its_table_of_contents() -> None:
+    name = b"icudt74l/fr.res\0"
+    toc = (1).to_bytes(4, "little") + (12).to_bytes(4, "little") + (28).to_bytes(4, "little")
+    header = (16).to_bytes(2, "little") + bytes(14)
+    assert trim_icu.package_name(header + toc + name + bytes(4)) == "icudt74l"  # type: ignore[attr-defined]
+
+
+@pytest.mark.skipif(shutil.which("icupkg") is None, reason="icu-devtools: make deps installs it")
+def test_chromium_s_data_file_is_trimmed_in_place(tmp_path: Path) -> None:
+    """On the icudtl.dat PyQt6-WebEngine ships (the one the bundle carries)."""
+    import PyQt6
+
+    shipped = Path(PyQt6.__file__).parent / "Qt6" / "resources" / "icudtl.dat"
+    data_file = tmp_path / "icudtl.dat"
+    shutil.copyfile(shipped, data_file)
+    work = tmp_path / "work"
+    work.mkdir()
+    trim_icu.trim_chromium(data_file, work)  # type: ignore[attr-defined]
+    assert data_file.stat().st_size < shipped.stat().st_size // 2
+    name = trim_icu.package_name(data_file.read_bytes())  # type: ignore[attr-defined]
+    listed = work / "check" / f"{name}.dat"  # icupkg wants the items' prefix as the name
+    listed.parent.mkdir()
+    shutil.copyfile(data_file, listed)
+    listing = ["icupkg", "--ignore-deps", "-l", str(listed)]
+    items = set(subprocess.run(listing, capture_output=True, text=True, check=True).stdout.split())
+    assert {"fr_CH.res", "coll/de.res", "shift_jis-html.cnv", "uts46.nrm"} <= items
+    assert not {"ja.res", "brkitr/cjdict.dict"} & items
