@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Ack } from "../src/api/protocol";
+import type { Ack, Call } from "../src/api/protocol";
 import { Actions } from "../src/state/actions";
 import { Store } from "../src/state/store";
 import { UiState } from "../src/state/ui";
@@ -12,6 +12,23 @@ function setup(calls = [call()], reply: Ack<unknown> = { ok: true, result: {} })
   store.apply(snapshot({ calls }));
   const ui = new UiState();
   return { actions: new Actions(client, store, ui), sent, ui };
+}
+
+/** Actions whose commands wait until the test answers them (`answerNext`, oldest first);
+ * `sent` holds each as `label` writes it. */
+function setupUnanswered(calls: Call[], label: (name: string, args: Record<string, unknown>) => string) {
+  const answers: (() => void)[] = [];
+  const sent: string[] = [];
+  const client = {
+    send(name: string, args: Record<string, unknown>) {
+      sent.push(label(name, args));
+      return new Promise<Ack<unknown>>((resolve) => answers.push(() => resolve({ ok: true, result: {} })));
+    },
+    importFile: () => Promise.resolve({ ok: true, result: {} }),
+  } as unknown as ConstructorParameters<typeof Actions>[0];
+  const store = new Store({ schedule: () => () => {} });
+  store.apply(snapshot({ calls }));
+  return { actions: new Actions(client, store, new UiState()), sent, answerNext: () => answers.shift()?.() };
 }
 
 const flush = () => new Promise((r) => setTimeout(r, 0));
@@ -77,52 +94,35 @@ describe("Actions", () => {
   });
 
   it("typed digits go one at a time, each once the previous is acknowledged", async () => {
-    const answers: (() => void)[] = [];
-    const sent: string[] = [];
-    const client = {
-      send(name: string, args: { digits?: string }) {
-        sent.push(`${name}:${args.digits ?? ""}`);
-        return new Promise<Ack<unknown>>((resolve) => answers.push(() => resolve({ ok: true, result: {} })));
-      },
-      importFile: () => Promise.resolve({ ok: true, result: {} }),
-    } as unknown as ConstructorParameters<typeof Actions>[0];
-    const store = new Store({ schedule: () => () => {} });
-    store.apply(snapshot({ calls: [call({ id: "talk", state: "connected" })] }));
-    const actions = new Actions(client, store, new UiState());
+    const { actions, sent, answerNext } = setupUnanswered(
+      [call({ id: "talk", state: "connected" })],
+      (name, args) => `${name}:${String(args.digits ?? "")}`,
+    );
     for (const key of "42#") actions.pressKey(key);
     await flush();
     expect(sent).toEqual(["call.dtmf:4"]);
-    answers.shift()?.();
+    answerNext();
     await flush();
     expect(sent).toEqual(["call.dtmf:4", "call.dtmf:2"]);
-    answers.shift()?.();
+    answerNext();
     await flush();
     expect(sent).toEqual(["call.dtmf:4", "call.dtmf:2", "call.dtmf:#"]);
   });
 
   it("call commands go one at a time, whatever kind: mute, unmute and hold stay in that order", async () => {
-    const answers: (() => void)[] = [];
-    const sent: string[] = [];
-    const client = {
-      send(name: string, args: { muted?: boolean }) {
-        sent.push(`${name}${args.muted === undefined ? "" : `:${String(args.muted)}`}`);
-        return new Promise<Ack<unknown>>((resolve) => answers.push(() => resolve({ ok: true, result: {} })));
-      },
-      importFile: () => Promise.resolve({ ok: true, result: {} }),
-    } as unknown as ConstructorParameters<typeof Actions>[0];
-    const store = new Store({ schedule: () => () => {} });
     const talking = call({ id: "talk", state: "connected" });
-    store.apply(snapshot({ calls: [talking] }));
-    const actions = new Actions(client, store, new UiState());
+    const { actions, sent, answerNext } = setupUnanswered([talking], (name, args) =>
+      args.muted === undefined ? name : `${name}:${String(args.muted)}`,
+    );
     void actions.toggleMute(talking);
     void actions.toggleMute({ ...talking, muted: true });
     void actions.hold(talking);
     await flush();
     expect(sent).toEqual(["call.mute:true"]);
-    answers.shift()?.();
+    answerNext();
     await flush();
     expect(sent).toEqual(["call.mute:true", "call.mute:false"]);
-    answers.shift()?.();
+    answerNext();
     await flush();
     expect(sent).toEqual(["call.mute:true", "call.mute:false", "call.hold"]);
   });
