@@ -239,7 +239,23 @@ class PulseServer:
             stdout=handle,
             stderr=subprocess.DEVNULL,
         )
-        return Recording(proc, handle, raw, path, rate)
+        recording = Recording(proc, handle, raw, path, rate)
+        self._wait_recording(proc)
+        return recording
+
+    def _wait_recording(self, proc: subprocess.Popen[bytes], timeout: float = 10.0) -> None:
+        """Until parec's stream is attached to the monitor: from then on everything the device
+        plays is recorded. A busy machine can take longer to start parec than the app takes
+        to play a short sound (the speaker test's sound was missed in a CI run, not proven why)."""
+        marker = f'application.process.id = "{proc.pid}"'
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                raise PulseError(f"parec stopped (exit code {proc.returncode})")
+            if marker in self._pactl("list", "source-outputs", check=False).stdout:
+                return
+            time.sleep(0.02)
+        raise PulseError(f"parec's stream did not appear within {timeout} s")
 
 
 @dataclass

@@ -4,6 +4,7 @@ microphone tests, through the wire protocol like the UI. The `pulse` fixture com
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -125,24 +126,34 @@ def test_unplugged_output_falls_back_with_an_event_and_comes_back(
 
 
 def test_speaker_test_plays_on_the_ringer_and_not_on_the_speaker(
-    ui: UiClient, pulse: PulseServer, tmp_path: Path
+    ui: UiClient, pulse: PulseServer, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    assert ui.command("audio.configure", ringer="ringer", ring_volume=100)["ok"]
-    ringer = pulse.record("ringer", tmp_path / "ringer.wav")
-    speaker = pulse.record("speaker", tmp_path / "speaker.wav")
-    reply = ui.command("audio.speaker_test", target="ringer")
-    assert reply["ok"], reply
-    time.sleep(reply["result"]["duration_ms"] / 1000 + 2.0)
-    heard, elsewhere = ringer.stop(), speaker.stop()
-    assert _loudest_db(heard) > -35, _loudest_db(heard)
-    assert tones.is_silent((elsewhere, 16000), threshold_dbfs=-60)
+    def played_on(output: str, target: str, wav: str) -> tuple[np.ndarray, list[str]]:
+        recording = pulse.record(output, tmp_path / wav)
+        mark = len(caplog.records)
+        reply = ui.command("audio.speaker_test", target=target)
+        assert reply["ok"], reply
+        until = time.monotonic() + reply["result"]["duration_ms"] / 1000 + 8.0
+        while time.monotonic() < until and not _speaker_test_log(caplog, mark):
+            time.sleep(0.1)
+        time.sleep(0.3)  # the monitor's own latency
+        return recording.stop(), _speaker_test_log(caplog, mark)
 
-    speaker = pulse.record("speaker", tmp_path / "speaker2.wav")
-    reply = ui.command("audio.speaker_test", target="output")
-    assert reply["ok"], reply
-    time.sleep(reply["result"]["duration_ms"] / 1000 + 2.0)
-    assert _loudest_db(speaker.stop()) > -35
+    caplog.set_level(logging.INFO, logger="softphone.audio.service")
+    assert ui.command("audio.configure", ringer="ringer", ring_volume=100)["ok"]
+    speaker = pulse.record("speaker", tmp_path / "speaker.wav")
+    heard, log = played_on("ringer", "ringer", "ringer.wav")
+    assert _loudest_db(heard) > -35, (_loudest_db(heard), log)
+    assert tones.is_silent((speaker.stop(), 16000), threshold_dbfs=-60)
+
+    heard, log = played_on("speaker", "output", "speaker2.wav")
+    assert _loudest_db(heard) > -35, (_loudest_db(heard), log)
     assert ui.command("audio.speaker_test", target="mic")["field"] == "target"
+
+
+def _speaker_test_log(caplog: pytest.LogCaptureFixture, start: int) -> list[str]:
+    """The app's line saying when the test sound's stream started and stopped."""
+    return [r.getMessage() for r in caplog.records[start:] if "speaker test" in r.getMessage()]
 
 
 def test_mic_test_level_follows_a_tone_and_is_low_in_silence(

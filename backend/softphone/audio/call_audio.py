@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ctypes
 import logging
+import math
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,6 +28,9 @@ from softphone.audio.streams import DeviceUnavailableError, open_stream
 log = logging.getLogger(__name__)
 
 DEVICE_BLOCK_MS = 10
+# A callback this much after the speaker's queue was due to run out counts as an underrun:
+# the margin is for the timestamps' own jitter.
+_DRY_SLACK_S = 0.005
 
 
 class FrameExchange(Protocol):
@@ -76,6 +80,8 @@ class CallAudio:
         self._underruns = 0
         self._overruns = 0
         self._frames = 0
+        self._first_callback_at: float | None = None  # the device's clock
+        self._dry_at: float | None = None  # when what was given to the speaker has played
         self.input_id: str | None = None
         self.output_id: str | None = None
 
@@ -169,15 +175,34 @@ class CallAudio:
                 self._mic_fill = 0
                 exchange.put_capture(self._mic_address)
 
+    def _silent_frames(self, now: float, dac_time: float, block_s: float, frame_s: float) -> int:
+        """Bridge frames' worth of silence the speaker played before this block came, for it
+        ran dry. ALSA's pulse plugin no longer reports PulseAudio's underflows
+        (assets/alsa-pulse.conf), so it is read from the device's clock: this callback came
+        after the last one's block was due to have played. Not while the stream starts: its
+        first blocks fill the buffer at once and the server starts playing only later (1-2 s
+        on an idle null sink, measured), playing nothing before."""
+        if not dac_time or not now:
+            return 0  # a host API without timing
+        if self._first_callback_at is None:
+            self._first_callback_at = now
+        late = now - self._dry_at if self._dry_at is not None else 0.0
+        if now > self._first_callback_at + _DRY_SLACK_S:  # past the start's fill
+            self._dry_at = dac_time + block_s
+        return math.ceil(late / frame_s) if late > _DRY_SLACK_S else 0
+
     def _on_playback(self, outdata: Any, frames: int, _time: Any, status: Any) -> None:
         exchange = self._exchange
         exchange.enter_audio_thread()
         out = memoryview(outdata).cast("B")
         size, done = exchange.frame_bytes, 0
         pulled = dry = 0
-        underflow = bool(status.output_underflow)
         dac_time = float(_time.outputBufferDacTime)  # of this block's first sample
         rate = exchange.clock_rate
+        silent = self._silent_frames(
+            float(_time.currentTime), dac_time, len(out) / 2 / rate, size / 2 / rate
+        )
+        underflow = bool(status.output_underflow) or silent > 0
         while done < len(out):
             if self._spk_pos == size:  # the next bridge frame, only when this one is played
                 # Its own DAC time (it starts `done` bytes into the block); the underflow
@@ -193,7 +218,5 @@ class CallAudio:
             done += take
         with self._lock:
             self._frames += pulled
-            if dry:
-                self._underruns += dry
-            elif underflow:
-                self._underruns += 1
+            # Frames the speaker went without: the bridge's missing ones or the device's gap.
+            self._underruns += max(dry, silent, int(underflow))

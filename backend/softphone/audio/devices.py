@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
+from softphone.audio import portaudio
+
 log = logging.getLogger(__name__)
 
 Direction = Literal["input", "output"]
@@ -104,7 +106,7 @@ def usb_identity(proplist: Mapping[str, str]) -> tuple[int | None, int | None, s
 
 def _portaudio_devices() -> list[AudioDevice]:
     try:
-        import sounddevice as sd
+        sd = portaudio.sounddevice()
 
         found = sd.query_devices()
         default_in, default_out = sd.default.device

@@ -24,6 +24,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 BLOCK_S = 0.02
+# Silence after a sound played once, before its stream stops: PortAudio's ALSA stream, told to
+# stop, dropped its last ~60 ms (3 blocks, measured through PulseAudio); the drop falls here.
+# Counted in blocks the device took, not in wall time, so a stalled server cuts nothing.
+TAIL_S = 0.2
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +72,9 @@ class TonePlayer:
         self.silent = False
         self.first_block_at: float | None = None  # perf_counter of the first sound block
         self.silenced_at: float | None = None  # perf_counter of the first silent block
-        self.played = threading.Event()  # a sound played once: its last block went out
+        # A sound played once: its last sample was heard (PortAudio drained the device and the
+        # server before saying so), or the stream was closed.
+        self.finished = threading.Event()
         self._lock = threading.Lock()
 
     @property
@@ -83,17 +89,11 @@ class TonePlayer:
             self._callback,
             samplerate=self._rate,
             blocksize=round(self._rate * BLOCK_S),
+            finished_callback=self.finished.set,
         )
         with self._lock:
             self._stream = stream
         stream.start()
-
-    @property
-    def latency_s(self) -> float:
-        """What the device and audio server still hold after a block went out (0: closed)."""
-        with self._lock:
-            stream = self._stream
-        return float(stream.latency) if stream is not None else 0.0
 
     def silence(self) -> None:
         self.silent = True
@@ -133,5 +133,7 @@ class TonePlayer:
         self._pos = (self._pos + frames) % total if self._loop else self._pos + frames
         pcm = np.clip(block * self.gain * 32767.0, -32768, 32767).astype("<i2")
         outdata[:] = pcm.tobytes()
-        if not self._loop and self._pos >= total:
-            self.played.set()
+        if not self._loop and self._pos >= total + round(TAIL_S * self._rate):
+            import sounddevice as sd  # loaded by start(): a look-up in sys.modules
+
+            raise sd.CallbackStop  # PortAudio plays what it holds, then calls `finished`

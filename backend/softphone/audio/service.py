@@ -25,10 +25,9 @@ log = logging.getLogger(__name__)
 # PulseAudio through ALSA's plugin took 1-1.5 s, and longer on a busy machine, before sound
 # flowed: a test stream closed at a fixed time after it opened cut the sound short (the speaker
 # test's tone came out at -38 to -40 dBFS instead of -20 in 1 of 6 runs, seen). It closes
-# once the sound went out and what the server holds of it played, or after this long at most
-# (a device that never calls back).
+# once PortAudio reports the sound played out, or after this long at most (a device that
+# never calls back).
 _STARTUP_MAX_S = 5.0
-_TAIL_MIN_S = 0.2  # after the last block: the server's buffer, at least this much
 
 
 class AudioService:
@@ -91,17 +90,25 @@ class AudioService:
             self._test_sound = Sound.load(assets_dir() / "test-sound.wav")
         player = TonePlayer(self._test_sound, gain=gain)
         self._stop_speaker_test()
+        opened = time.perf_counter()
         player.start(device)
         with self._lock:
             self._speaker = player
         threading.Thread(
-            target=self._stop_when_played, args=(player,), name="speaker-test", daemon=True
+            target=self._stop_when_played, args=(player, opened), name="speaker-test", daemon=True
         ).start()
         return player.duration_s
 
-    def _stop_when_played(self, player: TonePlayer) -> None:
-        if player.played.wait(player.duration_s + _STARTUP_MAX_S):
-            time.sleep(max(player.latency_s, _TAIL_MIN_S))
+    def _stop_when_played(self, player: TonePlayer, opened: float) -> None:
+        # Closed once PortAudio says the sound played out, not after a guessed latency.
+        played = player.finished.wait(player.duration_s + _STARTUP_MAX_S)
+        first = player.first_block_at
+        log.info(
+            "speaker test: first block %s, %s after %.2f s",
+            "never" if first is None else f"after {first - opened:.2f} s",
+            "played out" if played and not player.silent else "closed",
+            time.perf_counter() - opened,
+        )
         self._stop_speaker_test(player)
 
     def _stop_speaker_test(self, only: TonePlayer | None = None) -> None:

@@ -13,6 +13,7 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from softphone.audio import portaudio
 from softphone.audio.devices import Direction, pulse_server_running
 
 _open_lock = threading.Lock()
@@ -34,11 +35,15 @@ def open_stream(
     blocksize: int,
     channels: int = 1,
     latency: str | float = "low",
+    finished_callback: Callable[[], None] | None = None,
 ) -> Any:
     """A started-ready (not started) RawInputStream / RawOutputStream of int16 samples.
 
-    device_id None means the system default. Raises DeviceUnavailableError."""
-    import sounddevice as sd
+    device_id None means the system default. `finished_callback` runs once the stream has
+    stopped: after a callback raised sounddevice.CallbackStop, only when everything written
+    has been played (PortAudio drains the device and the audio server first). Raises
+    DeviceUnavailableError."""
+    sd = portaudio.sounddevice()
 
     cls = sd.RawOutputStream if direction == "output" else sd.RawInputStream
     with _open_lock:
@@ -54,6 +59,7 @@ def open_stream(
                         dtype="int16",
                         callback=callback,
                         latency=latency,
+                        finished_callback=finished_callback,
                     )
             return cls(
                 samplerate=samplerate,
@@ -63,6 +69,7 @@ def open_stream(
                 dtype="int16",
                 callback=callback,
                 latency=latency,
+                finished_callback=finished_callback,
             )
         except (sd.PortAudioError, ValueError, OSError) as exc:
             raise DeviceUnavailableError(f"{direction} {device_id or 'default'}: {exc}") from exc
@@ -89,7 +96,7 @@ def _pulse_index(direction: Direction) -> int:
     """PortAudio's index of ALSA's "pulse" device. PortAudio lists ALSA devices once, when it
     initialises; if PulseAudio was not reachable then, the list is re-read (only while no
     stream is open, which PortAudio requires)."""
-    import sounddevice as sd
+    sd = portaudio.sounddevice()
 
     for attempt in range(2):
         for index, dev in enumerate(sd.query_devices()):
@@ -105,7 +112,7 @@ def _pulse_index(direction: Direction) -> int:
 
 
 def _portaudio_index(direction: Direction, device_id: str | None) -> int | None:
-    import sounddevice as sd
+    sd = portaudio.sounddevice()
 
     if device_id is None:
         return None

@@ -1,0 +1,36 @@
+"""PortAudio (sounddevice) loaded with our ALSA pulse-plugin settings (assets/alsa-pulse.conf)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from softphone.resources import assets_dir
+
+# alsa-lib's top-level configuration when ALSA_CONFIG_PATH is unset (its compiled-in path on
+# Debian, Ubuntu and Fedora); it loads /etc/asound.conf, ~/.asoundrc and conf.d itself.
+SYSTEM_ALSA_CONFIG = Path("/usr/share/alsa/alsa.conf")
+
+
+def sounddevice() -> Any:
+    """The sounddevice module, imported after `alsa_config_path()` took effect: alsa-lib reads
+    its configuration once, when PortAudio first lists devices."""
+    path = alsa_config_path(os.environ.get("ALSA_CONFIG_PATH"))
+    if path is not None:
+        os.environ["ALSA_CONFIG_PATH"] = path  # inherited by the engine process too
+    import sounddevice as sd
+
+    return sd
+
+
+def alsa_config_path(current: str | None) -> str | None:
+    """ALSA_CONFIG_PATH with the app's file after the system's, or None to leave it as is
+    (no ALSA here, or ours already there)."""
+    ours = assets_dir() / "alsa-pulse.conf"
+    if os.name != "posix" or not ours.is_file():
+        return None
+    paths = current.split(":") if current else [str(SYSTEM_ALSA_CONFIG)]
+    if str(ours) in paths or not Path(paths[0]).is_file():
+        return None
+    return ":".join([*paths, str(ours)])
