@@ -13,7 +13,8 @@ PROBE = Path(__file__).resolve().parents[1] / "support" / "engine_probe.py"
 # (_distutils_hack: setuptools' .pth hook, loaded by `site` in every process of the venv.)
 THIRD_PARTY_ALLOWED = {"pjsua2", "swig_runtime_data5", "psutil", "_distutils_hack"}
 # The app's own packages the engine may import: the engine, the pure domain, call audio
-# (PortAudio streams) and the log file handler; nothing of the UI, web, directory or storage.
+# (PortAudio streams, ALSA settings from assets/) and the log file handler; nothing of the UI,
+# web, directory or storage.
 SOFTPHONE_ALLOWED = (
     "softphone.__main__",  # the console script's module, re-run by "spawn": light by design
     "softphone.engine",
@@ -21,6 +22,8 @@ SOFTPHONE_ALLOWED = (
     "softphone.audio.call_audio",
     "softphone.audio.devices",
     "softphone.audio.streams",
+    "softphone.audio.portaudio",
+    "softphone.resources",  # where assets/ is: the ALSA settings file
     "softphone.diagnostics.logfiles",
     "softphone.diagnostics.redact",
     "softphone.private_files",

@@ -102,6 +102,7 @@ class CallAudio:
             inp = None
             self.input_id = None
         self._output, self._input = output, inp
+        self._first_callback_at = self._dry_at = None  # a new stream's clock
         output.start()
         if inp is not None:
             inp.start()

@@ -72,8 +72,8 @@ class TonePlayer:
         self.silent = False
         self.first_block_at: float | None = None  # perf_counter of the first sound block
         self.silenced_at: float | None = None  # perf_counter of the first silent block
-        # A sound played once: its last sample was heard (PortAudio drained the device and the
-        # server before saying so), or the stream was closed.
+        # A sound played once: its stream drained after the sound and its silent tail (PortAudio
+        # says so once the device took it all), or the stream was closed.
         self.finished = threading.Event()
         self._lock = threading.Lock()
 

@@ -14,8 +14,9 @@ SYSTEM_ALSA_CONFIG = Path("/usr/share/alsa/alsa.conf")
 
 
 def sounddevice() -> Any:
-    """The sounddevice module, imported after `alsa_config_path()` took effect: alsa-lib reads
-    its configuration once, when PortAudio first lists devices."""
+    """The sounddevice module, with `alsa_config_path()` in the environment: alsa-lib reads
+    ALSA_CONFIG_PATH when PortAudio lists devices and again at each stream's open (a change
+    after PortAudio's start was seen to apply)."""
     path = alsa_config_path(os.environ.get("ALSA_CONFIG_PATH"))
     if path is not None:
         os.environ["ALSA_CONFIG_PATH"] = path  # inherited by the engine process too

@@ -22,10 +22,9 @@ from softphone.resources import assets_dir
 
 log = logging.getLogger(__name__)
 
-# PulseAudio through ALSA's plugin took 1-1.5 s, and longer on a busy machine, before sound
-# flowed: a test stream closed at a fixed time after it opened cut the sound short (the speaker
-# test's tone came out at -38 to -40 dBFS instead of -20 in 1 of 6 runs, seen). It closes
-# once PortAudio reports the sound played out, or after this long at most (a device that
+# PulseAudio through ALSA's plugin takes 1-2 s before sound flows on an idle device (measured),
+# longer on a busy machine: the test stream closes once PortAudio reports the sound played out
+# (never at a fixed time), or after the sound's length and this long at most (a device that
 # never calls back).
 _STARTUP_MAX_S = 5.0
 

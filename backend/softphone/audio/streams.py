@@ -40,9 +40,9 @@ def open_stream(
     """A started-ready (not started) RawInputStream / RawOutputStream of int16 samples.
 
     device_id None means the system default. `finished_callback` runs once the stream has
-    stopped: after a callback raised sounddevice.CallbackStop, only when everything written
-    has been played (PortAudio drains the device and the audio server first). Raises
-    DeviceUnavailableError."""
+    stopped: after a callback raised sounddevice.CallbackStop, once PortAudio drained the
+    device (through ALSA's pulse plugin the last ~60 ms are dropped even so: end with silence).
+    Raises DeviceUnavailableError."""
     sd = portaudio.sounddevice()
 
     cls = sd.RawOutputStream if direction == "output" else sd.RawInputStream
