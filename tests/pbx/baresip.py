@@ -149,6 +149,10 @@ ctrl_tcp_listen {HOST}:{self.ctrl_port}
         self._write_config()
         # HOME too: some modules look for ~/.baresip when -f is incomplete.
         env = {**os.environ, "HOME": str(self.work_dir), **self.extra_env}
+        if "ALSA_CONFIG_PATH" not in self.extra_env:
+            # The app's ALSA settings (softphone.audio.portaudio) are in this process's
+            # environment once it played a sound: the peer runs with the system's own.
+            env.pop("ALSA_CONFIG_PATH", None)
         shim = loopback_shim()
         if shim is not None:
             env["LD_PRELOAD"] = str(shim)

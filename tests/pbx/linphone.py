@@ -268,6 +268,7 @@ class Linphone:
         # Its own HOME: linphonec keeps history, ZRTP cache and certificates there. A wide
         # COLUMNS: readline otherwise echoes long commands (paths) horizontally scrolled.
         env = {**os.environ, "HOME": str(self.work_dir), "TERM": "dumb", "COLUMNS": "4096"}
+        env.pop("ALSA_CONFIG_PATH", None)  # the app's ALSA settings are not the peer's
         env.pop("DISPLAY", None)
         shim = loopback_shim()
         if shim is not None:
