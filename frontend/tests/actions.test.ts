@@ -33,6 +33,15 @@ function setupUnanswered(calls: Call[], label: (name: string, args: Record<strin
 
 const flush = () => new Promise((r) => setTimeout(r, 0));
 
+/** `expected` goes out one command at a time: each only once the one before is answered. */
+async function expectSentInTurn(sent: string[], answerNext: () => void, expected: string[]) {
+  for (let i = 0; i < expected.length; i++) {
+    if (i > 0) answerNext();
+    await flush();
+    expect(sent).toEqual(expected.slice(0, i + 1));
+  }
+}
+
 describe("Actions", () => {
   it("Enter answers the ringing call when the number field is empty", async () => {
     const { actions, sent } = setup([call({ id: "r", state: "ringing_in" })]);
@@ -99,14 +108,7 @@ describe("Actions", () => {
       (name, args) => `${name}:${String(args.digits ?? "")}`,
     );
     for (const key of "42#") actions.pressKey(key);
-    await flush();
-    expect(sent).toEqual(["call.dtmf:4"]);
-    answerNext();
-    await flush();
-    expect(sent).toEqual(["call.dtmf:4", "call.dtmf:2"]);
-    answerNext();
-    await flush();
-    expect(sent).toEqual(["call.dtmf:4", "call.dtmf:2", "call.dtmf:#"]);
+    await expectSentInTurn(sent, answerNext, ["call.dtmf:4", "call.dtmf:2", "call.dtmf:#"]);
   });
 
   it("call commands go one at a time, whatever kind: mute, unmute and hold stay in that order", async () => {
@@ -117,14 +119,7 @@ describe("Actions", () => {
     void actions.toggleMute(talking);
     void actions.toggleMute({ ...talking, muted: true });
     void actions.hold(talking);
-    await flush();
-    expect(sent).toEqual(["call.mute:true"]);
-    answerNext();
-    await flush();
-    expect(sent).toEqual(["call.mute:true", "call.mute:false"]);
-    answerNext();
-    await flush();
-    expect(sent).toEqual(["call.mute:true", "call.mute:false", "call.hold"]);
+    await expectSentInTurn(sent, answerNext, ["call.mute:true", "call.mute:false", "call.hold"]);
   });
 
   it("no DTMF without a connected call, and never for '+'", async () => {

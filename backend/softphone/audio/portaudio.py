@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 from typing import Any
@@ -17,12 +18,18 @@ def sounddevice() -> Any:
     """The sounddevice module, with `alsa_config_path()` in the environment: alsa-lib reads
     ALSA_CONFIG_PATH when PortAudio lists devices and again at each stream's open (a change
     after PortAudio's start was seen to apply)."""
-    path = alsa_config_path(os.environ.get("ALSA_CONFIG_PATH"))
-    if path is not None:
-        os.environ["ALSA_CONFIG_PATH"] = path  # inherited by the engine process too
+    _use_app_alsa_config()
     import sounddevice as sd
 
     return sd
+
+
+@functools.cache
+def _use_app_alsa_config() -> None:
+    """Once a process: every stream's open and device listing comes through here."""
+    path = alsa_config_path(os.environ.get("ALSA_CONFIG_PATH"))
+    if path is not None:
+        os.environ["ALSA_CONFIG_PATH"] = path  # inherited by the engine process too
 
 
 def alsa_config_path(current: str | None) -> str | None:
