@@ -173,3 +173,42 @@ def test_silence_the_speaker_played_on_its_own_is_mirrored_in_the_reference(gap_
     echo comes through for a second (measured: 1.4-16.5 dB over the 1.5 s after it)."""
     assert _through_a_playout_gap(gap_ms, timestamps=True) >= 40
     assert _through_a_playout_gap(gap_ms, timestamps=False) < 20
+
+
+def _across_a_delay_jump(delay_ms: int, follow: bool, monkeypatch: pytest.MonkeyPatch) -> float:
+    """The echo's delay jumps by 40 ms 6 s in (the echo path changing mid-call); returns the
+    ERLE over 7-8.5 s."""
+    far = speech_like(10, 2, level=0.25)
+    jump = 6 * RATE
+    mic = np.concatenate([_echo(far, delay_ms)[:jump], _echo(far, delay_ms + 40)[jump:]])
+    canceller = Aec3Canceller(RATE, FRAME, 0)
+    if not follow:
+        monkeypatch.setattr(canceller, "_follow", lambda _delay: None)
+    out = _run(canceller, far, mic)
+    canceller.close()
+    after = slice(7 * RATE, int(8.5 * RATE))
+    return _db(mic[after]) - _db(out[after])
+
+
+@pytest.mark.parametrize("delay_ms", [20, 120])
+def test_after_the_echos_delay_jumps_the_reference_follows_within_two_seconds(
+    delay_ms: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """AEC3 alone needs about 2.5 s to find a new delay (measured: 0-24 dB through until then);
+    the reference moved by as much as the echo keeps the delay it knows."""
+    assert _across_a_delay_jump(delay_ms, follow=True, monkeypatch=monkeypatch) >= 30
+    assert _across_a_delay_jump(delay_ms, follow=False, monkeypatch=monkeypatch) < 20
+
+
+def test_after_the_echo_came_sooner_its_return_is_followed() -> None:
+    """120 ms, 80 ms from 4 s (AEC3 finds it itself), 120 ms again from 9 s: the reference
+    follows the return, measured against the delay AEC3 knows now (80 ms)."""
+    far = speech_like(14, 3, level=0.25)
+    mic = _echo(far, 120)
+    mic[4 * RATE : 9 * RATE] = _echo(far, 80)[4 * RATE : 9 * RATE]
+    canceller = Aec3Canceller(RATE, FRAME, 0)
+    out = _run(canceller, far, mic)
+    canceller.close()
+    assert canceller.followed == [40]
+    after = slice(10 * RATE, int(11.5 * RATE))
+    assert _db(mic[after]) - _db(out[after]) >= 30

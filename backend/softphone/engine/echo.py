@@ -39,6 +39,11 @@ _GAP_MIN_MS = 3
 # and offline it followed that up to 60 ms (68 dB after it), less at 80 ms (38 dB), not at
 # 100 ms and over (-3 to 2 dB, against 12 dB with a 130 ms gap not mirrored).
 _GAP_MAX_MS = 60
+# The echo's delay moving (engine/echo_delay.py): the reference follows a move of this much or
+# more (offline, AEC3 let 15-25 dB through for seconds after jumps of only 3-5 ms, 54 followed),
+# up to this far behind the speaker's audio.
+_FOLLOW_MIN_MS = 2
+_MAX_FOLLOWED_MS = 500
 
 
 class EchoCanceller(Protocol):
@@ -139,6 +144,8 @@ class Aec3Canceller:
     def __init__(self, clock_rate: int, samples_per_frame: int, delay_hint_ms: int) -> None:
         from livekit import rtc  # lazily: see the module docstring
 
+        from softphone.engine.echo_delay import DelayedReference, EchoDelayTracker
+
         sub = clock_rate // 100  # the module takes exactly 10 ms at a time
         if samples_per_frame % sub:
             raise ValueError(f"{samples_per_frame} samples is not a multiple of 10 ms")
@@ -166,6 +173,13 @@ class Aec3Canceller:
         self._capturing = False
         self.dropped = 0  # speaker frames never given to the module (backlog, drift)
         self.gaps = PlayoutGaps(clock_rate, samples_per_frame)
+        self._tracker = EchoDelayTracker(clock_rate)
+        self._rate = clock_rate
+        self._reference_max = clock_rate * _MAX_FOLLOWED_MS // 1000
+        self._reference = DelayedReference(self._reference_max)
+        self._first_delay: int | None = None  # the echo's delay AEC3 found itself
+        self._follow_min = clock_rate * _FOLLOW_MIN_MS // 1000
+        self.followed: list[int] = []  # the reference's moves, ms
         self._failed = False
 
     def playback(self, address: int, dac_time: float = 0.0, underflow: bool = False) -> None:
@@ -188,8 +202,10 @@ class Aec3Canceller:
             self._owed += self._frame_bytes
             while self._owed >= size:
                 if len(pending) >= size:
-                    self._render_buffer[:] = pending[:size]
+                    played = bytes(pending[:size])
                     del pending[:size]
+                    self._tracker.reference(played)
+                    self._render_buffer[:] = self._reference.push(played)
                 elif queued:
                     pending += queued.popleft()
                     continue
@@ -201,12 +217,27 @@ class Aec3Canceller:
             for part in range(self._parts):
                 at = address + part * size
                 ctypes.memmove(self._capture_address, at, size)
+                moved = self._tracker.microphone(self._capture_buffer)
+                if moved is not None:
+                    self._follow(moved)
                 self._apm.set_stream_delay_ms(self._delay)
                 self._apm.process_stream(self._capture)
                 ctypes.memmove(at, self._capture_address, size)
         except Exception:
             self._failed = True
             log.exception("the echo canceller failed: the microphone goes unprocessed")
+
+    def _follow(self, delay: int) -> None:
+        """The echo's delay changed to `delay` samples: the reference moves by as much as
+        the echo moved since AEC3 found its delay, so AEC3 keeps the one it knows. An echo
+        sooner than that cannot be followed (the reference would have to come earlier): AEC3
+        finds it itself, and it becomes the delay AEC3 knows."""
+        if self._first_delay is None or delay < self._first_delay:
+            self._first_delay = delay
+        behind = min(delay - self._first_delay, self._reference_max)
+        if abs(behind - self._reference.delay) >= self._follow_min:
+            self.followed.append((behind - self._reference.delay) * 1000 // self._rate)
+            self._reference.delay = behind
 
     def _drop(self, count: int) -> None:
         for _ in range(count):
@@ -216,6 +247,8 @@ class Aec3Canceller:
     def close(self) -> None:
         self._apm = None
         self._queued.clear()
+        if self.followed:
+            log.info("echo delay moved in the call: reference moved %s ms", self.followed)
         if self.gaps.gaps or self.gaps.too_long or self.dropped:
             log.info(
                 "echo reference: %d playout gaps mirrored (%d ms of silence), %d too long to,"
