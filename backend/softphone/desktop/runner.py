@@ -100,7 +100,9 @@ class DesktopRunner:
 
         from softphone.desktop.tray import TrayHostWatch
 
-        self._host_watch = TrayHostWatch(self._make_tray_if_hosted)
+        self._host_watch = TrayHostWatch(
+            self._make_tray_if_hosted, icon_shown=lambda: self.tray is not None
+        )
         if not self._host_watch.available:
             log.info("no system tray yet: closing the window quits the app until one appears")
             if self.window.starts_hidden:

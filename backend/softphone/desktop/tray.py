@@ -6,6 +6,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from softphone.desktop.sni_bus import SniBus
 from softphone.desktop.tray_model import TrayModel, TrayState, TrayStatus
 
 log = logging.getLogger(__name__)
@@ -19,6 +20,7 @@ _DOT = {
 }
 _BRAND = "#1d6f42"
 HOST_POLL_MS = 2000
+_RETRIES = 3
 
 
 def tray_available() -> bool:
@@ -29,39 +31,77 @@ def tray_available() -> bool:
 
 
 class TrayHostWatch:
-    """GUI thread: calls `on_change` when a tray host appears where there was none.
+    """GUI thread: calls `on_change` when a tray host appears where there was none, or when a
+    new StatusNotifierWatcher does not list the icon.
 
     Qt chooses the tray protocol when a QSystemTrayIcon is created (StatusNotifierItem if a
     watcher is on the session bus, else XEmbed) and the app makes no icon without a host, so
-    a panel that starts after the app (at login) would never get one. A poll every 2 s (one
-    D-Bus call, one X selection query) finds the moment to make it. A panel that restarts
-    needs nothing: Qt registers an existing SNI icon with the new watcher itself (tested).
+    a panel that starts after the app (at login) would never get one. A poll every 2 s (D-Bus
+    calls and an X selection query) finds the moment to make it.
+
+    A panel that restarts brings a new watcher, and Qt registers its icon with it as soon as
+    the watcher's name appears, once, without retrying. Debian's status-notifier-watcher takes
+    its name before it serves its methods (it asks the bus for name-change signals in between),
+    so that call can fail: the icon stayed unregistered in 2 of 4 test runs on a loaded machine.
+    So the poll after a new watcher appears checks that it lists the icon, and makes the icon
+    again if not (up to _RETRIES times for that watcher).
     """
 
-    def __init__(self, on_change: Callable[[], None], interval_ms: int = HOST_POLL_MS) -> None:
+    def __init__(
+        self,
+        on_change: Callable[[], None],
+        interval_ms: int = HOST_POLL_MS,
+        *,
+        icon_shown: Callable[[], bool] = lambda: False,
+        bus: SniBus | None = None,
+    ) -> None:
         from qtpy.QtCore import QTimer
 
         self._on_change = on_change
+        self._icon_shown = icon_shown
+        self._bus = bus if bus is not None else SniBus()
         self._available = tray_available()
+        self._watcher = self._bus.watcher()
+        self._listed = False  # the current watcher was seen listing the icon
+        self._retries = 0
         self._timer = QTimer()
         self._timer.setInterval(interval_ms)
-        self._timer.timeout.connect(self._poll)
+        self._timer.timeout.connect(self.poll)
         self._timer.start()
 
     @property
     def available(self) -> bool:
         return self._available
 
-    def _poll(self) -> None:
+    def poll(self) -> None:
         available = tray_available()
         appeared = available and not self._available
         self._available = available
         if appeared:
             log.info("a system tray host appeared")
+            self._listed, self._retries = False, 0
+            self._on_change()
+            return
+        watcher = self._bus.watcher()
+        if watcher != self._watcher:
+            # Qt registers with the new watcher by itself: checked at the next poll.
+            self._watcher, self._listed, self._retries = watcher, False, 0
+            return
+        if watcher is None or self._listed or not self._icon_shown():
+            return
+        listed = self._bus.lists_this_process()
+        if listed is None:
+            return
+        if listed:
+            self._listed = True
+        elif self._retries < _RETRIES:
+            self._retries += 1
+            log.warning("the tray's new watcher does not list the icon: making it again")
             self._on_change()
 
     def stop(self) -> None:
         self._timer.stop()
+        self._bus.close()
 
 
 def paint_icon(state: TrayState, size: int = 64) -> Any:
