@@ -41,8 +41,9 @@ class TrayHostWatch:
 
     A panel that restarts brings a new watcher, and Qt registers its icon with it as soon as
     the watcher's name appears, once, without retrying. Debian's status-notifier-watcher takes
-    its name before it serves its methods (it asks the bus for name-change signals in between),
-    so that call can fail: the icon stayed unregistered in 2 of 4 test runs on a loaded machine.
+    its name before it serves its methods (it asks the bus for name-change signals in between,
+    read in its source), so that call can fail; the likely cause of the icon staying
+    unregistered after a panel restart in 2 of 4 CI runs (not reproduced alone).
     So the poll after a new watcher appears checks that it lists the icon, and makes the icon
     again if not (up to _RETRIES times for that watcher).
     """
