@@ -133,6 +133,10 @@ def _probe_seconds(timeline: Timeline) -> float:
     return max(3.0, until - PROBE_AFTER_S)
 
 
+class MarkerNotFoundError(ValueError):
+    """The far end's recording does not hold the marker whole: its timeline is unknown."""
+
+
 def far_end_of(recording: Path, timeline: Timeline, path: PathCheck | None = None) -> FarEnd:
     signal, rate = read_wav(recording)
     if rate != RATE:
@@ -148,7 +152,7 @@ def far_end_of(recording: Path, timeline: Timeline, path: PathCheck | None = Non
     similar = min(similar_first, similar_second)
     slip = abs(second - half - first)
     if similar < MARKER_FOUND or slip > MARKER_SLIP_S * RATE:
-        raise ValueError(
+        raise MarkerNotFoundError(
             f"no marker in {recording.name}: halves' likeness {similar_first:.2f} and"
             f" {similar_second:.2f}, {slip * 1000 / RATE:.1f} ms apart"
         )
