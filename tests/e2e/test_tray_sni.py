@@ -403,8 +403,11 @@ def _item_of(child: WindowProcess, bus: Bus) -> bool:
     items = registered_items(bus)
     if len(items) != 1:
         return False
-    app_pids = {p.pid for p in psutil.Process(child.proc.pid).children(recursive=True)}
-    return bus.pid_of(items[0][0]) in app_pids
+    return bus.pid_of(items[0][0]) in _app_pids(child)
+
+
+def _app_pids(child: WindowProcess) -> set[int]:
+    return {p.pid for p in psutil.Process(child.proc.pid).children(recursive=True)}
 
 
 def test_a_panel_that_starts_after_the_app_still_gets_the_icon(tmp_path: Path) -> None:
@@ -470,7 +473,12 @@ def test_the_icon_comes_back_when_the_panel_restarts(tmp_path: Path) -> None:
             until(lambda: not bus.has_owner(WATCHER), 10, "the first watcher gone", every=0.1)
             with sni_host(display, bus, second_logs):
                 t0 = time.monotonic()
-                until(lambda: _item_of(child, bus), 15, "the icon registered again", every=0.1)
+                try:
+                    until(lambda: _item_of(child, bus), 15, "the icon registered again", every=0.1)
+                except AssertionError:
+                    items = [(name, path, bus.pid_of(name)) for name, path in registered_items(bus)]
+                    print(f"items listed: {items}; the app's PIDs: {_app_pids(child)}")
+                    raise
                 print(f"panel restart to icon registered: {time.monotonic() - t0:.2f} s")
                 # Not asserted: that the new gtk-sni-tray bar also paints it. In about 1 run
                 # in 3 it never did (60 s) although the item was registered with its watcher

@@ -86,7 +86,17 @@ def _wav(path: Path, timeout: float = 5.0) -> Path:
 def _has_tone(wav: Path, freq: float, start: float = 0.3, end: float | None = None) -> bool:
     assert end is None or end - start > 0.4, "segment too short to judge"
     ratio = tones.tone_power_ratio(wav, freq, start, end)
-    return ratio > 0.5 and not tones.is_silent(wav, -40.0, start, end)
+    found = ratio > 0.5 and not tones.is_silent(wav, -40.0, start, end)
+    if not found:  # shown with a failure: what the recording held instead, by half second
+        length = tones.duration(wav)
+        halves = [
+            f"{t:.1f}: {tones.rms_dbfs(wav, t, t + 0.5):.0f} dBFS"
+            f" {tones.dominant_frequency(wav, t, t + 0.5):.0f} Hz"
+            for t in (k / 2 for k in range(int(2 * length)))
+        ]
+        print(f"{wav.name}: {length:.2f} s, {freq:g} Hz share {ratio:.2f} over {start}-{end}")
+        print("  " + "; ".join(halves))
+    return found
 
 
 def _app_dials_linphone(ui: UiClient, lp: Linphone) -> tuple[str, int]:
