@@ -37,7 +37,6 @@ sys.path.insert(0, str(ROOT / "backend"))
 from audiolab.echo_path import Timeline, far_end_speech  # noqa: E402
 from audiolab.echo_rig import (  # noqa: E402
     FarEnd,
-    MarkerNotFoundError,
     PathCheck,
     calls_off_and_on,
     level_db,
@@ -57,7 +56,6 @@ Add = Callable[[str, float, str, str], None]
 
 # The echo delays of issue 18 (the loopback makes them within a few ms: each call measures).
 DELAYS_MS = (20, 60, 120, 250)
-MARKER_RETRIES = 1  # a pair whose recording the rig refused is made again this many times
 GAIN_DB = -10.0
 ECHO_HEARD_DB = -50.0  # a half second with less echo than this is a pause of the far end
 BURST_DB = 20.0
@@ -141,29 +139,21 @@ def measure(pbx: Kamailio, work: Path, delays: tuple[int, ...] = DELAYS_MS) -> l
             assert sign_in(ui, pbx.port, "1001", pbx.users["1001"])["ok"]
             for delay in delays:
                 refused: list[str] = []
-                while True:
-                    start = len(statuses)
-                    try:
-                        heard = calls_off_and_on(
-                            ui,
-                            pulse,
-                            peer,
-                            work / f"delay-{delay}" / f"try-{len(refused) + 1}",
-                            delay_ms=delay,
-                            gain_db=GAIN_DB,
-                            timeline=TIMELINE,
-                            near=near_wav,
-                            cpu_seconds=lambda: _cpu_seconds(engine),
-                        )
-                        break
-                    except MarkerNotFoundError as exc:
-                        # Seen in 2 of about 20 runs, the first call with cancellation on:
-                        # the recording lost the chirp's first half (not explained). The pair
-                        # is made again, and the row says so; a second refusal ends the run.
-                        refused.append(str(exc))
-                        if len(refused) > MARKER_RETRIES:
-                            raise
-                closed = [st for st in statuses[start:] if not st.running]  # one per call
+                start = len(statuses)
+                heard = calls_off_and_on(
+                    ui,
+                    pulse,
+                    peer,
+                    work / f"delay-{delay}",
+                    delay_ms=delay,
+                    gain_db=GAIN_DB,
+                    timeline=TIMELINE,
+                    near=near_wav,
+                    cpu_seconds=lambda: _cpu_seconds(engine),
+                    refused=refused,
+                )
+                # One per call; the last two: a pair the rig refused was made again.
+                closed = [st for st in statuses[start:] if not st.running][-2:]
                 at = TIMELINE.near_at or 0.0
                 loss = near_gain_db(heard[False], near, at, 28.5, 33.5) - near_gain_db(
                     heard[True], near, at, 20.5, 27.5

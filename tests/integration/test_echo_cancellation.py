@@ -74,9 +74,18 @@ def test_the_far_end_hears_its_echo_clearly_reduced(  # noqa: PLR0917 (fixtures)
         play=far_wav,
         work_dir=tmp_path / "far",
     ) as peer:
+        refused: list[str] = []  # pairs made again: the rig lost its marker (not the app)
         heard = calls_off_and_on(
-            ui, pulse, peer, tmp_path, delay_ms=delay_ms, gain_db=-10.0, timeline=TIMELINE
+            ui,
+            pulse,
+            peer,
+            tmp_path,
+            delay_ms=delay_ms,
+            gain_db=-10.0,
+            timeline=TIMELINE,
+            refused=refused,
         )
+    print(f"pairs the rig refused first: {refused}")
     # The rig first, as each call ran: the echo at its delay, a faithful copy of the speaker
     # at -10 dB.
     for far_end in heard.values():

@@ -1,6 +1,7 @@
 """The echo rig's own timeline (tests/audiolab/echo_path.py, echo_rig.py): the far end pauses
 around the marker, the marker is found where it was put or the recording is refused, and what
-waits in the pipe to pacat is measured (late audio is dropped, not played)."""
+waits in the pipe to pacat is measured (late audio is dropped, not played); a pair of calls
+whose recording is refused is made again once, and said."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from audiolab import echo_rig
 from audiolab.echo_path import (
     HANGUP_QUIET_S,
     MARKER_S,
@@ -20,7 +22,7 @@ from audiolab.echo_path import (
     far_end_speech,
     marker,
 )
-from audiolab.echo_rig import far_end_of
+from audiolab.echo_rig import MarkerNotFoundError, far_end_of
 from audiolab.speech import speech_like, write_wav
 
 TIMELINE = Timeline(end=9.5, marker_at=8.5)
@@ -82,3 +84,30 @@ def test_what_waits_in_the_pipe_to_pacat_is_measured() -> None:
     finally:
         os.close(read)
         os.close(write)
+
+
+def test_a_pair_the_rig_refused_is_made_again_once_and_said(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    tries: list[Path] = []
+
+    def pair(*args: object, **_kwargs: object) -> dict[bool, object]:
+        tries.append(Path(str(args[3])))
+        if len(tries) == 1:
+            raise MarkerNotFoundError("no marker in call-001.wav")
+        return {False: "off", True: "on"}
+
+    monkeypatch.setattr(echo_rig, "_pair", pair)
+    refused: list[str] = []
+    kwargs = {"delay_ms": 60, "gain_db": -10.0, "timeline": TIMELINE, "refused": refused}
+    heard = echo_rig.calls_off_and_on(None, None, None, tmp_path, **kwargs)  # type: ignore[arg-type]
+    assert heard == {False: "off", True: "on"}
+    assert refused == ["no marker in call-001.wav"]
+    assert [t.name for t in tries] == ["try-1", "try-2"]
+
+    def refused_always(*_args: object, **_kwargs: object) -> dict[bool, object]:
+        raise MarkerNotFoundError("again")
+
+    monkeypatch.setattr(echo_rig, "_pair", refused_always)
+    with pytest.raises(MarkerNotFoundError):
+        echo_rig.calls_off_and_on(None, None, None, tmp_path, **kwargs)  # type: ignore[arg-type]
