@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
@@ -40,6 +41,7 @@ PROBE_CONNECT_S = 15.0  # the longest a call may take to connect
 # with the far end silent around it: 0.74-1.0; 0.5-0.6 or nothing where a canceller had cut it).
 MARKER_FOUND = 0.7
 MARKER_SLIP_S = 0.02  # the halves of the marker this far apart: two different sounds
+T = TypeVar("T")
 MARKER_RETRIES = 1  # a pair whose recording the rig refused is made again this many times
 
 
@@ -246,62 +248,48 @@ def calls_off_and_on(
     runs of about 20 and one test call, in calls with cancellation on and off alike) is made
     again, up to MARKER_RETRIES times; why it was refused goes into `refused`. The pair says
     nothing of the app then, only that the rig lost its marker."""
+
+    def pair(attempt_work: Path) -> dict[bool, FarEnd]:
+        with EchoPath(
+            pulse,
+            "speaker.monitor",
+            "mic_feed",
+            spec=EchoSpec(delay_ms, gain_db),
+            timeline=timeline,
+            work=attempt_work / "path",
+            near=near,
+        ) as path:
+            return {
+                on: echo_call(
+                    ui,
+                    pulse,
+                    peer,
+                    path,
+                    attempt_work / f"call-{'on' if on else 'off'}",
+                    echo_cancellation=on,
+                    timeline=timeline,
+                    cpu_seconds=cpu_seconds,
+                )
+                for on in (False, True)
+            }
+
+    return made_again_if_refused(pair, work, refused)
+
+
+def made_again_if_refused(
+    make: Callable[[Path], T], work: Path, refused: list[str] | None = None
+) -> T:
+    """`make(work / "try-N")`, made again (up to MARKER_RETRIES times) while the rig refuses
+    its recording; each refusal's reason goes into `refused`."""
     for attempt in range(MARKER_RETRIES + 1):
         try:
-            return _pair(
-                ui,
-                pulse,
-                peer,
-                work / f"try-{attempt + 1}",
-                delay_ms=delay_ms,
-                gain_db=gain_db,
-                timeline=timeline,
-                near=near,
-                cpu_seconds=cpu_seconds,
-            )
+            return make(work / f"try-{attempt + 1}")
         except MarkerNotFoundError as exc:
             if refused is not None:
                 refused.append(str(exc))
             if attempt == MARKER_RETRIES:
                 raise
     raise AssertionError("unreachable")
-
-
-def _pair(
-    ui: UiClient,
-    pulse: PulseServer,
-    peer: PjPeer,
-    work: Path,
-    *,
-    delay_ms: int,
-    gain_db: float,
-    timeline: Timeline,
-    near: Path | None,
-    cpu_seconds: Callable[[], float],
-) -> dict[bool, FarEnd]:
-    with EchoPath(
-        pulse,
-        "speaker.monitor",
-        "mic_feed",
-        spec=EchoSpec(delay_ms, gain_db),
-        timeline=timeline,
-        work=work / "path",
-        near=near,
-    ) as path:
-        heard = {}
-        for on in (False, True):
-            far_end = echo_call(
-                ui,
-                pulse,
-                peer,
-                path,
-                work / f"call-{'on' if on else 'off'}",
-                echo_cancellation=on,
-                timeline=timeline,
-                cpu_seconds=cpu_seconds,
-            )
-            heard[on] = far_end
-    return heard
 
 
 def near_gain_db(

@@ -11,7 +11,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from audiolab import echo_rig
 from audiolab.echo_path import (
     HANGUP_QUIET_S,
     MARKER_S,
@@ -22,7 +21,7 @@ from audiolab.echo_path import (
     far_end_speech,
     marker,
 )
-from audiolab.echo_rig import MarkerNotFoundError, far_end_of
+from audiolab.echo_rig import MarkerNotFoundError, far_end_of, made_again_if_refused
 from audiolab.speech import speech_like, write_wav
 
 TIMELINE = Timeline(end=9.5, marker_at=8.5)
@@ -86,28 +85,23 @@ def test_what_waits_in_the_pipe_to_pacat_is_measured() -> None:
         os.close(write)
 
 
-def test_a_pair_the_rig_refused_is_made_again_once_and_said(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
+def test_a_pair_the_rig_refused_is_made_again_once_and_said(tmp_path: Path) -> None:
     tries: list[Path] = []
 
-    def pair(*args: object, **_kwargs: object) -> dict[bool, object]:
-        tries.append(Path(str(args[3])))
+    def pair(work: Path) -> dict[bool, str]:
+        tries.append(work)
         if len(tries) == 1:
             raise MarkerNotFoundError("no marker in call-001.wav")
         return {False: "off", True: "on"}
 
-    monkeypatch.setattr(echo_rig, "_pair", pair)
     refused: list[str] = []
-    kwargs = {"delay_ms": 60, "gain_db": -10.0, "timeline": TIMELINE, "refused": refused}
-    heard = echo_rig.calls_off_and_on(None, None, None, tmp_path, **kwargs)  # type: ignore[arg-type]
+    heard = made_again_if_refused(pair, tmp_path, refused)
     assert heard == {False: "off", True: "on"}
     assert refused == ["no marker in call-001.wav"]
     assert [t.name for t in tries] == ["try-1", "try-2"]
 
-    def refused_always(*_args: object, **_kwargs: object) -> dict[bool, object]:
+    def refused_always(_work: Path) -> dict[bool, str]:
         raise MarkerNotFoundError("again")
 
-    monkeypatch.setattr(echo_rig, "_pair", refused_always)
     with pytest.raises(MarkerNotFoundError):
-        echo_rig.calls_off_and_on(None, None, None, tmp_path, **kwargs)  # type: ignore[arg-type]
+        made_again_if_refused(refused_always, tmp_path, refused)
