@@ -23,6 +23,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 import bench_blf  # noqa: E402  (bench/ is on sys.path when run.py runs)
 import bench_call_cpu  # noqa: E402
 import bench_echo  # noqa: E402
+import bench_echo_drift  # noqa: E402
 import bench_footprint  # noqa: E402
 import bench_history_browser  # noqa: E402
 import bench_incoming  # noqa: E402
@@ -392,6 +393,10 @@ def main() -> int:
                 work,
                 lambda name, value, unit, note: rows.append(Row(name, value, unit, note=note)),
             )
+    # The same canceller with two devices' clocks apart (offline: no server here runs two).
+    bench_echo_drift.run_all(
+        lambda name, value, unit, note: rows.append(Row(name, value, unit, note=note))
+    )
     # Last, alone on the machine: a fresh clone's `make test`, whole and its pytest part.
     bench_suite.run_all(
         lambda name, value, unit, note: rows.append(Row(name, value, unit, note=note))

@@ -1,6 +1,6 @@
 """The echo's delay as engine/echo_delay.py finds it: right within a millisecond at short and
 long delays, unmoved by the reference arriving in bursts, and silent where nothing is an echo
-(the near end talking alone, a tone, silence); the delayed reference repeats or skips once."""
+(the near end talking alone, a tone, silence); each correlation measures it between samples."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from audiolab.speech import speech_like
-from softphone.engine.echo_delay import DelayedReference, EchoDelayTracker
+from audiolab.two_clocks import heard_at
+from softphone.engine.echo_delay import EchoDelayTracker
 
 RATE = 16000
 SUB = 160  # the canceller feeds 10 ms at a time
@@ -89,27 +90,28 @@ def test_nothing_is_found_where_there_is_no_echo(case: str) -> None:
     assert _confirmed(reference, microphone) == []
 
 
-def test_the_delayed_reference_gives_back_audio_that_much_earlier() -> None:
-    reference = DelayedReference(max_delay=400)
-    frames = [bytes([k]) * 320 for k in range(1, 8)]  # 160 samples each
-    assert reference.push(frames[0]) == frames[0]
-    reference.delay = 160
-    assert reference.push(frames[1]) == frames[0]  # one frame repeated
-    assert reference.push(frames[2]) == frames[1]
-    reference.delay = 0
-    assert reference.push(frames[3]) == frames[3]  # one frame skipped
-    reference.delay = 400
-    assert reference.push(frames[4]) == frames[1][160:] + frames[2][:160]  # 2.5 frames back
-
-
-def test_the_delayed_reference_is_silence_before_the_first_audio() -> None:
-    reference = DelayedReference(max_delay=400)
-    reference.delay = 240
-    assert reference.push(b"\x05" * 320) == b"\x00" * 320
-    assert reference.push(b"\x06" * 320) == b"\x00" * 160 + b"\x05" * 160
-
-
 def test_an_inverted_echo_is_found_too() -> None:
     far = speech_like(6, 8, level=0.25)
     found = _confirmed(far, -_delayed(far, 70))
     assert [round(delay) for _, delay in found] == [70]
+
+
+@pytest.mark.parametrize("delay", [1000.0, 1000.5, 1001.25, 3200.75])
+def test_each_correlation_measures_the_delay_to_a_third_of_a_sample(delay: float) -> None:
+    """What the clocks' drift is followed with (engine/echo_drift.py): AEC3 notices a
+    reference off by a few samples. Also says where in the reference the matched audio was."""
+    far = speech_like(4, 3, level=0.25)
+    mic = heard_at(far, np.arange(len(far)) - delay) * 10 ** (-10 / 20)
+    tracker = EchoDelayTracker(RATE)
+    ref, mic16 = _pcm(far), _pcm(mic)
+    measured = []
+    for at in range(0, len(ref), 2 * SUB):
+        tracker.reference(ref[at : at + 2 * SUB])
+        tracker.microphone(mic16[at : at + 2 * SUB])
+        if tracker.measurement is not None:
+            value, _likeness, where = tracker.measurement
+            heard = (at + 2 * SUB) // 2
+            assert abs(where - (heard - delay - RATE // 4)) <= 2  # the middle of 0.5 s
+            measured.append(value)
+    assert len(measured) > 20
+    assert abs(float(np.median(measured)) - delay) < 0.35

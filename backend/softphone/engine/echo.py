@@ -39,10 +39,10 @@ _GAP_MIN_MS = 3
 # and offline it followed that up to 60 ms (68 dB after it), less at 80 ms (38 dB), not at
 # 100 ms and over (-3 to 2 dB, against 12 dB with a 130 ms gap not mirrored).
 _GAP_MAX_MS = 60
-# The echo's delay moving (engine/echo_delay.py): the reference follows a move of this much or
-# more (offline, after jumps of only 3-5 ms AEC3 alone cancelled 15-20 dB at worst over the next
-# 2-8 s, 27-39 dB with the reference following), up to this far behind the speaker's audio.
-_FOLLOW_MIN_MS = 2
+# The echo's delay moving (engine/echo_delay.py, echo_drift.py): the reference follows every
+# move, jumps and the clocks' creep (offline, after jumps of only 3-5 ms AEC3 alone cancelled
+# 15-20 dB at worst over the next 2-8 s, 27-39 dB with the reference following), up to this
+# far behind the speaker's audio.
 _MAX_FOLLOWED_MS = 500
 
 
@@ -144,7 +144,8 @@ class Aec3Canceller:
     def __init__(self, clock_rate: int, samples_per_frame: int, delay_hint_ms: int) -> None:
         from livekit import rtc  # lazily: see the module docstring
 
-        from softphone.engine.echo_delay import DelayedReference, EchoDelayTracker
+        from softphone.engine.echo_delay import EchoDelayTracker
+        from softphone.engine.echo_drift import AlignedReference, DriftingDelay
 
         sub = clock_rate // 100  # the module takes exactly 10 ms at a time
         if samples_per_frame % sub:
@@ -174,12 +175,17 @@ class Aec3Canceller:
         self.dropped = 0  # speaker frames never given to the module (backlog, drift)
         self.gaps = PlayoutGaps(clock_rate, samples_per_frame)
         self._tracker = EchoDelayTracker(clock_rate)
+        self._drift = DriftingDelay(clock_rate)
         self._rate = clock_rate
+        self._sub = sub
         self._reference_max = clock_rate * _MAX_FOLLOWED_MS // 1000
-        self._reference = DelayedReference(self._reference_max)
-        self._first_delay: int | None = None  # the echo's delay AEC3 found itself
-        self._follow_min = clock_rate * _FOLLOW_MIN_MS // 1000
-        self.followed: list[int] = []  # the reference's moves, ms
+        self._reference = AlignedReference(self._reference_max)
+        # The echo's delay AEC3 knows, as the tracker measures it with the reference unshifted:
+        # the first one found (AEC3 finds it itself) or a sooner one it had to find again.
+        self._base: float | None = None
+        self._heard = 0  # microphone samples so far: the drift's time line
+        self.followed: list[int] = []  # the reference's moves after jumps, ms
+        self.crept = 0  # the reference's moves with the clocks' drift, samples (net)
         self._failed = False
 
     def playback(self, address: int, dac_time: float = 0.0, underflow: bool = False) -> None:
@@ -191,35 +197,47 @@ class Aec3Canceller:
         if self._failed:
             return
         queued = self._queued
+        # The reference moved back after a jump waits in the queue: room for it.
+        held_back = max(0, self._reference.shift - self.crept)
+        allowed = self._max_queued + held_back * 2 // self._frame_bytes
         if not self._capturing:
             self._capturing = True
             self._drop(len(queued))
-        elif len(queued) > self._max_queued:
-            self._drop(len(queued) - self._max_queued)
+        elif len(queued) > allowed:
+            self._drop(len(queued) - allowed)
         size = self._sub_bytes
         pending = self._pending
+        reference = self._reference
         try:
             self._owed += self._frame_bytes
             while self._owed >= size:
-                if len(pending) >= size:
-                    played = bytes(pending[:size])
+                while reference.wanted(self._sub) and (len(pending) >= size or queued):
+                    if len(pending) < size:
+                        pending += queued.popleft()
+                        continue
+                    reference.feed(bytes(pending[:size]))
                     del pending[:size]
-                    self._tracker.reference(played)
-                    self._render_buffer[:] = self._reference.push(played)
-                elif queued:
-                    pending += queued.popleft()
-                    continue
-                else:
+                if reference.wanted(self._sub):
                     break
+                self._render_buffer[:] = reference.take(self._sub)
+                self._tracker.reference(self._render_buffer)
                 self._owed -= size
                 self._apm.process_reverse_stream(self._render)
             self._owed = min(self._owed, self._max_queued * self._frame_bytes)
             for part in range(self._parts):
                 at = address + part * size
                 ctypes.memmove(self._capture_address, at, size)
-                moved = self._tracker.microphone(self._capture_buffer)
-                if moved is not None:
-                    self._follow(moved)
+                self._heard += self._sub
+                seen = self._tracker.microphone(self._capture_buffer)
+                measured = self._tracker.measurement
+                if measured is not None:
+                    view, likeness, where = measured
+                    shift = self._reference.shift_at(where)
+                    if seen is not None:
+                        self._follow(seen + shift)
+                    else:
+                        self._drift.observe(self._heard, view + shift, likeness)
+                self._keep_aligned()
                 self._apm.set_stream_delay_ms(self._delay)
                 self._apm.process_stream(self._capture)
                 ctypes.memmove(at, self._capture_address, size)
@@ -228,16 +246,37 @@ class Aec3Canceller:
             log.exception("the echo canceller failed: the microphone goes unprocessed")
 
     def _follow(self, delay: int) -> None:
-        """The echo's delay changed to `delay` samples: the reference moves by as much as
-        the echo moved since AEC3 found its delay, so AEC3 keeps the one it knows. An echo
-        sooner than that cannot be followed (the reference would have to come earlier): AEC3
-        finds it itself, and it becomes the delay AEC3 knows."""
-        if self._first_delay is None or delay < self._first_delay:
-            self._first_delay = delay
-        behind = min(delay - self._first_delay, self._reference_max)
-        if abs(behind - self._reference.delay) >= self._follow_min:
-            self.followed.append((behind - self._reference.delay) * 1000 // self._rate)
-            self._reference.delay = behind
+        """The tracker confirmed a new delay: `delay` samples behind the speaker's stream
+        (the tracker sees the reference as AEC3 does, so the reference's shift is added). On
+        the drift's line it is the creep, already followed. Off it the echo path jumped: the
+        reference moves by as much as the echo moved from the delay AEC3 knows, so AEC3 keeps
+        it. An echo sooner than that is met only with the speaker's audio in hand (read
+        ahead); else AEC3 finds it itself and it becomes the delay AEC3 knows."""
+        reference = self._reference
+        if self._base is None:
+            self._base = delay
+            self._drift.restart(self._heard, delay)
+            return
+        predicted = self._drift.predict(self._heard)
+        if predicted is not None and abs(delay - predicted) <= self._drift.gate:
+            return
+        self._drift.restart(self._heard, delay)
+        in_hand = (len(self._pending) + sum(map(len, self._queued))) // 2
+        if self._base - delay > in_hand + reference.fed - reference.taken:
+            self._base = delay - reference.shift
+        before = reference.shift
+        reference.follow(delay, self._base)
+        if reference.shift != before:
+            self.followed.append((reference.shift - before) * 1000 // self._rate)
+
+    def _keep_aligned(self) -> None:
+        """Shift the reference to the predicted delay: the clocks' drift (engine/echo_drift.py)."""
+        predicted = self._drift.predict(self._heard)
+        if predicted is None or self._base is None:
+            return
+        before = self._reference.shift
+        if self._reference.follow(predicted, self._base):
+            self.crept += self._reference.shift - before
 
     def _drop(self, count: int) -> None:
         for _ in range(count):
@@ -249,6 +288,12 @@ class Aec3Canceller:
         self._queued.clear()
         if self.followed:
             log.info("echo delay moved in the call: reference moved %s ms", self.followed)
+        if self.crept:
+            log.info(
+                "echo delay crept with the devices' clocks (%.0f ppm): reference moved %d samples",
+                self._drift.ppm,
+                self.crept,
+            )
         if self.gaps.gaps or self.gaps.too_long or self.dropped:
             log.info(
                 "echo reference: %d playout gaps mirrored (%d ms of silence), %d too long to,"

@@ -79,6 +79,10 @@ class EchoDelayTracker:
         self._size = 1 << (2 * self._window + self._max_lag - 1).bit_length()
         freqs = np.fft.rfftfreq(self._size, 1 / rate)
         self._band = (freqs > _BAND_HZ[0]) & (freqs < _BAND_HZ[1])
+        self._fine_size = 2 * self._window
+        fine = np.fft.rfftfreq(self._fine_size, 1 / rate)
+        self._fine_band = (fine > _BAND_HZ[0]) & (fine < _BAND_HZ[1])
+        self._fine_omega = 2 * np.pi * fine[self._fine_band] / rate  # radians per sample
         slack = int(_SLACK_S * rate)
         self._reference = _History(self._window + self._max_lag + slack)
         self._microphone = _History(self._window + slack)
@@ -87,13 +91,18 @@ class EchoDelayTracker:
         self._agreeing = 0  # correlations in a row that gave the candidate
         self._clear = True  # all of them clearly
         self.delay: int | None = None  # the confirmed delay, bridge samples
+        # This call's correlation: the delay (bridge samples, between correlation samples),
+        # its likeness and where in the reference the matched audio was (its middle, bridge
+        # samples); None when none ran or it found no delay. What engine/echo_drift.py follows.
+        self.measurement: tuple[float, float, int] | None = None
 
-    def reference(self, samples: bytes) -> None:
+    def reference(self, samples: bytes | bytearray) -> None:
         self._reference.push(self._decimate(samples))
 
     def microphone(self, samples: bytes | bytearray) -> int | None:
         self._microphone.push(self._decimate(samples))
         self._since += len(samples) // 2
+        self.measurement = None
         if self._since < self._every:
             return None
         self._since = 0
@@ -101,7 +110,9 @@ class EchoDelayTracker:
         if found is None:
             self._candidate, self._agreeing = None, 0
             return None
-        lag, likeness = found
+        between, likeness, middle = found
+        self.measurement = (between * self._step, likeness, middle * self._step)
+        lag = round(between)
         agreed = self._candidate is not None and abs(lag - self._candidate) <= self._agree
         self._agreeing = self._agreeing + 1 if agreed else 1
         self._clear = (self._clear or not agreed) and likeness >= _CLEAR
@@ -121,9 +132,10 @@ class EchoDelayTracker:
         decimated: np.ndarray = pcm[:usable].reshape(-1, self._step).mean(axis=1)
         return decimated
 
-    def _correlate(self) -> tuple[int, float] | None:
-        """The microphone's lag behind the reference (correlation samples) and the correlation
-        coefficient of the two at that lag, if the peak stands out."""
+    def _correlate(self) -> tuple[float, float, int] | None:
+        """The microphone's lag behind the reference (correlation samples, between two where
+        the peak's neighbours say so), the correlation coefficient of the two at that lag and
+        the reference's sample count at the middle of what matched, if the peak stands out."""
         end = min(self._reference.total, self._microphone.total)
         reference = self._reference.until(end, self._window + self._max_lag)
         microphone = self._microphone.until(end, self._window)
@@ -154,7 +166,20 @@ class EchoDelayTracker:
         aligned = reference[best : best + self._window]
         energy = float(np.dot(microphone, microphone) * np.dot(aligned, aligned))
         likeness = abs(float(np.dot(microphone, aligned))) / np.sqrt(energy) if energy > 0 else 0.0
-        return self._max_lag - best, likeness
+        # The peak's true place between two correlation samples, from the slope of the phase
+        # of the matched audio's cross spectrum: a sample of the bridge's rate matters to AEC3
+        # (engine/echo_drift.py).
+        matched = (
+            np.fft.rfft(aligned, self._fine_size)
+            * np.conj(np.fft.rfft(microphone, self._fine_size))
+        )[self._fine_band]
+        phase = np.angle(matched)
+        weight = np.abs(matched)
+        offset = -float(
+            np.sum(weight * self._fine_omega * phase) / np.sum(weight * self._fine_omega**2)
+        )
+        lag = self._max_lag - best
+        return lag - offset, likeness, end - lag - self._window // 2
 
 
 class _History:
@@ -180,26 +205,3 @@ class _History:
             return None
         held = np.concatenate(self._chunks)
         return held[end - count - first : end - first]
-
-
-class DelayedReference:
-    """The reference handed to the canceller, `delay` samples behind the speaker's audio: each
-    pushed sub-frame comes back as the one `delay` samples before it (silence where there was
-    none yet). Changing `delay` repeats or skips that much audio once."""
-
-    def __init__(self, max_delay: int) -> None:
-        self._max_bytes = 2 * max_delay
-        self._history = bytearray()
-        self.delay = 0
-
-    def push(self, samples: bytes) -> bytes:
-        self._history += samples
-        end = len(self._history) - 2 * self.delay
-        start = end - len(samples)
-        out = bytes(self._history[max(0, start) : max(0, end)])
-        if len(out) < len(samples):
-            out = bytes(len(samples) - len(out)) + out
-        excess = len(self._history) - self._max_bytes - len(samples)
-        if excess > 0:
-            del self._history[:excess]
-        return out
