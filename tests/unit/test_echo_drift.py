@@ -62,14 +62,14 @@ def _fed(reference: AlignedReference, frames: list[bytes], count: int = 4) -> by
 
 
 def test_unshifted_the_reference_is_the_speakers_audio_taken_as_used() -> None:
-    reference = AlignedReference(max_behind=16)
+    reference = AlignedReference(max_behind=16, shifts_kept=100)
     frames = _frames(4)
     assert _fed(reference, frames) == bytes([1, 0]) * 4
     assert reference.wanted(4) == 4 and len(frames) == 3  # nothing taken ahead of need
 
 
 def test_a_positive_shift_repeats_audio_and_waits_for_less() -> None:
-    reference = AlignedReference(max_behind=16)
+    reference = AlignedReference(max_behind=16, shifts_kept=100)
     frames = _frames(6)
     _fed(reference, frames)
     _fed(reference, frames)
@@ -79,7 +79,7 @@ def test_a_positive_shift_repeats_audio_and_waits_for_less() -> None:
 
 
 def test_a_negative_shift_reads_ahead_when_the_audio_is_there() -> None:
-    reference = AlignedReference(max_behind=16)
+    reference = AlignedReference(max_behind=16, shifts_kept=100)
     frames = _frames(6)
     _fed(reference, frames)
     assert reference.follow(1.0, 4.0)  # the echo 3 samples sooner: the speaker ran fast
@@ -88,7 +88,7 @@ def test_a_negative_shift_reads_ahead_when_the_audio_is_there() -> None:
 
 
 def test_the_shift_moves_only_past_most_of_a_sample_and_not_before_the_audio_kept() -> None:
-    reference = AlignedReference(max_behind=8)
+    reference = AlignedReference(max_behind=8, shifts_kept=100)
     frames = _frames(8)
     for _ in range(4):
         _fed(reference, frames)
@@ -98,13 +98,13 @@ def test_the_shift_moves_only_past_most_of_a_sample_and_not_before_the_audio_kep
 
 
 def test_at_the_start_the_reference_cannot_go_back_before_the_first_audio() -> None:
-    reference = AlignedReference(max_behind=16)
+    reference = AlignedReference(max_behind=16, shifts_kept=100)
     assert not reference.follow(2.0, 0.0)
     assert _fed(reference, _frames(2)) == bytes([1, 0]) * 4
 
 
 def test_the_shift_each_sample_was_given_with_is_remembered() -> None:
-    reference = AlignedReference(max_behind=16)
+    reference = AlignedReference(max_behind=16, shifts_kept=100)
     frames = _frames(12)
     _fed(reference, frames)
     reference.follow(2.0, 0.0)

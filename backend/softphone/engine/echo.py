@@ -179,7 +179,8 @@ class Aec3Canceller:
         self._rate = clock_rate
         self._sub = sub
         self._reference_max = clock_rate * _MAX_FOLLOWED_MS // 1000
-        self._reference = AlignedReference(self._reference_max)
+        # The shifts of the last 2 s are remembered: the tracker's correlations reach 1.25 s.
+        self._reference = AlignedReference(self._reference_max, 2 * clock_rate)
         # The echo's delay AEC3 knows, as the tracker measures it with the reference unshifted:
         # the first one found (AEC3 finds it itself) or a sooner one it had to find again.
         self._base: float | None = None

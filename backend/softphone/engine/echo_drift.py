@@ -3,13 +3,13 @@
 # Why: two devices (a USB microphone and a laptop's speakers, a webcam's microphone, a
 # Bluetooth speaker) each run on their own crystal, 10-300 ppm apart. AEC3 pairs the speaker's
 # audio with the microphone's by count, so the echo's delay as AEC3 sees it creeps by that
-# much: 100 ppm is 1.6 samples a second at 16 kHz. Offline (the app's canceller, two clocks
-# 100 ppm apart, echo at 40 and 120 ms, 30 s calls) AEC3 alone let 12-23 dB through over the
-# call, half seconds at 0-8 dB; it is that sensitive: a reference kept on the echo to the
-# sample held 31-65 dB, to 4 samples 28-41, to 8 samples 16-20 (reference moved in steps of
-# that size at the right times). So the delay is predicted sample by sample from the
-# correlations of engine/echo_delay.py (a line through them: where it is and how fast it
-# moves), and the reference is read that much later or sooner.
+# much: 100 ppm is 1.6 samples a second at 16 kHz. Offline (two clocks 100-300 ppm apart,
+# echo at 40 and 120 ms, 30 s calls) AEC3 alone cancelled 12-25 dB over the call, half
+# seconds at 0-8 dB; it is that sensitive: a reference re-aligned exactly in steps of 1, 2,
+# 4 and 8 samples held 31-65, 30-63, 23-41 and 16-21 dB. So the delay is predicted sample by
+# sample from the correlations of engine/echo_delay.py (a line through them: where it is and
+# how fast it moves), and the reference is read that much later or sooner: 41-67 dB
+# (docs/audio.md, "Two devices' clocks").
 
 from __future__ import annotations
 
@@ -20,12 +20,11 @@ _MIN_LIKENESS = 0.6  # only clear correlations (double talk blurs the peak)
 # Alpha-beta filter: how much of each correlation's error goes into the delay and its rate
 # (beta = alpha^2 / (2 - alpha), the usual pairing). Offline, the app's canceller at +-100 and
 # 300 ppm, 40 and 120 ms, 2 voices: ERLE over the call 41-67 dB with 0.3, 33-68 with 0.2,
-# 35-67 with 0.1, 20-67 with 0.05, 32-64 with 0.4; no move at all without drift with any.
+# 35-67 with 0.1, 20-67 with 0.05, 32-64 with 0.4; without drift no move (0.1, 0.3, 0.4 tried).
 _ALPHA = 0.3
 _BETA = _ALPHA**2 / (2 - _ALPHA)
 _MAX_RATE = 1000e-6  # faster than this is not two crystals: kept at it
 _HYSTERESIS = 0.75  # samples the prediction must be off the reference's shift to move it
-_SHIFTS_KEPT = 48000  # samples of the reference whose shifts are remembered (shift_at)
 
 
 class DriftingDelay:
@@ -73,8 +72,9 @@ class AlignedReference:
     samples need (`wanted`): the speaker's audio is taken from its queue as fast as the
     reference uses it, and a speaker faster than the microphone leaves no backlog."""
 
-    def __init__(self, max_behind: int) -> None:
+    def __init__(self, max_behind: int, shifts_kept: int) -> None:
         self._max_behind = max_behind
+        self._shifts_kept = shifts_kept  # samples back that shift_at() answers for
         self._history = bytearray()
         self._first = 0  # stream index of the history's first sample
         self.fed = 0  # stream samples fed
@@ -112,7 +112,7 @@ class AlignedReference:
             return False
         self.shift = shift
         self._shifts.append((self.taken, shift))
-        while len(self._shifts) > 1 and self._shifts[1][0] < self.taken - _SHIFTS_KEPT:
+        while len(self._shifts) > 1 and self._shifts[1][0] < self.taken - self._shifts_kept:
             self._shifts.popleft()
         return True
 
