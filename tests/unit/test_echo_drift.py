@@ -112,3 +112,9 @@ def test_the_shift_each_sample_was_given_with_is_remembered() -> None:
     reference.follow(-1.0, 0.0)
     _fed(reference, frames)
     assert [reference.shift_at(k) for k in (0, 3, 4, 7, 8, 11)] == [0, 0, 2, 2, -1, -1]
+
+
+def test_taken_too_soon_the_reference_is_still_whole() -> None:
+    """The canceller copies it into the buffer AEC3's frame points at: never shorter."""
+    reference = AlignedReference(max_behind=16, shifts_kept=100)
+    assert reference.take(4) == b"\x00\x00" * 4

@@ -123,16 +123,19 @@ class Aec3Canceller:
     microphone's thread.
 
     The speaker's callback only queues its frame; each microphone frame first hands the
-    module one frame's worth of queued speaker audio (more if some was missing last time),
-    then is processed. The module thus sees speaker and microphone strictly interleaved, one
-    for one, whatever order and bursts PortAudio's two threads call back in: the echo's delay
-    it has to track stays put in samples, the module needs no lock, and the speaker's thread
-    makes no call into it. What the device played and the app did not give it (silence after
-    an underflow: PlayoutGaps) goes into the reference too, before the frame that followed
-    it, so the reference is what was played. The queue is kept short: the frames queued
-    before the microphone's first one go (they would be paired with later microphone audio,
-    an echo earlier than its cause), and over _MAX_QUEUED_MS of frames the oldest go (the two
-    devices' clocks drifting apart).
+    module one frame's worth of reference (more if some was missing last time), then is
+    processed. The module thus sees speaker and microphone strictly interleaved, one for one,
+    whatever order and bursts PortAudio's two threads call back in: the echo's delay it has to
+    track stays put in samples, the module needs no lock, and the speaker's thread makes no
+    call into it. What the device played and the app did not give it (silence after an
+    underflow: PlayoutGaps) goes into the reference too, before the frame that followed it,
+    so the reference is what was played. The reference is the speaker's audio moved as the
+    echo moved (AlignedReference: a jump, engine/echo_delay.py; the two devices' clocks,
+    engine/echo_drift.py), and the queue is read as fast as the reference needs it. The
+    queue is kept short: the frames queued before the microphone's first one go (they would
+    be paired with later microphone audio, an echo earlier than its cause), and over
+    _MAX_QUEUED_MS of frames, beyond what a jump holds back, the oldest go (a microphone
+    that stalled).
 
     Each sub-frame is copied into a preallocated buffer that an AudioFrame wraps (the module
     works in place there). A failure inside the module (never seen) turns the canceller into a
@@ -172,7 +175,7 @@ class Aec3Canceller:
         self._pending = bytearray()  # taken from the queue, not given to the module yet
         self._owed = 0  # bytes of speaker audio the module should have had already
         self._capturing = False
-        self.dropped = 0  # speaker frames never given to the module (backlog, drift)
+        self.dropped = 0  # speaker frames never given to the module (a backlog)
         self.gaps = PlayoutGaps(clock_rate, samples_per_frame)
         self._tracker = EchoDelayTracker(clock_rate)
         self._drift = DriftingDelay(clock_rate)
@@ -181,8 +184,9 @@ class Aec3Canceller:
         self._reference_max = clock_rate * _MAX_FOLLOWED_MS // 1000
         # The shifts of the last 2 s are remembered: the tracker's correlations reach 1.25 s.
         self._reference = AlignedReference(self._reference_max, 2 * clock_rate)
-        # The echo's delay AEC3 knows, as the tracker measures it with the reference unshifted:
-        # the first one found (AEC3 finds it itself) or a sooner one it had to find again.
+        # The echo's delay AEC3 knows, in samples behind the speaker's stream (what the tracker
+        # sees plus the reference's shift): the first one found (AEC3 finds it itself) or a
+        # sooner one it had to find again.
         self._base: float | None = None
         self._heard = 0  # microphone samples so far: the drift's time line
         self.followed: list[int] = []  # the reference's moves after jumps, ms

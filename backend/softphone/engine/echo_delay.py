@@ -14,7 +14,9 @@
 # short delay was tried and cost the first seconds (ERLE over 2-12 s 21-53 dB, median 38-45,
 # against 35-53, median 52, in the same calls: AEC3 starts over when its delay changes), so the
 # first delay found is AEC3's own and later ones are mirrored relative to it. An echo that comes
-# sooner than the first cannot be met by delaying the reference: that is left to AEC3.
+# sooner than that is met only with the speaker's audio already queued (read ahead); else it is
+# left to AEC3. Each correlation's delay, measured between samples, also feeds the line the
+# clocks' drift is followed by (engine/echo_drift.py).
 #
 # numpy is imported by livekit anyway when a call's canceller is made; this module is imported
 # only then (engine/echo.py).

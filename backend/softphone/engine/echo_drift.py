@@ -93,6 +93,9 @@ class AlignedReference:
     def take(self, count: int) -> bytes:
         start = self.taken - self.shift - self._first  # never before the audio kept: follow()
         out = bytes(self._history[2 * start : 2 * (start + count)])
+        # Always `count` samples (the caller copies them into a buffer a C frame points at):
+        # short only if taken before wanted() said so.
+        out += bytes(2 * count - len(out))
         self.taken += count
         keep_from = self.fed - self._max_behind
         if keep_from > self._first:
