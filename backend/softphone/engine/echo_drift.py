@@ -19,7 +19,7 @@ _GATE_S = 0.001  # a correlation this far off the line is a jump (echo_delay), n
 _MIN_LIKENESS = 0.6  # only clear correlations (double talk blurs the peak)
 # Alpha-beta filter: how much of each correlation's error goes into the delay and its rate
 # (beta = alpha^2 / (2 - alpha), the usual pairing). Offline, the app's canceller at +-100 and
-# 300 ppm, 40 and 120 ms, 2 voices: ERLE over the call 41-67 dB with 0.3, 33-68 with 0.2,
+# +300 ppm, 40 and 120 ms, 2 voices: ERLE over the call 41-67 dB with 0.3, 33-68 with 0.2,
 # 35-67 with 0.1, 20-67 with 0.05, 32-64 with 0.4; without drift no move (0.1, 0.3, 0.4 tried).
 _ALPHA = 0.3
 _BETA = _ALPHA**2 / (2 - _ALPHA)
