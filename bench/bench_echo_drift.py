@@ -19,11 +19,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "backend")]
 
+from audiolab.echo_rig import level_db  # noqa: E402
 from audiolab.speech import speech_like  # noqa: E402
 from audiolab.two_clocks import cancelled_on_two_clocks, echo_on_another_clock  # noqa: E402
 from softphone.engine.echo import Aec3Canceller  # noqa: E402
@@ -37,10 +36,6 @@ VOICES = (1, 2)
 CONVERGED_S = 2.0
 
 
-def _db(x: np.ndarray) -> float:
-    return float(10 * np.log10(np.mean(x**2) + 1e-12))
-
-
 def erle(ppm: float, delay_ms: int, voice: int, follow: bool) -> tuple[float, float, float]:
     """ERLE over 2-30 s, over its worst half second (with far-end speech in it), and the CPU
     seconds the canceller took."""
@@ -48,18 +43,18 @@ def erle(ppm: float, delay_ms: int, voice: int, follow: bool) -> tuple[float, fl
     mic = echo_on_another_clock(far, SECONDS, RATE, delay_ms=delay_ms, ppm=ppm, gain_db=-10)
     canceller = Aec3Canceller(RATE, FRAME, 0)
     if not follow:
-        canceller._keep_aligned = lambda: None  # type: ignore[method-assign]  # AEC3 alone
+        canceller._align = lambda: 0  # type: ignore[method-assign]  # AEC3 alone
     began = time.process_time()
     out = cancelled_on_two_clocks(canceller, far, mic, ppm, FRAME)
     spent = time.process_time() - began
     canceller.close()
     start = int(CONVERGED_S * RATE)
     halves = [
-        _db(mic[a : a + RATE // 2]) - _db(out[a : a + RATE // 2])
+        level_db(mic[a : a + RATE // 2]) - level_db(out[a : a + RATE // 2])
         for a in range(start, len(out) - RATE // 2 + 1, RATE // 2)
-        if _db(mic[a : a + RATE // 2]) > -50
+        if level_db(mic[a : a + RATE // 2]) > -50
     ]
-    return _db(mic[start : len(out)]) - _db(out[start:]), min(halves), spent
+    return level_db(mic[start : len(out)]) - level_db(out[start:]), min(halves), spent
 
 
 def run_all(add: Add) -> None:

@@ -232,17 +232,7 @@ class Aec3Canceller:
             for part in range(self._parts):
                 at = address + part * size
                 ctypes.memmove(self._capture_address, at, size)
-                self._heard += self._sub
-                seen = self._tracker.microphone(self._capture_buffer)
-                measured = self._tracker.measurement
-                if measured is not None:
-                    view, likeness, where = measured
-                    shift = self._reference.shift_at(where)
-                    if seen is not None:
-                        self._follow(seen + shift)
-                    else:
-                        self._drift.observe(self._heard, view + shift, likeness)
-                self._keep_aligned()
+                self._track()
                 self._apm.set_stream_delay_ms(self._delay)
                 self._apm.process_stream(self._capture)
                 ctypes.memmove(at, self._capture_address, size)
@@ -250,38 +240,57 @@ class Aec3Canceller:
             self._failed = True
             log.exception("the echo canceller failed: the microphone goes unprocessed")
 
-    def _follow(self, delay: int) -> None:
+    def _track(self) -> None:
+        """The microphone sub-frame in the capture buffer to the tracker, and the reference
+        moved where the echo went."""
+        self._heard += self._sub
+        seen = self._tracker.microphone(self._capture_buffer)
+        measured = self._tracker.measurement
+        jumped = False
+        if measured is not None:
+            view, likeness, where = measured
+            shift = self._reference.shift_at(where)
+            if seen is not None:
+                jumped = self._jumped(seen + shift)
+            else:
+                self._drift.observe(self._heard, view + shift, likeness)
+        moved = self._align()
+        if moved and jumped:
+            self.followed.append(moved * 1000 // self._rate)
+        else:
+            self.crept += moved
+
+    def _jumped(self, delay: int) -> bool:
         """The tracker confirmed a new delay: `delay` samples behind the speaker's stream
-        (the tracker sees the reference as AEC3 does, so the reference's shift is added). On
-        the drift's line it is the creep, already followed. Off it the echo path jumped: the
-        reference moves by as much as the echo moved from the delay AEC3 knows, so AEC3 keeps
-        it. An echo sooner than that is met only with the speaker's audio in hand (read
-        ahead); else AEC3 finds it itself and it becomes the delay AEC3 knows."""
-        reference = self._reference
+        (the tracker sees the reference as AEC3 does, so the reference's shift is added).
+        Whether the echo path jumped: on the drift's line it is the creep, already followed.
+        After a jump the reference is to move by as much as the echo moved from the delay AEC3
+        knows, so AEC3 keeps it (_align). An echo sooner than that is met only with the
+        speaker's audio in hand (read ahead); else AEC3 finds it itself and it becomes the
+        delay AEC3 knows."""
         if self._base is None:
             self._base = delay
             self._drift.restart(self._heard, delay)
-            return
+            return False
         predicted = self._drift.predict(self._heard)
         if predicted is not None and abs(delay - predicted) <= self._drift.gate:
-            return
+            return False
         self._drift.restart(self._heard, delay)
+        reference = self._reference
         in_hand = (len(self._pending) + sum(map(len, self._queued))) // 2
         if self._base - delay > in_hand + reference.fed - reference.taken:
             self._base = delay - reference.shift
-        before = reference.shift
-        reference.follow(delay, self._base)
-        if reference.shift != before:
-            self.followed.append((reference.shift - before) * 1000 // self._rate)
+        return True
 
-    def _keep_aligned(self) -> None:
-        """Shift the reference to the predicted delay: the clocks' drift (engine/echo_drift.py)."""
+    def _align(self) -> int:
+        """Shift the reference to the predicted delay (a jump's, or the clocks' drift:
+        engine/echo_drift.py); the samples it moved."""
         predicted = self._drift.predict(self._heard)
         if predicted is None or self._base is None:
-            return
+            return 0
         before = self._reference.shift
-        if self._reference.follow(predicted, self._base):
-            self.crept += self._reference.shift - before
+        self._reference.follow(predicted, self._base)
+        return self._reference.shift - before
 
     def _drop(self, count: int) -> None:
         for _ in range(count):
