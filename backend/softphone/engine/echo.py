@@ -149,6 +149,7 @@ class Aec3Canceller:
 
         from softphone.engine.echo_delay import EchoDelayTracker
         from softphone.engine.echo_drift import AlignedReference, DriftingDelay
+        from softphone.engine.echo_residual import ResidualEchoSuppressor
 
         sub = clock_rate // 100  # the module takes exactly 10 ms at a time
         if samples_per_frame % sub:
@@ -178,6 +179,7 @@ class Aec3Canceller:
         self.dropped = 0  # speaker frames never given to the module (a backlog)
         self.gaps = PlayoutGaps(clock_rate, samples_per_frame)
         self._tracker = EchoDelayTracker(clock_rate)
+        self._residual = ResidualEchoSuppressor(clock_rate)
         self._drift = DriftingDelay(clock_rate)
         self._rate = clock_rate
         self._sub = sub
@@ -226,6 +228,7 @@ class Aec3Canceller:
                     break
                 self._render_buffer[:] = reference.take(self._sub)
                 self._tracker.reference(self._render_buffer)
+                self._residual.reference(self._render_buffer)
                 self._owed -= size
                 self._apm.process_reverse_stream(self._render)
             self._owed = min(self._owed, self._max_queued * self._frame_bytes)
@@ -235,6 +238,7 @@ class Aec3Canceller:
                 self._track()
                 self._apm.set_stream_delay_ms(self._delay)
                 self._apm.process_stream(self._capture)
+                self._residual.suppress(self._capture_buffer, self._echo_delay())
                 ctypes.memmove(at, self._capture_address, size)
         except Exception:
             self._failed = True
@@ -292,6 +296,14 @@ class Aec3Canceller:
         self._reference.follow(predicted, self._base)
         return self._reference.shift - before
 
+    def _echo_delay(self) -> int | None:
+        """The echo's delay behind the reference as AEC3 gets it (samples paired by count),
+        None before one is found: the drift's line, less what the reference was moved by."""
+        predicted = self._drift.predict(self._heard)
+        if predicted is None:
+            return None
+        return round(predicted) - self._reference.shift
+
     def _drop(self, count: int) -> None:
         for _ in range(count):
             self._queued.popleft()
@@ -308,6 +320,8 @@ class Aec3Canceller:
                 self._drift.ppm,
                 self.crept,
             )
+        if self._residual.attenuated_ms:
+            log.info("residual echo attenuated in %d ms of the call", self._residual.attenuated_ms)
         if self.gaps.gaps or self.gaps.too_long or self.dropped:
             log.info(
                 "echo reference: %d playout gaps mirrored (%d ms of silence), %d too long to,"
