@@ -320,8 +320,10 @@ class Aec3Canceller:
                 self._drift.ppm,
                 self.crept,
             )
-        if self._residual.attenuated_ms:
-            log.info("residual echo attenuated in %d ms of the call", self._residual.attenuated_ms)
+        if self._residual.taken_out_ms:
+            log.info(
+                "residual echo: %d ms of the call lost 3 dB or more", self._residual.taken_out_ms
+            )
         if self.gaps.gaps or self.gaps.too_long or self.dropped:
             log.info(
                 "echo reference: %d playout gaps mirrored (%d ms of silence), %d too long to,"

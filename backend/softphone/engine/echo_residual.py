@@ -23,6 +23,8 @@ speaker's audio at the echo's delay."""
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 # The magnitude-squared coherence's smoothing per 5 ms step (0.7: ~30 ms of memory) and the
@@ -62,65 +64,84 @@ class ResidualEchoSuppressor:
         # add up to one, so unattenuated audio comes out as it went in.
         self._window = np.sqrt(np.hanning(self._size + 1)[: self._size])
         self._kept = int(_KEPT_S * clock_rate) + self._lag + self._size
-        self._reference = np.zeros(self._kept)
+        # Written twice, at n and n + kept (n the sample's count modulo kept), so that any
+        # stretch of up to `kept` samples is one slice.
+        self._reference = np.zeros(2 * self._kept)
         self._referenced = 0  # reference samples so far
         self._heard = 0  # output samples so far (paired with the reference by count)
-        self._input = np.zeros(self._size)
-        self._overlap = np.zeros(self._size)
+        self._tail = np.zeros(hop)  # the last half window of output taken in
+        self._overlap = np.zeros(hop)  # the last window's second half, synthesised
         bins = hop + 1
         self._cross = np.zeros(bins, complex)
         self._reference_power = np.zeros(bins)
         self._output_power = np.zeros(bins)
-        self._attenuated = 0  # steps in which some frequency was attenuated
+        self._taken_out = 0  # half windows that lost 3 dB or more
 
     @property
-    def attenuated_ms(self) -> int:
-        """How long some of the output was attenuated so far."""
-        return self._attenuated * self._hop * 1000 // self._rate
+    def taken_out_ms(self) -> int:
+        """How long the output lost 3 dB or more so far (echo let through by AEC3)."""
+        return self._taken_out * self._hop * 1000 // self._rate
 
     def reference(self, samples: bytes | bytearray) -> None:
         pcm = np.frombuffer(samples, "<i2").astype(float)
         at = np.arange(self._referenced, self._referenced + len(pcm)) % self._kept
         self._reference[at] = pcm
+        self._reference[at + self._kept] = pcm
         self._referenced += len(pcm)
 
     def suppress(self, buffer: bytearray, delay: int | None) -> None:
         pcm = np.frombuffer(buffer, "<i2").astype(float)
-        out = np.empty_like(pcm)
-        for start in range(0, len(pcm), self._hop):
-            out[start : start + self._hop] = self._step(pcm[start : start + self._hop], delay)
+        hops = len(pcm) // self._hop
+        taken = np.concatenate([self._tail, pcm])
+        self._tail = taken[-self._hop :]
+        windows = _windows(taken, self._size, self._hop) * self._window
+        spectra = np.fft.rfft(windows, axis=1)
+        echo = self._echo_before(delay, hops)
+        self._heard += len(pcm)
+        if echo is not None:
+            echo_spectra = np.fft.rfft(_windows(echo, self._size, self._hop) * self._window, axis=1)
+            for k in range(hops):
+                spectra[k] *= self._gains(spectra[k], echo_spectra[k])
+        frames = np.fft.irfft(spectra, self._size, axis=1) * self._window
+        out = np.empty(len(pcm))
+        overlap = self._overlap
+        for k in range(hops):
+            out[k * self._hop : (k + 1) * self._hop] = overlap + frames[k, : self._hop]
+            overlap = frames[k, self._hop :]
+        self._overlap = overlap
         buffer[:] = np.clip(np.rint(out), -32768, 32767).astype("<i2").tobytes()
 
-    def _step(self, hop: np.ndarray, delay: int | None) -> np.ndarray:
-        self._input[: self._hop] = self._input[self._hop :]
-        self._input[self._hop :] = hop
-        self._heard += self._hop
-        spectrum = np.fft.rfft(self._input * self._window)
-        echo = self._echo_at(delay)
-        if echo is not None:
-            spectrum *= self._gains(spectrum, np.fft.rfft(echo * self._window))
-        self._overlap[: self._hop] = self._overlap[self._hop :]
-        self._overlap[self._hop :] = 0.0
-        self._overlap += np.fft.irfft(spectrum, self._size) * self._window
-        return self._overlap[: self._hop].copy()
-
-    def _echo_at(self, delay: int | None) -> np.ndarray | None:
-        """The reference the window of output just taken in would hold as echo, None if it is
-        not known or not kept."""
+    def _echo_before(self, delay: int | None, hops: int) -> np.ndarray | None:
+        """The reference that the windows of output about to be taken in would hold as echo
+        (one stretch, the windows' overlapping span), None if not known or not kept."""
         if delay is None:
             return None
-        end = self._heard - self._lag - delay
-        if end > self._referenced or end - self._size < max(0, self._referenced - self._kept):
+        end = self._heard + hops * self._hop - self._lag - delay
+        span = self._size + (hops - 1) * self._hop
+        if end > self._referenced or end - span < max(0, self._referenced - self._kept):
             return None
-        return self._reference[np.arange(end - self._size, end) % self._kept]
+        start = (end - span) % self._kept
+        return self._reference[start : start + span]
 
     def _gains(self, output: np.ndarray, echo: np.ndarray) -> np.ndarray:
         keep = _SMOOTHING
+        output_power = np.abs(output) ** 2
         self._cross = keep * self._cross + (1 - keep) * echo * np.conj(output)
         self._reference_power = keep * self._reference_power + (1 - keep) * np.abs(echo) ** 2
-        self._output_power = keep * self._output_power + (1 - keep) * np.abs(output) ** 2
+        self._output_power = keep * self._output_power + (1 - keep) * output_power
         coherence = np.abs(self._cross) ** 2 / (self._reference_power * self._output_power + _TINY)
         gains = np.clip((1.0 - coherence) / (1.0 - _COHERENT), _FLOOR, 1.0)
-        if gains.min() < 1.0:
-            self._attenuated += 1
+        before = float(np.sum(output_power))
+        if before > 0 and float(np.dot(gains**2, output_power)) < 0.5 * before:
+            self._taken_out += 1
         return gains
+
+
+def _windows(samples: np.ndarray, size: int, hop: int) -> np.ndarray:
+    """Windows of `size` every `hop` samples, one per row."""
+    return samples[_window_index(len(samples), size, hop)]
+
+
+@functools.cache
+def _window_index(length: int, size: int, hop: int) -> np.ndarray:
+    return np.arange(size) + hop * np.arange((length - size) // hop + 1)[:, None]
