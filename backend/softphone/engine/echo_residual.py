@@ -144,4 +144,5 @@ def _windows(samples: np.ndarray, size: int, hop: int) -> np.ndarray:
 
 @functools.cache
 def _window_index(length: int, size: int, hop: int) -> np.ndarray:
-    return np.arange(size) + hop * np.arange((length - size) // hop + 1)[:, None]
+    index: np.ndarray = np.arange(size) + hop * np.arange((length - size) // hop + 1)[:, None]
+    return index
