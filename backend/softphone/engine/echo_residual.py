@@ -139,7 +139,8 @@ class ResidualEchoSuppressor:
 
 def _windows(samples: np.ndarray, size: int, hop: int) -> np.ndarray:
     """Windows of `size` every `hop` samples, one per row."""
-    return samples[_window_index(len(samples), size, hop)]
+    windows: np.ndarray = samples[_window_index(len(samples), size, hop)]
+    return windows
 
 
 @functools.cache
