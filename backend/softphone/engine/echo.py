@@ -131,7 +131,9 @@ class Aec3Canceller:
     underflow: PlayoutGaps) goes into the reference too, before the frame that followed it,
     so the reference is what was played. The reference is the speaker's audio moved as the
     echo moved (AlignedReference: a jump, engine/echo_delay.py; the two devices' clocks,
-    engine/echo_drift.py), and the queue is read as fast as the reference needs it. The
+    engine/echo_drift.py), and the queue is read as fast as the reference needs it. What
+    AEC3 still lets through of the echo is taken out after it, 5 ms later
+    (engine/echo_residual.py). The
     queue is kept short: the frames queued before the microphone's first one go (they would
     be paired with later microphone audio, an echo earlier than its cause), and over
     _MAX_QUEUED_MS of frames, beyond what a jump holds back, the oldest go (a microphone

@@ -6,14 +6,14 @@ speaker's audio at the echo's delay."""
 # almost whole for 100-200 ms: AEC3 estimates the echo left after its filter from that filter,
 # which knows nothing there yet, so its suppressor lets it pass. Offline, 36 calls (6 voices,
 # echo at 20-250 ms, with and without 0.3 s of room reverberation): ERLE over 2-14 s at worst
-# 17.6 dB (one half second at 7), 2 calls under 25; the bench's rigs showed the same half second
-# at 12-20 dB (docs/audio.md). livekit exposes no AEC3 setting to change it.
+# 17.6 dB (one half second at 7), 2 calls under 25; the PipeWire rig showed the same half
+# second at 12-15 dB (docs/audio.md). livekit exposes no AEC3 setting to change it.
 #
 # How: the output's short spectra (10 ms windows, every 5 ms) are compared with the speaker's
-# audio the tracker says the echo is (engine/echo_delay.py): where, frequency by frequency,
-# the two are coherent over the last ~30 ms (the magnitude-squared coherence; near-end speech
-# and noise are not coherent with the far end's voice), that part of the output is echo, and is
-# attenuated in proportion. Above _COHERENT it is attenuated down to _FLOOR; under it, left.
+# audio at the echo's delay (the drift line's, engine/echo_drift.py): where, frequency by
+# frequency, the two are coherent over the last ~30 ms (the magnitude-squared coherence;
+# near-end speech and noise are not coherent with the far end's voice), that part of the
+# output is echo, and is attenuated in proportion. Above _COHERENT it is attenuated down to _FLOOR; under it, left.
 # Offline, the same 36 calls through the canceller: worst 30.7 dB, none under 25, median 47.8 ->
 # 52.1; near-end speech in double talk (as loud as the echo) lost 1.6 dB (median; worst 2.9)
 # against 1.5 (2.7) without it. It costs 5 ms of latency on the microphone's path (the second
