@@ -13,7 +13,8 @@ speaker's audio at the echo's delay."""
 # audio at the echo's delay (the drift line's, engine/echo_drift.py): where, frequency by
 # frequency, the two are coherent over the last ~30 ms (the magnitude-squared coherence;
 # near-end speech and noise are not coherent with the far end's voice), that part of the
-# output is echo, and is attenuated in proportion. Above _COHERENT it is attenuated down to _FLOOR; under it, left.
+# output is echo, and is attenuated in proportion. Above _COHERENT it is attenuated down to
+# _FLOOR; under it, left.
 # Offline, the same 36 calls through the canceller: worst 30.7 dB, none under 25, median 47.8 ->
 # 52.1; near-end speech in double talk (as loud as the echo) lost 1.6 dB (median; worst 2.9)
 # against 1.5 (2.7) without it. It costs 5 ms of latency on the microphone's path (the second
