@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from audiolab.echo_rig import level_db
 from audiolab.speech import speech_like
 from softphone.engine.echo import Aec3Canceller
 from softphone.engine.echo_residual import MODULE_LAG, ResidualEchoSuppressor
@@ -22,7 +23,7 @@ def _pcm(signal: np.ndarray) -> np.ndarray:
 
 
 def _db(x: np.ndarray) -> float:
-    return float(10 * np.log10(np.mean(x.astype(float) ** 2) + 1e-12))
+    return level_db(x.astype(float))  # 16-bit samples: squared as int16 they would overflow
 
 
 def _suppressed(reference: np.ndarray, output: np.ndarray, delay: int | None) -> np.ndarray:
