@@ -129,15 +129,14 @@ class Aec3Canceller:
     track stays put in samples, the module needs no lock, and the speaker's thread makes no
     call into it. What the device played and the app did not give it (silence after an
     underflow: PlayoutGaps) goes into the reference too, before the frame that followed it,
-    so the reference is what was played. The reference is the speaker's audio moved as the
-    echo moved (AlignedReference: a jump, engine/echo_delay.py; the two devices' clocks,
-    engine/echo_drift.py), and the queue is read as fast as the reference needs it. What
-    AEC3 still lets through of the echo is taken out after it, 5 ms later
-    (engine/echo_residual.py). The
-    queue is kept short: the frames queued before the microphone's first one go (they would
-    be paired with later microphone audio, an echo earlier than its cause), and over
-    _MAX_QUEUED_MS of frames, beyond what a jump holds back, the oldest go (a microphone
-    that stalled).
+    so the reference is what was played. The reference is the speaker's audio moved as the echo
+    moved (AlignedReference: a jump, engine/echo_delay.py; the two devices' clocks,
+    engine/echo_drift.py), and the queue is read as fast as the reference needs it. What AEC3
+    still lets through of the echo, or adds, is taken out after it, 5 ms later
+    (engine/echo_residual.py, which sees the microphone's audio too). The queue is kept short:
+    the frames queued before the microphone's first one go (they would be paired with later
+    microphone audio, an echo earlier than its cause), and over _MAX_QUEUED_MS of frames, beyond
+    what a jump holds back, the oldest go (a microphone that stalled).
 
     Each sub-frame is copied into a preallocated buffer that an AudioFrame wraps (the module
     works in place there). A failure inside the module (never seen) turns the canceller into a
@@ -237,6 +236,7 @@ class Aec3Canceller:
             for part in range(self._parts):
                 at = address + part * size
                 ctypes.memmove(self._capture_address, at, size)
+                self._residual.microphone(self._capture_buffer)
                 self._track()
                 self._apm.set_stream_delay_ms(self._delay)
                 self._apm.process_stream(self._capture)
