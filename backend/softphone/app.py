@@ -223,6 +223,7 @@ class SoftphoneApp:
             input=route.input,
             output=route.output,
             echo_cancellation=self.settings.settings.echo_cancellation,
+            auto_gain=self.settings.settings.auto_gain,
         )
         try:
             self.engine.send(command)
@@ -326,4 +327,4 @@ def _audio_preferences(settings: Settings) -> AudioPreferences:
 
 def _audio_key(settings: Settings) -> tuple[object, ...]:
     """What the engine's audio route depends on (the ring volume is the ringer's own)."""
-    return (_audio_preferences(settings), settings.echo_cancellation)
+    return (_audio_preferences(settings), settings.echo_cancellation, settings.auto_gain)

@@ -66,6 +66,7 @@ const state = {
     headset_calls: null,
     ring_volume: 80,
     echo_cancellation: true,
+    auto_gain: false,
     logs: false,
     close_to_tray: false,
     autostart: false,

@@ -72,6 +72,11 @@ def test_audio_settings_dialog(
     echo.click()
     expect(echo).to_have_attribute("aria-checked", str(not was).lower())
     _wait(lambda: app.settings.settings.echo_cancellation is not was)
+    gain = dialog.get_by_role("switch", name="Automatic microphone level")
+    expect(gain).to_have_attribute("aria-checked", "false")  # off by default
+    gain.click()
+    expect(gain).to_have_attribute("aria-checked", "true")
+    _wait(lambda: app.settings.settings.auto_gain)
     expect(dialog.get_by_role("switch", name="Full headset integration")).to_be_visible()
     expect(dialog.get_by_test_id("audio-diagnostics")).to_have_text("No call audio yet.")
 

@@ -82,6 +82,19 @@ def test_configure_saves_the_choice_and_refuses_unknown_devices(
     assert ui.command("audio.configure", volume=3)["error"] == "invalid_argument"
 
 
+def test_automatic_gain_is_saved_and_sent_with_the_route(ui: UiClient, app: SoftphoneApp) -> None:
+    assert app.settings.settings.auto_gain is False
+    mark = ui.mark()
+    assert ui.command("audio.configure", auto_gain=True)["ok"]
+    settings = ui.wait_for(lambda e: e["type"] == "settings_changed", start=mark)["settings"]
+    assert settings["auto_gain"] is True
+    command = app.engine._audio_command  # what the engine was told (private: no other view)
+    assert command is not None and command.auto_gain is True
+    bad = ui.command("audio.configure", auto_gain="yes")
+    assert bad == {"ok": False, "error": "invalid_argument", "field": "auto_gain"}
+    assert app.settings.settings.auto_gain is True
+
+
 def _sent_route(app: SoftphoneApp) -> tuple[str | None, str | None, bool]:
     """The audio route the supervisor last sent to the engine (and replays after a restart)."""
     command = app.engine._audio_command  # what the engine was told (private: no other view)

@@ -105,6 +105,7 @@ def test_call_waiting_that_is_not_a_boolean_is_not_trusted(tmp_path: Path) -> No
 def test_audio_choices_round_trip_and_default(tmp_path: Path) -> None:
     path = tmp_path / "settings.json"
     assert (Settings().ring_volume, Settings().echo_cancellation) == (80, True)
+    assert Settings().auto_gain is False
     assert Settings().audio_input is None and Settings().audio_ringer is None
     chosen = Settings().with_changes(
         audio_input="alsa_input.usb-Jabra",
@@ -113,6 +114,7 @@ def test_audio_choices_round_trip_and_default(tmp_path: Path) -> None:
         audio_names=(("alsa_input.usb-Jabra", "Jabra Evolve2 65"),),
         ring_volume=35,
         echo_cancellation=False,
+        auto_gain=True,
     )
     SettingsStore(path).save(chosen)
     assert SettingsStore(path).settings == chosen
@@ -129,6 +131,7 @@ def test_audio_choices_round_trip_and_default(tmp_path: Path) -> None:
         {"audio_output": 7},
         {"audio_ringer": "x" * 257},
         {"echo_cancellation": "yes"},
+        {"auto_gain": 1},
     ],
 )
 def test_bad_audio_values_are_refused_with_the_field(changes: dict[str, object]) -> None:

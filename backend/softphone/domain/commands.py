@@ -186,10 +186,12 @@ class Reregister(EngineCommand):
 
 @dataclass(frozen=True, slots=True)
 class SetAudioRoute(EngineCommand):
-    """The devices of call audio (ids from audio/devices.py; None: the system default) and
-    echo cancellation. The engine opens them while a call needs audio, and switches live."""
+    """The devices of call audio (ids from audio/devices.py; None: the system default), echo
+    cancellation and automatic gain control. The engine opens them while a call needs audio,
+    and switches live."""
 
     input: str | None = None
     output: str | None = None
     echo_cancellation: bool = True
+    auto_gain: bool = False
     request_id: int = 0

@@ -98,6 +98,9 @@ class Settings:
     )
     ring_volume: int = 80  # 0..100
     echo_cancellation: bool = True
+    # WebRTC's automatic gain control on the microphone, last (engine/gain.py): off, as a
+    # headset's or a well-placed microphone's level is right already and AGC raises noise too.
+    auto_gain: bool = False
     # Names shown and sorted by.
     directory_order: DisplayOrder = field(default=DisplayOrder.FIRST_LAST, metadata=_EDITABLE)
     # ISO region: how "044 123 45 67" is read as +41 44 123 45 67.
@@ -143,8 +146,9 @@ def _check_audio(s: Settings) -> None:
     volume = s.ring_volume
     if isinstance(volume, bool) or not isinstance(volume, int) or not 0 <= volume <= 100:
         raise SoftphoneError(ErrorKey.INVALID_ARGUMENT, "ring_volume")
-    if not isinstance(s.echo_cancellation, bool):
-        raise SoftphoneError(ErrorKey.INVALID_ARGUMENT, "echo_cancellation")
+    for name in ("echo_cancellation", "auto_gain"):
+        if not isinstance(getattr(s, name), bool):
+            raise SoftphoneError(ErrorKey.INVALID_ARGUMENT, name)
     if not all(
         isinstance(p, tuple) and len(p) == 2 and all(isinstance(x, str) for x in p)
         for p in s.audio_names

@@ -207,12 +207,12 @@ class ConferenceClock:
 
     @property
     def echo_cancelling(self) -> bool:
-        return self._echo is not None
+        return self._echo is not None and self._echo.cancels_echo
 
     @property
     def echo_canceller(self) -> str | None:
         """Which canceller runs (engine/echo.py), for the log."""
-        return self._echo.name if self._echo is not None else None
+        return self._echo.name if self._echo is not None and self._echo.cancels_echo else None
 
     def attach(self, *, echo: EchoCanceller | None, own_clock: bool = True) -> None:
         """Take the bridge off pjsua's own clock (null device) and onto ours, the streams

@@ -49,9 +49,12 @@ _MAX_FOLLOWED_MS = 500
 class EchoCanceller(Protocol):
     """playback() runs on the speaker's thread (a frame as it leaves for the speaker: the
     reference), capture() on the microphone's (a frame cleaned in place); close() on the
-    engine thread once neither can run any more."""
+    engine thread once neither can run any more. `cancels_echo` is False for a processor that
+    only applies automatic gain (engine/gain.py); `auto_gain` whether it applies it."""
 
     name: str
+    cancels_echo: bool
+    auto_gain: bool
 
     def playback(self, address: int, dac_time: float = 0.0, underflow: bool = False) -> None:
         """`dac_time`: when the frame's first sample reaches the device (PortAudio's
@@ -144,13 +147,17 @@ class Aec3Canceller:
     stream."""
 
     name = "webrtc-aec3"
+    cancels_echo = True
 
-    def __init__(self, clock_rate: int, samples_per_frame: int, delay_hint_ms: int) -> None:
+    def __init__(
+        self, clock_rate: int, samples_per_frame: int, delay_hint_ms: int, auto_gain: bool = False
+    ) -> None:
         from livekit import rtc  # lazily: see the module docstring
 
         from softphone.engine.echo_delay import EchoDelayTracker
         from softphone.engine.echo_drift import AlignedReference, DriftingDelay
         from softphone.engine.echo_residual import ResidualEchoSuppressor
+        from softphone.engine.gain import AutomaticGain
 
         sub = clock_rate // 100  # the module takes exactly 10 ms at a time
         if samples_per_frame % sub:
@@ -181,6 +188,9 @@ class Aec3Canceller:
         self.gaps = PlayoutGaps(clock_rate, samples_per_frame)
         self._tracker = EchoDelayTracker(clock_rate)
         self._residual = ResidualEchoSuppressor(clock_rate)
+        # Last, after the suppressor, which would take back a gain raised before it.
+        self._gain = AutomaticGain(clock_rate, samples_per_frame) if auto_gain else None
+        self.auto_gain = auto_gain
         self._drift = DriftingDelay(clock_rate)
         self._rate = clock_rate
         self._sub = sub
@@ -242,6 +252,8 @@ class Aec3Canceller:
                 self._apm.process_stream(self._capture)
                 self._residual.suppress(self._capture_buffer, self._echo_delay())
                 ctypes.memmove(at, self._capture_address, size)
+            if self._gain is not None:
+                self._gain.apply(address)
         except Exception:
             self._failed = True
             log.exception("the echo canceller failed: the microphone goes unprocessed")
@@ -342,6 +354,8 @@ class PjmediaCanceller:
     not installed. It cancels echoes delayed about `_PJMEDIA_TAIL_MS` only."""
 
     name = "pjmedia-webrtc"
+    cancels_echo = True
+    auto_gain = False
 
     def __init__(
         self, lib: ctypes.CDLL, clock_rate: int, samples_per_frame: int, latency_ms: int
@@ -384,14 +398,22 @@ class PjmediaCanceller:
 
 
 def create_echo_canceller(
-    lib: ctypes.CDLL, clock_rate: int, samples_per_frame: int, device_latency_ms: int
+    lib: ctypes.CDLL,
+    clock_rate: int,
+    samples_per_frame: int,
+    device_latency_ms: int,
+    auto_gain: bool = False,
 ) -> EchoCanceller | None:
-    """AEC3 if livekit is installed, else pjmedia's; None (audio unprocessed) if neither
-    could be made. Runs on the device thread once a call's devices are open (engine/sound.py)."""
+    """AEC3 (then automatic gain if asked) if livekit is installed, else pjmedia's without
+    it; None (audio unprocessed) if neither could be made. Runs on the device thread once a
+    call's devices are open (engine/sound.py)."""
     try:
-        return Aec3Canceller(clock_rate, samples_per_frame, device_latency_ms)
+        return Aec3Canceller(clock_rate, samples_per_frame, device_latency_ms, auto_gain)
     except ImportError:
-        log.warning("livekit is not installed: pjmedia's echo canceller (echoes near 200 ms only)")
+        log.warning(
+            "livekit is not installed: pjmedia's echo canceller (echoes near 200 ms only)%s",
+            ", no automatic gain control" if auto_gain else "",
+        )
     except Exception:
         log.exception("WebRTC AEC3 unavailable: pjmedia's echo canceller instead")
     try:

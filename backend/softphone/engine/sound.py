@@ -26,6 +26,7 @@ from softphone.domain import commands as cmd
 from softphone.domain.events import AudioStatusReported, Event
 from softphone.engine.device_clock import ConferenceClock, stop_pjsua_clock
 from softphone.engine.echo import EchoCanceller, create_echo_canceller
+from softphone.engine.gain import create_gain_control
 from softphone.engine.media_poll import MediaPoller
 from softphone.engine.native import pjsua_library
 from softphone.engine.router import CommandRouter
@@ -121,12 +122,18 @@ class _DeviceThread:
         """Made here rather than on the engine thread at attach: the first one imports livekit
         and numpy (~0.5 s), during which the bridge must keep a clock (ConferenceClock.attach)
         and the engine must go on answering SIP."""
-        if not route.echo_cancellation:
-            return None
         clock = self._clock
+        if not route.echo_cancellation:
+            if not route.auto_gain:
+                return None
+            return create_gain_control(clock.clock_rate, clock.samples_per_frame)
         clock.enter_audio_thread()  # pjmedia's canceller takes a pool from pjsua
         return create_echo_canceller(
-            pjsua_library(), clock.clock_rate, clock.samples_per_frame, audio.stats().latency_ms
+            pjsua_library(),
+            clock.clock_rate,
+            clock.samples_per_frame,
+            audio.stats().latency_ms,
+            route.auto_gain,
         )
 
 
@@ -269,10 +276,11 @@ class EngineSound:
         self._bursts = UnderrunBursts()
         self._failed = opened.failed[0] if opened.failed else None
         log.info(
-            "call audio on %s / %s (echo cancellation %s)",
+            "call audio on %s / %s (echo cancellation %s, automatic gain %s)",
             opened.audio.input_id or "default",
             opened.audio.output_id or "default",
             self._clock.echo_canceller or "off",
+            "on" if opened.echo is not None and opened.echo.auto_gain else "off",
         )
         self._report()
         if opened.route != self._route:  # changed while they opened (_set_route saw none)

@@ -25,6 +25,8 @@ _ROLES: dict[str, tuple[str, Direction]] = {
     "output": ("audio_output", "output"),
     "ringer": ("audio_ringer", "output"),
 }
+# wire arguments that are boolean settings of the same name
+_SWITCHES = frozenset({"echo_cancellation", "auto_gain"})
 
 
 def audio_commands(
@@ -38,7 +40,7 @@ def audio_commands(
         return result
 
     def configure(args: Wire) -> None:
-        if not args or set(args) - {*_ROLES, "ring_volume", "echo_cancellation", "headset_audio"}:
+        if not args or set(args) - {*_ROLES, "ring_volume", *_SWITCHES, "headset_audio"}:
             raise SoftphoneError(ErrorKey.INVALID_ARGUMENT)
         current = settings.settings
         changes = _device_changes(args, current, audio.devices)
@@ -47,8 +49,8 @@ def audio_commands(
             if isinstance(volume, bool) or not isinstance(volume, int) or not 0 <= volume <= 100:
                 raise SoftphoneError(ErrorKey.INVALID_ARGUMENT, "ring_volume")
             changes["ring_volume"] = volume
-        if "echo_cancellation" in args:
-            changes["echo_cancellation"] = arg_bool(args, "echo_cancellation")
+        for switch in _SWITCHES & set(args):
+            changes[switch] = arg_bool(args, switch)
         if "headset_audio" in args:
             if args["headset_audio"] not in ("ask", "always", "never"):
                 raise SoftphoneError(ErrorKey.INVALID_ARGUMENT, "headset_audio")

@@ -119,7 +119,7 @@ Server -> client: Socket.IO event ``event`` with ``{"type": ..., **fields}``
     AudioStatus  {running, input, output, echo_cancellation, underruns, overruns, frames,
                   error (str|null)}
     Settings also: audio_input, audio_output, audio_ringer (id|null), ring_volume (0..100),
-                  echo_cancellation (bool)
+                  echo_cancellation, auto_gain (bool)
     Settings also: feature_codes: FeatureCodes, network: NetworkSettings,
                   headset_audio: ask|always|never, headset_calls (headset key|null)
     FeatureCodes {forwarding_mode: app|pbx, unconditional_on, unconditional_off, busy_on,
@@ -223,7 +223,8 @@ Client -> server: Socket.IO event ``command`` with ``{"name": ..., "args": {...}
                       system.txt without passwords, tokens or digest values (export_failed)
     notifications.test {} -> {shown: bool}  (false: notifications off or no server)
     audio.devices     {}  -> {devices, route, fallbacks, status: AudioStatus|null, mic_test}
-    audio.configure   {input?, output?, ringer? (id|null), ring_volume?, echo_cancellation?}
+    audio.configure   {input?, output?, ringer? (id|null), ring_volume?, echo_cancellation?,
+                       auto_gain?}
                       (a device not present: invalid_argument + field)
     audio.mic_test    {on: bool}  (mic_level events until off; audio_device_failed)
     audio.speaker_test {target: output|ringer} -> {duration_ms}  (audio_device_failed)

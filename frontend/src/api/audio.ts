@@ -48,6 +48,8 @@ export interface AudioConfigureArgs {
   ringer?: string | null;
   ring_volume?: number;
   echo_cancellation?: boolean;
+  /** WebRTC's automatic gain control on the microphone. */
+  auto_gain?: boolean;
   /** Plugging a telephony headset: offer it for calls, switch to it, or do nothing. */
   headset_audio?: HeadsetAudioMode;
 }

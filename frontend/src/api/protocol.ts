@@ -195,6 +195,8 @@ export interface Settings {
   /** 0..100 */
   ring_volume: number;
   echo_cancellation: boolean;
+  /** WebRTC's automatic gain control on the microphone (off by default). */
+  auto_gain: boolean;
   /** A rotating log file is written (Export logs zips it). */
   logs: boolean;
   /** Closing the window keeps the app running in the tray. */

@@ -49,6 +49,8 @@ export const de: Messages = {
   "audio.ringVolume": "Klingellautstärke",
   "audio.echoCancellation": "Echounterdrückung",
   "audio.echoCancellationHint": "Entfernt das Echo der Stimme Ihres Gesprächspartners aus Ihrem Mikrofon. Schalten Sie sie nur mit einem Headset aus, das Echo selbst unterdrückt.",
+  "audio.autoGain": "Automatischer Mikrofonpegel",
+  "audio.autoGainHint": "Hebt Ihre Stimme an, wenn das Mikrofon sie zu leise aufnimmt, damit Ihr Gesprächspartner Sie gleichmässig laut hört. Mit einem Headset nicht nötig.",
   "audio.micTest": "Mikrofon testen",
   "audio.micTestStop": "Test beenden",
   "audio.micLevel": "Mikrofonpegel",

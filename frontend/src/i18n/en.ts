@@ -46,6 +46,8 @@ export const en = {
   "audio.ringVolume": "Ring volume",
   "audio.echoCancellation": "Echo cancellation",
   "audio.echoCancellationHint": "Removes the echo of the other person's voice from your microphone. Turn it off only with a headset that cancels echo itself.",
+  "audio.autoGain": "Automatic microphone level",
+  "audio.autoGainHint": "Raises your voice when the microphone picks it up too quietly, so the other person hears you at an even level. Not needed with a headset.",
   "audio.micTest": "Test microphone",
   "audio.micTestStop": "Stop test",
   "audio.micLevel": "Microphone level",

@@ -48,6 +48,8 @@ export const fr: Messages = {
   "audio.ringVolume": "Volume de la sonnerie",
   "audio.echoCancellation": "Annulation d'écho",
   "audio.echoCancellationHint": "Supprime de votre microphone l'écho de la voix de votre interlocuteur. Ne la désactivez qu'avec un casque qui annule lui-même l'écho.",
+  "audio.autoGain": "Niveau automatique du microphone",
+  "audio.autoGainHint": "Renforce votre voix quand le microphone la capte trop faiblement, pour que votre interlocuteur vous entende à un niveau régulier. Inutile avec un casque.",
   "audio.micTest": "Tester le microphone",
   "audio.micTestStop": "Arrêter le test",
   "audio.micLevel": "Niveau du microphone",

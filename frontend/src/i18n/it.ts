@@ -49,6 +49,8 @@ export const it: Messages = {
   "audio.ringVolume": "Volume della suoneria",
   "audio.echoCancellation": "Cancellazione dell'eco",
   "audio.echoCancellationHint": "Elimina dal microfono l'eco della voce del tuo interlocutore. Disattivala solo con una cuffia che cancella l'eco da sé.",
+  "audio.autoGain": "Livello automatico del microfono",
+  "audio.autoGainHint": "Alza la tua voce quando il microfono la capta troppo debole, così il tuo interlocutore ti sente a un livello costante. Non serve con una cuffia.",
   "audio.micTest": "Prova il microfono",
   "audio.micTestStop": "Ferma la prova",
   "audio.micLevel": "Livello del microfono",

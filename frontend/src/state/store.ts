@@ -82,6 +82,7 @@ export const PRE_SNAPSHOT_SETTINGS: Settings = {
   headset_calls: null,
   ring_volume: 0,
   echo_cancellation: false,
+  auto_gain: false,
   logs: false,
   close_to_tray: false,
   autostart: false,

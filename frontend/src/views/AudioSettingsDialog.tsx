@@ -1,4 +1,5 @@
-/** Audio settings: devices (by name), ring volume, echo cancellation, microphone and speaker tests. */
+/** Audio settings: devices (by name), ring volume, echo cancellation and automatic gain,
+ * microphone and speaker tests. */
 
 import { CircleAlert, Mic, Play, Square, Volume2 } from "lucide-preact";
 import { useEffect, useState } from "preact/hooks";
@@ -35,7 +36,8 @@ export function AudioSettingsDialog({ onClose }: { onClose: () => void }) {
         <DeviceSelect role="output" label={t("audio.output")} test="output" />
         <DeviceSelect role="ringer" label={t("audio.ringer")} test="ringer" hint={t("audio.ringerHint")} />
         <RingVolume />
-        <EchoSwitch />
+        <ProcessingSwitch setting="echo_cancellation" />
+        <ProcessingSwitch setting="auto_gain" />
         <SettingSwitch
           setting="headset_integration"
           label={t("settings.headsetIntegration")}
@@ -195,10 +197,21 @@ function RingVolume() {
   );
 }
 
-function EchoSwitch() {
+/** A switch for one of the microphone's processing settings (audio.configure takes both). */
+const PROCESSING = {
+  echo_cancellation: {
+    id: "audio-echo",
+    label: "audio.echoCancellation",
+    hint: "audio.echoCancellationHint",
+  },
+  auto_gain: { id: "audio-gain", label: "audio.autoGain", hint: "audio.autoGainHint" },
+} as const;
+
+function ProcessingSwitch({ setting }: { setting: keyof typeof PROCESSING }) {
   const t = useT();
   const { audio, store } = useApp();
-  const on = store.settings.value.echo_cancellation;
+  const on = store.settings.value[setting];
+  const { id, label, hint } = PROCESSING[setting];
   return (
     <div class="field">
       <div class="field field--inline">
@@ -207,18 +220,18 @@ function EchoSwitch() {
           role="switch"
           class="switch"
           aria-checked={on}
-          aria-labelledby="audio-echo"
-          aria-describedby="audio-echo-hint"
-          onClick={() => void audio.configure({ echo_cancellation: !on })}
+          aria-labelledby={id}
+          aria-describedby={`${id}-hint`}
+          onClick={() => void audio.configure({ [setting]: !on })}
         >
           <span class="switch__thumb" />
         </button>
-        <span id="audio-echo" class="field__label">
-          {t("audio.echoCancellation")}
+        <span id={id} class="field__label">
+          {t(label)}
         </span>
       </div>
-      <p id="audio-echo-hint" class="field__hint">
-        {t("audio.echoCancellationHint")}
+      <p id={`${id}-hint`} class="field__hint">
+        {t(hint)}
       </p>
     </div>
   );
