@@ -68,6 +68,26 @@ def _ours(app: SoftphoneApp, call_id: str) -> Path:
     return _wav(record_dir / f"{call_id}.wav")
 
 
+def _hearing(app: SoftphoneApp, call_id: str, freq: float, timeout: float = 8.0) -> None:
+    """Wait, the call running, until the app's recording of it holds `freq`: Linphone starts
+    its file player after the streams run, and the recorder writes the file 4000 bytes at a time (the
+    rest when the call ends), so a recording read right after a short call's hang-up was once
+    0.89 s of silence (CI run 33)."""
+    record_dir = app.options.engine.media_test.record_dir
+    assert record_dir is not None
+    path = record_dir / f"{call_id}.wav"
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if tones.duration(path) > 1.0 and tones.tone_power_ratio(path, freq, 0.3) > 0.5:
+                return
+        except (OSError, ValueError):
+            pass
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{freq:g} Hz not heard in call {call_id} within {timeout} s")
+        time.sleep(0.2)
+
+
 def _wav(path: Path, timeout: float = 5.0) -> Path:
     """`path` once it holds audio. Writers rewrite the header while closing the file (and
     pjmedia's and mediastreamer's leave it unfinished while the call runs: read_wav copes)."""
@@ -150,6 +170,7 @@ def test_calls_both_ways_carry_both_tones_and_linphone_hears_our_dtmf_in_rtp_and
         heard = lp.wait_dtmf(4, start=lp_mark)
     assert heard == "19#*"
     assert lp.info_dtmf_received() == ""
+    _hearing(app, call_id, LINPHONE_TONE)
     mark, lp_mark = ui.mark(), lp.mark()
     _ok(ui.command("call.hangup", call_id=call_id))
     assert ui.wait_call(call_id, "ended", mark)["end_reason"] == "hangup_local"
@@ -169,7 +190,7 @@ def test_calls_both_ways_carry_both_tones_and_linphone_hears_our_dtmf_in_rtp_and
     _ok(ui.command("call.dtmf", call_id=call_id, digits="*7#"))
     assert lp.wait_dtmf(3, start=lp_mark) == "*7#"
     assert lp.info_dtmf_received() == "*7#"  # as INFO indeed, not RTP events
-    time.sleep(1.0)
+    _hearing(app, call_id, LINPHONE_TONE)
     mark, lp_mark = ui.mark(), lp.mark()
     lp.hangup(lp_id)
     assert ui.wait_call(call_id, "ended", mark)["end_reason"] == "hangup_remote"
