@@ -70,9 +70,9 @@ def _ours(app: SoftphoneApp, call_id: str) -> Path:
 
 def _hearing(app: SoftphoneApp, call_id: str, freq: float, timeout: float = 8.0) -> None:
     """Wait, the call running, until the app's recording of it holds `freq`: Linphone starts
-    its file player after the streams run, and the recorder writes the file 4000 bytes at a time (the
-    rest when the call ends), so a recording read right after a short call's hang-up was once
-    0.89 s of silence (CI run 33)."""
+    its file player after the streams run, and the recorder writes the file 4000 bytes at a
+    time (the rest when the call ends), so a recording read right after a short call's
+    hang-up was once 0.89 s of silence (CI runs 15 and 33)."""
     record_dir = app.options.engine.media_test.record_dir
     assert record_dir is not None
     path = record_dir / f"{call_id}.wav"
