@@ -177,7 +177,7 @@ class Aec3Canceller:
         self._capture_buffer = bytearray(self._sub_bytes)
         self._render = rtc.AudioFrame(self._render_buffer, clock_rate, 1, sub)
         self._capture = rtc.AudioFrame(self._capture_buffer, clock_rate, 1, sub)
-        self._capture_address = _address(self._capture_buffer)
+        self._capture_address = buffer_address(self._capture_buffer)
         # Speaker audio to the microphone's thread, a frame (and the silence played before
         # it, if any) per entry; deque's append/popleft are atomic.
         self._queued: deque[bytes] = deque()
@@ -423,7 +423,8 @@ def create_echo_canceller(
         return None
 
 
-def _address(buffer: bytearray) -> int:
+def buffer_address(buffer: bytearray) -> int:
+    """Where `buffer`'s bytes are, for ctypes.memmove (the buffer must outlive its use)."""
     return ctypes.addressof((ctypes.c_char * len(buffer)).from_buffer(buffer))
 
 

@@ -13,6 +13,8 @@ import ctypes
 import logging
 from typing import Any
 
+from softphone.engine.echo import buffer_address
+
 log = logging.getLogger(__name__)
 
 
@@ -35,7 +37,7 @@ class AutomaticGain:
         )
         self._buffer = bytearray(self._size)
         self._frame = rtc.AudioFrame(self._buffer, clock_rate, 1, sub)
-        self._address = ctypes.addressof((ctypes.c_char * self._size).from_buffer(self._buffer))
+        self._address = buffer_address(self._buffer)
 
     def apply(self, address: int) -> None:
         for part in range(self._parts):
